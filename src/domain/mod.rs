@@ -1,0 +1,19 @@
+//! The domain model: plain data types and the rules that keep them valid.
+//! No I/O and no clock here; everything that depends on the date takes it.
+
+pub mod book;
+pub mod client;
+pub mod dates;
+pub mod invoice;
+pub mod money;
+pub mod note;
+pub mod payment;
+pub mod terms;
+
+pub use book::Book;
+pub use client::{Client, Hold};
+pub use invoice::{Dispute, Invoice, InvoiceStatus, LineItem};
+pub use money::{Currency, Money, Totals};
+pub use note::{AccountEvent, CallOutcome, Completion, Note, NoteKind, Promise};
+pub use payment::{Adjustment, AdjustmentKind, Allocation, Payment, PaymentMethod};
+pub use terms::{DiscountTerms, Instalment, LateFeePolicy};

@@ -1,0 +1,150 @@
+//! The follow-up log: every contact and account event, append-only.
+//! A correction is a new note that supersedes an old one; an undo is a new
+//! note that reverses one. Nothing is rewritten.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use super::money::Currency;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    /// Assigned by the store, increasing: the log's order.
+    pub id: u64,
+    pub client_id: String,
+    /// When it was written, in UTC (shown in local time).
+    pub at: DateTime<Utc>,
+    /// The business day it belongs to (the `--today` in force when logged);
+    /// the rules engine reasons in these days.
+    pub date: NaiveDate,
+    /// The OS user who wrote it.
+    pub author: String,
+    pub kind: NoteKind,
+    pub outcome: Option<CallOutcome>,
+    pub text: String,
+    pub promise: Option<Promise>,
+    pub next_follow_up: Option<NaiveDate>,
+    /// The rules-engine action this note completes.
+    pub completes: Option<Completion>,
+    /// An account event this note records (dispute, hold, snooze, ...).
+    pub event: Option<AccountEvent>,
+    /// This note replaces an earlier one (a correction).
+    pub supersedes: Option<u64>,
+    /// This note undoes an earlier one.
+    pub reverses: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    Call,
+    Email,
+    Letter,
+    Sms,
+    Meeting,
+    Internal,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 6] =
+        [NoteKind::Call, NoteKind::Email, NoteKind::Letter, NoteKind::Sms, NoteKind::Meeting, NoteKind::Internal];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::Call => "call",
+            NoteKind::Email => "email",
+            NoteKind::Letter => "letter",
+            NoteKind::Sms => "sms",
+            NoteKind::Meeting => "meeting",
+            NoteKind::Internal => "internal",
+        }
+    }
+    /// Whether this kind is a contact with the client (internal notes are not).
+    pub fn is_contact(self) -> bool {
+        !matches!(self, NoteKind::Internal)
+    }
+}
+
+impl fmt::Display for NoteKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for NoteKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        NoteKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t)
+            .ok_or_else(|| format!("'{}' is not a note kind (call, email, letter, sms, meeting, internal)", s.trim()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallOutcome {
+    Reached,
+    Voicemail,
+    NoAnswer,
+    WrongNumber,
+}
+
+impl CallOutcome {
+    pub const ALL: [CallOutcome; 4] =
+        [CallOutcome::Reached, CallOutcome::Voicemail, CallOutcome::NoAnswer, CallOutcome::WrongNumber];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Reached => "reached",
+            CallOutcome::Voicemail => "voicemail",
+            CallOutcome::NoAnswer => "no answer",
+            CallOutcome::WrongNumber => "wrong number",
+        }
+    }
+}
+
+impl FromStr for CallOutcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase().replace(['_', '-'], " ");
+        CallOutcome::ALL.into_iter().find(|k| k.as_str() == t).ok_or_else(|| {
+            format!("'{}' is not a call outcome (reached, voicemail, no answer, wrong number)", s.trim())
+        })
+    }
+}
+
+/// A promise to pay `amount` by `date`, for the named invoices or (when the
+/// list is empty) for the whole account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promise {
+    pub date: NaiveDate,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub invoices: Vec<String>,
+}
+
+/// The rules-engine level this note completes, for these invoices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    pub level: u8,
+    pub invoices: Vec<String>,
+}
+
+/// Account events, recorded in the log beside the state they changed so the
+/// history is complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountEvent {
+    Dispute { invoice: String, reason: String },
+    Resolve { invoice: String },
+    Hold { reason: String },
+    Unhold,
+    Snooze { until: NaiveDate },
+    Unsnooze,
+    Payment { payment_id: u64 },
+    Adjustment { adjustment_id: u64 },
+}

@@ -1,0 +1,117 @@
+//! The one place that knows how records become bytes.
+//!
+//! Every stored value is an envelope: `[format version: u8][crc32 of payload:
+//! u32 LE][payload]`. The payload is bincode 2 (serde mode, standard config).
+//! Swapping the encoding means a new version byte and a decoder for it here;
+//! nothing else in dun names bincode.
+//!
+//! Decoding is defensive because sled hands back whatever is on disk:
+//! the checksum catches damaged bytes, a size limit stops a corrupt length
+//! prefix from asking for terabytes, and trailing bytes are refused.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The envelope format written today.
+pub const FORMAT_V1: u8 = 1;
+/// No single record is larger than this; a length prefix claiming more is corrupt.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+const HEADER: usize = 5;
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_RECORD_BYTES>()
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CodecError {
+    #[error("record is too short ({0} bytes) to hold a header")]
+    Truncated(usize),
+    #[error("record has format version {0}, which this dun does not know")]
+    UnknownVersion(u8),
+    #[error("record checksum does not match (stored {stored:08x}, computed {computed:08x}): the bytes are damaged")]
+    Checksum { stored: u32, computed: u32 },
+    #[error("record does not decode: {0}")]
+    Decode(String),
+    #[error("record has {0} unexpected trailing bytes")]
+    Trailing(usize),
+    #[error("record could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// Encodes a value into a versioned, checksummed envelope.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = vec![FORMAT_V1, 0, 0, 0, 0];
+    bincode::serde::encode_into_std_write(value, &mut out, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    let crc = crc32fast::hash(&out[HEADER..]);
+    out[1..HEADER].copy_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// Decodes an envelope written by [`encode`], or says what is wrong with it.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    if bytes.len() < HEADER {
+        return Err(CodecError::Truncated(bytes.len()));
+    }
+    match bytes[0] {
+        FORMAT_V1 => {}
+        v => return Err(CodecError::UnknownVersion(v)),
+    }
+    let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let payload = &bytes[HEADER..];
+    let computed = crc32fast::hash(payload);
+    if stored != computed {
+        return Err(CodecError::Checksum { stored, computed });
+    }
+    decode_payload(payload)
+}
+
+/// Decodes a bare bincode payload with the size limit and the trailing-byte
+/// check. Split out so the limits can be tested without the checksum.
+pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CodecError> {
+    let (value, used) =
+        bincode::serde::decode_from_slice(payload, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != payload.len() {
+        return Err(CodecError::Trailing(payload.len() - used));
+    }
+    Ok(value)
+}
+
+/// Bare bincode bytes of a value, for tests that damage a payload.
+pub fn encode_payload<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_round_trip_and_damage() {
+        let v = (String::from("hello"), 42u64);
+        let mut bytes = encode(&v).unwrap();
+        assert_eq!(bytes[0], FORMAT_V1);
+        assert_eq!(decode::<(String, u64)>(&bytes).unwrap(), v);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x01;
+        assert!(matches!(decode::<(String, u64)>(&bytes), Err(CodecError::Checksum { .. })));
+        bytes[0] = 9;
+        assert_eq!(decode::<(String, u64)>(&bytes), Err(CodecError::UnknownVersion(9)));
+        assert_eq!(decode::<(String, u64)>(&[1, 2]), Err(CodecError::Truncated(2)));
+    }
+
+    #[test]
+    fn huge_length_prefix_is_refused_not_allocated() {
+        // A string whose varint length claims u64::MAX bytes.
+        let payload = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+        assert!(matches!(decode_payload::<String>(&payload), Err(CodecError::Decode(_))));
+        let vec_claim = [0xFD, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00];
+        assert!(matches!(decode_payload::<Vec<u64>>(&vec_claim), Err(CodecError::Decode(_))));
+    }
+
+    #[test]
+    fn trailing_bytes_are_refused() {
+        let mut p = encode_payload(&7u32).unwrap();
+        p.push(0);
+        assert_eq!(decode_payload::<u32>(&p), Err(CodecError::Trailing(1)));
+    }
+}

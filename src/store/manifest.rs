@@ -1,0 +1,57 @@
+//! A small file beside the sled folder that remembers the last write sequence
+//! number and the record counts.
+//!
+//! sled 0.34 opens without error after a damaged byte in its log and quietly
+//! drops every record after it. The sequence number inside sled would drop
+//! back with them, so it cannot tell. This file lives outside sled and is
+//! rewritten (atomically) after every flushed write; if sled's sequence is
+//! behind it, writes have been lost and dun says so instead of carrying on.
+
+use std::fs;
+use std::path::Path;
+
+use super::paths::write_atomic;
+use super::Counts;
+
+pub const FILE: &str = "dun.manifest";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Manifest {
+    pub seq: u64,
+    pub counts: Counts,
+}
+
+impl Manifest {
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
+        let path = dir.join(FILE);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let mut m = Manifest::default();
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once(' ') else { continue };
+            let v: u64 = v.trim().parse().map_err(|_| format!("{} is damaged (line '{line}')", path.display()))?;
+            match k {
+                "seq" => m.seq = v,
+                "clients" => m.counts.clients = v,
+                "invoices" => m.counts.invoices = v,
+                "payments" => m.counts.payments = v,
+                "adjustments" => m.counts.adjustments = v,
+                "notes" => m.counts.notes = v,
+                _ => {}
+            }
+        }
+        Ok(Some(m))
+    }
+
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let c = &self.counts;
+        let text = format!(
+            "# dun store manifest: written after every flushed write; do not edit\nseq {}\nclients {}\ninvoices {}\npayments {}\nadjustments {}\nnotes {}\n",
+            self.seq, c.clients, c.invoices, c.payments, c.adjustments, c.notes
+        );
+        write_atomic(&dir.join(FILE), text.as_bytes())
+    }
+}

@@ -1,0 +1,538 @@
+//! The store: the book on disk in sled, behind one API of commands and
+//! queries. Nothing else in dun touches sled.
+//!
+//! Layout (one sled tree each): `clients` by id, `invoices` by number,
+//! `payments`, `adjustments` and `notes` by big-endian u64 id (so key order is
+//! log order), `meta` (schema version and the [`Meta`] record), and the
+//! indexes `ix_client_invoices` (client \0 number), `ix_invoice_payments`
+//! (number \0 payment id) and `ix_client_notes` (client \0 note id).
+//!
+//! Every write is a [`Batch`] applied in one sled transaction across all the
+//! trees it touches, flushed to disk before [`Store::apply`] returns, and
+//! then recorded in the manifest (see `manifest.rs`).
+
+pub mod codec;
+pub mod lock;
+pub mod manifest;
+pub mod paths;
+pub mod schema;
+mod verify;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
+use codec::CodecError;
+use lock::DirLock;
+use manifest::Manifest;
+pub use verify::VerifyReport;
+
+const SCHEMA_KEY: &[u8] = b"schema_version";
+const META_KEY: &[u8] = b"meta";
+/// The sled database lives in this subfolder of the data directory, beside
+/// the lock, the manifest and the backups.
+const DB_DIR: &str = "db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Locked(String),
+    #[error("{0}")]
+    Schema(String),
+    #[error("the store in {dir} has lost writes: it holds {found} of the {expected} writes recorded in its manifest (damaged log?). Run `dun verify`, then restore the latest backup")]
+    LostWrites { dir: String, found: u64, expected: u64 },
+    #[error("damaged record in {tree} (key {key}): {err}. Run `dun verify` for a full report")]
+    Corrupt { tree: &'static str, key: String, err: CodecError },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("storage error in {dir}: {err}")]
+    Sled { dir: String, err: sled::Error },
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How many records of each kind the store holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub clients: u64,
+    pub invoices: u64,
+    pub payments: u64,
+    pub adjustments: u64,
+    pub notes: u64,
+}
+
+/// Bookkeeping kept in the `meta` tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// Incremented by every applied batch.
+    pub seq: u64,
+    pub next_payment_id: u64,
+    pub next_adjustment_id: u64,
+    pub next_note_id: u64,
+    pub counts: Counts,
+}
+
+/// A set of records written together or not at all. Clients and invoices
+/// are inserted or replaced by key; payments, adjustments and notes are
+/// append-only and need ids from [`Store::next_ids`].
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub clients: Vec<Client>,
+    pub invoices: Vec<Invoice>,
+    pub payments: Vec<Payment>,
+    pub adjustments: Vec<Adjustment>,
+    pub notes: Vec<Note>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+            && self.invoices.is_empty()
+            && self.payments.is_empty()
+            && self.adjustments.is_empty()
+            && self.notes.is_empty()
+    }
+}
+
+/// Hands out ids for new append-only records.
+#[derive(Debug)]
+pub struct IdAlloc<'a> {
+    meta: &'a mut Meta,
+}
+
+impl IdAlloc<'_> {
+    pub fn payment(&mut self) -> u64 {
+        self.meta.next_payment_id += 1;
+        self.meta.next_payment_id
+    }
+    pub fn adjustment(&mut self) -> u64 {
+        self.meta.next_adjustment_id += 1;
+        self.meta.next_adjustment_id
+    }
+    pub fn note(&mut self) -> u64 {
+        self.meta.next_note_id += 1;
+        self.meta.next_note_id
+    }
+}
+
+pub(crate) struct Trees {
+    meta: sled::Tree,
+    clients: sled::Tree,
+    invoices: sled::Tree,
+    payments: sled::Tree,
+    adjustments: sled::Tree,
+    notes: sled::Tree,
+    ix_client_invoices: sled::Tree,
+    ix_invoice_payments: sled::Tree,
+    ix_client_notes: sled::Tree,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    t: Trees,
+    meta: Meta,
+    /// Ids handed out but not yet written; never reused even if a write fails.
+    reserved: Meta,
+    book: Option<Book>,
+    _lock: DirLock,
+}
+
+fn sled_err(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
+    move |err| StoreError::Sled { dir: dir.display().to_string(), err }
+}
+
+fn io_err(what: &str, e: std::io::Error) -> StoreError {
+    StoreError::Io(format!("{what}: {e}"))
+}
+
+pub(crate) fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+pub(crate) fn pair_key(a: &str, b: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(a.len() + 1 + b.len());
+    k.extend_from_slice(a.as_bytes());
+    k.push(0);
+    k.extend_from_slice(b);
+    k
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating it (private, 0700) if it does not
+    /// exist. Fails clearly if another process holds it, if it was written
+    /// by a newer dun, or if writes have gone missing.
+    pub fn open(dir: &Path) -> Result<Store> {
+        paths::ensure_private_dir(dir).map_err(|e| io_err(&format!("cannot create {}", dir.display()), e))?;
+        let lock = DirLock::acquire(dir).map_err(StoreError::Locked)?;
+        let db_path = dir.join(DB_DIR);
+        let fresh = !db_path.exists();
+        let db = sled::Config::new()
+            .path(&db_path)
+            // Flushing is explicit, after each batch; the background flusher
+            // only adds writes the user was not told about.
+            .flush_every_ms(None)
+            .open()
+            .map_err(sled_err(dir))?;
+        paths::make_tree_private(dir).map_err(|e| io_err("cannot make the data files private", e))?;
+        let open = |name: &str| db.open_tree(name).map_err(sled_err(dir));
+        let t = Trees {
+            meta: open("meta")?,
+            clients: open("clients")?,
+            invoices: open("invoices")?,
+            payments: open("payments")?,
+            adjustments: open("adjustments")?,
+            notes: open("notes")?,
+            ix_client_invoices: open("ix_client_invoices")?,
+            ix_invoice_payments: open("ix_invoice_payments")?,
+            ix_client_notes: open("ix_client_notes")?,
+        };
+        let version = t.meta.get(SCHEMA_KEY).map_err(sled_err(dir))?;
+        let meta = match version {
+            None => {
+                let empty = t.clients.is_empty() && t.invoices.is_empty() && t.notes.is_empty();
+                if !fresh && !empty {
+                    return Err(StoreError::Schema(format!(
+                        "{} holds data but no dun schema version: it is not a dun store, or it is damaged",
+                        dir.display()
+                    )));
+                }
+                t.meta.insert(SCHEMA_KEY, &schema::SCHEMA_VERSION.to_be_bytes()).map_err(sled_err(dir))?;
+                let meta = Meta::default();
+                t.meta
+                    .insert(META_KEY, codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?)
+                    .map_err(sled_err(dir))?;
+                db.flush().map_err(sled_err(dir))?;
+                meta
+            }
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Schema("the store's schema version is damaged".into()))?;
+                let steps = schema::check(found).map_err(StoreError::Schema)?;
+                for step in steps {
+                    step(&db).map_err(StoreError::Schema)?;
+                }
+                if found != schema::SCHEMA_VERSION {
+                    t.meta.insert(SCHEMA_KEY, &schema::SCHEMA_VERSION.to_be_bytes()).map_err(sled_err(dir))?;
+                    db.flush().map_err(sled_err(dir))?;
+                }
+                let raw = t.meta.get(META_KEY).map_err(sled_err(dir))?.ok_or_else(|| {
+                    StoreError::Schema("the store's bookkeeping record is missing: it is damaged".into())
+                })?;
+                codec::decode::<Meta>(&raw).map_err(|err| StoreError::Corrupt {
+                    tree: "meta",
+                    key: "meta".into(),
+                    err,
+                })?
+            }
+        };
+        let manifest = Manifest::read(dir).map_err(StoreError::Io)?;
+        if let Some(m) = manifest {
+            if meta.seq < m.seq {
+                return Err(StoreError::LostWrites {
+                    dir: dir.display().to_string(),
+                    found: meta.seq,
+                    expected: m.seq,
+                });
+            }
+        }
+        if manifest.map(|m| m.seq) != Some(meta.seq) {
+            Manifest { seq: meta.seq, counts: meta.counts }
+                .write(dir)
+                .map_err(|e| io_err("cannot write the manifest", e))?;
+        }
+        Ok(Store { dir: dir.to_path_buf(), db, t, meta, reserved: meta, book: None, _lock: lock })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    pub fn meta(&self) -> Meta {
+        self.meta
+    }
+    pub fn counts(&self) -> Counts {
+        self.meta.counts
+    }
+
+    /// Ids for new payments, adjustments and notes.
+    pub fn next_ids(&mut self) -> IdAlloc<'_> {
+        IdAlloc { meta: &mut self.reserved }
+    }
+
+    /// The whole book in memory, loaded on first use.
+    pub fn book(&mut self) -> Result<&Book> {
+        if self.book.is_none() {
+            self.book = Some(self.load_book()?);
+        }
+        Ok(self.book.as_ref().expect("loaded above"))
+    }
+
+    /// Whether the book has been loaded (for callers that only want to
+    /// update it when it is already in memory).
+    pub fn book_loaded(&self) -> Option<&Book> {
+        self.book.as_ref()
+    }
+
+    fn load_book(&self) -> Result<Book> {
+        Ok(Book::new(
+            self.scan::<Client>(&self.t.clients, "clients")?,
+            self.scan::<Invoice>(&self.t.invoices, "invoices")?,
+            self.scan::<Payment>(&self.t.payments, "payments")?,
+            self.scan::<Adjustment>(&self.t.adjustments, "adjustments")?,
+            self.scan::<Note>(&self.t.notes, "notes")?,
+        ))
+    }
+
+    fn scan<T: serde::de::DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(tree.len());
+        for kv in tree.iter() {
+            let (k, v) = kv.map_err(sled_err(&self.dir))?;
+            let rec = codec::decode(&v).map_err(|err| StoreError::Corrupt { tree: name, key: show_key(&k), err })?;
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    pub fn client(&self, id: &str) -> Result<Option<Client>> {
+        self.get(&self.t.clients, "clients", id.as_bytes())
+    }
+    pub fn invoice(&self, number: &str) -> Result<Option<Invoice>> {
+        self.get(&self.t.invoices, "invoices", number.as_bytes())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        key: &[u8],
+    ) -> Result<Option<T>> {
+        match tree.get(key).map_err(sled_err(&self.dir))? {
+            None => Ok(None),
+            Some(v) => {
+                codec::decode(&v).map(Some).map_err(|err| StoreError::Corrupt { tree: name, key: show_key(key), err })
+            }
+        }
+    }
+
+    /// Numbers of a client's invoices, from the index.
+    pub fn client_invoice_numbers(&self, client_id: &str) -> Result<Vec<String>> {
+        let prefix = pair_key(client_id, b"");
+        let mut out = Vec::new();
+        for kv in self.t.ix_client_invoices.scan_prefix(&prefix) {
+            let (k, _) = kv.map_err(sled_err(&self.dir))?;
+            out.push(String::from_utf8_lossy(&k[prefix.len()..]).into_owned());
+        }
+        Ok(out)
+    }
+
+    /// A client's notes in log order, from the index.
+    pub fn client_notes(&self, client_id: &str) -> Result<Vec<Note>> {
+        let prefix = pair_key(client_id, b"");
+        let mut out = Vec::new();
+        for kv in self.t.ix_client_notes.scan_prefix(&prefix) {
+            let (k, _) = kv.map_err(sled_err(&self.dir))?;
+            if let Some(n) = self.get::<Note>(&self.t.notes, "notes", &k[prefix.len()..])? {
+                out.push(n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `batch` atomically across all trees, flushes it to disk, and
+    /// only then updates the in-memory book. Referential checks (an invoice's
+    /// client exists, ids are fresh) happen before anything is written.
+    pub fn apply(&mut self, batch: Batch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut meta = self.meta;
+        meta.next_payment_id = self.reserved.next_payment_id;
+        meta.next_adjustment_id = self.reserved.next_adjustment_id;
+        meta.next_note_id = self.reserved.next_note_id;
+        let enc = |e: CodecError| StoreError::Invalid(e.to_string());
+        let mut w = Writes::default();
+
+        for c in &batch.clients {
+            let old: Option<Client> = self.client(&c.id)?;
+            if old.is_none() && !w.new_clients.contains(&c.id) {
+                meta.counts.clients += 1;
+                w.new_clients.insert(c.id.clone());
+            }
+            w.clients.insert(c.id.as_bytes(), codec::encode(c).map_err(enc)?);
+        }
+        for inv in &batch.invoices {
+            let known_client = w.new_clients.contains(&inv.client_id)
+                || self.t.clients.contains_key(inv.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
+            if !known_client {
+                return Err(StoreError::Invalid(format!(
+                    "invoice {} names client {}, which does not exist",
+                    inv.number, inv.client_id
+                )));
+            }
+            match self.invoice(&inv.number)? {
+                Some(old) if old.client_id != inv.client_id => {
+                    w.ix_client_invoices.remove(pair_key(&old.client_id, inv.number.as_bytes()));
+                }
+                Some(_) => {}
+                None => {
+                    if w.new_invoices.insert(inv.number.clone()) {
+                        meta.counts.invoices += 1;
+                    }
+                }
+            }
+            w.invoices.insert(inv.number.as_bytes(), codec::encode(inv).map_err(enc)?);
+            w.ix_client_invoices.insert(pair_key(&inv.client_id, inv.number.as_bytes()), &[]);
+        }
+        let invoice_exists = |store: &Store, n: &str, w: &Writes| -> Result<bool> {
+            Ok(w.new_invoices.contains(n)
+                || store.t.invoices.contains_key(n.as_bytes()).map_err(sled_err(&store.dir))?)
+        };
+        for p in &batch.payments {
+            self.check_fresh_id("payment", p.id, &self.t.payments, self.meta.next_payment_id, meta.next_payment_id)?;
+            for a in &p.allocations {
+                if !invoice_exists(self, &a.invoice, &w)? {
+                    return Err(StoreError::Invalid(format!(
+                        "payment allocates to invoice {}, which does not exist",
+                        a.invoice
+                    )));
+                }
+                w.ix_invoice_payments.insert(pair_key(&a.invoice, &id_key(p.id)), &[]);
+            }
+            w.payments.insert(&id_key(p.id), codec::encode(p).map_err(enc)?);
+            meta.counts.payments += 1;
+        }
+        for a in &batch.adjustments {
+            self.check_fresh_id(
+                "adjustment",
+                a.id,
+                &self.t.adjustments,
+                self.meta.next_adjustment_id,
+                meta.next_adjustment_id,
+            )?;
+            if !invoice_exists(self, &a.invoice, &w)? {
+                return Err(StoreError::Invalid(format!("invoice {} does not exist", a.invoice)));
+            }
+            w.adjustments.insert(&id_key(a.id), codec::encode(a).map_err(enc)?);
+            meta.counts.adjustments += 1;
+        }
+        for n in &batch.notes {
+            self.check_fresh_id("note", n.id, &self.t.notes, self.meta.next_note_id, meta.next_note_id)?;
+            let known = w.new_clients.contains(&n.client_id)
+                || self.t.clients.contains_key(n.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
+            if !known {
+                return Err(StoreError::Invalid(format!("client {} does not exist", n.client_id)));
+            }
+            w.notes.insert(&id_key(n.id), codec::encode(n).map_err(enc)?);
+            w.ix_client_notes.insert(pair_key(&n.client_id, &id_key(n.id)), &[]);
+            meta.counts.notes += 1;
+        }
+        meta.seq += 1;
+        let mut meta_batch = sled::Batch::default();
+        meta_batch.insert(META_KEY, codec::encode(&meta).map_err(enc)?);
+
+        let t = &self.t;
+        let trees = [
+            &t.meta,
+            &t.clients,
+            &t.invoices,
+            &t.payments,
+            &t.adjustments,
+            &t.notes,
+            &t.ix_client_invoices,
+            &t.ix_invoice_payments,
+            &t.ix_client_notes,
+        ];
+        let batches = [
+            &meta_batch,
+            &w.clients,
+            &w.invoices,
+            &w.payments,
+            &w.adjustments,
+            &w.notes,
+            &w.ix_client_invoices,
+            &w.ix_invoice_payments,
+            &w.ix_client_notes,
+        ];
+        trees[..]
+            .transaction(|views| {
+                for (view, b) in views.iter().zip(batches.iter()) {
+                    view.apply_batch(b)?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
+                TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
+            })?;
+        self.db.flush().map_err(sled_err(&self.dir))?;
+        Manifest { seq: meta.seq, counts: meta.counts }
+            .write(&self.dir)
+            .map_err(|e| io_err("the write reached the store, but the manifest could not be updated", e))?;
+        self.meta = meta;
+        if let Some(book) = self.book.as_mut() {
+            for c in batch.clients {
+                book.upsert_client(c);
+            }
+            for i in batch.invoices {
+                book.upsert_invoice(i);
+            }
+            for p in batch.payments {
+                book.add_payment(p);
+            }
+            for a in batch.adjustments {
+                book.add_adjustment(a);
+            }
+            for n in batch.notes {
+                book.add_note(n);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_fresh_id(&self, what: &str, id: u64, tree: &sled::Tree, written: u64, reserved: u64) -> Result<()> {
+        if id == 0 || id > reserved || (id <= written && tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))?) {
+            return Err(StoreError::Invalid(format!(
+                "{what} id {id} was not handed out by this store (use Store::next_ids)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks every record, count, index and reference; see [`VerifyReport`].
+    pub fn verify(&self) -> VerifyReport {
+        verify::run(self)
+    }
+
+    pub(crate) fn trees(&self) -> &Trees {
+        &self.t
+    }
+}
+
+use sled::Transactional;
+
+#[derive(Default)]
+struct Writes {
+    clients: sled::Batch,
+    invoices: sled::Batch,
+    payments: sled::Batch,
+    adjustments: sled::Batch,
+    notes: sled::Batch,
+    ix_client_invoices: sled::Batch,
+    ix_invoice_payments: sled::Batch,
+    ix_client_notes: sled::Batch,
+    new_clients: std::collections::HashSet<String>,
+    new_invoices: std::collections::HashSet<String>,
+}
+
+/// A key for messages: text when it is text, else its id.
+pub(crate) fn show_key(k: &[u8]) -> String {
+    if k.len() == 8 && !k.iter().all(|b| b.is_ascii_graphic()) {
+        return u64::from_be_bytes(k.try_into().unwrap_or([0; 8])).to_string();
+    }
+    String::from_utf8_lossy(k).replace('\0', "/")
+}

@@ -1,0 +1,53 @@
+//! The store's schema version and the hook for migrating older stores.
+//!
+//! The version is kept under its own key in the `meta` tree as a raw
+//! big-endian u32, outside the codec, so any future dun can read it even if
+//! the record encoding has changed.
+
+/// The schema this build writes. Bump it when a stored type changes shape,
+/// and add a step to [`MIGRATIONS`] that rewrites version N−1 into N.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A migration rewrites a store from `from` to `from + 1` in place.
+pub type Migration = fn(&sled::Db) -> Result<(), String>;
+
+/// `(from, step)`: applied in order on open until the store reaches
+/// [`SCHEMA_VERSION`]. Each step must be idempotent, since a crash between a
+/// step and the version bump re-runs it. Empty: version 1 is the first.
+pub const MIGRATIONS: &[(u32, Migration)] = &[];
+
+/// What opening a store of `found` means for this build.
+pub fn check(found: u32) -> Result<Vec<Migration>, String> {
+    if found == SCHEMA_VERSION {
+        return Ok(Vec::new());
+    }
+    if found > SCHEMA_VERSION {
+        return Err(format!(
+            "this store was written by a newer dun (schema version {found}); this dun understands up to version {SCHEMA_VERSION}. Upgrade dun to open it"
+        ));
+    }
+    let mut steps = Vec::new();
+    for v in found..SCHEMA_VERSION {
+        match MIGRATIONS.iter().find(|(from, _)| *from == v) {
+            Some((_, step)) => steps.push(*step),
+            None => {
+                return Err(format!(
+                    "this store has schema version {found}, and this dun has no migration from version {v}; restore it with the dun that wrote it and export it"
+                ))
+            }
+        }
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_and_unmigratable_versions_are_refused() {
+        assert!(check(SCHEMA_VERSION).unwrap().is_empty());
+        assert!(check(SCHEMA_VERSION + 1).unwrap_err().contains("newer dun"));
+        assert!(check(0).unwrap_err().contains("no migration from version 0"));
+    }
+}

@@ -1,0 +1,167 @@
+//! `dun verify`: checks everything the store promises and says plainly what
+//! is wrong. It reads; it never repairs.
+
+use std::collections::HashSet;
+
+use super::manifest::Manifest;
+use super::{codec, id_key, pair_key, show_key, Counts, Store};
+use crate::domain::{Adjustment, Client, Invoice, Note, Payment};
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    /// What was found, counted from the trees themselves.
+    pub counts: Counts,
+    /// Each problem in one plain sentence. Empty means the store is sound.
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+const MAX_LISTED: usize = 50;
+
+fn problem(r: &mut VerifyReport, msg: String) {
+    if r.problems.len() < MAX_LISTED {
+        r.problems.push(msg);
+    } else if r.problems.len() == MAX_LISTED {
+        r.problems.push("... more problems not listed".into());
+    }
+}
+
+fn decode_tree<T: serde::de::DeserializeOwned>(
+    r: &mut VerifyReport,
+    tree: &sled::Tree,
+    name: &str,
+    mut each: impl FnMut(&mut VerifyReport, &[u8], T),
+) -> u64 {
+    let mut n = 0;
+    for kv in tree.iter() {
+        match kv {
+            Err(e) => {
+                problem(r, format!("{name}: the storage engine reports damage: {e}"));
+                break;
+            }
+            Ok((k, v)) => {
+                n += 1;
+                match codec::decode::<T>(&v) {
+                    Ok(rec) => each(r, &k, rec),
+                    Err(e) => problem(r, format!("{name} record {}: {e}", show_key(&k))),
+                }
+            }
+        }
+    }
+    n
+}
+
+pub(super) fn run(store: &Store) -> VerifyReport {
+    let t = store.trees();
+    let mut r = VerifyReport::default();
+    let mut client_ids = HashSet::new();
+    let mut invoice_client = std::collections::HashMap::new();
+    let mut want_ix_ci = HashSet::new();
+    let mut want_ix_ip = HashSet::new();
+    let mut want_ix_cn = HashSet::new();
+
+    r.counts.clients = decode_tree::<Client>(&mut r, &t.clients, "clients", |r, k, c| {
+        if k != c.id.as_bytes() {
+            problem(r, format!("clients record {} holds client {}", show_key(k), c.id));
+        }
+        client_ids.insert(c.id);
+    });
+    r.counts.invoices = decode_tree::<Invoice>(&mut r, &t.invoices, "invoices", |r, k, inv| {
+        if k != inv.number.as_bytes() {
+            problem(r, format!("invoices record {} holds invoice {}", show_key(k), inv.number));
+        }
+        if !client_ids.contains(&inv.client_id) {
+            problem(r, format!("invoice {} belongs to client {}, which is missing", inv.number, inv.client_id));
+        }
+        want_ix_ci.insert(pair_key(&inv.client_id, inv.number.as_bytes()));
+        invoice_client.insert(inv.number.clone(), inv.client_id);
+    });
+    r.counts.payments = decode_tree::<Payment>(&mut r, &t.payments, "payments", |r, k, p| {
+        if k != id_key(p.id) {
+            problem(r, format!("payments record {} holds payment {}", show_key(k), p.id));
+        }
+        for a in &p.allocations {
+            if !invoice_client.contains_key(&a.invoice) {
+                problem(r, format!("payment {} allocates to invoice {}, which is missing", p.id, a.invoice));
+            }
+            want_ix_ip.insert(pair_key(&a.invoice, &id_key(p.id)));
+        }
+    });
+    r.counts.adjustments = decode_tree::<Adjustment>(&mut r, &t.adjustments, "adjustments", |r, _, a| {
+        if !invoice_client.contains_key(&a.invoice) {
+            problem(r, format!("adjustment {} is for invoice {}, which is missing", a.id, a.invoice));
+        }
+    });
+    r.counts.notes = decode_tree::<Note>(&mut r, &t.notes, "notes", |r, k, n| {
+        if k != id_key(n.id) {
+            problem(r, format!("notes record {} holds note {}", show_key(k), n.id));
+        }
+        if !client_ids.contains(&n.client_id) {
+            problem(r, format!("note {} belongs to client {}, which is missing", n.id, n.client_id));
+        }
+        want_ix_cn.insert(pair_key(&n.client_id, &id_key(n.id)));
+    });
+
+    for (name, tree, want) in [
+        ("ix_client_invoices", &t.ix_client_invoices, &want_ix_ci),
+        ("ix_invoice_payments", &t.ix_invoice_payments, &want_ix_ip),
+        ("ix_client_notes", &t.ix_client_notes, &want_ix_cn),
+    ] {
+        let mut seen = 0usize;
+        for kv in tree.iter() {
+            match kv {
+                Err(e) => {
+                    problem(&mut r, format!("{name}: the storage engine reports damage: {e}"));
+                    break;
+                }
+                Ok((k, _)) => {
+                    if want.contains(k.as_ref()) {
+                        seen += 1;
+                    } else {
+                        problem(&mut r, format!("{name} has an entry {} with no record behind it", show_key(&k)));
+                    }
+                }
+            }
+        }
+        if seen != want.len() {
+            problem(&mut r, format!("{name} is missing {} entries", want.len() - seen));
+        }
+    }
+
+    let meta = store.meta();
+    let c = &meta.counts;
+    for (what, recorded, found) in [
+        ("clients", c.clients, r.counts.clients),
+        ("invoices", c.invoices, r.counts.invoices),
+        ("payments", c.payments, r.counts.payments),
+        ("adjustments", c.adjustments, r.counts.adjustments),
+        ("notes", c.notes, r.counts.notes),
+    ] {
+        if recorded != found {
+            problem(
+                &mut r,
+                format!(
+                    "{what}: the store recorded {recorded} but holds {found}: records have gone missing or appeared"
+                ),
+            );
+        }
+    }
+    match Manifest::read(store.dir()) {
+        Ok(Some(m)) => {
+            if m.seq != meta.seq {
+                problem(&mut r, format!("the manifest records write {} but the store is at write {}", m.seq, meta.seq));
+            }
+            if m.counts != meta.counts {
+                problem(&mut r, "the manifest's record counts differ from the store's".into());
+            }
+        }
+        Ok(None) => problem(&mut r, "the manifest file is missing".into()),
+        Err(e) => problem(&mut r, e),
+    }
+    r
+}
