@@ -7,9 +7,15 @@
 //! `store::codec` knows bincode; nothing below the faces reads the clock.
 
 pub mod cli;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod io;
 pub mod receivables;
+pub mod rules;
 pub mod store;
+pub mod text;
+pub mod tui;
 
 /// The OS user name, used as the author of notes.
 pub fn user_name() -> String {

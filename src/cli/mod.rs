@@ -1,3 +1,124 @@
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: a thin shell that parses arguments, opens the store,
+//! calls the core and prints. Each command family lives in its own module.
+//!
+//! The command names and flags here are a contract with scripts and cron
+//! jobs; see docs/cli.md.
+
+mod book_cmds;
+mod context;
+mod io_cmds;
+pub mod output;
+mod report_cmds;
+mod rules_cmds;
+mod store_cmds;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use context::Ctx;
+pub use output::Format;
+
+#[derive(Parser, Debug)]
+#[command(name = "dun", version, about = "A terminal receivables manager: who to chase today, and how.")]
+#[command(propagate_version = true, disable_help_subcommand = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Data directory (default: $DUN_DATA, else ~/.local/share/dun).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Act as if today were this date (YYYY-MM-DD): for planning, replaying a past day, and tests.
+    #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Output format for commands that print data.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Config file (default: ~/.config/dun/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colour theme for the interface (default, light, high-contrast, mono).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::domain::dates::parse_iso(s)
+}
+
+pub fn parse_amount_arg(s: &str) -> Result<rust_decimal::Decimal, String> {
+    crate::domain::money::parse_amount(s).map_err(|e| e.to_string())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Fill an empty data directory with a realistic demo book, then open the interface.
+    Demo {
+        /// Only create the book; do not open the interface.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Add, list and show clients.
+    #[command(subcommand)]
+    Client(book_cmds::ClientCmd),
+    /// Add, list and show invoices.
+    #[command(subcommand)]
+    Invoice(book_cmds::InvoiceCmd),
+    /// Record a payment against an invoice (the rest goes to the client's oldest invoices, then credit).
+    Pay(book_cmds::PayArgs),
+    /// Issue a credit note against an invoice.
+    Credit(book_cmds::CreditArgs),
+    /// Write off (part of) an invoice as a bad debt.
+    WriteOff(book_cmds::CreditArgs),
+    /// Check every record, count and index in the store.
+    Verify,
+    #[command(flatten)]
+    Io(io_cmds::IoCmd),
+    #[command(flatten)]
+    Report(report_cmds::ReportCmd),
+    #[command(flatten)]
+    Rules(rules_cmds::RulesCmd),
+}
+
+/// Runs dun with the process's arguments and returns its exit code. Errors
+/// go to stderr; data goes to stdout.
+pub fn main() -> ExitCode {
+    // Files dun creates (sled's included) are private to their owner: this
+    // is financial data, often on a shared server.
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dun: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Ctx::new(&cli.global)?;
+    match cli.command {
+        None => store_cmds::open_interface(&ctx),
+        Some(Command::Demo { no_tui }) => store_cmds::demo(&ctx, no_tui),
+        Some(Command::Client(c)) => book_cmds::client(&ctx, c),
+        Some(Command::Invoice(c)) => book_cmds::invoice(&ctx, c),
+        Some(Command::Pay(a)) => book_cmds::pay(&ctx, a),
+        Some(Command::Credit(a)) => book_cmds::credit(&ctx, a, crate::domain::AdjustmentKind::Credit),
+        Some(Command::WriteOff(a)) => book_cmds::credit(&ctx, a, crate::domain::AdjustmentKind::WriteOff),
+        Some(Command::Verify) => store_cmds::verify(&ctx),
+        Some(Command::Io(c)) => io_cmds::run(&ctx, c),
+        Some(Command::Report(c)) => report_cmds::run(&ctx, c),
+        Some(Command::Rules(c)) => rules_cmds::run(&ctx, c),
+    }
 }

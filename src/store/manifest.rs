@@ -31,6 +31,9 @@ impl Manifest {
         };
         let mut m = Manifest::default();
         for line in text.lines() {
+            if line.starts_with('#') {
+                continue;
+            }
             let Some((k, v)) = line.split_once(' ') else { continue };
             let v: u64 = v.trim().parse().map_err(|_| format!("{} is damaged (line '{line}')", path.display()))?;
             match k {

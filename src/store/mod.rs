@@ -98,24 +98,32 @@ impl Batch {
     }
 }
 
-/// Hands out ids for new append-only records.
-#[derive(Debug)]
-pub struct IdAlloc<'a> {
-    meta: &'a mut Meta,
+/// Hands out ids for new append-only records: each one past the last the
+/// store has written. Owned, so it can be used while the book is borrowed;
+/// [`Store::apply`] refuses an id that is already taken.
+#[derive(Debug, Clone)]
+pub struct IdAlloc {
+    payment: u64,
+    adjustment: u64,
+    note: u64,
 }
 
-impl IdAlloc<'_> {
+impl IdAlloc {
+    /// Counters all starting after `n` (for building batches in tests).
+    pub fn starting_at(n: u64) -> IdAlloc {
+        IdAlloc { payment: n, adjustment: n, note: n }
+    }
     pub fn payment(&mut self) -> u64 {
-        self.meta.next_payment_id += 1;
-        self.meta.next_payment_id
+        self.payment += 1;
+        self.payment
     }
     pub fn adjustment(&mut self) -> u64 {
-        self.meta.next_adjustment_id += 1;
-        self.meta.next_adjustment_id
+        self.adjustment += 1;
+        self.adjustment
     }
     pub fn note(&mut self) -> u64 {
-        self.meta.next_note_id += 1;
-        self.meta.next_note_id
+        self.note += 1;
+        self.note
     }
 }
 
@@ -136,8 +144,6 @@ pub struct Store {
     db: sled::Db,
     t: Trees,
     meta: Meta,
-    /// Ids handed out but not yet written; never reused even if a write fails.
-    reserved: Meta,
     book: Option<Book>,
     _lock: DirLock,
 }
@@ -246,7 +252,7 @@ impl Store {
                 .write(dir)
                 .map_err(|e| io_err("cannot write the manifest", e))?;
         }
-        Ok(Store { dir: dir.to_path_buf(), db, t, meta, reserved: meta, book: None, _lock: lock })
+        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, _lock: lock })
     }
 
     pub fn dir(&self) -> &Path {
@@ -260,8 +266,8 @@ impl Store {
     }
 
     /// Ids for new payments, adjustments and notes.
-    pub fn next_ids(&mut self) -> IdAlloc<'_> {
-        IdAlloc { meta: &mut self.reserved }
+    pub fn ids(&self) -> IdAlloc {
+        IdAlloc { payment: self.meta.next_payment_id, adjustment: self.meta.next_adjustment_id, note: self.meta.next_note_id }
     }
 
     /// The whole book in memory, loaded on first use.
@@ -351,9 +357,7 @@ impl Store {
             return Ok(());
         }
         let mut meta = self.meta;
-        meta.next_payment_id = self.reserved.next_payment_id;
-        meta.next_adjustment_id = self.reserved.next_adjustment_id;
-        meta.next_note_id = self.reserved.next_note_id;
+        let mut fresh_ids = std::collections::HashSet::new();
         let enc = |e: CodecError| StoreError::Invalid(e.to_string());
         let mut w = Writes::default();
 
@@ -393,7 +397,8 @@ impl Store {
                 || store.t.invoices.contains_key(n.as_bytes()).map_err(sled_err(&store.dir))?)
         };
         for p in &batch.payments {
-            self.check_fresh_id("payment", p.id, &self.t.payments, self.meta.next_payment_id, meta.next_payment_id)?;
+            self.check_fresh_id("payment", p.id, &self.t.payments, &mut fresh_ids)?;
+            meta.next_payment_id = meta.next_payment_id.max(p.id);
             for a in &p.allocations {
                 if !invoice_exists(self, &a.invoice, &w)? {
                     return Err(StoreError::Invalid(format!(
@@ -407,13 +412,8 @@ impl Store {
             meta.counts.payments += 1;
         }
         for a in &batch.adjustments {
-            self.check_fresh_id(
-                "adjustment",
-                a.id,
-                &self.t.adjustments,
-                self.meta.next_adjustment_id,
-                meta.next_adjustment_id,
-            )?;
+            self.check_fresh_id("adjustment", a.id, &self.t.adjustments, &mut fresh_ids)?;
+            meta.next_adjustment_id = meta.next_adjustment_id.max(a.id);
             if !invoice_exists(self, &a.invoice, &w)? {
                 return Err(StoreError::Invalid(format!("invoice {} does not exist", a.invoice)));
             }
@@ -421,7 +421,8 @@ impl Store {
             meta.counts.adjustments += 1;
         }
         for n in &batch.notes {
-            self.check_fresh_id("note", n.id, &self.t.notes, self.meta.next_note_id, meta.next_note_id)?;
+            self.check_fresh_id("note", n.id, &self.t.notes, &mut fresh_ids)?;
+            meta.next_note_id = meta.next_note_id.max(n.id);
             let known = w.new_clients.contains(&n.client_id)
                 || self.t.clients.contains_key(n.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
             if !known {
@@ -494,11 +495,15 @@ impl Store {
         Ok(())
     }
 
-    fn check_fresh_id(&self, what: &str, id: u64, tree: &sled::Tree, written: u64, reserved: u64) -> Result<()> {
-        if id == 0 || id > reserved || (id <= written && tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))?) {
-            return Err(StoreError::Invalid(format!(
-                "{what} id {id} was not handed out by this store (use Store::next_ids)"
-            )));
+    fn check_fresh_id(
+        &self,
+        what: &'static str,
+        id: u64,
+        tree: &sled::Tree,
+        fresh: &mut std::collections::HashSet<(&'static str, u64)>,
+    ) -> Result<()> {
+        if id == 0 || !fresh.insert((what, id)) || tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))? {
+            return Err(StoreError::Invalid(format!("{what} id {id} is already taken (ids come from Store::ids)")));
         }
         Ok(())
     }

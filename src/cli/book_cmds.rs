@@ -1,0 +1,462 @@
+//! Entering and looking at clients, invoices, payments and credits.
+
+use anyhow::{anyhow, bail, Context as _};
+use chrono::{Days, NaiveDate};
+use clap::{Args, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
+
+use super::output::{Align, Report};
+use super::{parse_amount_arg, parse_date_arg, Ctx};
+use crate::domain::money::{format_amount, plain_amount};
+use crate::domain::{
+    client::validate_client_id, Adjustment, AdjustmentKind, Client, Currency, Invoice, LineItem, Money, Payment,
+    PaymentMethod,
+};
+use crate::receivables::{self, allocate::allocate_payment};
+use crate::store::Batch;
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCmd {
+    /// Add a client (or update it with --update).
+    Add(ClientAddArgs),
+    /// List clients with their balances.
+    List,
+    /// Show one client: contact, terms, balance and invoices.
+    Show { id: String },
+}
+
+#[derive(Args, Debug)]
+pub struct ClientAddArgs {
+    /// Short unique id, like C000123.
+    pub id: String,
+    pub name: String,
+    #[arg(long, default_value = "")]
+    pub contact: String,
+    #[arg(long, default_value = "")]
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub phone: String,
+    /// Payment terms in days, the default for new invoices.
+    #[arg(long, default_value_t = 30)]
+    pub terms: u32,
+    #[arg(long, default_value = "USD")]
+    pub currency: Currency,
+    #[arg(long, value_parser = parse_amount_arg)]
+    pub credit_limit: Option<Decimal>,
+    /// Days of the month the client runs payments, e.g. 15,31 (31 = last day).
+    #[arg(long, value_delimiter = ',')]
+    pub run_days: Vec<u8>,
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The collector who owns the account.
+    #[arg(long, default_value = "")]
+    pub owner: String,
+    /// Replace an existing client with this id instead of refusing.
+    #[arg(long)]
+    pub update: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceCmd {
+    /// Add an invoice for a plain total or from --line items.
+    Add(InvoiceAddArgs),
+    /// List invoices, optionally of one client or one status.
+    List {
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long, value_enum, default_value_t = StatusFilter::Open)]
+        status: StatusFilter,
+    },
+    /// Show one invoice with its payments and credits.
+    Show { number: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusFilter {
+    Open,
+    Overdue,
+    Disputed,
+    Paid,
+    All,
+}
+
+#[derive(Args, Debug)]
+pub struct InvoiceAddArgs {
+    pub number: String,
+    pub client: String,
+    /// The total, when not given as lines.
+    #[arg(value_parser = parse_amount_arg)]
+    pub amount: Option<Decimal>,
+    /// Issue date (default: today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub issued: Option<NaiveDate>,
+    /// Due date (default: issue date + the client's terms).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub due: Option<NaiveDate>,
+    /// Currency (default: the client's).
+    #[arg(long)]
+    pub currency: Option<Currency>,
+    #[arg(long, default_value = "")]
+    pub reference: String,
+    /// A line item: "description;quantity;unit price[;tax %]". Repeatable.
+    #[arg(long = "line")]
+    pub lines: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PayArgs {
+    pub invoice: String,
+    #[arg(value_parser = parse_amount_arg)]
+    pub amount: Decimal,
+    /// Date received (default: today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub date: Option<NaiveDate>,
+    #[arg(long, default_value = "bank transfer")]
+    pub method: PaymentMethod,
+    #[arg(long, default_value = "")]
+    pub reference: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CreditArgs {
+    pub invoice: String,
+    #[arg(value_parser = parse_amount_arg)]
+    pub amount: Decimal,
+    #[arg(long)]
+    pub reason: String,
+    /// Date of the credit (default: today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub date: Option<NaiveDate>,
+}
+
+pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
+    match cmd {
+        ClientCmd::Add(a) => {
+            validate_client_id(&a.id).map_err(anyhow::Error::msg)?;
+            if a.name.trim().is_empty() {
+                bail!("a client needs a name");
+            }
+            if let Some(d) = a.run_days.iter().find(|d| !(1..=31).contains(*d)) {
+                bail!("payment-run day {d} is not a day of the month (1 to 31)");
+            }
+            let mut store = ctx.open_store()?;
+            let existing = store.client(&a.id)?;
+            if existing.is_some() && !a.update {
+                bail!("client {} already exists (use --update to change it)", a.id);
+            }
+            let mut c = existing.unwrap_or_else(|| Client::new(&a.id, &a.name, a.currency));
+            c.name = a.name;
+            c.contact = a.contact;
+            c.email = a.email;
+            c.phone = a.phone;
+            c.terms_days = a.terms;
+            c.currency = a.currency;
+            c.credit_limit = a.credit_limit;
+            c.payment_run_days = a.run_days;
+            c.tags = a.tags;
+            c.owner = a.owner;
+            let id = c.id.clone();
+            store.apply(Batch { clients: vec![c], ..Default::default() })?;
+            eprintln!("saved client {id}");
+            Ok(())
+        }
+        ClientCmd::List => {
+            let mut store = ctx.open_store()?;
+            let book = store.book()?;
+            let mut r = Report::new(&[
+                ("id", Align::Left),
+                ("name", Align::Left),
+                ("currency", Align::Left),
+                ("terms", Align::Right),
+                ("open", Align::Right),
+                ("overdue", Align::Right),
+            ]);
+            for c in book.clients() {
+                let (mut open, mut overdue) = (Decimal::ZERO, Decimal::ZERO);
+                for inv in book.client_invoices(&c.id).filter(|i| i.currency == c.currency) {
+                    let b = receivables::open_balance(book, inv, ctx.today);
+                    open += b;
+                    if inv.due_date < ctx.today {
+                        overdue += b;
+                    }
+                }
+                r.rows.push(vec![
+                    c.id.clone(),
+                    c.name.clone(),
+                    c.currency.to_string(),
+                    c.terms_days.to_string(),
+                    amount_cell(ctx, open),
+                    amount_cell(ctx, overdue),
+                ]);
+            }
+            r.print(ctx.format)
+        }
+        ClientCmd::Show { id } => {
+            let mut store = ctx.open_store()?;
+            let book = store.book()?;
+            let c = book.client(&id).ok_or_else(|| anyhow!("no client {id}"))?;
+            let mut r = Report::new(&[("field", Align::Left), ("value", Align::Left)]);
+            let mut kv = |k: &str, v: String| r.rows.push(vec![k.to_string(), v]);
+            kv("id", c.id.clone());
+            kv("name", c.name.clone());
+            kv("contact", c.contact.clone());
+            kv("email", c.email.clone());
+            kv("phone", c.phone.clone());
+            kv("terms_days", c.terms_days.to_string());
+            kv("currency", c.currency.to_string());
+            kv("credit_limit", c.credit_limit.map(plain_amount).unwrap_or_default());
+            kv("payment_run_days", c.payment_run_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","));
+            kv("tags", c.tags.join(","));
+            kv("owner", c.owner.clone());
+            kv("hold", c.hold.as_ref().map(|h| format!("since {}: {}", h.since, h.reason)).unwrap_or_default());
+            kv("snoozed_until", c.snoozed_until.map(|d| d.to_string()).unwrap_or_default());
+            let credit = receivables::account_credit(book, &c.id, ctx.today);
+            kv("credit_on_account", credit.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "));
+            r.print(ctx.format)?;
+            if ctx.format == super::Format::Table {
+                println!();
+                invoice_report(ctx, book.client_invoices(&id), book, StatusFilter::All).print(ctx.format)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn amount_cell(ctx: &Ctx, a: Decimal) -> String {
+    if ctx.format == super::Format::Table {
+        format_amount(a)
+    } else {
+        plain_amount(a)
+    }
+}
+
+fn invoice_report<'a>(
+    ctx: &Ctx,
+    invoices: impl Iterator<Item = &'a Invoice>,
+    book: &crate::domain::Book,
+    filter: StatusFilter,
+) -> Report {
+    let mut r = Report::new(&[
+        ("number", Align::Left),
+        ("client_id", Align::Left),
+        ("issue_date", Align::Left),
+        ("due_date", Align::Left),
+        ("currency", Align::Left),
+        ("total", Align::Right),
+        ("balance", Align::Right),
+        ("days_overdue", Align::Right),
+        ("status", Align::Left),
+        ("flags", Align::Left),
+    ]);
+    for inv in invoices {
+        if inv.issue_date > ctx.today {
+            continue;
+        }
+        let st = receivables::invoice_state(book, inv, ctx.today);
+        let status = st.status();
+        let overdue_days = (ctx.today - inv.due_date).num_days();
+        let keep = match filter {
+            StatusFilter::All => true,
+            StatusFilter::Open => !status.is_settled(),
+            StatusFilter::Overdue => !status.is_settled() && overdue_days > 0,
+            StatusFilter::Disputed => inv.is_disputed(),
+            StatusFilter::Paid => status.is_settled(),
+        };
+        if !keep {
+            continue;
+        }
+        let mut flags = Vec::new();
+        if inv.is_disputed() {
+            flags.push("disputed");
+        }
+        if inv.excluded {
+            flags.push("excluded");
+        }
+        r.rows.push(vec![
+            inv.number.clone(),
+            inv.client_id.clone(),
+            inv.issue_date.to_string(),
+            inv.due_date.to_string(),
+            inv.currency.to_string(),
+            amount_cell(ctx, inv.total),
+            amount_cell(ctx, st.open()),
+            if status.is_settled() { String::new() } else { overdue_days.max(0).to_string() },
+            status.as_str().to_string(),
+            flags.join(" "),
+        ]);
+    }
+    r
+}
+
+fn parse_line(s: &str) -> anyhow::Result<LineItem> {
+    let parts: Vec<&str> = s.split(';').collect();
+    if !(3..=4).contains(&parts.len()) {
+        bail!("line '{s}' must be \"description;quantity;unit price[;tax %]\"");
+    }
+    let num = |p: &str, what: &str| {
+        crate::domain::money::parse_amount(p).map_err(|e| anyhow!("line '{s}': {what}: {e}"))
+    };
+    Ok(LineItem {
+        description: parts[0].trim().to_string(),
+        quantity: num(parts[1], "quantity")?,
+        unit_price: num(parts[2], "unit price")?,
+        tax_rate: parts.get(3).map(|p| num(p, "tax rate")).transpose()?,
+    })
+}
+
+pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
+    match cmd {
+        InvoiceCmd::Add(a) => {
+            let mut store = ctx.open_store()?;
+            let client = store.client(&a.client)?.ok_or_else(|| anyhow!("no client {}", a.client))?;
+            if store.invoice(&a.number)?.is_some() {
+                bail!("invoice {} already exists", a.number);
+            }
+            if a.number.trim().is_empty() {
+                bail!("an invoice needs a number");
+            }
+            let lines = a.lines.iter().map(|l| parse_line(l)).collect::<anyhow::Result<Vec<_>>>()?;
+            let total = match (a.amount, lines.is_empty()) {
+                (Some(t), true) => t,
+                (None, false) => lines.iter().map(LineItem::total).sum(),
+                (Some(t), false) => {
+                    let sum: Decimal = lines.iter().map(LineItem::total).sum();
+                    if sum != t {
+                        bail!("the lines add up to {} but the amount given is {}", plain_amount(sum), plain_amount(t));
+                    }
+                    t
+                }
+                (None, true) => bail!("give the invoice an amount or --line items"),
+            };
+            if total <= Decimal::ZERO {
+                bail!("an invoice total must be more than zero");
+            }
+            let issued = a.issued.unwrap_or(ctx.today);
+            let due = match a.due {
+                Some(d) => d,
+                None => issued
+                    .checked_add_days(Days::new(client.terms_days.into()))
+                    .context("the due date is out of range")?,
+            };
+            if due < issued {
+                bail!("the due date {due} is before the issue date {issued}");
+            }
+            let currency = a.currency.unwrap_or(client.currency);
+            let mut inv = Invoice::new(&a.number, &client.id, issued, due, Money::new(total, currency));
+            inv.lines = lines;
+            inv.reference = a.reference;
+            inv.discount = client.discount.clone();
+            store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
+            eprintln!("saved invoice {} for {} {} due {due}", a.number, format_amount(total), currency);
+            Ok(())
+        }
+        InvoiceCmd::List { client, status } => {
+            let mut store = ctx.open_store()?;
+            let book = store.book()?;
+            let r = match &client {
+                Some(c) => {
+                    book.client(c).ok_or_else(|| anyhow!("no client {c}"))?;
+                    invoice_report(ctx, book.client_invoices(c), book, status)
+                }
+                None => invoice_report(ctx, book.invoices().iter(), book, status),
+            };
+            r.print(ctx.format)
+        }
+        InvoiceCmd::Show { number } => {
+            let mut store = ctx.open_store()?;
+            let book = store.book()?;
+            let inv = book.invoice(&number).ok_or_else(|| anyhow!("no invoice {number}"))?;
+            invoice_report(ctx, std::iter::once(inv), book, StatusFilter::All).print(ctx.format)?;
+            let mut r = Report::new(&[
+                ("date", Align::Left),
+                ("entry", Align::Left),
+                ("amount", Align::Right),
+                ("detail", Align::Left),
+            ]);
+            for (p, a) in book.invoice_allocations(&number) {
+                r.rows.push(vec![
+                    p.date.to_string(),
+                    format!("payment #{}", p.id),
+                    amount_cell(ctx, a.amount),
+                    format!("{} {}", p.method, p.reference).trim().to_string(),
+                ]);
+            }
+            for adj in book.invoice_adjustments(&number) {
+                r.rows.push(vec![
+                    adj.date.to_string(),
+                    adj.kind.as_str().to_string(),
+                    amount_cell(ctx, adj.amount),
+                    adj.reason.clone(),
+                ]);
+            }
+            r.rows.sort();
+            if ctx.format == super::Format::Table {
+                println!();
+            }
+            r.print(ctx.format)
+        }
+    }
+}
+
+pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
+    if a.amount <= Decimal::ZERO {
+        bail!("a payment must be more than zero");
+    }
+    let mut store = ctx.open_store()?;
+    let date = a.date.unwrap_or(ctx.today);
+    let book = store.book()?;
+    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?.clone();
+    let allocations = allocate_payment(book, &inv.client_id, Money::new(a.amount, inv.currency), date, Some(&inv.number));
+    let id = store.ids().payment();
+    let p = Payment {
+        id,
+        client_id: inv.client_id.clone(),
+        date,
+        amount: a.amount,
+        currency: inv.currency,
+        method: a.method,
+        reference: a.reference,
+        allocations,
+        reverses: None,
+    };
+    let credit = p.unallocated();
+    let spread: Vec<String> =
+        p.allocations.iter().map(|x| format!("{} {}", x.invoice, format_amount(x.amount))).collect();
+    store.apply(Batch { payments: vec![p], ..Default::default() })?;
+    eprintln!(
+        "saved payment #{id} of {} {}: {}{}",
+        format_amount(a.amount),
+        inv.currency,
+        if spread.is_empty() { "nothing open".to_string() } else { spread.join(", ") },
+        if credit > Decimal::ZERO { format!("; {} left as credit on account", format_amount(credit)) } else { String::new() }
+    );
+    Ok(())
+}
+
+pub fn credit(ctx: &Ctx, a: CreditArgs, kind: AdjustmentKind) -> anyhow::Result<()> {
+    if a.amount <= Decimal::ZERO {
+        bail!("the amount must be more than zero");
+    }
+    if a.reason.trim().is_empty() {
+        bail!("give a --reason");
+    }
+    let mut store = ctx.open_store()?;
+    let date = a.date.unwrap_or(ctx.today);
+    let book = store.book()?;
+    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
+    let open = receivables::open_balance(book, inv, date);
+    if a.amount > open {
+        bail!(
+            "{} of {} is more than the open balance of invoice {} ({})",
+            kind.as_str(),
+            format_amount(a.amount),
+            inv.number,
+            format_amount(open)
+        );
+    }
+    let id = store.ids().adjustment();
+    let adj = Adjustment { id, invoice: a.invoice.clone(), date, kind, amount: a.amount, reason: a.reason, reverses: None };
+    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
+    eprintln!("saved {} #{id} of {} on invoice {}", kind.as_str(), format_amount(a.amount), a.invoice);
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! What every command needs: where the data is, what day it is, how to print.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use super::{Format, GlobalArgs};
+use crate::store::{paths, Store};
+
+pub struct Ctx {
+    pub data_dir: PathBuf,
+    /// `--today`, else the local date: the only place the CLI reads the clock.
+    pub today: NaiveDate,
+    pub format: Format,
+    pub global: GlobalArgs,
+}
+
+impl Ctx {
+    pub fn new(g: &GlobalArgs) -> anyhow::Result<Ctx> {
+        let data_dir = paths::resolve_data_dir(g.data.as_deref()).map_err(anyhow::Error::msg)?;
+        let today = g.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        Ok(Ctx { data_dir, today, format: g.format, global: g.clone() })
+    }
+
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.data_dir).with_context(|| format!("cannot open the book in {}", self.data_dir.display()))
+    }
+}

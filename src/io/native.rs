@@ -1,0 +1,424 @@
+//! dun's own CSV layout (see docs/import-export.md):
+//! - clients.csv: `id,name,email,phone,terms_days,currency` and optionally
+//!   `contact,credit_limit,payment_run_days,tags,owner`
+//! - invoices.csv: `number,client_id,issue_date,due_date,currency,amount` and
+//!   optionally `reference`
+//! - payments.csv: `date,invoice_number,amount,method,reference`
+
+use std::collections::{HashMap, HashSet};
+
+use rust_decimal::Decimal;
+
+use super::import::{Conflict, Errors, ImportError, ImportOptions, Plan};
+use crate::domain::dates::{parse_iso, parse_with_order};
+use crate::domain::money::parse_amount;
+use crate::domain::{client::validate_client_id, Allocation, Book, Client, Currency, Invoice, Money, Payment};
+use crate::receivables::invoice_state;
+use crate::store::IdAlloc;
+
+/// A CSV file read into memory with its header mapped, giving located errors.
+pub struct Table {
+    pub file: String,
+    headers: HashMap<String, usize>,
+    pub rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    /// Reads `text` as CSV with a header row. `required` columns must be
+    /// present (in any order); unknown columns are ignored.
+    pub fn parse(file: &str, text: &str, required: &[&str], errors: &mut Errors) -> Option<Table> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
+        let headers = match rdr.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                errors.push(ImportError {
+                    file: file.into(),
+                    line: 1,
+                    column: String::new(),
+                    value: String::new(),
+                    message: format!("cannot read the header row: {e}"),
+                });
+                return None;
+            }
+        };
+        let map: HashMap<String, usize> =
+            headers.iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !map.contains_key(*c)).collect();
+        if !missing.is_empty() {
+            errors.push(ImportError {
+                file: file.into(),
+                line: 1,
+                column: String::new(),
+                value: String::new(),
+                message: format!("missing column(s): {} (the header must name {})", missing.join(", "), required.join(",")),
+            });
+            return None;
+        }
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            match rec {
+                Ok(r) => {
+                    let line = r.position().map(|p| p.line()).unwrap_or(0);
+                    if r.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    rows.push((line, r));
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                            format!("the row has {len} fields but the header has {expected_len}")
+                        }
+                        _ => e.to_string(),
+                    };
+                    errors.push(ImportError { file: file.into(), line, column: String::new(), value: String::new(), message });
+                    if errors.full() {
+                        break;
+                    }
+                }
+            }
+        }
+        Some(Table { file: file.into(), headers: map, rows })
+    }
+
+    pub fn has(&self, column: &str) -> bool {
+        self.headers.contains_key(column)
+    }
+
+    /// The trimmed cell, or "" when the column is absent.
+    pub fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
+        self.headers.get(column).and_then(|&i| row.get(i)).map(str::trim).unwrap_or("")
+    }
+
+    pub fn error(&self, line: u64, column: &str, value: &str, message: impl Into<String>) -> ImportError {
+        ImportError {
+            file: self.file.clone(),
+            line,
+            column: column.into(),
+            value: value.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A located cell parser: each returns None after recording the error.
+pub struct Cells<'a> {
+    pub t: &'a Table,
+    pub row: &'a csv::StringRecord,
+    pub line: u64,
+    pub errors: &'a mut Errors,
+    pub opts: ImportOptions,
+}
+
+impl Cells<'_> {
+    pub fn text(&self, col: &str) -> String {
+        self.t.get(self.row, col).to_string()
+    }
+    pub fn required(&mut self, col: &str) -> Option<String> {
+        let v = self.t.get(self.row, col);
+        if v.is_empty() {
+            self.errors.push(self.t.error(self.line, col, v, "is empty"));
+            return None;
+        }
+        Some(v.to_string())
+    }
+    pub fn date(&mut self, col: &str) -> Option<chrono::NaiveDate> {
+        let v = self.required(col)?;
+        let parsed = match self.opts.date_order {
+            Some(order) => parse_with_order(&v, order),
+            None => parse_iso(&v),
+        };
+        parsed.map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
+    }
+    pub fn amount(&mut self, col: &str) -> Option<Decimal> {
+        let v = self.required(col)?;
+        parse_amount(&v).map_err(|e| self.errors.push(self.t.error(self.line, col, &v, e.reason))).ok()
+    }
+    pub fn currency(&mut self, col: &str) -> Option<Currency> {
+        let v = self.required(col)?;
+        v.parse::<Currency>().map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
+    }
+    pub fn fail(&mut self, col: &str, value: &str, message: impl Into<String>) {
+        self.errors.push(self.t.error(self.line, col, value, message));
+    }
+}
+
+pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+    let mut errors = Errors::default();
+    let Some(t) = Table::parse(file, text, &["id", "name", "email", "phone", "terms_days", "currency"], &mut errors)
+    else {
+        return Err(errors);
+    };
+    let mut plan = Plan::default();
+    let mut seen = HashSet::new();
+    for (line, row) in &t.rows {
+        if errors.full() {
+            break;
+        }
+        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let (Some(id), Some(name), Some(currency)) = (c.required("id"), c.required("name"), c.currency("currency"))
+        else {
+            continue;
+        };
+        if let Err(m) = validate_client_id(&id) {
+            c.fail("id", &id, m);
+            continue;
+        }
+        if !seen.insert(id.clone()) {
+            c.fail("id", &id, "appears twice in this file");
+            continue;
+        }
+        let terms = c.text("terms_days");
+        let terms_days = if terms.is_empty() {
+            30
+        } else {
+            match terms.parse::<u32>() {
+                Ok(n) if n <= 3650 => n,
+                _ => {
+                    c.fail("terms_days", &terms, "must be a whole number of days (0 to 3650)");
+                    continue;
+                }
+            }
+        };
+        let mut client = match book.client(&id) {
+            Some(existing) => match opts.on_conflict {
+                Conflict::Skip => {
+                    plan.skipped += 1;
+                    continue;
+                }
+                Conflict::Fail => {
+                    c.fail("id", &id, "already exists (--on-conflict fail)");
+                    continue;
+                }
+                Conflict::Update => {
+                    plan.updated += 1;
+                    existing.clone()
+                }
+            },
+            None => {
+                plan.new += 1;
+                Client::new(&id, &name, currency)
+            }
+        };
+        client.name = name;
+        client.currency = currency;
+        client.email = c.text("email");
+        client.phone = c.text("phone");
+        client.terms_days = terms_days;
+        if t.has("contact") {
+            client.contact = c.text("contact");
+        }
+        if t.has("owner") {
+            client.owner = c.text("owner");
+        }
+        if t.has("tags") {
+            client.tags = split_list(&c.text("tags"));
+        }
+        if t.has("credit_limit") {
+            let v = c.text("credit_limit");
+            client.credit_limit = if v.is_empty() {
+                None
+            } else {
+                match parse_amount(&v) {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        c.fail("credit_limit", &v, e.reason);
+                        continue;
+                    }
+                }
+            };
+        }
+        if t.has("payment_run_days") {
+            let v = c.text("payment_run_days");
+            let mut days = Vec::new();
+            for part in split_list(&v) {
+                match part.parse::<u8>() {
+                    Ok(d) if (1..=31).contains(&d) => days.push(d),
+                    _ => c.fail("payment_run_days", &v, "must be days of the month (1 to 31) separated by spaces"),
+                }
+            }
+            client.payment_run_days = days;
+        }
+        plan.batch.clients.push(client);
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Splits a list cell on spaces, commas or semicolons.
+pub fn split_list(s: &str) -> Vec<String> {
+    s.split([' ', ',', ';']).filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+    let mut errors = Errors::default();
+    let Some(t) = Table::parse(
+        file,
+        text,
+        &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
+        &mut errors,
+    ) else {
+        return Err(errors);
+    };
+    let mut plan = Plan::default();
+    let mut seen = HashSet::new();
+    for (line, row) in &t.rows {
+        if errors.full() {
+            break;
+        }
+        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let number = c.required("number");
+        let client_id = c.required("client_id");
+        let issued = c.date("issue_date");
+        let due = c.date("due_date");
+        let currency = c.currency("currency");
+        let amount = c.amount("amount");
+        let (Some(number), Some(client_id), Some(issued), Some(due), Some(currency), Some(amount)) =
+            (number, client_id, issued, due, currency, amount)
+        else {
+            continue;
+        };
+        if !seen.insert(number.clone()) {
+            c.fail("number", &number, "appears twice in this file (invoice numbers are unique)");
+            continue;
+        }
+        let Some(client) = book.client(&client_id) else {
+            c.fail("client_id", &client_id, "no such client (import clients first)");
+            continue;
+        };
+        if currency != client.currency {
+            c.fail("currency", currency.as_str(), format!("client {client_id} is billed in {}", client.currency));
+            continue;
+        }
+        if due < issued {
+            c.fail("due_date", &due.to_string(), format!("is before the issue date {issued}"));
+            continue;
+        }
+        if amount <= Decimal::ZERO {
+            c.fail("amount", &amount.to_string(), "must be more than zero");
+            continue;
+        }
+        let mut inv = match book.invoice(&number) {
+            Some(existing) => match opts.on_conflict {
+                Conflict::Skip => {
+                    plan.skipped += 1;
+                    continue;
+                }
+                Conflict::Fail => {
+                    c.fail("number", &number, "already exists (--on-conflict fail)");
+                    continue;
+                }
+                Conflict::Update => {
+                    if existing.client_id != client_id || existing.currency != currency {
+                        c.fail("number", &number, "already exists for another client or currency");
+                        continue;
+                    }
+                    plan.updated += 1;
+                    existing.clone()
+                }
+            },
+            None => {
+                plan.new += 1;
+                let mut inv = Invoice::new(&number, &client_id, issued, due, Money::new(amount, currency));
+                inv.discount = client.discount.clone();
+                inv
+            }
+        };
+        inv.issue_date = issued;
+        inv.due_date = due;
+        inv.total = amount;
+        if t.has("reference") {
+            inv.reference = c.text("reference");
+        }
+        plan.batch.invoices.push(inv);
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Payments have no natural key, so a payment with the same date, invoice,
+/// amount and reference as one in the book counts as already imported.
+pub fn payments(book: &Book, file: &str, text: &str, opts: ImportOptions, ids: &mut IdAlloc) -> Result<Plan, Errors> {
+    let mut errors = Errors::default();
+    let Some(t) = Table::parse(file, text, &["date", "invoice_number", "amount", "method", "reference"], &mut errors)
+    else {
+        return Err(errors);
+    };
+    let mut existing: HashSet<(chrono::NaiveDate, &str, Decimal, &str)> = HashSet::new();
+    for p in book.payments() {
+        for a in &p.allocations {
+            existing.insert((p.date, a.invoice.as_str(), p.amount, p.reference.as_str()));
+        }
+    }
+    let mut plan = Plan::default();
+    // Running open balances, so several payments in the file to one invoice
+    // are capped correctly and any excess is left as credit.
+    let mut open: HashMap<String, Decimal> = HashMap::new();
+    for (line, row) in &t.rows {
+        if errors.full() {
+            break;
+        }
+        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let date = c.date("date");
+        let number = c.required("invoice_number");
+        let amount = c.amount("amount");
+        let method_text = c.text("method");
+        let method = match method_text.parse() {
+            Ok(m) => Some(m),
+            Err(m) => {
+                c.fail("method", &method_text, m);
+                None
+            }
+        };
+        let (Some(date), Some(number), Some(amount), Some(method)) = (date, number, amount, method) else {
+            continue;
+        };
+        let reference = c.text("reference");
+        let Some(inv) = book.invoice(&number) else {
+            c.fail("invoice_number", &number, "no such invoice (import invoices first)");
+            continue;
+        };
+        if amount <= Decimal::ZERO {
+            c.fail("amount", &amount.to_string(), "must be more than zero");
+            continue;
+        }
+        if existing.contains(&(date, number.as_str(), amount, reference.as_str())) {
+            if opts.on_conflict == Conflict::Fail {
+                c.fail("reference", &reference, "this payment is already in the book (--on-conflict fail)");
+            } else {
+                plan.skipped += 1;
+            }
+            continue;
+        }
+        let bal = open.entry(number.clone()).or_insert_with(|| invoice_state(book, inv, chrono::NaiveDate::MAX).open());
+        let take = amount.min(*bal);
+        *bal -= take;
+        let allocations =
+            if take > Decimal::ZERO { vec![Allocation { invoice: number.clone(), amount: take }] } else { Vec::new() };
+        plan.new += 1;
+        plan.batch.payments.push(Payment {
+            id: ids.payment(),
+            client_id: inv.client_id.clone(),
+            date,
+            amount,
+            currency: inv.currency,
+            method,
+            reference,
+            allocations,
+            reverses: None,
+        });
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
