@@ -47,7 +47,7 @@ pub enum StoreError {
     Corrupt { tree: &'static str, key: String, err: CodecError },
     #[error("{0}")]
     Invalid(String),
-    #[error("storage error in {dir}: {err}")]
+    #[error("{}", describe_sled_error(dir, err))]
     Sled { dir: String, err: sled::Error },
     #[error("{0}")]
     Io(String),
@@ -267,7 +267,11 @@ impl Store {
 
     /// Ids for new payments, adjustments and notes.
     pub fn ids(&self) -> IdAlloc {
-        IdAlloc { payment: self.meta.next_payment_id, adjustment: self.meta.next_adjustment_id, note: self.meta.next_note_id }
+        IdAlloc {
+            payment: self.meta.next_payment_id,
+            adjustment: self.meta.next_adjustment_id,
+            note: self.meta.next_note_id,
+        }
     }
 
     /// The whole book in memory, loaded on first use.
@@ -532,6 +536,19 @@ struct Writes {
     ix_client_notes: sled::Batch,
     new_clients: std::collections::HashSet<String>,
     new_invoices: std::collections::HashSet<String>,
+}
+
+/// sled's errors are written for its developers; say what they mean for the
+/// user's data.
+fn describe_sled_error(dir: &str, err: &sled::Error) -> String {
+    match err {
+        sled::Error::Corruption { .. } => format!(
+            "the store's files in {dir} are damaged (the storage engine found corrupted data). \
+             Nothing was changed. Restore the latest backup (see `dun restore`); automatic daily backups are in {dir}/backups"
+        ),
+        sled::Error::Io(e) => format!("cannot read or write the store in {dir}: {e}"),
+        other => format!("storage error in {dir}: {other}"),
+    }
 }
 
 /// A key for messages: text when it is text, else its id.

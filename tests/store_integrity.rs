@@ -1,0 +1,261 @@
+//! The store's promises: atomic, durable, versioned, private, locked, and
+//! honest about damage.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use dun::domain::*;
+use dun::store::{Batch, Store, StoreError};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn client(id: &str) -> Client {
+    Client::new(id, format!("Client {id}"), Currency::USD)
+}
+
+fn invoice(n: &str, c: &str) -> Invoice {
+    Invoice::new(n, c, d("2026-01-01"), d("2026-01-31"), Money::new(Decimal::from(100), Currency::USD))
+}
+
+#[test]
+fn writes_survive_reopen() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut s = Store::open(tmp.path()).unwrap();
+        let mut ids = s.ids();
+        let pay = Payment {
+            id: ids.payment(),
+            client_id: "C1".into(),
+            date: d("2026-02-01"),
+            amount: Decimal::from(40),
+            currency: Currency::USD,
+            method: PaymentMethod::Card,
+            reference: "R1".into(),
+            allocations: vec![Allocation { invoice: "I1".into(), amount: Decimal::from(40) }],
+            reverses: None,
+        };
+        s.apply(Batch {
+            clients: vec![client("C1")],
+            invoices: vec![invoice("I1", "C1")],
+            payments: vec![pay],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let mut s = Store::open(tmp.path()).unwrap();
+    assert_eq!(s.counts().clients, 1);
+    assert_eq!(s.counts().payments, 1);
+    let book = s.book().unwrap();
+    let inv = book.invoice("I1").unwrap();
+    assert_eq!(dun::receivables::open_balance(book, inv, d("2026-03-01")), Decimal::from(60));
+    assert_eq!(s.client_invoice_numbers("C1").unwrap(), vec!["I1".to_string()]);
+    assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
+}
+
+#[test]
+fn a_failing_batch_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path()).unwrap();
+    s.apply(Batch { clients: vec![client("C1")], ..Default::default() }).unwrap();
+    let before = s.meta();
+    // A new client and a good invoice, plus one invoice for a client that does
+    // not exist: the whole batch must be refused.
+    let err = s
+        .apply(Batch {
+            clients: vec![client("C2")],
+            invoices: vec![invoice("I1", "C2"), invoice("I2", "NOPE")],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("NOPE"), "{err}");
+    assert_eq!(s.meta(), before);
+    drop(s);
+    let s = Store::open(tmp.path()).unwrap();
+    assert!(s.client("C2").unwrap().is_none());
+    assert!(s.invoice("I1").unwrap().is_none());
+    assert!(s.verify().is_ok());
+}
+
+#[test]
+fn ids_cannot_be_reused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path()).unwrap();
+    let mut ids = s.ids();
+    let note = |id| Note {
+        id,
+        client_id: "C1".into(),
+        at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+        date: d("2026-01-01"),
+        author: "me".into(),
+        kind: NoteKind::Internal,
+        outcome: None,
+        text: "x".into(),
+        promise: None,
+        next_follow_up: None,
+        completes: None,
+        event: None,
+        supersedes: None,
+        reverses: None,
+    };
+    let id = ids.note();
+    s.apply(Batch { clients: vec![client("C1")], notes: vec![note(id)], ..Default::default() }).unwrap();
+    let err = s.apply(Batch { notes: vec![note(id)], ..Default::default() }).unwrap_err();
+    assert!(err.to_string().contains("already taken"), "{err}");
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    Store::open(tmp.path()).unwrap();
+    {
+        let db = sled::open(tmp.path().join("db")).unwrap();
+        db.open_tree("meta").unwrap().insert("schema_version", &99u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let err = Store::open(tmp.path()).err().expect("must refuse");
+    assert!(matches!(err, StoreError::Schema(_)));
+    let msg = err.to_string();
+    assert!(msg.contains("newer dun") && msg.contains("99"), "{msg}");
+}
+
+#[test]
+fn a_foreign_sled_database_is_not_taken_for_a_book() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(tmp.path().join("db")).unwrap();
+        db.open_tree("clients").unwrap().insert("x", "garbage").unwrap();
+        db.flush().unwrap();
+    }
+    let msg = Store::open(tmp.path()).err().expect("must refuse").to_string();
+    assert!(msg.contains("not a dun store"), "{msg}");
+}
+
+#[test]
+fn a_second_process_gets_a_message_naming_the_directory_and_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _held = Store::open(tmp.path()).unwrap();
+    let msg = Store::open(tmp.path()).err().expect("must be locked").to_string();
+    assert!(msg.contains(&tmp.path().display().to_string()), "{msg}");
+    assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+    // And through the binary, as a user would see it.
+    let err = common::dun_err(tmp.path(), &["client", "list"]);
+    assert!(err.contains("in use by another dun process"), "{err}");
+    assert!(!err.contains("WouldBlock"), "no OS error dump: {err}");
+}
+
+#[test]
+fn data_files_are_private() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nested/book");
+    let mut s = Store::open(&dir).unwrap();
+    s.apply(Batch { clients: vec![client("C1")], ..Default::default() }).unwrap();
+    drop(s);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    fn walk(p: &Path, check: &dyn Fn(&Path)) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let e = e.unwrap();
+            check(&e.path());
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), check);
+            }
+        }
+    }
+    walk(&dir, &|p| {
+        let m = mode(p);
+        if p.is_dir() {
+            assert_eq!(m, 0o700, "{}", p.display());
+        } else {
+            assert_eq!(m, 0o600, "{}", p.display());
+        }
+    });
+}
+
+#[test]
+fn lost_writes_are_detected_not_silently_accepted() {
+    // Simulates sled dropping the tail of its log: the database goes back to
+    // an older state while the manifest remembers the newer one.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("book");
+    let old = tmp.path().join("old-db");
+    {
+        let mut s = Store::open(&dir).unwrap();
+        s.apply(Batch { clients: vec![client("C1")], ..Default::default() }).unwrap();
+    }
+    copy_dir(&dir.join("db"), &old);
+    {
+        let mut s = Store::open(&dir).unwrap();
+        s.apply(Batch { clients: vec![client("C2")], ..Default::default() }).unwrap();
+    }
+    std::fs::remove_dir_all(dir.join("db")).unwrap();
+    copy_dir(&old, &dir.join("db"));
+    let err = Store::open(&dir).err().expect("must notice");
+    assert!(matches!(err, StoreError::LostWrites { found: 1, expected: 2, .. }), "{err}");
+    let msg = common::dun_err(&dir, &["verify"]);
+    assert!(msg.contains("lost writes"), "{msg}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn one_flipped_byte_is_reported_by_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for i in 1..=20 {
+        common::dun_ok(dir, &["client", "add", &format!("C{i}"), &format!("Flipme Client {i:02}")]);
+    }
+    assert!(common::dun_ok(dir, &["verify"]).starts_with("ok: 20 clients"));
+    let db = dir.join("db/db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let needle = b"Flipme Client 07";
+    let pos = bytes.windows(needle.len()).rposition(|w| w == needle).expect("record text is in the log");
+    bytes[pos + 3] ^= 0x01;
+    std::fs::write(&db, &bytes).unwrap();
+    let out = common::dun(dir, &["verify"]);
+    assert!(!out.status.success(), "verify must fail on a damaged store");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("damaged") || err.contains("problem"), "{err}");
+}
+
+#[test]
+fn importing_the_10k_book_keeps_every_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("book");
+    if common::gen_book(&src, 10_000).is_none() {
+        return;
+    }
+    let data = tmp.path().join("data");
+    for kind in ["clients", "invoices", "payments"] {
+        let file = src.join(format!("{kind}.csv"));
+        common::dun_ok(&data, &["import", kind, file.to_str().unwrap()]);
+    }
+    let out = common::dun_ok(&data, &["verify"]);
+    let expect = format!(
+        "ok: {} clients, {} invoices, {} payments,",
+        common::csv_rows(&src.join("clients.csv")),
+        common::csv_rows(&src.join("invoices.csv")),
+        common::csv_rows(&src.join("payments.csv"))
+    );
+    assert!(out.starts_with(&expect), "{out} vs {expect}");
+    // Importing again changes nothing (skip is the default).
+    let again = common::dun_ok(&data, &["import", "payments", src.join("payments.csv").to_str().unwrap()]);
+    assert!(again.contains("0 new"), "{again}");
+    assert!(common::dun_ok(&data, &["verify"]).starts_with(&expect));
+}
