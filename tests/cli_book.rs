@@ -11,7 +11,21 @@ fn enter_clients_invoices_payments_and_credits() {
     let d = tmp.path();
     dun_ok(d, &["client", "add", "C1", "Müller GmbH", "--currency", "EUR", "--terms", "14", "--run-days", "15,31"]);
     dun_ok(d, &["--today", "2026-03-01", "invoice", "add", "I1", "C1", "1,000.00"]);
-    dun_ok(d, &["invoice", "add", "I2", "C1", "--issued", "2026-03-05", "--line", "Widget;10;12.50;20", "--line", "Freight;1;50"]);
+    dun_ok(
+        d,
+        &[
+            "invoice",
+            "add",
+            "I2",
+            "C1",
+            "--issued",
+            "2026-03-05",
+            "--line",
+            "Widget;10;12.50;20",
+            "--line",
+            "Freight;1;50",
+        ],
+    );
     let show = dun_ok(d, &["--today", "2026-04-01", "--format", "csv", "invoice", "list", "--client", "C1"]);
     assert!(show.contains("I1,C1,2026-03-01,2026-03-15,EUR,1000.00,1000.00,17,open,"), "{show}");
     assert!(show.contains("I2,C1,2026-03-05,2026-03-19,EUR,200.00,200.00,13,open,"), "{show}");

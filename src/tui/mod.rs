@@ -1,5 +1,7 @@
 //! The terminal interface (ratatui + crossterm).
 
+pub mod entry;
+
 use crate::cli::Ctx;
 
 /// Opens the interface on the book in `ctx`.

@@ -1,0 +1,140 @@
+use super::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn ctx() -> FormContext {
+    FormContext {
+        client_id: "C1".into(),
+        client_name: "Acme".into(),
+        invoice: Some("INV-1".into()),
+        invoice_balance: Some(Money::new(Decimal::new(25000, 2), Currency::USD)),
+        overdue: Some(Money::new(Decimal::new(120050, 2), Currency::USD)),
+        action_invoices: vec!["INV-1".into(), "INV-2".into()],
+        currency: Currency::USD,
+        today: d("2026-11-25"), // a Wednesday
+    }
+}
+
+fn keys(form: &mut Form, s: &str) -> FormResult {
+    let mut last = FormResult::Continue;
+    for c in s.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        last = form.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    last
+}
+
+#[test]
+fn a_call_with_a_promise_next_friday_in_few_keystrokes() {
+    let mut f = Form::open(FormKind::Call, ctx()).unwrap();
+    // r (reached, moves on), note, Tab, "fri", Enter: the amount defaults.
+    let r = keys(&mut f, "rwill pay\tfri\n");
+    let FormResult::Submit(Intent::Log { kind, outcome, text, promise, .. }) = r else { panic!("{r:?}") };
+    assert_eq!(kind, NoteKind::Call);
+    assert_eq!(outcome, Some(CallOutcome::Reached));
+    assert_eq!(text, "will pay");
+    let p = promise.unwrap();
+    assert_eq!(p.date, d("2026-11-27"));
+    assert_eq!(p.amount, Money::new(Decimal::new(120050, 2), Currency::USD));
+    assert_eq!(p.invoices, vec!["INV-1".to_string(), "INV-2".to_string()]);
+}
+
+#[test]
+fn a_call_needs_an_outcome_and_says_so_in_place() {
+    let mut f = Form::open(FormKind::Call, ctx()).unwrap();
+    assert_eq!(keys(&mut f, "\t\n"), FormResult::Continue);
+    assert_eq!(f.focus, 0, "focus goes back to the outcome");
+    assert!(f.error.as_deref().unwrap().contains("r reached"));
+    keys(&mut f, "x");
+    assert!(f.error.as_deref().unwrap().contains("press one of"));
+}
+
+#[test]
+fn invalid_dates_and_amounts_are_refused_with_a_reason() {
+    let mut f = Form::open(FormKind::Promise, ctx()).unwrap();
+    assert_eq!(keys(&mut f, "2026-02-30\n"), FormResult::Continue);
+    assert!(f.error.as_deref().unwrap().contains("not a real date"), "{:?}", f.error);
+    let mut f = Form::open(FormKind::Promise, ctx()).unwrap();
+    keys(&mut f, "+7\t");
+    f.fields[1].input = Input::Text(TextField::with("12,34.5"));
+    assert_eq!(keys(&mut f, "\n"), FormResult::Continue);
+    assert_eq!(f.focus, 1);
+    assert!(f.error.as_deref().unwrap().contains("groups of three"));
+    let mut f = Form::open(FormKind::Promise, ctx()).unwrap();
+    keys(&mut f, "2020-01-01\n");
+    assert!(f.error.as_deref().unwrap().contains("past"));
+}
+
+#[test]
+fn escape_cancels_and_nothing_is_submitted() {
+    let mut f = Form::open(FormKind::Hold, ctx()).unwrap();
+    assert_eq!(keys(&mut f, "in administration\u{1b}"), FormResult::Cancel);
+}
+
+#[test]
+fn payment_defaults_to_the_selected_invoice_balance_and_today() {
+    let mut f = Form::open(FormKind::Payment, ctx()).unwrap();
+    let FormResult::Submit(Intent::Payment { amount, date, method, invoice, .. }) = keys(&mut f, "\n") else {
+        panic!()
+    };
+    assert_eq!(amount.amount, Decimal::new(25000, 2));
+    assert_eq!(date, d("2026-11-25"));
+    assert_eq!(method, PaymentMethod::BankTransfer);
+    assert_eq!(invoice.as_deref(), Some("INV-1"));
+    let mut f = Form::open(FormKind::Payment, ctx()).unwrap();
+    f.fields[0].input = Input::Text(TextField::with("1,000"));
+    let r = keys(&mut f, "\t\tq\n");
+    let FormResult::Submit(Intent::Payment { amount, method, .. }) = r else { panic!("{r:?}") };
+    assert_eq!(amount.amount, Decimal::from(1000));
+    assert_eq!(method, PaymentMethod::Cheque);
+}
+
+#[test]
+fn dispute_needs_an_invoice_and_a_reason() {
+    let mut c = ctx();
+    c.invoice = None;
+    assert!(Form::open(FormKind::Dispute, c).is_none());
+    let mut f = Form::open(FormKind::Dispute, ctx()).unwrap();
+    assert_eq!(keys(&mut f, "\n"), FormResult::Continue);
+    let r = keys(&mut f, "damaged goods\n");
+    assert_eq!(r, FormResult::Submit(Intent::Dispute { invoice: "INV-1".into(), reason: "damaged goods".into() }));
+}
+
+#[test]
+fn snooze_accepts_short_dates_and_refuses_today() {
+    let mut f = Form::open(FormKind::Snooze, ctx()).unwrap();
+    keys(&mut f, "today\n");
+    assert!(f.error.is_some());
+    let mut f = Form::open(FormKind::Snooze, ctx()).unwrap();
+    let r = keys(&mut f, "eom\n");
+    assert!(matches!(r, FormResult::Submit(Intent::Snooze { until, .. }) if until == d("2026-11-30")));
+}
+
+#[test]
+fn drafts_restore_the_typing() {
+    let mut f = Form::open(FormKind::Call, ctx()).unwrap();
+    keys(&mut f, "vleft a message\t+3");
+    let draft = f.to_draft("now".into());
+    let g = Form::from_draft(&draft, ctx()).unwrap();
+    assert_eq!(g.value("text"), "left a message");
+    assert_eq!(g.value("outcome"), "voicemail");
+    assert_eq!(g.value("promise_date"), "+3");
+}
+
+#[test]
+fn the_form_draws_at_narrow_widths_without_panicking() {
+    let f = Form::open(FormKind::Call, ctx()).unwrap();
+    for w in [1u16, 5, 12, 40, 80] {
+        let area = ratatui::layout::Rect::new(0, 0, w, f.height());
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        f.render(area, &mut buf, &FormStyles::default());
+    }
+}
