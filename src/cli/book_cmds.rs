@@ -23,6 +23,13 @@ pub enum ClientCmd {
     List,
     /// Show one client: contact, terms, balance and invoices.
     Show { id: String },
+    /// The client's follow-up log, newest first (times in local time).
+    Notes {
+        id: String,
+        /// Show at most this many entries.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +225,50 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 invoice_report(ctx, book.client_invoices(&id), book, StatusFilter::All).print(ctx.format)?;
             }
             Ok(())
+        }
+        ClientCmd::Notes { id, limit } => {
+            let mut store = ctx.open_store()?;
+            let book = store.book()?;
+            book.client(&id).ok_or_else(|| anyhow!("no client {id}"))?;
+            let mut r = Report::new(&[
+                ("id", Align::Right),
+                ("time", Align::Left),
+                ("date", Align::Left),
+                ("author", Align::Left),
+                ("kind", Align::Left),
+                ("outcome", Align::Left),
+                ("promise", Align::Left),
+                ("text", Align::Left),
+            ]);
+            let reversed = book.reversed_note_ids();
+            for n in book.client_notes(&id).rev().take(limit.unwrap_or(usize::MAX)) {
+                let local = n.at.with_timezone(&chrono::Local);
+                let mut text = n.text.clone();
+                if reversed.contains(&n.id) {
+                    text = format!("[undone] {text}");
+                }
+                if let Some(r) = n.reverses {
+                    text = format!("[undoes #{r}] {text}");
+                }
+                r.rows.push(vec![
+                    n.id.to_string(),
+                    if ctx.format == super::Format::Table {
+                        local.format("%Y-%m-%d %H:%M").to_string()
+                    } else {
+                        local.to_rfc3339()
+                    },
+                    n.date.to_string(),
+                    n.author.clone(),
+                    n.kind.as_str().to_string(),
+                    n.outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
+                    n.promise
+                        .as_ref()
+                        .map(|p| format!("{} {} by {}", amount_cell(ctx, p.amount), p.currency, p.date))
+                        .unwrap_or_default(),
+                    text,
+                ]);
+            }
+            r.print(ctx.format)
         }
     }
 }
