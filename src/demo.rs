@@ -159,8 +159,8 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
                                                // Some clients are good payers, some slow, a few in real trouble.
         let behaviour = match ci % 7 {
             0..=2 => 0, // pays on time
-            3 | 4 => 1,     // pays late, partly
-            5 => 2,         // stopped paying
+            3 | 4 => 1, // pays late, partly
+            5 => 2,     // stopped paying
             _ => 1,
         };
         for _ in 0..n_inv {
