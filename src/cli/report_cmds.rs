@@ -1,17 +1,736 @@
-//! Reports from the receivables math: aging, KPIs.
+//! Reports from the receivables math (aging, key figures, fees, discounts)
+//! and the few commands that act on them: charging a fee, setting a plan.
 
-use clap::Subcommand;
+use anyhow::{anyhow, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
 
-use super::Ctx;
+use super::output::{Align, Report};
+use super::{parse_amount_arg, parse_date_arg, Ctx, Format};
+use crate::config::Config;
+use crate::domain::money::{format_amount, plain_amount};
+use crate::domain::{Adjustment, AdjustmentKind, Book, Currency, Instalment, LateFeePolicy};
+use crate::receivables::aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
+use crate::receivables::kpi::{self, Period};
+use crate::receivables::{discount, fees, open_balance, plan};
+use crate::store::Batch;
+use crate::text;
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCmd {
-    /// (placeholder until the aging report lands)
-    #[command(hide = true)]
-    AgingPlaceholder,
+    /// Open balances in buckets of days overdue, as of a date (default: today).
+    Aging(AgingArgs),
+    /// Key figures: DSO, overdue, share over 60 and 90 days, collected; clients' payment habits.
+    Stats(StatsArgs),
+    /// List the late fees and interest that could be charged (nothing is charged).
+    Fees(FeesArgs),
+    /// Charge the late fee an invoice has earned under the fee policy, as an explicit fee line.
+    Fee(FeeArgs),
+    /// Charge a fee of a given amount on an invoice.
+    Charge(ChargeArgs),
+    /// List the early-payment discounts still available.
+    Discounts(AsOfArgs),
+    /// Show, set or clear an invoice's payment plan.
+    Plan(PlanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AsOfArgs {
+    /// The date to report as of (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct AgingArgs {
+    #[command(flatten)]
+    pub when: AsOfArgs,
+    /// One row per client and currency instead of one per currency.
+    #[arg(long)]
+    pub by_client: bool,
+    /// Only this currency.
+    #[arg(long)]
+    pub currency: Option<Currency>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub when: AsOfArgs,
+    /// The period for DSO and collections: this many days up to the date.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// Each client's average days to pay and when its open invoices can be expected.
+    #[arg(long, conflicts_with = "client")]
+    pub by_client: bool,
+    /// One client's open invoices with the date each can be expected.
+    #[arg(long)]
+    pub client: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct FeesArgs {
+    #[command(flatten)]
+    pub when: AsOfArgs,
+    /// Only this client's invoices.
+    #[arg(long)]
+    pub client: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct FeeArgs {
+    pub invoice: String,
+    /// The date of the charge, and of the calculation (default: today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub date: Option<NaiveDate>,
+    /// Show the calculation and charge nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ChargeArgs {
+    pub invoice: String,
+    #[arg(value_parser = parse_amount_arg)]
+    pub amount: Decimal,
+    /// Why: it is shown on the account.
+    #[arg(long)]
+    pub reason: String,
+    /// Date of the charge (default: today).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    pub invoice: String,
+    /// An instalment, DATE:AMOUNT (repeat for each; they must add up to the open balance).
+    #[arg(long = "instalment", value_name = "DATE:AMOUNT", value_parser = plan::parse_instalment)]
+    pub instalments: Vec<Instalment>,
+    /// Remove the plan: the invoice is due on its own due date again.
+    #[arg(long, conflicts_with = "instalments")]
+    pub clear: bool,
 }
 
 pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
-    let _ = (ctx, cmd);
-    anyhow::bail!("not in this build yet")
+    match cmd {
+        ReportCmd::Aging(a) => quiet_broken_pipe(aging(ctx, a)),
+        ReportCmd::Stats(a) => stats(ctx, a),
+        ReportCmd::Fees(a) => fees_list(ctx, a),
+        ReportCmd::Fee(a) => fee(ctx, a),
+        ReportCmd::Charge(a) => charge(ctx, a),
+        ReportCmd::Discounts(a) => discounts(ctx, a),
+        ReportCmd::Plan(a) => set_plan(ctx, a),
+    }
+}
+
+fn load_config(ctx: &Ctx) -> anyhow::Result<Config> {
+    Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)
+}
+
+fn aging_options(cfg: &Config) -> anyhow::Result<AgingOptions> {
+    Ok(AgingOptions {
+        buckets: Buckets::new(&cfg.aging.buckets).map_err(|e| anyhow!("[aging] {e}"))?,
+        basis: cfg.aging.by.parse::<AgeBasis>().map_err(|e| anyhow!("[aging] {e}"))?,
+    })
+}
+
+fn book_fee_policy(cfg: &Config) -> anyhow::Result<Option<LateFeePolicy>> {
+    let f = &cfg.fees;
+    fees::parse_policy(f.fixed.as_deref(), f.percent.as_deref(), f.annual_rate.as_deref(), f.grace_days)
+        .map_err(anyhow::Error::msg)
+}
+
+/// Amounts for people get thousands separators; for scripts, plain.
+fn money(format: Format, a: Decimal) -> String {
+    if format == Format::Table {
+        format_amount(a)
+    } else {
+        plain_amount(a)
+    }
+}
+
+fn name_cell(format: Format, name: &str) -> String {
+    if format == Format::Table {
+        text::truncate(name, 32)
+    } else {
+        name.to_string()
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
+    let opts = aging_options(&load_config(ctx)?)?;
+    let as_of = a.when.as_of.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let mut r = age_book(book, as_of, &opts);
+    if let Some(c) = a.currency {
+        r.retain_currency(c);
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match ctx.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &aging_json(&r, a.by_client))?;
+            use std::io::Write;
+            writeln!(out)?;
+        }
+        f => {
+            aging_report(&r, a.by_client, f).write(f, &mut out)?;
+            if f == Format::Table {
+                use std::io::Write;
+                writeln!(out)?;
+                if r.credit.is_empty() {
+                    writeln!(out, "No credit on account.")?;
+                } else {
+                    credit_report(&r).write(f, &mut out)?;
+                }
+            }
+        }
+    }
+    use std::io::Write;
+    out.flush()?;
+    Ok(())
+}
+
+/// A reader that stops early (`dun aging | head`) is not an error.
+fn quiet_broken_pipe(r: anyhow::Result<()>) -> anyhow::Result<()> {
+    use std::io::ErrorKind::BrokenPipe;
+    let Err(e) = r else { return Ok(()) };
+    let io = e.downcast_ref::<std::io::Error>().map(|io| io.kind());
+    let csv = e.downcast_ref::<csv::Error>().and_then(|c| match c.kind() {
+        csv::ErrorKind::Io(io) => Some(io.kind()),
+        _ => None,
+    });
+    let json = e.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind());
+    if [io, csv, json].contains(&Some(BrokenPipe)) {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// The aging as rows: per client and currency, or per currency with credit.
+fn aging_report(r: &AgingReport, by_client: bool, f: Format) -> Report {
+    let mut cols: Vec<(&str, Align)> = Vec::new();
+    if by_client {
+        cols.extend([("client_id", Align::Left), ("client_name", Align::Left)]);
+    }
+    cols.push(("currency", Align::Left));
+    cols.extend(r.labels.iter().map(|l| (l.as_str(), Align::Right)));
+    cols.push(("total", Align::Right));
+    if !by_client {
+        cols.push(("credit_on_account", Align::Right));
+    }
+    let mut rep = Report::new(&cols);
+    rep.title = Some(format!(
+        "Aging as of {} (days past {}){}",
+        r.as_of,
+        if r.basis == AgeBasis::DueDate { "due date" } else { "invoice date" },
+        if by_client { ", by client" } else { "" }
+    ));
+    let amounts = |buckets: &[Decimal], total: Decimal| -> Vec<String> {
+        buckets.iter().chain(std::iter::once(&total)).map(|&x| money(f, x)).collect()
+    };
+    if by_client {
+        for l in &r.lines {
+            let mut row = vec![l.client_id.clone(), name_cell(f, &l.client_name), l.currency.to_string()];
+            row.extend(amounts(&l.buckets, l.total));
+            rep.rows.push(row);
+        }
+        for t in &r.totals {
+            let mut row = vec!["Total".to_string(), String::new(), t.currency.to_string()];
+            row.extend(amounts(&t.buckets, t.total));
+            rep.footer.push(row);
+        }
+    } else {
+        for t in r.totals.iter().filter(|t| !t.total.is_zero() || !t.credit.is_zero()) {
+            let mut row = vec![t.currency.to_string()];
+            row.extend(amounts(&t.buckets, t.total));
+            row.push(money(f, t.credit));
+            rep.rows.push(row);
+        }
+    }
+    rep
+}
+
+fn credit_report(r: &AgingReport) -> Report {
+    let mut rep = Report::new(&[
+        ("client_id", Align::Left),
+        ("client_name", Align::Left),
+        ("currency", Align::Left),
+        ("credit_on_account", Align::Right),
+    ]);
+    rep.title = Some("Credit on account (unallocated payments and over-payments; not netted above)".into());
+    for c in &r.credit {
+        rep.rows.push(vec![
+            c.client_id.clone(),
+            name_cell(Format::Table, &c.client_name),
+            c.currency.to_string(),
+            format_amount(c.amount),
+        ]);
+    }
+    rep
+}
+
+fn aging_json(r: &AgingReport, by_client: bool) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let buckets = |labels: &[String], b: &[Decimal], total: Decimal| -> Map<String, Value> {
+        let mut m: Map<String, Value> =
+            labels.iter().zip(b).map(|(l, x)| (l.clone(), Value::String(plain_amount(*x)))).collect();
+        m.insert("total".into(), Value::String(plain_amount(total)));
+        m
+    };
+    let mut doc = json!({
+        "as_of": r.as_of.to_string(),
+        "aged_by": if r.basis == AgeBasis::DueDate { "due" } else { "invoice" },
+        "buckets": r.labels,
+    });
+    let totals: Vec<Value> = r
+        .totals
+        .iter()
+        .map(|t| {
+            let mut m = buckets(&r.labels, &t.buckets, t.total);
+            m.insert("currency".into(), Value::String(t.currency.to_string()));
+            m.insert("credit_on_account".into(), Value::String(plain_amount(t.credit)));
+            Value::Object(m)
+        })
+        .collect();
+    doc["totals"] = Value::Array(totals);
+    if by_client {
+        let rows: Vec<Value> = r
+            .lines
+            .iter()
+            .map(|l| {
+                let mut m = buckets(&r.labels, &l.buckets, l.total);
+                m.insert("client_id".into(), Value::String(l.client_id.clone()));
+                m.insert("client_name".into(), Value::String(l.client_name.clone()));
+                m.insert("currency".into(), Value::String(l.currency.to_string()));
+                Value::Object(m)
+            })
+            .collect();
+        doc["clients"] = Value::Array(rows);
+    }
+    doc["credit"] = Value::Array(
+        r.credit
+            .iter()
+            .map(|c| {
+                json!({
+                    "client_id": c.client_id,
+                    "client_name": c.client_name,
+                    "currency": c.currency.to_string(),
+                    "amount": plain_amount(c.amount),
+                })
+            })
+            .collect(),
+    );
+    doc
+}
+
+fn pct(v: Option<Decimal>) -> String {
+    v.map(|p| format!("{p:.1}")).unwrap_or_default()
+}
+
+fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
+    let as_of = a.when.as_of.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let f = ctx.format;
+    if let Some(id) = &a.client {
+        return client_forecast(book, id, as_of, f);
+    }
+    if a.by_client {
+        let mut r = Report::new(&[
+            ("client_id", Align::Left),
+            ("client_name", Align::Left),
+            ("paid_invoices", Align::Right),
+            ("avg_days_to_pay", Align::Right),
+            ("open_invoices", Align::Right),
+            ("late_on_habit", Align::Right),
+            ("next_expected", Align::Left),
+        ]);
+        r.title = Some(format!(
+            "Payment habits as of {as_of} (average days from invoice date to settling payment; open invoices are \
+             expected that many days after their invoice date)"
+        ));
+        for c in kpi::client_kpis(book, as_of) {
+            r.rows.push(vec![
+                c.client_id,
+                name_cell(f, &c.client_name),
+                c.history.paid_invoices.to_string(),
+                c.history.avg_days_to_pay.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                c.open_invoices.to_string(),
+                c.late_on_habit.to_string(),
+                opt(c.next_expected),
+            ]);
+        }
+        return r.print(f);
+    }
+    let period = Period::ending(as_of, a.days);
+    let ks = kpi::book_kpis(book, as_of, period);
+    let n = a.days;
+    if f == Format::Table {
+        let mut cols: Vec<(String, Align)> = vec![("figure".into(), Align::Left)];
+        cols.extend(ks.iter().map(|k| (k.currency.to_string(), Align::Right)));
+        let cols_ref: Vec<(&str, Align)> = cols.iter().map(|(n, a)| (n.as_str(), *a)).collect();
+        let mut r = Report::new(&cols_ref);
+        r.title = Some(format!("Key figures as of {as_of} (period: {} to {}, {n} days)", period.from, period.to));
+        let mut row = |label: String, cell: &dyn Fn(&kpi::CurrencyKpis) -> String| {
+            let mut v = vec![label];
+            v.extend(ks.iter().map(cell));
+            r.rows.push(v);
+        };
+        row("open balance".into(), &|k| format_amount(k.open));
+        row("overdue".into(), &|k| format_amount(k.overdue));
+        row("over 60 days past due".into(), &|k| format_amount(k.over_60));
+        row("  share of open, %".into(), &|k| pct(k.share_over_60));
+        row("over 90 days past due".into(), &|k| format_amount(k.over_90));
+        row("  share of open, %".into(), &|k| pct(k.share_over_90));
+        row(format!("invoiced in the {n} days"), &|k| format_amount(k.invoiced));
+        row(format!("collected in the {n} days"), &|k| format_amount(k.collected));
+        row("DSO, days".into(), &|k| pct(k.dso));
+        r.print(f)?;
+        println!("\nDSO = open balance ÷ invoiced in the period × {n} days.");
+        return Ok(());
+    }
+    let mut r = Report::new(&[
+        ("currency", Align::Left),
+        ("open", Align::Right),
+        ("overdue", Align::Right),
+        ("over_60", Align::Right),
+        ("over_60_pct", Align::Right),
+        ("over_90", Align::Right),
+        ("over_90_pct", Align::Right),
+        ("period_from", Align::Left),
+        ("period_to", Align::Left),
+        ("invoiced", Align::Right),
+        ("collected", Align::Right),
+        ("dso_days", Align::Right),
+    ]);
+    for k in ks {
+        r.rows.push(vec![
+            k.currency.to_string(),
+            plain_amount(k.open),
+            plain_amount(k.overdue),
+            plain_amount(k.over_60),
+            pct(k.share_over_60),
+            plain_amount(k.over_90),
+            pct(k.share_over_90),
+            period.from.to_string(),
+            period.to.to_string(),
+            plain_amount(k.invoiced),
+            plain_amount(k.collected),
+            pct(k.dso),
+        ]);
+    }
+    r.print(f)
+}
+
+fn client_forecast(book: &Book, id: &str, as_of: NaiveDate, f: Format) -> anyhow::Result<()> {
+    let c = book.client(id).ok_or_else(|| anyhow!("no client {id}"))?;
+    let h = kpi::pay_history(book, id, as_of);
+    let mut r = Report::new(&[
+        ("number", Align::Left),
+        ("issue_date", Align::Left),
+        ("due_date", Align::Left),
+        ("currency", Align::Left),
+        ("open", Align::Right),
+        ("expected", Align::Left),
+        ("late_on_habit", Align::Left),
+    ]);
+    r.title = Some(match h.avg_days_to_pay {
+        Some(avg) => format!(
+            "{} ({}) as of {as_of}: {} invoices paid, on average {avg:.1} days after the invoice date",
+            c.name, c.id, h.paid_invoices
+        ),
+        None => format!("{} ({}) as of {as_of}: no paid invoices yet, so no expected dates", c.name, c.id),
+    });
+    let mut invoices: Vec<_> = book.client_invoices(id).collect();
+    invoices.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.number.cmp(&b.number)));
+    for inv in invoices {
+        let open = open_balance(book, inv, as_of);
+        if open.is_zero() {
+            continue;
+        }
+        let fc = kpi::forecast(&h, inv, as_of);
+        r.rows.push(vec![
+            inv.number.clone(),
+            inv.issue_date.to_string(),
+            inv.due_date.to_string(),
+            inv.currency.to_string(),
+            money(f, open),
+            opt(fc.as_ref().map(|x| x.expected)),
+            match fc {
+                Some(x) if x.late_on_habit => "yes".into(),
+                Some(_) => "no".into(),
+                None => String::new(),
+            },
+        ]);
+    }
+    r.print(f)
+}
+
+fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
+    let book_policy = book_fee_policy(&load_config(ctx)?)?;
+    let as_of = a.when.as_of.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    if let Some(c) = &a.client {
+        book.client(c).ok_or_else(|| anyhow!("no client {c}"))?;
+    }
+    if book_policy.is_none() && book.clients().iter().all(|c| c.late_fee.is_none()) {
+        eprintln!("no late-fee policy: set fixed, percent or annual_rate under [fees] in config.toml");
+    }
+    let f = ctx.format;
+    let mut r = Report::new(&[
+        ("number", Align::Left),
+        ("client_id", Align::Left),
+        ("currency", Align::Left),
+        ("overdue", Align::Right),
+        ("days_late", Align::Right),
+        ("fixed", Align::Right),
+        ("percent", Align::Right),
+        ("interest", Align::Right),
+        ("already_charged", Align::Right),
+        ("chargeable", Align::Right),
+        ("flags", Align::Left),
+    ]);
+    r.title = Some(format!("Late fees that could be charged as of {as_of} (nothing is charged until you run dun fee)"));
+    let mut totals = crate::domain::Totals::default();
+    let invoices: Box<dyn Iterator<Item = &crate::domain::Invoice>> = match &a.client {
+        Some(c) => Box::new(book.client_invoices(c)),
+        None => Box::new(book.invoices().iter()),
+    };
+    for inv in invoices {
+        let Some(policy) = fees::policy_for(book, inv, book_policy.as_ref()) else { continue };
+        let q = fees::quote(book, inv, as_of, policy);
+        if q.chargeable.is_zero() {
+            continue;
+        }
+        totals.add(crate::domain::Money::new(q.chargeable, inv.currency));
+        r.rows.push(vec![
+            inv.number.clone(),
+            inv.client_id.clone(),
+            inv.currency.to_string(),
+            money(f, q.overdue),
+            q.days_late.to_string(),
+            money(f, q.fixed),
+            money(f, q.percent),
+            money(f, q.interest),
+            money(f, q.charged),
+            money(f, q.chargeable),
+            if inv.is_disputed() { "disputed".into() } else { String::new() },
+        ]);
+    }
+    for m in totals.iter() {
+        let mut row = vec!["Total".to_string(), String::new(), m.currency.to_string()];
+        row.extend(std::iter::repeat_n(String::new(), 6));
+        row.push(money(f, m.amount));
+        r.footer.push(row);
+    }
+    r.print(f)
+}
+
+fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
+    let book_policy = book_fee_policy(&load_config(ctx)?)?;
+    let date = a.date.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let mut ids = store.ids();
+    let book = store.book()?;
+    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
+    let Some(policy) = fees::policy_for(book, inv, book_policy.as_ref()) else {
+        bail!(
+            "no late-fee policy applies to invoice {} (set [fees] in config.toml, or charge an amount with dun charge)",
+            inv.number
+        );
+    };
+    let q = fees::quote(book, inv, date, policy);
+    let why = fees::describe(&q, policy, date);
+    if a.dry_run {
+        let mut r = Report::new(&[("part", Align::Left), ("amount", Align::Right)]);
+        r.title = Some(format!(
+            "Invoice {} ({}) as of {date}: {} overdue, {} days late",
+            inv.number,
+            inv.currency,
+            format_amount(q.overdue),
+            q.days_late
+        ));
+        for (k, v) in [
+            ("fixed", q.fixed),
+            ("percent", q.percent),
+            ("interest", q.interest),
+            ("earned", q.entitlement),
+            ("already charged", q.charged),
+            ("chargeable now", q.chargeable),
+        ] {
+            r.rows.push(vec![k.to_string(), money(ctx.format, v)]);
+        }
+        return r.print(ctx.format);
+    }
+    if q.chargeable.is_zero() {
+        eprintln!(
+            "nothing to charge on invoice {} as of {date} (not late beyond the grace days, or already charged)",
+            inv.number
+        );
+        return Ok(());
+    }
+    if inv.is_disputed() {
+        bail!("invoice {} is disputed; resolve the dispute first, or charge an amount with dun charge", inv.number);
+    }
+    if date < inv.issue_date {
+        bail!("the date {date} is before invoice {} was issued", inv.number);
+    }
+    let id = ids.adjustment();
+    let number = inv.number.clone();
+    let currency = inv.currency;
+    let adj = Adjustment {
+        id,
+        invoice: number.clone(),
+        date,
+        kind: AdjustmentKind::Fee,
+        amount: q.chargeable,
+        reason: why.clone(),
+        reverses: None,
+    };
+    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
+    eprintln!("charged fee #{id} of {} {currency} on invoice {number}: {why}", format_amount(q.chargeable));
+    Ok(())
+}
+
+fn charge(ctx: &Ctx, a: ChargeArgs) -> anyhow::Result<()> {
+    if a.amount <= Decimal::ZERO {
+        bail!("a fee must be more than zero");
+    }
+    if a.amount.round_dp(2) != a.amount {
+        bail!("a fee has at most two decimals");
+    }
+    if a.reason.trim().is_empty() {
+        bail!("give a --reason: it is shown on the account");
+    }
+    let date = a.date.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let id = store.ids().adjustment();
+    let book = store.book()?;
+    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
+    if date < inv.issue_date {
+        bail!("the date {date} is before invoice {} was issued", inv.number);
+    }
+    let currency = inv.currency;
+    let adj = Adjustment {
+        id,
+        invoice: a.invoice.clone(),
+        date,
+        kind: AdjustmentKind::Fee,
+        amount: a.amount,
+        reason: a.reason,
+        reverses: None,
+    };
+    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
+    eprintln!("charged fee #{id} of {} {currency} on invoice {}", format_amount(a.amount), a.invoice);
+    Ok(())
+}
+
+fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
+    let as_of = a.as_of.unwrap_or(ctx.today);
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let f = ctx.format;
+    let mut r = Report::new(&[
+        ("number", Align::Left),
+        ("client_id", Align::Left),
+        ("currency", Align::Left),
+        ("open", Align::Right),
+        ("percent", Align::Right),
+        ("pay_by", Align::Left),
+        ("discount", Align::Right),
+        ("to_pay", Align::Right),
+    ]);
+    r.title = Some(format!("Early-payment discounts available as of {as_of}"));
+    for inv in book.invoices() {
+        if let Some(o) = discount::offer(book, inv, as_of) {
+            r.rows.push(vec![
+                inv.number.clone(),
+                inv.client_id.clone(),
+                inv.currency.to_string(),
+                money(f, o.open),
+                o.percent.normalize().to_string(),
+                o.deadline.to_string(),
+                money(f, o.discount),
+                money(f, o.to_pay),
+            ]);
+        }
+    }
+    r.print(f)
+}
+
+fn set_plan(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
+    if a.clear {
+        if inv.plan.is_empty() {
+            eprintln!("invoice {} has no plan", inv.number);
+            return Ok(());
+        }
+        let mut inv = inv.clone();
+        inv.plan.clear();
+        let number = inv.number.clone();
+        store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
+        eprintln!("cleared the plan of invoice {number}: it is due on its own due date again");
+        return Ok(());
+    }
+    if a.instalments.is_empty() {
+        return show_plan(ctx, book, &a.invoice);
+    }
+    let open = open_balance(book, inv, ctx.today);
+    let instalments = plan::validate_plan(inv, open, &a.instalments).map_err(anyhow::Error::msg)?;
+    let mut inv = inv.clone();
+    let n = instalments.len();
+    inv.plan = instalments;
+    let number = inv.number.clone();
+    store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
+    eprintln!("saved a plan of {n} instalment(s) for invoice {number}");
+    Ok(())
+}
+
+fn show_plan(ctx: &Ctx, book: &Book, number: &str) -> anyhow::Result<()> {
+    let inv = book.invoice(number).ok_or_else(|| anyhow!("no invoice {number}"))?;
+    let f = ctx.format;
+    let mut r = Report::new(&[
+        ("due", Align::Left),
+        ("scheduled", Align::Right),
+        ("open", Align::Right),
+        ("days_overdue", Align::Right),
+        ("part", Align::Left),
+    ]);
+    r.title = Some(format!(
+        "Invoice {} ({}) as of {}{}",
+        inv.number,
+        inv.currency,
+        ctx.today,
+        if inv.plan.is_empty() { ": no payment plan" } else { "" }
+    ));
+    for p in plan::open_parts(book, inv, ctx.today) {
+        let days = (ctx.today - p.due).num_days();
+        r.rows.push(vec![
+            p.due.to_string(),
+            money(f, p.scheduled),
+            money(f, p.open),
+            if p.open.is_zero() { String::new() } else { days.max(0).to_string() },
+            if p.instalment {
+                "instalment"
+            } else if inv.plan.is_empty() {
+                "invoice"
+            } else {
+                "outside the plan"
+            }
+            .to_string(),
+        ]);
+    }
+    r.print(f)
 }

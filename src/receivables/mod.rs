@@ -1,6 +1,13 @@
 //! Receivables math: pure functions of the book and an explicit date.
 
+pub mod aging;
 pub mod allocate;
 pub mod balance;
+pub mod discount;
+pub mod fees;
+pub mod kpi;
+pub mod plan;
 
+pub use aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 pub use balance::{account_credit, invoice_state, open_balance, InvoiceState};
+pub use plan::{open_parts, OpenPart};
