@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod followup;
 pub mod io;
 pub mod receivables;
 pub mod rules;
