@@ -105,13 +105,23 @@ impl Config {
 pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
     match e.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+            let (line, col) = toml_location(text, span.start);
             format!("line {line}, column {col}: {}", e.message())
         }
         None => e.message().to_string(),
     }
+}
+
+/// The 1-based line and column of a byte offset in `text`.
+pub fn toml_location(text: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod drafts;
+pub mod followup;
 pub mod io;
 pub mod receivables;
 pub mod rules;

@@ -1,17 +1,358 @@
 //! The day's list, the rules file, and logging follow-ups from scripts.
+//! Thin: parse, load, call `rules` / `followup`, write, print.
 
-use clap::Subcommand;
+use std::path::PathBuf;
 
-use super::Ctx;
+use anyhow::{anyhow, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
+
+use super::output::{Align, Report};
+use super::{parse_amount_arg, Ctx, Format};
+use crate::domain::dates::parse_relative;
+use crate::domain::money::{format_amount, plain_amount};
+use crate::domain::{CallOutcome, NoteKind};
+use crate::followup::{self, NoteInput, PromiseInput, Stamp};
+use crate::rules::{self, file, MinAmount, Rules, RulesSource};
+use crate::store::Batch;
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCmd {
-    /// (placeholder until the rules engine lands)
-    #[command(hide = true)]
-    TodayPlaceholder,
+    /// Who to chase today, and how: one action per client, most important first.
+    Today,
+    /// Check or show the escalation ladder (rules.toml in the data directory).
+    #[command(subcommand)]
+    Rules(RulesSub),
+    /// Log a call, email, letter, SMS, meeting or internal note for a client.
+    Log(LogArgs),
+    /// Mark an invoice disputed: it leaves the ladder until resolved.
+    Dispute {
+        invoice: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resolve an invoice's dispute: it rejoins the ladder.
+    Resolve {
+        invoice: String,
+        /// An optional remark for the log.
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+    /// Snooze a client: no actions before the given day.
+    Snooze {
+        client: String,
+        /// YYYY-MM-DD, +7, +2w, fri, eom.
+        #[arg(long)]
+        until: String,
+    },
+    /// End a client's snooze early.
+    Unsnooze { client: String },
+    /// Put a client on hold: no actions until released.
+    Hold {
+        client: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a client's hold.
+    Unhold { client: String },
+    /// Undo a note by its id (records a reversing entry; history is kept).
+    Undo { note: u64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesSub {
+    /// Validate a rules file (default: rules.toml in the data directory).
+    Check { file: Option<PathBuf> },
+    /// Print the ladder in force.
+    Show {
+        /// Print it as rules.toml text (a starting point for your own).
+        #[arg(long)]
+        toml: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    pub client: String,
+    #[arg(long)]
+    pub kind: NoteKind,
+    #[arg(long, default_value = "")]
+    pub text: String,
+    /// For calls: reached, voicemail, no-answer, wrong-number.
+    #[arg(long)]
+    pub outcome: Option<CallOutcome>,
+    /// The client promises to pay by this day (YYYY-MM-DD, +7, fri, eom).
+    #[arg(long)]
+    pub promise_date: Option<String>,
+    /// The promised amount (default: the overdue total of the promised invoices).
+    #[arg(long, value_parser = parse_amount_arg, requires = "promise_date")]
+    pub promise_amount: Option<Decimal>,
+    /// Invoices the promise is for (default: the whole account), or, with
+    /// --done, the only invoices to mark done.
+    #[arg(long, num_args = 1..)]
+    pub invoices: Vec<String>,
+    /// Mark the client's current due action as done with this note.
+    #[arg(long)]
+    pub done: bool,
+    /// When to look at the account again.
+    #[arg(long)]
+    pub next: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
-    let _ = (ctx, cmd);
-    anyhow::bail!("not in this build yet")
+    match cmd {
+        RulesCmd::Today => today(ctx),
+        RulesCmd::Rules(RulesSub::Check { file }) => check(ctx, file),
+        RulesCmd::Rules(RulesSub::Show { toml }) => show(ctx, toml),
+        RulesCmd::Log(a) => log(ctx, a),
+        RulesCmd::Dispute { invoice, reason } => {
+            write(ctx, |b, ids, st| followup::dispute(b, ids, st, &invoice, &reason), format!("{invoice} disputed"))
+        }
+        RulesCmd::Resolve { invoice, text } => write(
+            ctx,
+            |b, ids, st| followup::resolve(b, ids, st, &invoice, &text),
+            format!("dispute on {invoice} resolved"),
+        ),
+        RulesCmd::Snooze { client, until } => {
+            let until = date_arg(ctx, "--until", &until)?;
+            write(
+                ctx,
+                |b, ids, st| followup::snooze(b, ids, st, &client, until),
+                format!("{client} snoozed until {until}"),
+            )
+        }
+        RulesCmd::Unsnooze { client } => {
+            write(ctx, |b, ids, st| followup::unsnooze(b, ids, st, &client), format!("{client} no longer snoozed"))
+        }
+        RulesCmd::Hold { client, reason } => {
+            write(ctx, |b, ids, st| followup::hold(b, ids, st, &client, &reason), format!("{client} on hold"))
+        }
+        RulesCmd::Unhold { client } => {
+            write(ctx, |b, ids, st| followup::unhold(b, ids, st, &client), format!("{client} released from hold"))
+        }
+        RulesCmd::Undo { note } => {
+            write(ctx, |b, ids, st| followup::undo(b, ids, st, note), format!("note #{note} undone"))
+        }
+    }
+}
+
+/// The rules in force for the data directory; an invalid rules.toml is an
+/// error, never a silent fall-back.
+pub fn load_rules(ctx: &Ctx) -> anyhow::Result<Rules> {
+    file::load(&ctx.data_dir).map_err(|e| anyhow!("{e}\n(fix the file, or check it with `dun rules check`)"))
+}
+
+fn stamp(ctx: &Ctx) -> Stamp {
+    Stamp { date: ctx.today, at: chrono::Utc::now(), author: crate::user_name() }
+}
+
+fn date_arg(ctx: &Ctx, flag: &str, s: &str) -> anyhow::Result<NaiveDate> {
+    parse_relative(s, ctx.today).map_err(|e| anyhow!("{flag}: {e}"))
+}
+
+/// Builds a batch against the current book, writes it (flushed), and says so.
+fn write(
+    ctx: &Ctx,
+    build: impl FnOnce(&crate::domain::Book, &mut crate::store::IdAlloc, &Stamp) -> Result<Batch, String>,
+    done: String,
+) -> anyhow::Result<()> {
+    let mut store = ctx.open_store()?;
+    let mut ids = store.ids();
+    let st = stamp(ctx);
+    let batch = build(store.book()?, &mut ids, &st).map_err(anyhow::Error::msg)?;
+    let note_ids: Vec<String> = batch.notes.iter().map(|n| format!("#{}", n.id)).collect();
+    store.apply(batch)?;
+    eprintln!("saved: {done} (note {})", note_ids.join(", "));
+    Ok(())
+}
+
+fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
+    let promise = match &a.promise_date {
+        Some(d) => Some(PromiseInput {
+            date: date_arg(ctx, "--promise-date", d)?,
+            amount: a.promise_amount,
+            invoices: a.invoices.clone(),
+        }),
+        None => None,
+    };
+    if !a.invoices.is_empty() && promise.is_none() && !a.done {
+        bail!("--invoices goes with --promise-date (what the promise is for) or --done (what was done)");
+    }
+    let next_follow_up = a.next.as_deref().map(|d| date_arg(ctx, "--next", d)).transpose()?;
+    let input = NoteInput { kind: a.kind, outcome: a.outcome, text: a.text, promise, next_follow_up };
+    let rules = if a.done { Some(load_rules(ctx)?) } else { None };
+    let client = a.client.clone();
+    let msg = match &rules {
+        Some(_) => format!("{} note for {client}, today's action marked done", a.kind),
+        None => format!("{} note for {client}", a.kind),
+    };
+    write(
+        ctx,
+        |b, ids, st| match &rules {
+            Some(r) => followup::mark_done(b, r, ids, st, &client, input, &a.invoices),
+            None => followup::log_note(b, ids, st, &client, input),
+        },
+        msg,
+    )
+}
+
+fn money_cells(ctx: &Ctx, a: &rules::Action) -> (String, String) {
+    let cur: Vec<&str> = a.overdue.iter().map(|m| m.currency.as_str()).collect();
+    let amt: Vec<String> = a
+        .overdue
+        .iter()
+        .map(|m| if ctx.format == Format::Table { format_amount(m.amount) } else { plain_amount(m.amount) })
+        .collect();
+    (cur.join(" "), amt.join(" "))
+}
+
+/// The columns of `dun today` in every format (a contract with scripts).
+pub const TODAY_COLUMNS: [&str; 10] = [
+    "client_id",
+    "client_name",
+    "action",
+    "level",
+    "level_name",
+    "currency",
+    "amount_overdue",
+    "days_overdue",
+    "invoices",
+    "reason",
+];
+
+fn today(ctx: &Ctx) -> anyhow::Result<()> {
+    let rules = load_rules(ctx)?;
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let actions = rules::today(book, &rules, ctx.today);
+    let aligns = [
+        Align::Left,
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Left,
+        Align::Left,
+    ];
+    let cols: Vec<(&str, Align)> = TODAY_COLUMNS.iter().copied().zip(aligns).collect();
+    let mut r = Report::new(&cols);
+    let count = |k: rules::ActionKind| actions.iter().filter(|a| a.kind == k).count();
+    r.title = Some(format!(
+        "{}: {} to chase ({} escalations, {} calls, {} reminders)",
+        ctx.today,
+        actions.len(),
+        count(rules::ActionKind::Escalation),
+        count(rules::ActionKind::Call),
+        count(rules::ActionKind::Reminder)
+    ));
+    for a in &actions {
+        let (currency, amount) = money_cells(ctx, a);
+        r.rows.push(vec![
+            a.client_id.clone(),
+            a.client_name.clone(),
+            a.kind.as_str().to_string(),
+            a.level.to_string(),
+            a.level_name.clone(),
+            currency,
+            amount,
+            a.days_overdue.to_string(),
+            a.invoices.join(" "),
+            a.reason.clone(),
+        ]);
+    }
+    r.print(ctx.format)
+}
+
+fn check(ctx: &Ctx, path: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = match path {
+        Some(p) => p,
+        None => {
+            let p = ctx.data_dir.join(file::RULES_FILE);
+            if !p.exists() {
+                println!(
+                    "no {} in {}: the built-in default ladder is in force",
+                    file::RULES_FILE,
+                    ctx.data_dir.display()
+                );
+                return Ok(());
+            }
+            p
+        }
+    };
+    let rules = file::load_file(&path).map_err(anyhow::Error::msg)?;
+    println!("{}: ok, {} levels", path.display(), rules.levels.len());
+    Ok(())
+}
+
+fn show(ctx: &Ctx, as_toml: bool) -> anyhow::Result<()> {
+    let rules = load_rules(ctx)?;
+    if as_toml {
+        print!("{}", file::to_toml(&rules));
+        return Ok(());
+    }
+    let mut r = Report::new(&[
+        ("level", Align::Right),
+        ("days", Align::Right),
+        ("action", Align::Left),
+        ("name", Align::Left),
+        ("min_amount", Align::Left),
+        ("min_gap_days", Align::Right),
+    ]);
+    r.title = Some(match &rules.source {
+        RulesSource::BuiltIn => "The built-in default ladder (no rules.toml in the data directory)".to_string(),
+        RulesSource::File(p) => format!("The ladder from {}", p.display()),
+    });
+    for l in &rules.levels {
+        let min = match &l.min_amount {
+            MinAmount::None => String::new(),
+            MinAmount::Any(a) => plain_amount(*a),
+            MinAmount::PerCurrency(m) => {
+                m.iter().map(|(c, a)| format!("{c} {}", plain_amount(*a))).collect::<Vec<_>>().join(" ")
+            }
+        };
+        r.rows.push(vec![
+            l.number.to_string(),
+            format!("{:+}", l.days),
+            l.kind.as_str().to_string(),
+            l.name.clone(),
+            min,
+            l.min_gap_days.map(|g| g.to_string()).unwrap_or_default(),
+        ]);
+    }
+    r.print(ctx.format)?;
+    if ctx.format == Format::Table {
+        println!();
+        if rules.run_lead_days == 0 {
+            println!("payment runs: reminders are not moved for payment runs");
+        } else {
+            println!(
+                "payment runs: a reminder landing less than {} days before the client's next run is brought forward to {} days before it",
+                rules.run_lead_days, rules.run_lead_days
+            );
+        }
+        let f = &rules.filter;
+        if f.is_empty() {
+            println!("clients: all");
+        } else {
+            if !f.tags.is_empty() {
+                println!("clients: only those tagged {}", f.tags.join(", "));
+            }
+            if !f.exclude_tags.is_empty() {
+                println!("clients: never those tagged {}", f.exclude_tags.join(", "));
+            }
+            if !f.currencies.is_empty() {
+                let c: Vec<&str> = f.currencies.iter().map(|c| c.as_str()).collect();
+                println!("clients: only accounts in {}", c.join(", "));
+            }
+        }
+        println!(
+            "a broken promise asks for a call (level 0, \"{}\") the day after its date",
+            rules::BROKEN_PROMISE_NAME
+        );
+    }
+    Ok(())
 }

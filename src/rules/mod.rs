@@ -1,19 +1,40 @@
 //! The rules engine: for a book and a date, which clients need a reminder,
-//! a call or an escalation today, and why. Pure: no clock, no I/O.
+//! a call or an escalation today, and why. Pure: no clock, no I/O (except
+//! [`file::load`], which the shells call to read rules.toml).
 //!
-//! CONTRACT (used by the CLI and the interface; implemented in this module):
-//! - [`Rules`]: the ladder in force (built-in default or rules.toml).
+//! CONTRACT (used by the CLI and the interface):
+//! - [`Rules`]: the ladder in force (`Rules::default()` is the built-in
+//!   ladder; [`file::load`] reads rules.toml from the data directory).
 //! - [`today`]: the day's list, most important first, deterministic.
 //! - [`Action`]: one per client that needs something today.
+//! - [`invoice_ladder`] / [`client_ladders`]: per-invoice state (level
+//!   reached, done, due, pause reason) for the Invoices pane.
+//! - [`client_action`]: one client's action (what "mark done" completes).
+//!
+//! The semantics are specified in docs/rules.md. The modules: `ladder`
+//! (the data), `file` (rules.toml), `payment_run`, `facts` (what the log
+//! says), `state` (per-invoice), `account` (per-client), `priority`, `why`.
+
+mod account;
+pub mod facts;
+pub mod file;
+pub mod ladder;
+pub mod payment_run;
+pub mod priority;
+pub mod state;
+pub mod why;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Book, Money};
 
+pub use ladder::{ClientFilter, Level, MinAmount, Rules, RulesSource, BROKEN_PROMISE_LEVEL, BROKEN_PROMISE_NAME};
+pub use state::{client_ladders, invoice_ladder, Due, InvoiceLadder, NextLevel, Pause, PromiseRef};
+
 /// What kind of action a level asks for, in increasing severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Reminder,
@@ -22,6 +43,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    pub const ALL: [ActionKind; 3] = [ActionKind::Reminder, ActionKind::Call, ActionKind::Escalation];
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Reminder => "reminder",
@@ -31,9 +53,11 @@ impl ActionKind {
     }
 }
 
-/// The rules in force. (Filled in by the rules-engine work.)
-#[derive(Clone, Debug, Default)]
-pub struct Rules {}
+impl std::fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
 
 /// One client's action for the day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -41,15 +65,17 @@ pub struct Action {
     pub client_id: String,
     pub client_name: String,
     pub kind: ActionKind,
-    /// The ladder level (1-based) this action is for.
+    /// The ladder level (1-based) this action is for; 0 is the call a
+    /// broken promise asks for.
     pub level: u8,
     pub level_name: String,
-    /// Overdue amount of the covered invoices, one entry per currency
-    /// (a client may be billed in several).
+    /// Open balance of the covered invoices, one entry per currency in
+    /// currency order (a client may be billed in several). For a courtesy
+    /// reminder before the due date this is the amount falling due.
     pub overdue: Vec<Money>,
-    /// Days overdue of the oldest covered invoice.
+    /// Days overdue of the oldest covered invoice (negative: not yet due).
     pub days_overdue: i64,
-    /// Invoice numbers this action covers.
+    /// Invoice numbers this action covers, oldest due date first.
     pub invoices: Vec<String>,
     /// One line a person trusts: the facts that led here.
     pub reason: String,
@@ -57,8 +83,16 @@ pub struct Action {
     pub score: Decimal,
 }
 
-/// The day's list, most important first.
+/// The day's list, most important first (see [`priority`]).
 pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
-    let _ = (book, rules, today);
-    Vec::new()
+    let mut out: Vec<Action> =
+        book.clients().iter().filter_map(|c| account::client_action(book, rules, c, today)).collect();
+    out.sort_by(priority::order);
+    out
+}
+
+/// One client's action for the day, if it needs one (`None` also when the
+/// client does not exist).
+pub fn client_action(book: &Book, rules: &Rules, client_id: &str, today: NaiveDate) -> Option<Action> {
+    account::client_action(book, rules, book.client(client_id)?, today)
 }

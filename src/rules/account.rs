@@ -1,0 +1,77 @@
+//! The account view: from a client's invoice ladders to at most one action
+//! for the day.
+//!
+//! The action is the most severe of the invoices' due actions (escalation >
+//! call > reminder); among equally severe ones a broken-promise call comes
+//! first (it is the most time-bound), then the highest level. It covers the
+//! invoices due at exactly that level, so completing it moves each of them
+//! to that level and no further: an invoice due only a first reminder is
+//! never marked as having had a letter of demand. The other due invoices
+//! show up as the client's next action once this one is done.
+
+use chrono::NaiveDate;
+
+use super::facts::ClientFacts;
+use super::ladder::{Rules, BROKEN_PROMISE_LEVEL};
+use super::priority::{score, severity};
+use super::state::{candidates, client_pause, ladder_of, stakes, Due, InvoiceLadder};
+use super::{why, Action};
+use crate::domain::{Book, Client, Money, Totals};
+
+fn rank(d: &Due) -> (i64, bool, u8) {
+    (severity(d.kind), d.level == BROKEN_PROMISE_LEVEL, d.level)
+}
+
+/// The client's action for the day from its invoice ladders, if any.
+pub(crate) fn choose(
+    book: &Book,
+    rules: &Rules,
+    client: &Client,
+    facts: &ClientFacts<'_>,
+    ladders: &[InvoiceLadder],
+    today: NaiveDate,
+) -> Option<Action> {
+    let best = ladders.iter().filter_map(|l| l.due.as_ref()).max_by_key(|d| rank(d))?.clone();
+    let mut covered: Vec<&InvoiceLadder> =
+        ladders.iter().filter(|l| l.due.as_ref().is_some_and(|d| d.level == best.level)).collect();
+    covered.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.invoice.cmp(&b.invoice)));
+    let others_due = ladders.iter().filter(|l| l.due.is_some()).count() - covered.len();
+    let mut totals = Totals::default();
+    for l in &covered {
+        totals.add(Money::new(l.open, l.currency));
+    }
+    let overdue: Vec<Money> = totals.iter().collect();
+    let days_overdue = covered.iter().map(|l| l.days_overdue).max().unwrap_or_default();
+    let reason = why::line(book, rules, facts, &covered, others_due, today);
+    Some(Action {
+        client_id: client.id.clone(),
+        client_name: client.name.clone(),
+        kind: best.kind,
+        level: best.level,
+        level_name: rules.level_name(best.level).to_string(),
+        score: score(best.kind, &overdue, days_overdue),
+        overdue,
+        days_overdue,
+        invoices: covered.iter().map(|l| l.invoice.clone()).collect(),
+        reason,
+    })
+}
+
+/// One client's action for the day, if it needs one.
+pub fn client_action(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Action> {
+    if client_pause(rules, client, today).is_some() {
+        return None;
+    }
+    let facts = ClientFacts::gather(book, &client.id, today);
+    let cands = candidates(book, rules, client, &facts, today);
+    if cands.iter().all(|c| c.pause.is_some()) {
+        return None;
+    }
+    let stakes = stakes(rules, client, &cands, today);
+    let ladders: Vec<InvoiceLadder> = cands
+        .iter()
+        .filter(|c| c.pause.is_none())
+        .map(|c| ladder_of(rules, client, &facts, &stakes, c, today))
+        .collect();
+    choose(book, rules, client, &facts, &ladders, today)
+}

@@ -1,0 +1,376 @@
+//! Per-invoice ladder state on a day: which level it has reached, which is
+//! done, what is due, and why nothing is when nothing is.
+
+use std::fmt;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::facts::{ClientFacts, PromiseStatus};
+use super::ladder::{Level, Rules, BROKEN_PROMISE_LEVEL};
+use super::payment_run::reminder_date;
+use super::ActionKind;
+use crate::domain::money::format_amount;
+use crate::domain::{Book, Client, Currency, Invoice, Money};
+use crate::receivables::open_balance;
+
+/// One invoice's place on the ladder on a day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvoiceLadder {
+    pub invoice: String,
+    pub currency: Currency,
+    /// Open balance on the day.
+    pub open: Decimal,
+    pub due_date: NaiveDate,
+    /// Days past the due date (negative before it).
+    pub days_overdue: i64,
+    /// The highest level whose date has come and whose amount condition holds.
+    pub reached: Option<u8>,
+    /// The highest level logged as done.
+    pub done: Option<u8>,
+    /// What is due today, if anything.
+    pub due: Option<Due>,
+    /// Why nothing is due although a level was reached (or why the invoice
+    /// is out of the ladder).
+    pub pause: Option<Pause>,
+    /// A level reached by date but held back by its minimum amount.
+    pub below_minimum: Option<u8>,
+    /// The next level ahead and the day it is reached.
+    pub next: Option<NextLevel>,
+}
+
+/// An action due for one invoice.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Due {
+    /// Ladder level, or 0 for the call a broken promise asks for.
+    pub level: u8,
+    pub kind: ActionKind,
+    /// Set when a reminder was brought forward for the client's payment run
+    /// on this date.
+    pub moved_for_run: Option<NaiveDate>,
+    /// For a broken-promise call: the promise.
+    pub broken_promise: Option<PromiseRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PromiseRef {
+    pub note_id: u64,
+    pub made: NaiveDate,
+    pub date: NaiveDate,
+    pub amount: Money,
+    pub invoices: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NextLevel {
+    pub level: u8,
+    pub date: NaiveDate,
+}
+
+/// Why an open invoice gets no action today.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pause {
+    NotIssued {
+        issue_date: NaiveDate,
+    },
+    Settled,
+    FilteredOut {
+        why: String,
+    },
+    OnHold {
+        reason: String,
+        since: NaiveDate,
+    },
+    Snoozed {
+        until: NaiveDate,
+    },
+    Excluded,
+    Disputed {
+        reason: String,
+        since: NaiveDate,
+    },
+    Promised {
+        date: NaiveDate,
+        amount: Money,
+        note_id: u64,
+    },
+    /// The level due needs a longer gap since the last contact.
+    Waiting {
+        level: u8,
+        last_contact: NaiveDate,
+        min_gap_days: u32,
+        until: NaiveDate,
+    },
+}
+
+impl fmt::Display for Pause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pause::NotIssued { issue_date } => write!(f, "not issued until {issue_date}"),
+            Pause::Settled => write!(f, "settled"),
+            Pause::FilteredOut { why } => write!(f, "not chased: {why}"),
+            Pause::OnHold { reason, since } => write!(f, "client on hold since {since}: {reason}"),
+            Pause::Snoozed { until } => write!(f, "client snoozed until {until}"),
+            Pause::Excluded => write!(f, "excluded from chasing"),
+            Pause::Disputed { reason, since } => write!(f, "disputed since {since}: {reason}"),
+            Pause::Promised { date, amount, .. } => {
+                write!(f, "promise to pay {} {} by {date}", format_amount(amount.amount), amount.currency)
+            }
+            Pause::Waiting { level, last_contact, min_gap_days, until } => write!(
+                f,
+                "level {level} waits until {until}: last contact {last_contact}, needs {min_gap_days} days between contacts"
+            ),
+        }
+    }
+}
+
+/// The client-wide reason for no actions (filter, hold, snooze), if any.
+pub fn client_pause(rules: &Rules, client: &Client, today: NaiveDate) -> Option<Pause> {
+    if let Some(why) = rules.filter.rejects(client) {
+        return Some(Pause::FilteredOut { why });
+    }
+    if let Some(h) = &client.hold {
+        return Some(Pause::OnHold { reason: h.reason.clone(), since: h.since });
+    }
+    if client.is_snoozed(today) {
+        return Some(Pause::Snoozed { until: client.snoozed_until.unwrap_or(today) });
+    }
+    None
+}
+
+/// The day a level is reached for an invoice: its due date plus the level's
+/// days, brought forward for a reminder that would land too close to the
+/// client's payment run. Returns the date and the run it was moved for.
+pub fn level_date(rules: &Rules, client: &Client, inv: &Invoice, level: &Level) -> (NaiveDate, Option<NaiveDate>) {
+    let natural = shift(inv.due_date, level.days.into());
+    if level.kind == ActionKind::Reminder && !client.payment_run_days.is_empty() {
+        reminder_date(&client.payment_run_days, rules.run_lead_days, natural)
+    } else {
+        (natural, None)
+    }
+}
+
+fn shift(d: NaiveDate, days: i64) -> NaiveDate {
+    let r = if days >= 0 {
+        d.checked_add_days(Days::new(days as u64))
+    } else {
+        d.checked_sub_days(Days::new(days.unsigned_abs()))
+    };
+    r.unwrap_or(d)
+}
+
+/// Open amount at stake per level and currency: the open balances of the
+/// client's invoices in play (chaseable, not paused) that have reached the
+/// level by date. Only needed when a level has a minimum amount.
+#[derive(Debug, Default)]
+pub(crate) struct Stakes(Vec<Vec<(Currency, Decimal)>>);
+
+impl Stakes {
+    fn add(&mut self, level_ix: usize, c: Currency, a: Decimal) {
+        if self.0.len() <= level_ix {
+            self.0.resize_with(level_ix + 1, Vec::new);
+        }
+        match self.0[level_ix].iter_mut().find(|(k, _)| *k == c) {
+            Some((_, v)) => *v += a,
+            None => self.0[level_ix].push((c, a)),
+        }
+    }
+    pub fn get(&self, level_ix: usize, c: Currency) -> Decimal {
+        self.0.get(level_ix).and_then(|v| v.iter().find(|(k, _)| *k == c)).map(|(_, v)| *v).unwrap_or_default()
+    }
+}
+
+/// An open invoice of the client and what keeps it out of play, if anything.
+pub(crate) struct Candidate<'a> {
+    pub inv: &'a Invoice,
+    pub open: Decimal,
+    pub pause: Option<Pause>,
+    pub broken: Option<PromiseRef>,
+}
+
+/// Sorts a client's open invoices into in play or paused, in the order of
+/// the checks in docs/rules.md: client pause, excluded, disputed, promise.
+pub(crate) fn candidates<'a>(
+    book: &'a Book,
+    rules: &Rules,
+    client: &'a Client,
+    facts: &ClientFacts<'a>,
+    today: NaiveDate,
+) -> Vec<Candidate<'a>> {
+    let cpause = client_pause(rules, client, today);
+    let mut out = Vec::new();
+    for inv in book.client_invoices(&client.id) {
+        let open = open_balance(book, inv, today);
+        if open <= Decimal::ZERO {
+            continue;
+        }
+        let mut broken = None;
+        let pause = if let Some(p) = &cpause {
+            Some(p.clone())
+        } else if inv.excluded {
+            Some(Pause::Excluded)
+        } else if let Some(d) = &inv.dispute {
+            Some(Pause::Disputed { reason: d.reason.clone(), since: d.since })
+        } else {
+            match facts.promise_for(&inv.number) {
+                Some(note) => {
+                    let p = note.promise.as_ref().expect("promise_for returns notes with a promise");
+                    match facts.promise_status(book, note, p, today) {
+                        PromiseStatus::Pending => Some(Pause::Promised {
+                            date: p.date,
+                            amount: Money::new(p.amount, p.currency),
+                            note_id: note.id,
+                        }),
+                        PromiseStatus::Broken => {
+                            broken = Some(PromiseRef {
+                                note_id: note.id,
+                                made: note.date,
+                                date: p.date,
+                                amount: Money::new(p.amount, p.currency),
+                                invoices: p.invoices.clone(),
+                            });
+                            None
+                        }
+                        PromiseStatus::Kept | PromiseStatus::FollowedUp => None,
+                    }
+                }
+                None => None,
+            }
+        };
+        out.push(Candidate { inv, open, pause, broken });
+    }
+    out
+}
+
+/// Amounts at stake per level, from the candidates in play.
+pub(crate) fn stakes(rules: &Rules, client: &Client, cands: &[Candidate<'_>], today: NaiveDate) -> Stakes {
+    let mut s = Stakes::default();
+    if rules.levels.iter().all(|l| l.min_amount.is_none()) {
+        return s;
+    }
+    for c in cands.iter().filter(|c| c.pause.is_none()) {
+        for (ix, level) in rules.levels.iter().enumerate() {
+            if today >= level_date(rules, client, c.inv, level).0 {
+                s.add(ix, c.inv.currency, c.open);
+            }
+        }
+    }
+    s
+}
+
+/// The ladder state of one candidate invoice.
+pub(crate) fn ladder_of(
+    rules: &Rules,
+    client: &Client,
+    facts: &ClientFacts<'_>,
+    stakes: &Stakes,
+    c: &Candidate<'_>,
+    today: NaiveDate,
+) -> InvoiceLadder {
+    let inv = c.inv;
+    let mut reached: Option<(u8, Option<NaiveDate>)> = None;
+    let mut below_minimum = None;
+    for (ix, level) in rules.levels.iter().enumerate() {
+        let (date, moved) = level_date(rules, client, inv, level);
+        if today < date {
+            continue;
+        }
+        let enough = level.min_amount.for_currency(inv.currency).is_none_or(|min| stakes.get(ix, inv.currency) >= min);
+        if enough {
+            reached = Some((level.number, moved));
+        } else {
+            below_minimum = Some(level.number);
+        }
+    }
+    let done = facts.done(&inv.number);
+    let reached_level = reached.map(|r| r.0);
+    let below_minimum = below_minimum.filter(|&b| reached_level.is_none_or(|r| b > r));
+    let top = reached_level.max(done).unwrap_or(0);
+    let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
+        let date = level_date(rules, client, inv, l).0;
+        (date > today).then_some(NextLevel { level: l.number, date })
+    });
+    let mut st = InvoiceLadder {
+        invoice: inv.number.clone(),
+        currency: inv.currency,
+        open: c.open,
+        due_date: inv.due_date,
+        days_overdue: (today - inv.due_date).num_days(),
+        reached: reached_level,
+        done,
+        due: None,
+        pause: c.pause.clone(),
+        below_minimum,
+        next,
+    };
+    if st.pause.is_some() {
+        return st;
+    }
+    if let Some(b) = &c.broken {
+        st.due = Some(Due {
+            level: BROKEN_PROMISE_LEVEL,
+            kind: ActionKind::Call,
+            moved_for_run: None,
+            broken_promise: Some(b.clone()),
+        });
+        return st;
+    }
+    let Some((level_no, moved)) = reached else { return st };
+    if done.is_some_and(|d| d >= level_no) {
+        return st;
+    }
+    let level = rules.level(level_no).expect("reached levels come from the ladder");
+    if let (Some(gap), Some(last)) = (level.min_gap_days, facts.last_contact) {
+        let until = shift(last.date, gap.into());
+        if today < until {
+            st.pause = Some(Pause::Waiting { level: level_no, last_contact: last.date, min_gap_days: gap, until });
+            return st;
+        }
+    }
+    st.due = Some(Due { level: level_no, kind: level.kind, moved_for_run: moved, broken_promise: None });
+    st
+}
+
+/// The ladder state of every open invoice of a client, in the book's order.
+pub fn client_ladders(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Vec<InvoiceLadder> {
+    let facts = ClientFacts::gather(book, &client.id, today);
+    let cands = candidates(book, rules, client, &facts, today);
+    let stakes = stakes(rules, client, &cands, today);
+    cands.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
+}
+
+/// The ladder state of one invoice (for the Invoices pane): level reached,
+/// level done, what is due and why not. A settled or not-yet-issued invoice
+/// comes back with that pause and nothing due.
+pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDate) -> InvoiceLadder {
+    let facts = ClientFacts::gather(book, &inv.client_id, today);
+    let blank = |pause| InvoiceLadder {
+        invoice: inv.number.clone(),
+        currency: inv.currency,
+        open: open_balance(book, inv, today),
+        due_date: inv.due_date,
+        days_overdue: (today - inv.due_date).num_days(),
+        reached: None,
+        done: facts.done(&inv.number),
+        due: None,
+        pause: Some(pause),
+        below_minimum: None,
+        next: None,
+    };
+    let Some(client) = book.client(&inv.client_id) else {
+        return blank(Pause::FilteredOut { why: format!("client {} does not exist", inv.client_id) });
+    };
+    if inv.issue_date > today {
+        return blank(Pause::NotIssued { issue_date: inv.issue_date });
+    }
+    // Amount conditions look at the whole client, so every open invoice is a
+    // candidate; the answer is this invoice's row.
+    let cands = candidates(book, rules, client, &facts, today);
+    let stakes = stakes(rules, client, &cands, today);
+    match cands.iter().find(|c| c.inv.number == inv.number) {
+        Some(c) => ladder_of(rules, client, &facts, &stakes, c, today),
+        None => blank(Pause::Settled),
+    }
+}

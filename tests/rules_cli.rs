@@ -1,0 +1,204 @@
+//! `dun today`, `dun rules` and the logging commands through the real binary.
+
+use std::path::Path;
+use std::process::Command;
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn dun(dir: &Path, today: &str, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_dun"))
+        .arg("--data")
+        .arg(dir)
+        .args(["--today", today])
+        .args(args)
+        .env("USER", "tester")
+        .env_remove("DUN_DATA")
+        .output()
+        .expect("run dun");
+    Out {
+        ok: out.status.success(),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+fn ok(dir: &Path, today: &str, args: &[&str]) -> String {
+    let o = dun(dir, today, args);
+    assert!(o.ok, "dun {args:?} failed: {}", o.stderr);
+    o.stdout
+}
+
+const DAY: &str = "2026-03-15";
+
+/// C1 (USD, with one EUR invoice) and C2 (EUR, a comma in its name).
+fn setup() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    ok(dir, DAY, &["client", "add", "C1", "Acme Ltd", "--currency", "USD"]);
+    ok(dir, DAY, &["client", "add", "C2", "Beta, Inc", "--currency", "EUR"]);
+    ok(dir, DAY, &["invoice", "add", "INV-1", "C1", "1000", "--issued", "2026-01-01", "--due", "2026-01-31"]);
+    ok(dir, DAY, &["invoice", "add", "INV-2", "C1", "250.50", "--issued", "2026-02-01", "--due", "2026-03-01"]);
+    ok(dir, DAY, &["invoice", "add", "INV-3", "C2", "99", "--issued", "2026-02-08", "--due", "2026-03-10"]);
+    let eur =
+        ["invoice", "add", "INV-4", "C1", "50", "--issued", "2026-01-01", "--due", "2026-01-31", "--currency", "EUR"];
+    ok(dir, DAY, &eur);
+    t
+}
+
+const HEADER: &str =
+    "client_id,client_name,action,level,level_name,currency,amount_overdue,days_overdue,invoices,reason";
+
+fn csv_today(dir: &Path, today: &str) -> String {
+    ok(dir, today, &["today", "--format", "csv"])
+}
+
+#[test]
+fn today_csv_has_the_exact_columns_and_rows() {
+    let t = setup();
+    let got = csv_today(t.path(), DAY);
+    let want = [
+        HEADER,
+        "C1,Acme Ltd,escalation,5,Letter of demand,EUR USD,50.00 1000.00,43,INV-1 INV-4,\
+         INV-1 (+1 more) 43 days overdue (≥30: Letter of demand); no contact logged; no promise; \
+         1 more invoice due at other levels",
+        "C2,\"Beta, Inc\",reminder,2,First reminder,EUR,99.00,5,INV-3,\
+         INV-3 5 days overdue (≥1: First reminder); no contact logged; no promise",
+    ]
+    .join("\n")
+        + "\n";
+    assert_eq!(got, want);
+
+    let json: serde_json::Value = serde_json::from_str(&ok(t.path(), DAY, &["today", "--format", "json"])).unwrap();
+    let rows = json.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut want_keys: Vec<&str> = HEADER.split(',').collect();
+    want_keys.sort();
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort();
+    assert_eq!(keys_sorted, want_keys);
+    assert_eq!(rows[0]["amount_overdue"], "50.00 1000.00");
+    assert_eq!(rows[1]["client_name"], "Beta, Inc");
+
+    let table = ok(t.path(), DAY, &["today"]);
+    assert!(table.starts_with("2026-03-15: 2 to chase (1 escalations, 0 calls, 1 reminders)"), "{table}");
+    assert!(table.contains("50.00 1,000.00"), "{table}");
+}
+
+#[test]
+fn log_done_moves_the_client_on_and_then_off_the_list() {
+    let t = setup();
+    let dir = t.path();
+    let o = dun(dir, DAY, &["log", "C1", "--kind", "letter", "--text", "Letter of demand posted", "--done"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(o.stderr.contains("saved"), "{}", o.stderr);
+    // The client shows its next action: the call for INV-2.
+    let list = csv_today(dir, DAY);
+    let c1 = list.lines().find(|l| l.starts_with("C1,")).expect("C1 still listed");
+    assert!(c1.starts_with("C1,Acme Ltd,call,4,Phone call,USD,250.50,14,INV-2,"), "{c1}");
+    assert!(c1.contains("last contact today (letter)"), "{c1}");
+    ok(dir, DAY, &["log", "C1", "--kind", "call", "--outcome", "reached", "--text", "Spoke to AP", "--done"]);
+    let list = csv_today(dir, DAY);
+    assert!(!list.contains("\nC1,"), "{list}");
+    // Nothing due any more: --done is refused and nothing is written.
+    let o = dun(dir, DAY, &["log", "C1", "--kind", "call", "--text", "again", "--done"]);
+    assert!(!o.ok && o.stderr.contains("nothing is due for client C1"), "{}", o.stderr);
+    // A fortnight later INV-2 reaches the letter of demand.
+    let later = csv_today(dir, "2026-03-31");
+    assert!(later.contains("C1,Acme Ltd,escalation,5,Letter of demand,USD,250.50,30,INV-2,"), "{later}");
+}
+
+#[test]
+fn dispute_and_resolve() {
+    let t = setup();
+    let dir = t.path();
+    ok(dir, DAY, &["dispute", "INV-3", "--reason", "wrong quantity"]);
+    assert!(!csv_today(dir, DAY).contains("\nC2,"));
+    let shown = ok(dir, DAY, &["invoice", "show", "INV-3", "--format", "csv"]);
+    assert!(shown.contains("disputed"), "{shown}");
+    let o = dun(dir, DAY, &["dispute", "INV-3", "--reason", "again"]);
+    assert!(!o.ok && o.stderr.contains("already disputed"), "{}", o.stderr);
+    ok(dir, DAY, &["resolve", "INV-3", "--text", "credit note agreed"]);
+    assert!(csv_today(dir, DAY).contains("\nC2,\"Beta, Inc\",reminder,2,"));
+    let o = dun(dir, DAY, &["resolve", "INV-3"]);
+    assert!(!o.ok && o.stderr.contains("not disputed"), "{}", o.stderr);
+}
+
+#[test]
+fn promise_hold_snooze_and_undo() {
+    let t = setup();
+    let dir = t.path();
+    let o = dun(
+        dir,
+        DAY,
+        &["log", "C2", "--kind", "call", "--outcome", "reached", "--text", "pays fri", "--promise-date", "+3"],
+    );
+    assert!(o.ok, "{}", o.stderr);
+    assert!(!csv_today(dir, DAY).contains("\nC2,"));
+    assert!(!csv_today(dir, "2026-03-18").contains("\nC2,"), "paused through the promise date");
+    let broken = csv_today(dir, "2026-03-19");
+    assert!(broken.contains("\nC2,\"Beta, Inc\",call,0,Broken promise,EUR,99.00,9,INV-3,"), "{broken}");
+    assert!(broken.contains("promise of 99.00 EUR by 2026-03-18 broken"), "{broken}");
+
+    ok(dir, DAY, &["hold", "C1", "--reason", "in administration"]);
+    assert!(!csv_today(dir, DAY).contains("\nC1,"));
+    ok(dir, DAY, &["unhold", "C1"]);
+    assert!(csv_today(dir, DAY).contains("\nC1,"));
+    let o = dun(dir, DAY, &["snooze", "C1", "--until", "2026-03-20"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(!csv_today(dir, DAY).contains("\nC1,"));
+    assert!(csv_today(dir, "2026-03-20").contains("\nC1,"));
+    // The snooze was the 4th note (promise, hold, unhold, snooze): undo it.
+    let o = dun(dir, DAY, &["undo", "4"]);
+    assert!(o.ok, "{}", o.stderr);
+    assert!(csv_today(dir, DAY).contains("\nC1,"));
+
+    // Bad input changes nothing.
+    let before = csv_today(dir, DAY);
+    for bad in [
+        vec!["log", "C2", "--kind", "email", "--outcome", "reached", "--text", "x"],
+        vec!["log", "C2", "--kind", "shout", "--text", "x"],
+        vec!["log", "C2", "--kind", "call", "--text", "x", "--promise-date", "2026-02-30"],
+        vec!["log", "C2", "--kind", "call", "--text", "x", "--promise-date", "2026-03-01"],
+        vec!["log", "C2", "--kind", "call", "--text", "x", "--invoices", "INV-3"],
+        vec!["snooze", "C1", "--until", "2026-03-15"],
+        vec!["hold", "C9", "--reason", "x"],
+    ] {
+        let o = dun(dir, DAY, &bad);
+        assert!(!o.ok, "{bad:?} should fail");
+        assert!(!o.stderr.is_empty());
+    }
+    assert_eq!(csv_today(dir, DAY), before);
+}
+
+#[test]
+fn an_invalid_rules_file_is_an_error_never_a_fallback() {
+    let t = setup();
+    let dir = t.path();
+    let checked = ok(dir, DAY, &["rules", "check"]);
+    assert!(checked.contains("built-in default ladder"), "{checked}");
+    std::fs::write(dir.join("rules.toml"), "[[level]]\nname = \"Nudge\"\ndays = \"soon\"\naction = \"reminder\"\n")
+        .unwrap();
+    let o = dun(dir, DAY, &["rules", "check"]);
+    assert!(!o.ok);
+    assert!(o.stderr.contains("rules.toml: line 3, column 8"), "{}", o.stderr);
+    let o = dun(dir, DAY, &["today", "--format", "csv"]);
+    assert!(!o.ok && o.stderr.contains("line 3, column 8"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+
+    std::fs::write(dir.join("rules.toml"), "[[level]]\nname = \"Nudge\"\ndays = 10\naction = \"call\"\n").unwrap();
+    assert!(ok(dir, DAY, &["rules", "check"]).contains("ok, 1 levels"));
+    let shown = ok(dir, DAY, &["rules", "show", "--format", "csv"]);
+    assert_eq!(shown, "level,days,action,name,min_amount,min_gap_days\n1,+10,call,Nudge,,\n");
+    let list = csv_today(dir, DAY);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.contains("\nC1,Acme Ltd,call,1,Nudge,EUR USD,50.00 1250.50,43,INV-1 INV-4 INV-2,"), "{list}");
+    let other = dir.join("other.toml");
+    std::fs::write(&other, "[[level]]\nname = \"X\"\n").unwrap();
+    let o = dun(dir, DAY, &["rules", "check", other.to_str().unwrap()]);
+    assert!(!o.ok && o.stderr.contains("missing field `days`"), "{}", o.stderr);
+}
