@@ -268,6 +268,18 @@ fn cases() -> Vec<Case> {
             Act { kind: "escalation", level: 5, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
         case(
+            "a corrected note counts instead of the one it supersedes",
+            one().done(d(31), 5, &["I1"]).note(d(31), NoteKind::Email, |n| n.supersedes = Some(1)),
+            d(40),
+            Act {
+                kind: "escalation",
+                level: 5,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["last contact 9 days ago (email)"],
+            },
+        ),
+        case(
             "a completion dated after today does not count yet",
             one().done(d(41), 5, &["I1"]),
             d(40),

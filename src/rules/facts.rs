@@ -50,12 +50,13 @@ impl PromiseStatus {
 
 impl<'a> ClientFacts<'a> {
     /// Reads the client's notes dated on or before `today`. A note is ignored
-    /// when a later note (also dated on or before `today`) reverses it.
+    /// when a later note (also dated on or before `today`) reverses it (an
+    /// undo) or supersedes it (a correction: the new note counts instead).
     pub fn gather(book: &'a Book, client_id: &str, today: NaiveDate) -> ClientFacts<'a> {
         let notes: Vec<&'a Note> = book.client_notes(client_id).filter(|n| n.date <= today).collect();
-        let reversed: HashSet<u64> = notes.iter().filter_map(|n| n.reverses).collect();
+        let replaced: HashSet<u64> = notes.iter().flat_map(|n| n.reverses.into_iter().chain(n.supersedes)).collect();
         let mut f = ClientFacts::default();
-        for n in notes.into_iter().filter(|n| !reversed.contains(&n.id) && n.reverses.is_none()) {
+        for n in notes.into_iter().filter(|n| !replaced.contains(&n.id) && n.reverses.is_none()) {
             if n.kind.is_contact() && f.last_contact.is_none_or(|c| (n.date, n.id) >= (c.date, c.id)) {
                 f.last_contact = Some(n);
             }
