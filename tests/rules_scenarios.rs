@@ -803,3 +803,16 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn book_ladders_agree_with_invoice_ladder() {
+    let w = crowd().inv("I7", d(3), "10").with_inv("I7", |i| i.excluded = true);
+    let book = w.book();
+    let rules = Rules::default();
+    let all = rules::book_ladders(&book, &rules, d(0));
+    assert_eq!(all.len(), book.invoices().len());
+    for st in &all {
+        assert_eq!(st, &rules::invoice_ladder(&book, &rules, book.invoice(&st.invoice).unwrap(), d(0)));
+    }
+    assert!(all.iter().any(|st| st.pause == Some(rules::Pause::Excluded)));
+}

@@ -341,6 +341,13 @@ pub fn client_ladders(book: &Book, rules: &Rules, client: &Client, today: NaiveD
     cands.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
 }
 
+/// The ladder state of every open invoice in the book, client by client:
+/// one pass, for a pane listing many invoices (calling [`invoice_ladder`]
+/// per invoice re-reads the client's log each time).
+pub fn book_ladders(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<InvoiceLadder> {
+    book.clients().iter().flat_map(|c| client_ladders(book, rules, c, today)).collect()
+}
+
 /// The ladder state of one invoice (for the Invoices pane): level reached,
 /// level done, what is due and why not. A settled or not-yet-issued invoice
 /// comes back with that pause and nothing due.
