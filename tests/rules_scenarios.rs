@@ -801,6 +801,32 @@ mod properties {
             r.payments.reverse();
             prop_assert_eq!(rules::today(&r.book(), &rules, d(0)), list);
         }
+
+        /// Marking an action done never brings the same invoices back at the
+        /// same level, that day or any later day before their next threshold.
+        #[test]
+        fn done_actions_never_come_back(w in arb_world(), later in 0u64..10) {
+            let rules = Rules::default();
+            let mut book = w.book();
+            let list = rules::today(&book, &rules, d(0));
+            let mut ids = dun::store::IdAlloc::starting_at(10_000);
+            let stamp = dun::followup::Stamp { date: d(0), at: DateTime::<Utc>::from_naive_utc_and_offset(d(0).and_hms_opt(9, 0, 0).unwrap(), Utc), author: "p".into() };
+            for a in &list {
+                let input = dun::followup::NoteInput::new(NoteKind::Email, "done");
+                let batch = dun::followup::mark_done(&book, &rules, &mut ids, &stamp, &a.client_id, input, &[]).unwrap();
+                for n in batch.notes { book.add_note(n); }
+                if let Some(next) = rules::client_action(&book, &rules, &a.client_id, d(0)) {
+                    prop_assert!(next.level != a.level || next.invoices.iter().all(|n| !a.invoices.contains(n)),
+                        "{} came back: {:?} then {:?}", a.client_id, a, next);
+                }
+            }
+            let day = d(later as i64);
+            for st in rules::book_ladders(&book, &rules, day) {
+                if let (Some(due), Some(done)) = (&st.due, st.done) {
+                    prop_assert!(due.level > done || due.level == 0, "{} due {} after {} done", st.invoice, due.level, done);
+                }
+            }
+        }
     }
 }
 
