@@ -87,20 +87,18 @@ impl<'a> ClientFacts<'a> {
     }
 
     /// The latest promise covering an invoice (an empty invoice list covers
-    /// the whole account).
-    pub fn promise_for(&self, invoice: &str) -> Option<&'a Note> {
-        self.promises
-            .iter()
-            .rev()
-            .find(|n| {
-                n.promise.as_ref().is_some_and(|p| p.invoices.is_empty() || p.invoices.iter().any(|i| i == invoice))
-            })
-            .copied()
+    /// the whole account), with its note.
+    pub fn promise_for(&self, invoice: &str) -> Option<(&'a Note, &'a Promise)> {
+        self.promises().rev().find(|(_, p)| p.invoices.is_empty() || p.invoices.iter().any(|i| i == invoice))
     }
 
     /// The client's latest promise, whatever it covers.
-    pub fn latest_promise(&self) -> Option<&'a Note> {
-        self.promises.last().copied()
+    pub fn latest_promise(&self) -> Option<(&'a Note, &'a Promise)> {
+        self.promises().next_back()
+    }
+
+    fn promises(&self) -> impl DoubleEndedIterator<Item = (&'a Note, &'a Promise)> + '_ {
+        self.promises.iter().filter_map(|n| n.promise.as_ref().map(|p| (*n, p)))
     }
 
     /// Where the promise in `note` stands on `today`.

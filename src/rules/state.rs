@@ -215,27 +215,24 @@ pub(crate) fn candidates<'a>(
             Some(Pause::Disputed { reason: d.reason.clone(), since: d.since })
         } else {
             match facts.promise_for(&inv.number) {
-                Some(note) => {
-                    let p = note.promise.as_ref().expect("promise_for returns notes with a promise");
-                    match facts.promise_status(book, note, p, today) {
-                        PromiseStatus::Pending => Some(Pause::Promised {
+                Some((note, p)) => match facts.promise_status(book, note, p, today) {
+                    PromiseStatus::Pending => Some(Pause::Promised {
+                        date: p.date,
+                        amount: Money::new(p.amount, p.currency),
+                        note_id: note.id,
+                    }),
+                    PromiseStatus::Broken => {
+                        broken = Some(PromiseRef {
+                            note_id: note.id,
+                            made: note.date,
                             date: p.date,
                             amount: Money::new(p.amount, p.currency),
-                            note_id: note.id,
-                        }),
-                        PromiseStatus::Broken => {
-                            broken = Some(PromiseRef {
-                                note_id: note.id,
-                                made: note.date,
-                                date: p.date,
-                                amount: Money::new(p.amount, p.currency),
-                                invoices: p.invoices.clone(),
-                            });
-                            None
-                        }
-                        PromiseStatus::Kept | PromiseStatus::FollowedUp => None,
+                            invoices: p.invoices.clone(),
+                        });
+                        None
                     }
-                }
+                    PromiseStatus::Kept | PromiseStatus::FollowedUp => None,
+                },
                 None => None,
             }
         };
@@ -270,7 +267,7 @@ pub(crate) fn ladder_of(
     today: NaiveDate,
 ) -> InvoiceLadder {
     let inv = c.inv;
-    let mut reached: Option<(u8, Option<NaiveDate>)> = None;
+    let mut reached: Option<(&Level, Option<NaiveDate>)> = None;
     let mut below_minimum = None;
     for (ix, level) in rules.levels.iter().enumerate() {
         let (date, moved) = level_date(rules, client, inv, level);
@@ -279,13 +276,13 @@ pub(crate) fn ladder_of(
         }
         let enough = level.min_amount.for_currency(inv.currency).is_none_or(|min| stakes.get(ix, inv.currency) >= min);
         if enough {
-            reached = Some((level.number, moved));
+            reached = Some((level, moved));
         } else {
             below_minimum = Some(level.number);
         }
     }
     let done = facts.done(&inv.number);
-    let reached_level = reached.map(|r| r.0);
+    let reached_level = reached.map(|r| r.0.number);
     let below_minimum = below_minimum.filter(|&b| reached_level.is_none_or(|r| b > r));
     let top = reached_level.max(done).unwrap_or(0);
     let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
@@ -317,11 +314,11 @@ pub(crate) fn ladder_of(
         });
         return st;
     }
-    let Some((level_no, moved)) = reached else { return st };
+    let Some((level, moved)) = reached else { return st };
+    let level_no = level.number;
     if done.is_some_and(|d| d >= level_no) {
         return st;
     }
-    let level = rules.level(level_no).expect("reached levels come from the ladder");
     if let (Some(gap), Some(last)) = (level.min_gap_days, facts.last_contact) {
         let until = shift(last.date, gap.into());
         if today < until {
