@@ -9,8 +9,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use dun::domain::{
-    Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Invoice, Money, Note, NoteKind,
-    Payment, PaymentMethod, Promise,
+    Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Instalment, Invoice, Money, Note,
+    NoteKind, Payment, PaymentMethod, Promise,
 };
 use dun::rules::{self, file, Rules};
 
@@ -172,6 +172,15 @@ fn one() -> World {
     World::new().inv("I1", d(0), "1000")
 }
 
+/// I1 (1000) on a plan of two halves, due d(0) and d(30); the first paid.
+fn plan() -> World {
+    one()
+        .with_inv("I1", |i| {
+            i.plan = vec![Instalment { due: d(0), amount: dec("500") }, Instalment { due: d(30), amount: dec("500") }]
+        })
+        .paid("I1", d(0), "500")
+}
+
 /// The ladder thresholds and the day before each, with every lower level done.
 fn threshold_cases() -> Vec<Case> {
     let levels: [(u8, i64, &str); 6] = [
@@ -292,6 +301,19 @@ fn cases() -> Vec<Case> {
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "600.00 USD", why: &["14 days overdue"] },
         ),
         case("paid in full: nothing", one().paid("I1", d(5), "1000"), d(40), Nothing { pause: None }),
+        case("payment plan kept up: no chasing by the original due date", plan(), d(20), Nothing { pause: None }),
+        case(
+            "payment plan: a missed instalment climbs from its own due date",
+            plan(),
+            d(31),
+            Act {
+                kind: "reminder",
+                level: 2,
+                invoices: &["I1"],
+                overdue: "500.00 USD",
+                why: &["I1 1 day overdue (≥1: First reminder)"],
+            },
+        ),
         case(
             "not yet issued: nothing",
             World::new().inv("I1", d(40), "1000").with_inv("I1", |i| i.issue_date = d(20)),

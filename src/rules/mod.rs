@@ -20,6 +20,7 @@ pub mod facts;
 pub mod file;
 pub mod ladder;
 pub mod payment_run;
+pub mod plan;
 pub mod priority;
 pub mod state;
 pub mod why;

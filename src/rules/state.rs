@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::facts::{ClientFacts, PromiseStatus};
 use super::ladder::{Level, Rules, BROKEN_PROMISE_LEVEL};
 use super::payment_run::reminder_date;
+use super::plan::ladder_terms;
 use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
@@ -22,6 +23,11 @@ pub struct InvoiceLadder {
     pub currency: Currency,
     /// Open balance on the day.
     pub open: Decimal,
+    /// What the ladder chases: the open balance, or for an invoice on a
+    /// payment plan what is due of it so far (see `plan.rs`).
+    pub chased: Decimal,
+    /// The date the ladder counts from: the due date, or for an invoice on
+    /// a payment plan its first instalment not yet covered.
     pub due_date: NaiveDate,
     /// Days past the due date (negative before it).
     pub days_overdue: i64,
@@ -140,11 +146,12 @@ pub fn client_pause(rules: &Rules, client: &Client, today: NaiveDate) -> Option<
     None
 }
 
-/// The day a level is reached for an invoice: its due date plus the level's
+/// The day a level is reached for an invoice due on `due` (see
+/// [`InvoiceLadder::due_date`]): the due date plus the level's
 /// days, brought forward for a reminder that would land too close to the
 /// client's payment run. Returns the date and the run it was moved for.
-pub fn level_date(rules: &Rules, client: &Client, inv: &Invoice, level: &Level) -> (NaiveDate, Option<NaiveDate>) {
-    let natural = shift(inv.due_date, level.days.into());
+pub fn level_date(rules: &Rules, client: &Client, due: NaiveDate, level: &Level) -> (NaiveDate, Option<NaiveDate>) {
+    let natural = shift(due, level.days.into());
     if level.kind == ActionKind::Reminder && !client.payment_run_days.is_empty() {
         reminder_date(&client.payment_run_days, rules.run_lead_days, natural)
     } else {
@@ -186,6 +193,8 @@ impl Stakes {
 pub(crate) struct Candidate<'a> {
     pub inv: &'a Invoice,
     pub open: Decimal,
+    pub chased: Decimal,
+    pub due: NaiveDate,
     pub pause: Option<Pause>,
     pub broken: Option<PromiseRef>,
 }
@@ -236,7 +245,8 @@ pub(crate) fn candidates<'a>(
                 None => None,
             }
         };
-        out.push(Candidate { inv, open, pause, broken });
+        let (due, chased) = ladder_terms(book, inv, open, today);
+        out.push(Candidate { inv, open, chased, due, pause, broken });
     }
     out
 }
@@ -249,8 +259,8 @@ pub(crate) fn stakes(rules: &Rules, client: &Client, cands: &[Candidate<'_>], to
     }
     for c in cands.iter().filter(|c| c.pause.is_none()) {
         for (ix, level) in rules.levels.iter().enumerate() {
-            if today >= level_date(rules, client, c.inv, level).0 {
-                s.add(ix, c.inv.currency, c.open);
+            if today >= level_date(rules, client, c.due, level).0 {
+                s.add(ix, c.inv.currency, c.chased);
             }
         }
     }
@@ -270,7 +280,7 @@ pub(crate) fn ladder_of(
     let mut reached: Option<(&Level, Option<NaiveDate>)> = None;
     let mut below_minimum = None;
     for (ix, level) in rules.levels.iter().enumerate() {
-        let (date, moved) = level_date(rules, client, inv, level);
+        let (date, moved) = level_date(rules, client, c.due, level);
         if today < date {
             continue;
         }
@@ -286,15 +296,16 @@ pub(crate) fn ladder_of(
     let below_minimum = below_minimum.filter(|&b| reached_level.is_none_or(|r| b > r));
     let top = reached_level.max(done).unwrap_or(0);
     let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
-        let date = level_date(rules, client, inv, l).0;
+        let date = level_date(rules, client, c.due, l).0;
         (date > today).then_some(NextLevel { level: l.number, date })
     });
     let mut st = InvoiceLadder {
         invoice: inv.number.clone(),
         currency: inv.currency,
         open: c.open,
-        due_date: inv.due_date,
-        days_overdue: (today - inv.due_date).num_days(),
+        chased: c.chased,
+        due_date: c.due,
+        days_overdue: (today - c.due).num_days(),
         reached: reached_level,
         done,
         due: None,
@@ -350,10 +361,12 @@ pub fn book_ladders(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Invoice
 /// comes back with that pause and nothing due.
 pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDate) -> InvoiceLadder {
     let facts = ClientFacts::gather(book, &inv.client_id, today);
+    let open = open_balance(book, inv, today);
     let blank = |pause| InvoiceLadder {
         invoice: inv.number.clone(),
         currency: inv.currency,
-        open: open_balance(book, inv, today),
+        open,
+        chased: open,
         due_date: inv.due_date,
         days_overdue: (today - inv.due_date).num_days(),
         reached: None,
