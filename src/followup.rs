@@ -4,16 +4,18 @@
 //! (`dun log`, `dun dispute`, ...) and the interface (issue 6).
 //!
 //! Every builder:
-//! - takes the book as it is now, an [`IdAlloc`] for new ids (taken only on
-//!   success is *not* guaranteed: on error some ids may have been consumed,
-//!   which is harmless because the store only needs them fresh), and a
-//!   [`Stamp`] (business day, wall-clock instant and author, all read by the
-//!   shell; nothing here reads the clock);
+//! - takes the book as it is now, an [`IdAlloc`] for new ids (from
+//!   `Store::ids()`; an error may leave some ids unused, which is harmless:
+//!   the store only needs them fresh), and a [`Stamp`] (business day,
+//!   wall-clock instant and author, all read by the shell; nothing here
+//!   reads the clock);
 //! - validates everything before building and returns a plain one-line
 //!   message on bad input, with nothing to write;
 //! - records every state change (dispute, hold, snooze, payment) together
 //!   with a note carrying the matching [`AccountEvent`], so the log tells
-//!   the whole story; history is never rewritten, an undo is a new entry.
+//!   the whole story; history is never rewritten, an undo is a new entry;
+//! - returns a batch holding exactly one note: its id (`batch.notes[0].id`)
+//!   is what [`undo`] takes to reverse the whole entry, payment included.
 //!
 //! Notes written here are dated `stamp.date` (the `--today` in force), which
 //! is the day the rules engine reasons in.

@@ -9,8 +9,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use dun::domain::{
-    Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Invoice, Money, Note, NoteKind,
-    Payment, PaymentMethod, Promise,
+    Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Instalment, Invoice, Money, Note,
+    NoteKind, Payment, PaymentMethod, Promise,
 };
 use dun::rules::{self, file, Rules};
 
@@ -172,6 +172,15 @@ fn one() -> World {
     World::new().inv("I1", d(0), "1000")
 }
 
+/// I1 (1000) on a plan of two halves, due d(0) and d(30); the first paid.
+fn plan() -> World {
+    one()
+        .with_inv("I1", |i| {
+            i.plan = vec![Instalment { due: d(0), amount: dec("500") }, Instalment { due: d(30), amount: dec("500") }]
+        })
+        .paid("I1", d(0), "500")
+}
+
 /// The ladder thresholds and the day before each, with every lower level done.
 fn threshold_cases() -> Vec<Case> {
     let levels: [(u8, i64, &str); 6] = [
@@ -268,6 +277,18 @@ fn cases() -> Vec<Case> {
             Act { kind: "escalation", level: 5, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
         case(
+            "a corrected note counts instead of the one it supersedes",
+            one().done(d(31), 5, &["I1"]).note(d(31), NoteKind::Email, |n| n.supersedes = Some(1)),
+            d(40),
+            Act {
+                kind: "escalation",
+                level: 5,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["last contact 9 days ago (email)"],
+            },
+        ),
+        case(
             "a completion dated after today does not count yet",
             one().done(d(41), 5, &["I1"]),
             d(40),
@@ -280,6 +301,19 @@ fn cases() -> Vec<Case> {
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "600.00 USD", why: &["14 days overdue"] },
         ),
         case("paid in full: nothing", one().paid("I1", d(5), "1000"), d(40), Nothing { pause: None }),
+        case("payment plan kept up: no chasing by the original due date", plan(), d(20), Nothing { pause: None }),
+        case(
+            "payment plan: a missed instalment climbs from its own due date",
+            plan(),
+            d(31),
+            Act {
+                kind: "reminder",
+                level: 2,
+                invoices: &["I1"],
+                overdue: "500.00 USD",
+                why: &["I1 1 day overdue (≥1: First reminder)"],
+            },
+        ),
         case(
             "not yet issued: nothing",
             World::new().inv("I1", d(40), "1000").with_inv("I1", |i| i.issue_date = d(20)),
@@ -789,5 +823,44 @@ mod properties {
             r.payments.reverse();
             prop_assert_eq!(rules::today(&r.book(), &rules, d(0)), list);
         }
+
+        /// Marking an action done never brings the same invoices back at the
+        /// same level, that day or any later day before their next threshold.
+        #[test]
+        fn done_actions_never_come_back(w in arb_world(), later in 0u64..10) {
+            let rules = Rules::default();
+            let mut book = w.book();
+            let list = rules::today(&book, &rules, d(0));
+            let mut ids = dun::store::IdAlloc::starting_at(10_000);
+            let stamp = dun::followup::Stamp { date: d(0), at: DateTime::<Utc>::from_naive_utc_and_offset(d(0).and_hms_opt(9, 0, 0).unwrap(), Utc), author: "p".into() };
+            for a in &list {
+                let input = dun::followup::NoteInput::new(NoteKind::Email, "done");
+                let batch = dun::followup::mark_done(&book, &rules, &mut ids, &stamp, &a.client_id, input, &[]).unwrap();
+                for n in batch.notes { book.add_note(n); }
+                if let Some(next) = rules::client_action(&book, &rules, &a.client_id, d(0)) {
+                    prop_assert!(next.level != a.level || next.invoices.iter().all(|n| !a.invoices.contains(n)),
+                        "{} came back: {:?} then {:?}", a.client_id, a, next);
+                }
+            }
+            let day = d(later as i64);
+            for st in rules::book_ladders(&book, &rules, day) {
+                if let (Some(due), Some(done)) = (&st.due, st.done) {
+                    prop_assert!(due.level > done || due.level == 0, "{} due {} after {} done", st.invoice, due.level, done);
+                }
+            }
+        }
     }
+}
+
+#[test]
+fn book_ladders_agree_with_invoice_ladder() {
+    let w = crowd().inv("I7", d(3), "10").with_inv("I7", |i| i.excluded = true);
+    let book = w.book();
+    let rules = Rules::default();
+    let all = rules::book_ladders(&book, &rules, d(0));
+    assert_eq!(all.len(), book.invoices().len());
+    for st in &all {
+        assert_eq!(st, &rules::invoice_ladder(&book, &rules, book.invoice(&st.invoice).unwrap(), d(0)));
+    }
+    assert!(all.iter().any(|st| st.pause == Some(rules::Pause::Excluded)));
 }

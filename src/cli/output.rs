@@ -38,12 +38,16 @@ impl Report {
         Report { columns: columns.iter().map(|(n, a)| (n.to_string(), *a)).collect(), ..Default::default() }
     }
 
+    /// Prints to stdout. A closed pipe (`dun ... | head`) is not an error:
+    /// the reader has what it wanted.
     pub fn print(&self, format: Format) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        self.write(format, &mut out)?;
-        out.flush()?;
-        Ok(())
+        let result = self.write(format, &mut out).and_then(|()| Ok(out.flush()?));
+        match result {
+            Err(e) if is_broken_pipe(&e) => Ok(()),
+            other => other,
+        }
     }
 
     pub fn write(&self, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -126,6 +130,18 @@ impl Report {
         }
         s
     }
+}
+
+/// Whether an error is a write to a closed pipe, at any depth.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |ce| matches!(ce.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe),
+            )
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|je| je.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 #[cfg(test)]

@@ -264,7 +264,29 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
             a.reason.clone(),
         ]);
     }
-    r.print(ctx.format)
+    // Rendered first so that `dun today | head` ends quietly.
+    let mut rendered = Vec::with_capacity(256 * (actions.len() + 1));
+    let printed = r.write(ctx.format, &mut rendered).and_then(|()| emit_bytes(&rendered));
+    // Freeing a large book and sled's page cache one allocation at a time
+    // is a measurable part of this command on a big book; the OS reclaims
+    // it all at exit. Nothing was written, and the lock is released by the
+    // OS when the process ends.
+    std::mem::forget(store);
+    printed
+}
+
+/// Writes text to stdout; a closed pipe (`dun rules show | head`) is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    emit_bytes(text.as_bytes())
+}
+
+fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 fn check(ctx: &Ctx, path: Option<PathBuf>) -> anyhow::Result<()> {
@@ -273,26 +295,23 @@ fn check(ctx: &Ctx, path: Option<PathBuf>) -> anyhow::Result<()> {
         None => {
             let p = ctx.data_dir.join(file::RULES_FILE);
             if !p.exists() {
-                println!(
-                    "no {} in {}: the built-in default ladder is in force",
+                return emit(&format!(
+                    "no {} in {}: the built-in default ladder is in force\n",
                     file::RULES_FILE,
                     ctx.data_dir.display()
-                );
-                return Ok(());
+                ));
             }
             p
         }
     };
     let rules = file::load_file(&path).map_err(anyhow::Error::msg)?;
-    println!("{}: ok, {} levels", path.display(), rules.levels.len());
-    Ok(())
+    emit(&format!("{}: ok, {} levels\n", path.display(), rules.levels.len()))
 }
 
 fn show(ctx: &Ctx, as_toml: bool) -> anyhow::Result<()> {
     let rules = load_rules(ctx)?;
     if as_toml {
-        print!("{}", file::to_toml(&rules));
-        return Ok(());
+        return emit(&file::to_toml(&rules));
     }
     let mut r = Report::new(&[
         ("level", Align::Right),
@@ -323,36 +342,36 @@ fn show(ctx: &Ctx, as_toml: bool) -> anyhow::Result<()> {
             l.min_gap_days.map(|g| g.to_string()).unwrap_or_default(),
         ]);
     }
-    r.print(ctx.format)?;
-    if ctx.format == Format::Table {
-        println!();
-        if rules.run_lead_days == 0 {
-            println!("payment runs: reminders are not moved for payment runs");
-        } else {
-            println!(
-                "payment runs: a reminder landing less than {} days before the client's next run is brought forward to {} days before it",
-                rules.run_lead_days, rules.run_lead_days
-            );
-        }
-        let f = &rules.filter;
-        if f.is_empty() {
-            println!("clients: all");
-        } else {
-            if !f.tags.is_empty() {
-                println!("clients: only those tagged {}", f.tags.join(", "));
-            }
-            if !f.exclude_tags.is_empty() {
-                println!("clients: never those tagged {}", f.exclude_tags.join(", "));
-            }
-            if !f.currencies.is_empty() {
-                let c: Vec<&str> = f.currencies.iter().map(|c| c.as_str()).collect();
-                println!("clients: only accounts in {}", c.join(", "));
-            }
-        }
-        println!(
-            "a broken promise asks for a call (level 0, \"{}\") the day after its date",
-            rules::BROKEN_PROMISE_NAME
-        );
+    if ctx.format != Format::Table {
+        return r.print(ctx.format);
     }
-    Ok(())
+    let mut text = r.table();
+    text.push('\n');
+    let lead = rules.run_lead_days;
+    if lead == 0 {
+        text.push_str("payment runs: reminders are not moved for payment runs\n");
+    } else {
+        text.push_str(&format!(
+            "payment runs: a reminder landing less than {lead} days before the client's next run is brought forward to {lead} days before it\n"
+        ));
+    }
+    let f = &rules.filter;
+    if f.is_empty() {
+        text.push_str("clients: all\n");
+    }
+    if !f.tags.is_empty() {
+        text.push_str(&format!("clients: only those tagged {}\n", f.tags.join(", ")));
+    }
+    if !f.exclude_tags.is_empty() {
+        text.push_str(&format!("clients: never those tagged {}\n", f.exclude_tags.join(", ")));
+    }
+    if !f.currencies.is_empty() {
+        let c: Vec<&str> = f.currencies.iter().map(|c| c.as_str()).collect();
+        text.push_str(&format!("clients: only accounts in {}\n", c.join(", ")));
+    }
+    text.push_str(&format!(
+        "a broken promise asks for a call (level 0, \"{}\") the day after its date\n",
+        rules::BROKEN_PROMISE_NAME
+    ));
+    emit(&text)
 }

@@ -38,7 +38,7 @@ pub(crate) fn choose(
     let others_due = ladders.iter().filter(|l| l.due.is_some()).count() - covered.len();
     let mut totals = Totals::default();
     for l in &covered {
-        totals.add(Money::new(l.open, l.currency));
+        totals.add(Money::new(l.chased, l.currency));
     }
     let overdue: Vec<Money> = totals.iter().collect();
     let days_overdue = covered.iter().map(|l| l.days_overdue).max().unwrap_or_default();

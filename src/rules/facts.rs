@@ -50,12 +50,13 @@ impl PromiseStatus {
 
 impl<'a> ClientFacts<'a> {
     /// Reads the client's notes dated on or before `today`. A note is ignored
-    /// when a later note (also dated on or before `today`) reverses it.
+    /// when a later note (also dated on or before `today`) reverses it (an
+    /// undo) or supersedes it (a correction: the new note counts instead).
     pub fn gather(book: &'a Book, client_id: &str, today: NaiveDate) -> ClientFacts<'a> {
         let notes: Vec<&'a Note> = book.client_notes(client_id).filter(|n| n.date <= today).collect();
-        let reversed: HashSet<u64> = notes.iter().filter_map(|n| n.reverses).collect();
+        let replaced: HashSet<u64> = notes.iter().flat_map(|n| n.reverses.into_iter().chain(n.supersedes)).collect();
         let mut f = ClientFacts::default();
-        for n in notes.into_iter().filter(|n| !reversed.contains(&n.id) && n.reverses.is_none()) {
+        for n in notes.into_iter().filter(|n| !replaced.contains(&n.id) && n.reverses.is_none()) {
             if n.kind.is_contact() && f.last_contact.is_none_or(|c| (n.date, n.id) >= (c.date, c.id)) {
                 f.last_contact = Some(n);
             }
@@ -86,20 +87,18 @@ impl<'a> ClientFacts<'a> {
     }
 
     /// The latest promise covering an invoice (an empty invoice list covers
-    /// the whole account).
-    pub fn promise_for(&self, invoice: &str) -> Option<&'a Note> {
-        self.promises
-            .iter()
-            .rev()
-            .find(|n| {
-                n.promise.as_ref().is_some_and(|p| p.invoices.is_empty() || p.invoices.iter().any(|i| i == invoice))
-            })
-            .copied()
+    /// the whole account), with its note.
+    pub fn promise_for(&self, invoice: &str) -> Option<(&'a Note, &'a Promise)> {
+        self.promises().rev().find(|(_, p)| p.invoices.is_empty() || p.invoices.iter().any(|i| i == invoice))
     }
 
     /// The client's latest promise, whatever it covers.
-    pub fn latest_promise(&self) -> Option<&'a Note> {
-        self.promises.last().copied()
+    pub fn latest_promise(&self) -> Option<(&'a Note, &'a Promise)> {
+        self.promises().next_back()
+    }
+
+    fn promises(&self) -> impl DoubleEndedIterator<Item = (&'a Note, &'a Promise)> + '_ {
+        self.promises.iter().filter_map(|n| n.promise.as_ref().map(|p| (*n, p)))
     }
 
     /// Where the promise in `note` stands on `today`.

@@ -329,3 +329,19 @@ min_amount = { USD = "1,000.00", EUR = 900 }
         assert!(e.contains("rules.toml: line 2, column 8"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    /// The example in docs/rules.md is a valid rules file, so the reference
+    /// cannot drift from the parser.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../../docs/rules.md");
+        let start = doc.find("```toml\n").expect("a toml block in docs/rules.md") + "```toml\n".len();
+        let end = start + doc[start..].find("```").expect("end of the toml block");
+        let rules = super::parse(&doc[start..end]).unwrap_or_else(|e| panic!("docs/rules.md example: {e}"));
+        assert_eq!(rules.levels.len(), 5);
+        assert_eq!(rules.run_lead_days, 5);
+        assert_eq!(rules.filter.exclude_tags, vec!["staff"]);
+    }
+}

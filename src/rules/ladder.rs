@@ -135,9 +135,9 @@ impl Default for Rules {
 }
 
 impl Rules {
-    /// The level with this 1-based number.
+    /// The level with this number (1-based; level 0 is not on the ladder).
     pub fn level(&self, number: u8) -> Option<&Level> {
-        self.levels.get(usize::from(number).checked_sub(1)?)
+        self.levels.iter().find(|l| l.number == number)
     }
 
     /// The name shown for a level number; level 0 is the broken-promise call.

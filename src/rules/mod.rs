@@ -7,8 +7,8 @@
 //!   ladder; [`file::load`] reads rules.toml from the data directory).
 //! - [`today`]: the day's list, most important first, deterministic.
 //! - [`Action`]: one per client that needs something today.
-//! - [`invoice_ladder`] / [`client_ladders`]: per-invoice state (level
-//!   reached, done, due, pause reason) for the Invoices pane.
+//! - [`invoice_ladder`] / [`client_ladders`] / [`book_ladders`]: per-invoice
+//!   state (level reached, done, due, pause reason) for the Invoices pane.
 //! - [`client_action`]: one client's action (what "mark done" completes).
 //!
 //! The semantics are specified in docs/rules.md. The modules: `ladder`
@@ -20,6 +20,7 @@ pub mod facts;
 pub mod file;
 pub mod ladder;
 pub mod payment_run;
+pub mod plan;
 pub mod priority;
 pub mod state;
 pub mod why;
@@ -31,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Book, Money};
 
 pub use ladder::{ClientFilter, Level, MinAmount, Rules, RulesSource, BROKEN_PROMISE_LEVEL, BROKEN_PROMISE_NAME};
-pub use state::{client_ladders, invoice_ladder, Due, InvoiceLadder, NextLevel, Pause, PromiseRef};
+pub use state::{book_ladders, client_ladders, invoice_ladder, Due, InvoiceLadder, NextLevel, Pause, PromiseRef};
 
 /// What kind of action a level asks for, in increasing severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::facts::{ClientFacts, PromiseStatus};
 use super::ladder::{Level, Rules, BROKEN_PROMISE_LEVEL};
 use super::payment_run::reminder_date;
+use super::plan::ladder_terms;
 use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
@@ -22,6 +23,11 @@ pub struct InvoiceLadder {
     pub currency: Currency,
     /// Open balance on the day.
     pub open: Decimal,
+    /// What the ladder chases: the open balance, or for an invoice on a
+    /// payment plan what is due of it so far (see `plan.rs`).
+    pub chased: Decimal,
+    /// The date the ladder counts from: the due date, or for an invoice on
+    /// a payment plan its first instalment not yet covered.
     pub due_date: NaiveDate,
     /// Days past the due date (negative before it).
     pub days_overdue: i64,
@@ -140,11 +146,12 @@ pub fn client_pause(rules: &Rules, client: &Client, today: NaiveDate) -> Option<
     None
 }
 
-/// The day a level is reached for an invoice: its due date plus the level's
+/// The day a level is reached for an invoice due on `due` (see
+/// [`InvoiceLadder::due_date`]): the due date plus the level's
 /// days, brought forward for a reminder that would land too close to the
 /// client's payment run. Returns the date and the run it was moved for.
-pub fn level_date(rules: &Rules, client: &Client, inv: &Invoice, level: &Level) -> (NaiveDate, Option<NaiveDate>) {
-    let natural = shift(inv.due_date, level.days.into());
+pub fn level_date(rules: &Rules, client: &Client, due: NaiveDate, level: &Level) -> (NaiveDate, Option<NaiveDate>) {
+    let natural = shift(due, level.days.into());
     if level.kind == ActionKind::Reminder && !client.payment_run_days.is_empty() {
         reminder_date(&client.payment_run_days, rules.run_lead_days, natural)
     } else {
@@ -186,6 +193,8 @@ impl Stakes {
 pub(crate) struct Candidate<'a> {
     pub inv: &'a Invoice,
     pub open: Decimal,
+    pub chased: Decimal,
+    pub due: NaiveDate,
     pub pause: Option<Pause>,
     pub broken: Option<PromiseRef>,
 }
@@ -215,31 +224,29 @@ pub(crate) fn candidates<'a>(
             Some(Pause::Disputed { reason: d.reason.clone(), since: d.since })
         } else {
             match facts.promise_for(&inv.number) {
-                Some(note) => {
-                    let p = note.promise.as_ref().expect("promise_for returns notes with a promise");
-                    match facts.promise_status(book, note, p, today) {
-                        PromiseStatus::Pending => Some(Pause::Promised {
+                Some((note, p)) => match facts.promise_status(book, note, p, today) {
+                    PromiseStatus::Pending => Some(Pause::Promised {
+                        date: p.date,
+                        amount: Money::new(p.amount, p.currency),
+                        note_id: note.id,
+                    }),
+                    PromiseStatus::Broken => {
+                        broken = Some(PromiseRef {
+                            note_id: note.id,
+                            made: note.date,
                             date: p.date,
                             amount: Money::new(p.amount, p.currency),
-                            note_id: note.id,
-                        }),
-                        PromiseStatus::Broken => {
-                            broken = Some(PromiseRef {
-                                note_id: note.id,
-                                made: note.date,
-                                date: p.date,
-                                amount: Money::new(p.amount, p.currency),
-                                invoices: p.invoices.clone(),
-                            });
-                            None
-                        }
-                        PromiseStatus::Kept | PromiseStatus::FollowedUp => None,
+                            invoices: p.invoices.clone(),
+                        });
+                        None
                     }
-                }
+                    PromiseStatus::Kept | PromiseStatus::FollowedUp => None,
+                },
                 None => None,
             }
         };
-        out.push(Candidate { inv, open, pause, broken });
+        let (due, chased) = ladder_terms(book, inv, open, today);
+        out.push(Candidate { inv, open, chased, due, pause, broken });
     }
     out
 }
@@ -252,8 +259,8 @@ pub(crate) fn stakes(rules: &Rules, client: &Client, cands: &[Candidate<'_>], to
     }
     for c in cands.iter().filter(|c| c.pause.is_none()) {
         for (ix, level) in rules.levels.iter().enumerate() {
-            if today >= level_date(rules, client, c.inv, level).0 {
-                s.add(ix, c.inv.currency, c.open);
+            if today >= level_date(rules, client, c.due, level).0 {
+                s.add(ix, c.inv.currency, c.chased);
             }
         }
     }
@@ -270,34 +277,35 @@ pub(crate) fn ladder_of(
     today: NaiveDate,
 ) -> InvoiceLadder {
     let inv = c.inv;
-    let mut reached: Option<(u8, Option<NaiveDate>)> = None;
+    let mut reached: Option<(&Level, Option<NaiveDate>)> = None;
     let mut below_minimum = None;
     for (ix, level) in rules.levels.iter().enumerate() {
-        let (date, moved) = level_date(rules, client, inv, level);
+        let (date, moved) = level_date(rules, client, c.due, level);
         if today < date {
             continue;
         }
         let enough = level.min_amount.for_currency(inv.currency).is_none_or(|min| stakes.get(ix, inv.currency) >= min);
         if enough {
-            reached = Some((level.number, moved));
+            reached = Some((level, moved));
         } else {
             below_minimum = Some(level.number);
         }
     }
     let done = facts.done(&inv.number);
-    let reached_level = reached.map(|r| r.0);
+    let reached_level = reached.map(|r| r.0.number);
     let below_minimum = below_minimum.filter(|&b| reached_level.is_none_or(|r| b > r));
     let top = reached_level.max(done).unwrap_or(0);
     let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
-        let date = level_date(rules, client, inv, l).0;
+        let date = level_date(rules, client, c.due, l).0;
         (date > today).then_some(NextLevel { level: l.number, date })
     });
     let mut st = InvoiceLadder {
         invoice: inv.number.clone(),
         currency: inv.currency,
         open: c.open,
-        due_date: inv.due_date,
-        days_overdue: (today - inv.due_date).num_days(),
+        chased: c.chased,
+        due_date: c.due,
+        days_overdue: (today - c.due).num_days(),
         reached: reached_level,
         done,
         due: None,
@@ -317,11 +325,11 @@ pub(crate) fn ladder_of(
         });
         return st;
     }
-    let Some((level_no, moved)) = reached else { return st };
+    let Some((level, moved)) = reached else { return st };
+    let level_no = level.number;
     if done.is_some_and(|d| d >= level_no) {
         return st;
     }
-    let level = rules.level(level_no).expect("reached levels come from the ladder");
     if let (Some(gap), Some(last)) = (level.min_gap_days, facts.last_contact) {
         let until = shift(last.date, gap.into());
         if today < until {
@@ -341,15 +349,24 @@ pub fn client_ladders(book: &Book, rules: &Rules, client: &Client, today: NaiveD
     cands.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
 }
 
+/// The ladder state of every open invoice in the book, client by client:
+/// one pass, for a pane listing many invoices (calling [`invoice_ladder`]
+/// per invoice re-reads the client's log each time).
+pub fn book_ladders(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<InvoiceLadder> {
+    book.clients().iter().flat_map(|c| client_ladders(book, rules, c, today)).collect()
+}
+
 /// The ladder state of one invoice (for the Invoices pane): level reached,
 /// level done, what is due and why not. A settled or not-yet-issued invoice
 /// comes back with that pause and nothing due.
 pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDate) -> InvoiceLadder {
     let facts = ClientFacts::gather(book, &inv.client_id, today);
+    let open = open_balance(book, inv, today);
     let blank = |pause| InvoiceLadder {
         invoice: inv.number.clone(),
         currency: inv.currency,
-        open: open_balance(book, inv, today),
+        open,
+        chased: open,
         due_date: inv.due_date,
         days_overdue: (today - inv.due_date).num_days(),
         reached: None,

@@ -47,8 +47,7 @@ pub fn last_contact(facts: &ClientFacts<'_>, today: NaiveDate) -> String {
 pub fn promise(book: &Book, facts: &ClientFacts<'_>, today: NaiveDate) -> String {
     match facts.latest_promise() {
         None => "no promise".to_string(),
-        Some(n) => {
-            let p = n.promise.as_ref().expect("latest_promise returns notes with a promise");
+        Some((n, p)) => {
             format!(
                 "promise of {} {} by {} {}",
                 format_amount(p.amount),

@@ -177,13 +177,7 @@ impl Store {
         let lock = DirLock::acquire(dir).map_err(StoreError::Locked)?;
         let db_path = dir.join(DB_DIR);
         let fresh = !db_path.exists();
-        let db = sled::Config::new()
-            .path(&db_path)
-            // Flushing is explicit, after each batch; the background flusher
-            // only adds writes the user was not told about.
-            .flush_every_ms(None)
-            .open()
-            .map_err(sled_err(dir))?;
+        let db = open_sled(&db_path).map_err(sled_err(dir))?;
         paths::make_tree_private(dir).map_err(|e| io_err("cannot make the data files private", e))?;
         let open = |name: &str| db.open_tree(name).map_err(sled_err(dir));
         let t = Trees {
@@ -544,6 +538,29 @@ struct Writes {
     ix_client_notes: sled::Batch,
     new_clients: std::collections::HashSet<String>,
     new_invoices: std::collections::HashSet<String>,
+}
+
+/// Opens sled, waiting briefly if its own file lock is still held. Our
+/// `dun.lock` is already ours, so no other dun process holds the store; a
+/// held sled lock means a store this process just closed is still winding
+/// down its background threads (sled releases the lock when the last one
+/// ends, shortly after the `Db` is dropped).
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    let config = sled::Config::new()
+        .path(path)
+        // Flushing is explicit, after each batch; the background flusher
+        // only adds writes the user was not told about.
+        .flush_every_ms(None);
+    let mut waited = 0;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e)) if waited < 3000 && e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                waited += 20;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// sled's errors are written for its developers; say what they mean for the
