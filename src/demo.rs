@@ -243,6 +243,20 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
     }
 
     // The follow-up history: reminders sent, calls made, promises kept and broken.
+    let ladder = crate::rules::Rules::default();
+    let mut paid: std::collections::HashMap<&str, (Decimal, NaiveDate)> = Default::default();
+    for p in &b.payments {
+        for a in &p.allocations {
+            let e = paid.entry(a.invoice.as_str()).or_insert((Decimal::ZERO, p.date));
+            e.0 += a.amount;
+            e.1 = e.1.max(p.date);
+        }
+    }
+    let paid_on: std::collections::HashMap<String, NaiveDate> = b
+        .invoices
+        .iter()
+        .filter_map(|i| paid.get(i.number.as_str()).filter(|(amt, _)| *amt >= i.total).map(|(_, d)| (i.number.clone(), *d)))
+        .collect();
     for ci in 0..NAMES.len() {
         let client = b.clients[ci].clone();
         let overdue: Vec<&Invoice> = b
@@ -256,46 +270,50 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
         let Some(oldest) = overdue.iter().min_by_key(|i| i.due_date) else { continue };
         let days = (today - oldest.due_date).num_days();
         let numbers: Vec<String> = overdue.iter().map(|i| i.number.clone()).collect();
-        if days >= 3 && rng.chance(70) {
-            let d = back(today, (days - 1).max(1) as u64);
-            b.notes.push(note(
-                ids,
-                &client.id,
-                d,
-                NoteKind::Email,
-                "First reminder sent with statement attached".into(),
-                |n| {
-                    n.completes = Some(Completion { level: 2, invoices: numbers.clone() });
-                },
-            ));
+        // The collector has kept up with the ladder until `lag` days ago (a
+        // few accounts were neglected for weeks), so today's list holds what
+        // came due since: a realistic morning, not a wall of escalations.
+        let lag = if ci % 11 == 7 { 25 + rng.below(20) } else { rng.below(9) };
+        let mut done: std::collections::BTreeMap<(NaiveDate, u8), Vec<String>> = Default::default();
+        for inv in b.invoices.iter().filter(|i| i.client_id == client.id && i.due_date < today) {
+            let settled = paid_on.get(inv.number.as_str()).copied();
+            for level in &ladder.levels {
+                let reached = inv.due_date + chrono::Duration::days(level.days.into());
+                let when = reached + Days::new(rng.below(2));
+                if when + Days::new(lag) > today || settled.is_some_and(|p| p <= when) || inv.dispute.is_some() {
+                    continue;
+                }
+                done.entry((when, level.number)).or_default().push(inv.number.clone());
+            }
         }
-        if days >= 20 && rng.chance(60) {
-            let d = back(today, (days - 14).max(1) as u64);
-            b.notes.push(note(
-                ids,
-                &client.id,
-                d,
-                NoteKind::Email,
-                "Second reminder: account now overdue".into(),
-                |n| {
-                    n.completes = Some(Completion { level: 3, invoices: numbers.clone() });
-                },
-            ));
-        }
-        if days >= 25 && rng.chance(55) {
-            let d = back(today, (days - 16).max(1) as u64);
-            let outcome = *rng.pick(&CallOutcome::ALL);
-            let text = match outcome {
-                CallOutcome::Reached => format!("Spoke to {}; will check with finance", client.contact),
-                CallOutcome::Voicemail => "Left voicemail asking for a call back".to_string(),
-                CallOutcome::NoAnswer => "No answer".to_string(),
-                CallOutcome::WrongNumber => {
-                    "Number rings a different company; asked for a new contact by email".to_string()
+        for ((when, level), invoices) in done {
+            let Some(l) = ladder.level(level) else { continue };
+            let (kind, outcome, text) = match l.kind {
+                crate::rules::ActionKind::Reminder => {
+                    (NoteKind::Email, None, format!("{} emailed with statement attached", l.name))
+                }
+                crate::rules::ActionKind::Call => {
+                    let outcome = *rng.pick(&CallOutcome::ALL);
+                    let text = match outcome {
+                        CallOutcome::Reached => format!("Spoke to {}; will check with finance", client.contact),
+                        CallOutcome::Voicemail => "Left voicemail asking for a call back".to_string(),
+                        CallOutcome::NoAnswer => "No answer".to_string(),
+                        CallOutcome::WrongNumber => {
+                            "Number rings a different company; asked for a new contact by email".to_string()
+                        }
+                    };
+                    (NoteKind::Call, Some(outcome), text)
+                }
+                crate::rules::ActionKind::Escalation if level >= 6 => {
+                    (NoteKind::Internal, None, "Passed to the collection agency".to_string())
+                }
+                crate::rules::ActionKind::Escalation => {
+                    (NoteKind::Letter, None, format!("{} sent by recorded delivery", l.name))
                 }
             };
-            b.notes.push(note(ids, &client.id, d, NoteKind::Call, text, |n| {
-                n.outcome = Some(outcome);
-                n.completes = Some(Completion { level: 4, invoices: numbers.clone() });
+            b.notes.push(note(ids, &client.id, when, kind, text, |n| {
+                n.outcome = outcome;
+                n.completes = Some(Completion { level, invoices });
             }));
         }
         // Promises: some still pending, some broken (date passed, unpaid).
