@@ -42,16 +42,19 @@ impl Table {
                 return None;
             }
         };
-        let map: HashMap<String, usize> =
-            headers.iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect();
-        let missing: Vec<&str> = required.iter().copied().filter(|c| !map.contains_key(*c)).collect();
+        let map: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (normalize_header(h), i)).collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !map.contains_key(&normalize_header(c))).collect();
         if !missing.is_empty() {
             errors.push(ImportError {
                 file: file.into(),
                 line: 1,
                 column: String::new(),
                 value: String::new(),
-                message: format!("missing column(s): {} (the header must name {})", missing.join(", "), required.join(",")),
+                message: format!(
+                    "missing column(s): {} (the header must name {})",
+                    missing.join(", "),
+                    required.join(",")
+                ),
             });
             return None;
         }
@@ -73,7 +76,13 @@ impl Table {
                         }
                         _ => e.to_string(),
                     };
-                    errors.push(ImportError { file: file.into(), line, column: String::new(), value: String::new(), message });
+                    errors.push(ImportError {
+                        file: file.into(),
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        message,
+                    });
                     if errors.full() {
                         break;
                     }
@@ -83,13 +92,25 @@ impl Table {
         Some(Table { file: file.into(), headers: map, rows })
     }
 
+    fn index(&self, column: &str) -> Option<usize> {
+        match self.headers.get(column) {
+            Some(&i) => Some(i),
+            // Layouts like Xero's name columns in CamelCase; the map is keyed
+            // in lower case. Native column names hit the fast path above.
+            None if column.bytes().any(|b| b.is_ascii_uppercase()) => {
+                self.headers.get(&column.to_ascii_lowercase()).copied()
+            }
+            None => None,
+        }
+    }
+
     pub fn has(&self, column: &str) -> bool {
-        self.headers.contains_key(column)
+        self.index(column).is_some()
     }
 
     /// The trimmed cell, or "" when the column is absent.
     pub fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
-        self.headers.get(column).and_then(|&i| row.get(i)).map(str::trim).unwrap_or("")
+        self.index(column).and_then(|i| row.get(i)).map(str::trim).unwrap_or("")
     }
 
     pub fn error(&self, line: u64, column: &str, value: &str, message: impl Into<String>) -> ImportError {
@@ -103,13 +124,19 @@ impl Table {
     }
 }
 
+/// Header names compare without case, surrounding blanks, or the `*` that
+/// marks required columns in Xero's templates.
+fn normalize_header(h: &str) -> String {
+    h.trim().trim_start_matches('*').trim().to_ascii_lowercase()
+}
+
 /// A located cell parser: each returns None after recording the error.
 pub struct Cells<'a> {
     pub t: &'a Table,
     pub row: &'a csv::StringRecord,
     pub line: u64,
     pub errors: &'a mut Errors,
-    pub opts: ImportOptions,
+    pub opts: ImportOptions<'a>,
 }
 
 impl Cells<'_> {
@@ -136,6 +163,14 @@ impl Cells<'_> {
         let v = self.required(col)?;
         parse_amount(&v).map_err(|e| self.errors.push(self.t.error(self.line, col, &v, e.reason))).ok()
     }
+    /// `Some(None)` for an empty cell, `None` after recording a bad amount.
+    pub fn optional_amount(&mut self, col: &str) -> Option<Option<Decimal>> {
+        if self.t.get(self.row, col).is_empty() {
+            Some(None)
+        } else {
+            self.amount(col).map(Some)
+        }
+    }
     pub fn currency(&mut self, col: &str) -> Option<Currency> {
         let v = self.required(col)?;
         v.parse::<Currency>().map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
@@ -145,7 +180,7 @@ impl Cells<'_> {
     }
 }
 
-pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
     let Some(t) = Table::parse(file, text, &["id", "name", "email", "phone", "terms_days", "currency"], &mut errors)
     else {
@@ -153,7 +188,8 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Resu
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
@@ -255,19 +291,17 @@ pub fn split_list(s: &str) -> Vec<String> {
     s.split([' ', ',', ';']).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
-pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(
-        file,
-        text,
-        &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
-        &mut errors,
-    ) else {
+    let Some(t) =
+        Table::parse(file, text, &["number", "client_id", "issue_date", "due_date", "currency", "amount"], &mut errors)
+    else {
         return Err(errors);
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
@@ -346,7 +380,13 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Res
 
 /// Payments have no natural key, so a payment with the same date, invoice,
 /// amount and reference as one in the book counts as already imported.
-pub fn payments(book: &Book, file: &str, text: &str, opts: ImportOptions, ids: &mut IdAlloc) -> Result<Plan, Errors> {
+pub fn payments(
+    book: &Book,
+    file: &str,
+    text: &str,
+    opts: ImportOptions<'_>,
+    ids: &mut IdAlloc,
+) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
     let Some(t) = Table::parse(file, text, &["date", "invoice_number", "amount", "method", "reference"], &mut errors)
     else {
@@ -362,7 +402,8 @@ pub fn payments(book: &Book, file: &str, text: &str, opts: ImportOptions, ids: &
     // Running open balances, so several payments in the file to one invoice
     // are capped correctly and any excess is left as credit.
     let mut open: HashMap<String, Decimal> = HashMap::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
