@@ -17,6 +17,7 @@ use super::export::{
     PAYMENTS_COLUMNS,
 };
 use super::import::{Errors, ImportError};
+use super::native::LineCounter;
 use crate::domain::dates::parse_iso;
 use crate::domain::terms::{DiscountTerms, Instalment, LateFeePolicy};
 use crate::domain::{
@@ -183,11 +184,12 @@ impl Sheet {
             return None;
         }
         let mut rows = Vec::new();
+        let mut lines = LineCounter::new(bytes);
         for rec in rdr.records() {
             match rec {
-                Ok(r) => rows.push((r.position().map(|p| p.line()).unwrap_or(0), r)),
+                Ok(r) => rows.push((r.position().map(|p| lines.line_at(p.byte())).unwrap_or(0), r)),
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                     errors.push(located(&file, line, "", "", e.to_string()));
                 }
             }

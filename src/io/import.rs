@@ -115,7 +115,10 @@ impl Errors {
 
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.list {
+        // In file order, however the checks happened to find them.
+        let mut sorted: Vec<&ImportError> = self.list.iter().collect();
+        sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        for e in sorted {
             writeln!(f, "{e}")?;
         }
         if self.truncated {

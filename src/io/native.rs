@@ -59,17 +59,18 @@ impl Table {
             return None;
         }
         let mut rows = Vec::new();
+        let mut lines = LineCounter::new(text.as_bytes());
         for rec in rdr.records() {
             match rec {
                 Ok(r) => {
-                    let line = r.position().map(|p| p.line()).unwrap_or(0);
+                    let line = r.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                     if r.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
                     rows.push((line, r));
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                     let message = match e.kind() {
                         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                             format!("the row has {len} fields but the header has {expected_len}")
@@ -121,6 +122,35 @@ impl Table {
             value: value.into(),
             message: message.into(),
         }
+    }
+}
+
+/// Line numbers for records from their byte offsets. The csv crate's own
+/// line count is one short after `\r\n` line ends (Windows and Xero files),
+/// so lines are counted here: the `\n`s before the record's first byte.
+pub struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    pub fn new(text: &'t [u8]) -> Self {
+        LineCounter { text, at: 0, line: 1 }
+    }
+    /// The 1-based line of the record starting at `byte` (offsets must not
+    /// go backwards, which holds for records read in order).
+    pub fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = (byte as usize).min(self.text.len());
+        // A record may be reported as starting on the line end before it.
+        while end < self.text.len() && matches!(self.text[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        if end > self.at {
+            self.line += self.text[self.at..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.at = end;
+        }
+        self.line
     }
 }
 
