@@ -284,7 +284,10 @@ fn to_book(b: Batch) -> Book {
     Book::new(b.clients, b.invoices, b.payments, b.adjustments, b.notes)
 }
 
-fn sorted_records(b: &Book) -> (Vec<Client>, Vec<Invoice>, Vec<Payment>, Vec<Adjustment>, Vec<Note>) {
+/// Every record of a book, in export order, for comparing two books.
+type Records = (Vec<Client>, Vec<Invoice>, Vec<Payment>, Vec<Adjustment>, Vec<Note>);
+
+fn sorted_records(b: &Book) -> Records {
     let s = dun::io::export::sorted(b);
     (
         s.clients.into_iter().cloned().collect(),
@@ -392,4 +395,22 @@ fn a_damaged_export_is_refused_with_a_location() {
     out.retain(|(n, _)| n != "notes.csv");
     let e = from_files("exp", &out).unwrap_err().to_string();
     assert_eq!(e, "exp/notes.csv:0: is missing from the export\nnothing was imported");
+}
+
+#[test]
+fn exported_sheets_feed_the_native_importers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, e) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("e"));
+    ok(&dun(&a, &["demo", "--no-tui"]));
+    ok(&dun(&a, &["export", e.to_str().unwrap()]));
+    for kind in ["clients", "invoices", "notes"] {
+        let out = ok(&dun(&b, &["import", kind, e.join(format!("{kind}.csv")).to_str().unwrap()]));
+        assert!(out.starts_with(&format!("imported {kind}: ")), "{out}");
+    }
+    let (ca, cb) = (counts(&a), counts(&b));
+    assert_eq!((ca.clients, ca.invoices, ca.notes), (cb.clients, cb.invoices, cb.notes));
+    let mut store = dun::store::Store::open(&b).unwrap();
+    let book = store.book().unwrap();
+    assert!(book.clients().iter().all(|c| !c.phone.starts_with('\'')), "the formula escape is undone");
+    assert!(book.clients().iter().any(|c| c.phone.starts_with('+')));
 }

@@ -333,12 +333,10 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
                 None
             }
         };
-        let discount = match c.opt_dec("discount_percent") {
-            None => None,
-            Some(percent) => {
-                Some(DiscountTerms { percent, days: c.parse("discount_days", "a number of days").unwrap_or_default() })
-            }
-        };
+        let discount = c.opt_dec("discount_percent").map(|percent| DiscountTerms {
+            percent,
+            days: c.parse("discount_days", "a number of days").unwrap_or_default(),
+        });
         let mut run_days = Vec::new();
         for d in c.raw("payment_run_days").split_whitespace().map(str::to_string).collect::<Vec<_>>() {
             match d.parse::<u8>() {
@@ -378,12 +376,10 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             c.fail("number", "appears twice");
         }
         let dispute = c.opt_date("dispute_since").map(|since| Dispute { reason: c.text("dispute_reason"), since });
-        let discount = match c.opt_dec("discount_percent") {
-            None => None,
-            Some(percent) => {
-                Some(DiscountTerms { percent, days: c.parse("discount_days", "a number of days").unwrap_or_default() })
-            }
-        };
+        let discount = c.opt_dec("discount_percent").map(|percent| DiscountTerms {
+            percent,
+            days: c.parse("discount_days", "a number of days").unwrap_or_default(),
+        });
         batch.invoices.push(Invoice {
             number,
             client_id,

@@ -109,9 +109,15 @@ impl Table {
         self.index(column).is_some()
     }
 
-    /// The trimmed cell, or "" when the column is absent.
+    /// The trimmed cell, or "" when the column is absent. A `'` that a
+    /// spreadsheet-safe export put before `=`, `+`, `-`, `@` or `'` is
+    /// removed, so dun's exported sheets import as they were.
     pub fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
-        self.index(column).and_then(|i| row.get(i)).map(str::trim).unwrap_or("")
+        let cell = self.index(column).and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+        match cell.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\'']) => rest,
+            _ => cell,
+        }
     }
 
     pub fn error(&self, line: u64, column: &str, value: &str, message: impl Into<String>) -> ImportError {
@@ -316,8 +322,14 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
     }
 }
 
-/// Splits a list cell on spaces, commas or semicolons.
+/// Splits a list cell on spaces, commas or semicolons; a cell written as a
+/// JSON list (`["a b","c"]`, as `dun export` writes them) is read as one.
 pub fn split_list(s: &str) -> Vec<String> {
+    if s.starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(s) {
+            return list;
+        }
+    }
     s.split([' ', ',', ';']).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
