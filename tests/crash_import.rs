@@ -146,10 +146,10 @@ fn crash_mid_import_leaves_before_or_after() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        // Spread over 30% to 120% of the write (the first part only checks
+        // Spread over 30% to 150% of the write (the first part only checks
         // references; the transaction and the flush come last), one band
         // per round, at a random point inside the band.
-        let fraction = 0.3 + 0.09 * round as f64 + (seed % 90) as f64 / 1000.0;
+        let fraction = 0.3 + 0.12 * round as f64 + (seed % 120) as f64 / 1000.0;
         let at = write.mul_f64(fraction);
         let dir = tmp.path().join(format!("round{round}"));
         prepared(&dir);
