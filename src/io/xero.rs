@@ -136,16 +136,23 @@ fn name_key(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// Why an invoice in the file is deliberately left out.
+enum LeftOut {
+    CreditNote,
+    Draft,
+    Voided,
+}
+
 enum RowKind {
     Import,
-    Skip(&'static str),
+    Skip(LeftOut),
 }
 
 fn classify(t: &Table, row: &csv::StringRecord) -> Result<RowKind, (&'static str, String, String)> {
     let ty = t.get(row, "Type").to_ascii_lowercase();
     match ty.as_str() {
         "" | "sales invoice" | "accrec" | "invoice" => {}
-        "sales credit note" | "accreccredit" | "credit note" => return Ok(RowKind::Skip("credit note")),
+        "sales credit note" | "accreccredit" | "credit note" => return Ok(RowKind::Skip(LeftOut::CreditNote)),
         _ => {
             return Err((
                 "Type",
@@ -157,8 +164,8 @@ fn classify(t: &Table, row: &csv::StringRecord) -> Result<RowKind, (&'static str
     let status = t.get(row, "Status").to_ascii_lowercase();
     match status.as_str() {
         "" | "awaiting payment" | "authorised" | "authorized" | "paid" | "sent" => Ok(RowKind::Import),
-        "draft" | "awaiting approval" | "submitted" => Ok(RowKind::Skip("draft")),
-        "voided" | "void" | "deleted" => Ok(RowKind::Skip("voided")),
+        "draft" | "awaiting approval" | "submitted" => Ok(RowKind::Skip(LeftOut::Draft)),
+        "voided" | "void" | "deleted" => Ok(RowKind::Skip(LeftOut::Voided)),
         _ => Err((
             "Status",
             t.get(row, "Status").to_string(),
@@ -225,8 +232,10 @@ pub fn invoices(
     let mut done_rows = 0usize;
 
     'groups: for g in &groups {
-        done_rows += g.rows.len();
-        opts.tick(done_rows, t.rows.len());
+        for _ in &g.rows {
+            done_rows += 1;
+            opts.tick(done_rows, t.rows.len());
+        }
         if errors.full() {
             break;
         }
@@ -258,9 +267,9 @@ pub fn invoices(
             }
             Ok(RowKind::Skip(why)) => {
                 match why {
-                    "credit note" => skipped_credit += 1,
-                    "draft" => skipped_draft += 1,
-                    _ => skipped_void += 1,
+                    LeftOut::CreditNote => skipped_credit += 1,
+                    LeftOut::Draft => skipped_draft += 1,
+                    LeftOut::Voided => skipped_void += 1,
                 }
                 plan.skipped += 1;
                 continue;
@@ -299,79 +308,15 @@ pub fn invoices(
             continue;
         }
 
-        // Lines, each checked where it stands.
-        let mut lines = Vec::new();
-        let mut line_tax = Decimal::ZERO;
-        if has_lines {
-            for &r in &g.rows {
-                let (line, row) = (&t.rows[r].0, &t.rows[r].1);
-                let mut lc = Cells { t: &t, row, line: *line, errors: &mut *c.errors, opts };
-                let (desc, qty, unit) = (lc.text("Description"), lc.text("Quantity"), lc.text("UnitAmount"));
-                if desc.is_empty() && qty.is_empty() && unit.is_empty() {
-                    continue;
-                }
-                let quantity = lc.optional_amount("Quantity").map(|v| v.unwrap_or(Decimal::ONE));
-                let unit_price = lc.optional_amount("UnitAmount").map(Option::unwrap_or_default);
-                let discount = lc.optional_amount("Discount").map(Option::unwrap_or_default);
-                let tax = lc.optional_amount("TaxAmount").map(Option::unwrap_or_default);
-                let (Some(quantity), Some(unit_price), Some(discount), Some(tax)) =
-                    (quantity, unit_price, discount, tax)
-                else {
-                    continue 'groups;
-                };
-                if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&discount) {
-                    lc.fail("Discount", &lc.text("Discount"), "must be a percentage from 0 to 100");
-                    continue 'groups;
-                }
-                line_tax += tax;
-                let unit_price = if discount.is_zero() {
-                    unit_price
-                } else {
-                    unit_price * (Decimal::ONE_HUNDRED - discount) / Decimal::ONE_HUNDRED
-                };
-                lines.push(LineItem { description: desc, quantity, unit_price, tax_rate: None });
+        let lines = if has_lines {
+            match line_items(&t, g, opts, c.errors, total, tax_total) {
+                Some(lines) => lines,
+                None => continue,
             }
-        }
+        } else {
+            Vec::new()
+        };
         let c = &mut Cells { t: &t, row: first, line: *first_line, errors: &mut *c.errors, opts };
-        if !lines.is_empty() {
-            // Xero's Total is tax-inclusive. Prices in the file are either
-            // inclusive (the lines already add up) or exclusive (tax is
-            // added once, as its own line so the lines still sum to Total).
-            let net: Decimal = lines.iter().map(LineItem::total).sum();
-            let tax = tax_total.unwrap_or(line_tax);
-            if net != total {
-                let gap = total - net - tax;
-                if gap.abs() > Decimal::new(1, 2) * Decimal::from(lines.len() as u64) {
-                    c.fail(
-                        "Total",
-                        &c.text("Total"),
-                        format!(
-                            "the line items of invoice {} add up to {} plus tax {}, not to the Total",
-                            g.number,
-                            plain_amount(net),
-                            plain_amount(tax)
-                        ),
-                    );
-                    continue;
-                }
-                if !tax.is_zero() {
-                    lines.push(LineItem {
-                        description: "Tax".into(),
-                        quantity: Decimal::ONE,
-                        unit_price: tax,
-                        tax_rate: None,
-                    });
-                }
-                if !gap.is_zero() {
-                    lines.push(LineItem {
-                        description: "Rounding".into(),
-                        quantity: Decimal::ONE,
-                        unit_price: gap,
-                        tax_rate: None,
-                    });
-                }
-            }
-        }
 
         // What Xero had already settled: paid, and (the rest) credited.
         let settled = match (paid, amount_due) {
@@ -529,9 +474,109 @@ pub fn invoices(
     Ok(plan)
 }
 
+/// The invoice's line items, one per row that has any, reconciled with
+/// Xero's tax-inclusive Total: prices in a file are either inclusive (the
+/// lines already add up) or exclusive (the tax is added once, as its own
+/// line, so the lines still sum to the total); up to a cent per line of
+/// difference is kept as a rounding line. None after recording an error.
+fn line_items(
+    t: &Table,
+    g: &Group,
+    opts: ImportOptions<'_>,
+    errors: &mut Errors,
+    total: Decimal,
+    tax_total: Option<Decimal>,
+) -> Option<Vec<LineItem>> {
+    let mut lines = Vec::new();
+    let mut line_tax = Decimal::ZERO;
+    for &r in &g.rows {
+        let (line, row) = (&t.rows[r].0, &t.rows[r].1);
+        let mut lc = Cells { t, row, line: *line, errors: &mut *errors, opts };
+        let (desc, qty, unit) = (lc.text("Description"), lc.text("Quantity"), lc.text("UnitAmount"));
+        if desc.is_empty() && qty.is_empty() && unit.is_empty() {
+            continue;
+        }
+        let quantity = lc.optional_amount("Quantity").map(|v| v.unwrap_or(Decimal::ONE));
+        let unit_price = lc.optional_amount("UnitAmount").map(Option::unwrap_or_default);
+        let discount = lc.optional_amount("Discount").map(Option::unwrap_or_default);
+        let tax = lc.optional_amount("TaxAmount").map(Option::unwrap_or_default);
+        let (Some(quantity), Some(unit_price), Some(discount), Some(tax)) = (quantity, unit_price, discount, tax)
+        else {
+            return None;
+        };
+        if !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&discount) {
+            lc.fail("Discount", &lc.text("Discount"), "must be a percentage from 0 to 100");
+            return None;
+        }
+        line_tax += tax;
+        let unit_price = if discount.is_zero() {
+            unit_price
+        } else {
+            unit_price * (Decimal::ONE_HUNDRED - discount) / Decimal::ONE_HUNDRED
+        };
+        lines.push(LineItem { description: desc, quantity, unit_price, tax_rate: None });
+    }
+    if lines.is_empty() {
+        return Some(lines);
+    }
+    let net: Decimal = lines.iter().map(LineItem::total).sum();
+    if net == total {
+        return Some(lines);
+    }
+    let tax = tax_total.unwrap_or(line_tax);
+    let gap = total - net - tax;
+    if gap.abs() > Decimal::new(1, 2) * Decimal::from(lines.len() as u64) {
+        let (line, row) = (&t.rows[g.rows[0]].0, &t.rows[g.rows[0]].1);
+        let mut c = Cells { t, row, line: *line, errors, opts };
+        c.fail(
+            "Total",
+            &c.text("Total"),
+            format!(
+                "the line items of invoice {} add up to {} plus tax {}, not to the Total",
+                g.number,
+                plain_amount(net),
+                plain_amount(tax)
+            ),
+        );
+        return None;
+    }
+    let extra = |description: &str, amount: Decimal| LineItem {
+        description: description.into(),
+        quantity: Decimal::ONE,
+        unit_price: amount,
+        tax_rate: None,
+    };
+    if !tax.is_zero() {
+        lines.push(extra("Tax", tax));
+    }
+    if !gap.is_zero() {
+        lines.push(extra("Rounding", gap));
+    }
+    Some(lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discounts_exclusive_tax_and_a_cent_of_rounding_reconcile_with_the_total() {
+        let text = "ContactName,InvoiceNumber,InvoiceDate,DueDate,Total,TaxTotal,Currency,Description,Quantity,UnitAmount,Discount,TaxAmount\n\
+                    A,I1,2026-01-01,2026-01-31,129.61,21.60,GBP,Widget,3,40.00,10,21.60\n";
+        let plan = invoices(&Book::default(), "x.csv", text, ImportOptions::default(), &mut IdAlloc::starting_at(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<(String, String)> = plan.batch.invoices[0]
+            .lines
+            .iter()
+            .map(|l| (l.description.clone(), crate::domain::money::plain_amount(l.total())))
+            .collect();
+        let want = [("Widget", "108.00"), ("Tax", "21.60"), ("Rounding", "0.01")];
+        assert_eq!(lines, want.map(|(d, a)| (d.to_string(), a.to_string())));
+        let two_cents = text.replace("129.61", "129.62");
+        let e = invoices(&Book::default(), "x.csv", &two_cents, ImportOptions::default(), &mut IdAlloc::starting_at(0))
+            .unwrap_err();
+        assert!(e.to_string().contains("add up to 108.00 plus tax 21.60, not to the Total"), "{e}");
+    }
 
     #[test]
     fn client_ids_are_stable_and_valid() {
