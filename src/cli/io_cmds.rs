@@ -132,6 +132,18 @@ fn progress_bar(rows_hint: usize) -> ProgressBar {
     bar
 }
 
+/// A spinner with a message on stderr when it is a terminal, for work that
+/// has no row count (one big transaction, a restore); hidden otherwise.
+fn spinner(message: String) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::new_spinner();
+    s.set_message(message);
+    s.enable_steady_tick(Duration::from_millis(120));
+    s
+}
+
 fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     if a.kind == ImportKind::Book {
         return import_book(ctx, a);
@@ -186,11 +198,13 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let spinner = if bar.is_hidden() { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
-    spinner.set_message(format!("writing {} {what} in one transaction", plan.new + plan.updated));
-    spinner.enable_steady_tick(Duration::from_millis(120));
+    let writing = if bar.is_hidden() {
+        ProgressBar::hidden()
+    } else {
+        spinner(format!("writing {} {what} in one transaction", plan.new + plan.updated))
+    };
     let applied = store.apply(plan.batch);
-    spinner.finish_and_clear();
+    writing.finish_and_clear();
     applied?;
     println!(
         "imported {what}: {} new, {} updated, {} skipped ({:.1}s)",
@@ -235,7 +249,10 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         println!("dry run: would import {summary}; nothing was written");
         return Ok(());
     }
-    store.apply(batch)?;
+    let writing = spinner(format!("writing {summary} in one transaction"));
+    let applied = store.apply(batch);
+    writing.finish_and_clear();
+    applied?;
     println!("imported book from {}: {summary}", a.file.display());
     Ok(())
 }
@@ -283,7 +300,10 @@ fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
 fn restore_cmd(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
     // Not ctx.open_store(): that would create a store (and a daily backup)
     // in the very folder that must be empty.
-    let r = backup::restore(&a.file, &ctx.data_dir).map_err(anyhow::Error::msg)?;
+    let working = spinner(format!("restoring into {} and verifying", ctx.data_dir.display()));
+    let restored = backup::restore(&a.file, &ctx.data_dir);
+    working.finish_and_clear();
+    let r = restored.map_err(anyhow::Error::msg)?;
     let c = r.info.counts;
     println!(
         "restored {} clients, {} invoices, {} payments, {} adjustments, {} notes into {}; verified (counts, checksum {:08x}, store check)",
