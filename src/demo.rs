@@ -255,7 +255,9 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
     let paid_on: std::collections::HashMap<String, NaiveDate> = b
         .invoices
         .iter()
-        .filter_map(|i| paid.get(i.number.as_str()).filter(|(amt, _)| *amt >= i.total).map(|(_, d)| (i.number.clone(), *d)))
+        .filter_map(|i| {
+            paid.get(i.number.as_str()).filter(|(amt, _)| *amt >= i.total).map(|(_, d)| (i.number.clone(), *d))
+        })
         .collect();
     for ci in 0..NAMES.len() {
         let client = b.clients[ci].clone();

@@ -23,7 +23,19 @@ impl Ctx {
         Ok(Ctx { data_dir, today, format: g.format, global: g.clone() })
     }
 
+    /// Opens the store and, on the first open of the day, keeps the daily
+    /// backup (`[backup] keep_days`, default 7) so a damaged store is never
+    /// the only copy. A failed backup is reported but does not stop the
+    /// command: the user still needs to reach their book.
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.data_dir).with_context(|| format!("cannot open the book in {}", self.data_dir.display()))
+        let mut store = Store::open(&self.data_dir)
+            .with_context(|| format!("cannot open the book in {}", self.data_dir.display()))?;
+        let keep = crate::config::Config::load(self.global.config.as_deref())
+            .map(|c| c.backup.keep_days)
+            .unwrap_or(crate::config::BackupConfig::default().keep_days);
+        if let Err(e) = crate::io::backup::daily(&mut store, self.today, keep) {
+            eprintln!("dun: warning: the daily backup failed: {e}");
+        }
+        Ok(store)
     }
 }

@@ -1,35 +1,49 @@
 //! Import, export, backup and restore.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Ctx;
 use crate::domain::dates::DateOrder;
+use crate::io::export::{self, ExportFormat};
 use crate::io::import::{Conflict, ImportOptions, Plan};
-use crate::io::native;
+use crate::io::{backup, export_read, native, notes, xero};
 
 #[derive(Subcommand, Debug)]
 pub enum IoCmd {
-    /// Import clients, invoices, payments or notes from CSV (all or nothing).
+    /// Import clients, invoices, payments or notes from CSV, or a whole
+    /// exported book (`import book DIR`). All or nothing.
     Import(ImportArgs),
+    /// Write the whole book into DIR as documented CSV files (`--format json`: one book.json).
+    Export(ExportArgs),
+    /// Write a consistent snapshot of the store into one file.
+    Backup(BackupArgs),
+    /// Restore a backup file into an empty data directory (--data DIR), then verify it.
+    Restore(RestoreArgs),
 }
 
 pub fn run(ctx: &Ctx, cmd: IoCmd) -> anyhow::Result<()> {
     match cmd {
         IoCmd::Import(a) => import(ctx, a),
+        IoCmd::Export(a) => export_cmd(ctx, a),
+        IoCmd::Backup(a) => backup_cmd(ctx, a),
+        IoCmd::Restore(a) => restore_cmd(ctx, a),
     }
 }
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// What the file holds.
+    /// What the file holds (`book`: a folder written by `dun export`).
     #[arg(value_enum)]
     pub kind: ImportKind,
-    /// The CSV file.
+    /// The CSV file (for `book`, the export folder).
     pub file: PathBuf,
-    /// The file's layout.
+    /// The file's layout: dun's own, or Xero's sales-invoice export (invoices only).
     #[arg(long = "from", value_enum, default_value_t = ImportFormat::Dun, id = "import_format")]
     pub layout: ImportFormat,
     /// Order of day, month and year in dates written with slashes.
@@ -49,6 +63,7 @@ pub enum ImportKind {
     Invoices,
     Payments,
     Notes,
+    Book,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +86,25 @@ pub enum OnConflict {
     Fail,
 }
 
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The folder to write into (new, empty, or an earlier export). The
+    /// global `--format` picks the files: csv (the default) or json.
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The backup file to write.
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// The backup file to restore (into --data DIR, which must be empty).
+    pub file: PathBuf,
+}
+
 fn read_file(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
@@ -82,9 +116,46 @@ fn read_file(path: &Path) -> anyhow::Result<String> {
     })
 }
 
+/// A progress bar on stderr when it is a terminal and the work is large;
+/// hidden otherwise, so pipes and logs stay clean.
+fn progress_bar(rows_hint: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() || rows_hint < 10_000 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(rows_hint as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} rows {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("checking");
+    bar
+}
+
+/// A spinner with a message on stderr when it is a terminal, for work that
+/// has no row count (one big transaction, a restore); hidden otherwise.
+fn spinner(message: String) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let s = ProgressBar::new_spinner();
+    s.set_message(message);
+    s.enable_steady_tick(Duration::from_millis(120));
+    s
+}
+
 fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
+    if a.kind == ImportKind::Book {
+        return import_book(ctx, a);
+    }
+    let started = Instant::now();
     let text = read_file(&a.file)?;
     let file = a.file.display().to_string();
+    let bar = progress_bar(text.len() / 40);
+    let tick = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
     let opts = ImportOptions {
         date_order: a.date_format.map(|d| match d {
             DateFormatArg::Dmy => DateOrder::Dmy,
@@ -96,6 +167,8 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
             OnConflict::Update => Conflict::Update,
             OnConflict::Fail => Conflict::Fail,
         },
+        today: Some(ctx.today),
+        progress: Some(&tick),
     };
     let mut store = ctx.open_store()?;
     let mut ids = store.ids();
@@ -104,10 +177,20 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         (ImportFormat::Dun, ImportKind::Clients) => native::clients(book, &file, &text, opts),
         (ImportFormat::Dun, ImportKind::Invoices) => native::invoices(book, &file, &text, opts),
         (ImportFormat::Dun, ImportKind::Payments) => native::payments(book, &file, &text, opts, &mut ids),
-        (layout, kind) => bail!("importing {kind:?} in the {layout:?} layout is not in this build yet"),
+        (ImportFormat::Dun, ImportKind::Notes) => notes::notes(book, &file, &text, opts, &mut ids),
+        (ImportFormat::Xero, ImportKind::Invoices) => xero::invoices(book, &file, &text, opts, &mut ids),
+        (ImportFormat::Xero, kind) => bail!(
+            "the Xero layout holds invoices (with their clients and what was paid); import it with `dun import invoices FILE --from xero`, not as {}",
+            kind_name(kind)
+        ),
+        (_, ImportKind::Book) => unreachable!("handled above"),
     };
+    bar.finish_and_clear();
     let plan = planned.map_err(|errors| anyhow!("{errors}"))?;
-    let what = format!("{:?}", a.kind).to_lowercase();
+    let what = kind_name(a.kind);
+    for w in &plan.warnings {
+        eprintln!("note: {w}");
+    }
     if a.dry_run {
         println!(
             "dry run: {} new, {} updated, {} skipped {what}; nothing was written",
@@ -115,7 +198,122 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    store.apply(plan.batch)?;
-    println!("imported {what}: {} new, {} updated, {} skipped", plan.new, plan.updated, plan.skipped);
+    let writing = if bar.is_hidden() {
+        ProgressBar::hidden()
+    } else {
+        spinner(format!("writing {} {what} in one transaction", plan.new + plan.updated))
+    };
+    let applied = store.apply(plan.batch);
+    writing.finish_and_clear();
+    applied?;
+    println!(
+        "imported {what}: {} new, {} updated, {} skipped ({:.1}s)",
+        plan.new,
+        plan.updated,
+        plan.skipped,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn kind_name(k: ImportKind) -> &'static str {
+    match k {
+        ImportKind::Clients => "clients",
+        ImportKind::Invoices => "invoices",
+        ImportKind::Payments => "payments",
+        ImportKind::Notes => "notes",
+        ImportKind::Book => "book",
+    }
+}
+
+/// `dun import book DIR`: a whole exported book, ids and all, into an
+/// empty store. Merging two books is a different operation with its own
+/// questions (clashing ids and numbers), so it is refused rather than
+/// half-done.
+fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
+    if a.layout != ImportFormat::Dun {
+        bail!("`import book` reads a folder written by `dun export`; --from does not apply");
+    }
+    let batch = export_read::read_dir(&a.file).map_err(|errors| anyhow!("{errors}"))?;
+    let mut store = ctx.open_store()?;
+    if store.counts() != crate::store::Counts::default() {
+        bail!(
+            "{} already holds a book; `import book` loads an export into an empty data directory only (try --data NEWDIR)",
+            ctx.data_dir.display()
+        );
+    }
+    let (c, i, p, ad, n) =
+        (batch.clients.len(), batch.invoices.len(), batch.payments.len(), batch.adjustments.len(), batch.notes.len());
+    let summary = format!("{c} clients, {i} invoices, {p} payments, {ad} adjustments, {n} notes");
+    if a.dry_run {
+        println!("dry run: would import {summary}; nothing was written");
+        return Ok(());
+    }
+    let writing = spinner(format!("writing {summary} in one transaction"));
+    let applied = store.apply(batch);
+    writing.finish_and_clear();
+    applied?;
+    println!("imported book from {}: {summary}", a.file.display());
+    Ok(())
+}
+
+fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let format = match ctx.format {
+        super::Format::Json => ExportFormat::Json,
+        super::Format::Csv | super::Format::Table => ExportFormat::Csv,
+    };
+    let files = export::files(book, format).context("cannot build the export")?;
+    export::write_dir(&a.dir, &files).map_err(anyhow::Error::msg)?;
+    let c = export::counts(book);
+    println!(
+        "exported {} clients, {} invoices, {} payments, {} adjustments, {} notes to {} ({})",
+        c.clients,
+        c.invoices,
+        c.payments,
+        c.adjustments,
+        c.notes,
+        a.dir.display(),
+        files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
+fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
+    let mut store = ctx.open_store()?;
+    let info = backup::write(&mut store, &a.file).map_err(anyhow::Error::msg)?;
+    let c = info.counts;
+    println!(
+        "backed up {} clients, {} invoices, {} payments, {} adjustments, {} notes to {} (crc32 {:08x})",
+        c.clients,
+        c.invoices,
+        c.payments,
+        c.adjustments,
+        c.notes,
+        a.file.display(),
+        info.crc32
+    );
+    Ok(())
+}
+
+fn restore_cmd(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
+    // Not ctx.open_store(): that would create a store (and a daily backup)
+    // in the very folder that must be empty.
+    let working = spinner(format!("restoring into {} and verifying", ctx.data_dir.display()));
+    let restored = backup::restore(&a.file, &ctx.data_dir);
+    working.finish_and_clear();
+    let r = restored.map_err(anyhow::Error::msg)?;
+    let c = r.info.counts;
+    println!(
+        "restored {} clients, {} invoices, {} payments, {} adjustments, {} notes into {}; verified (counts, checksum {:08x}, store check)",
+        c.clients,
+        c.invoices,
+        c.payments,
+        c.adjustments,
+        c.notes,
+        ctx.data_dir.display(),
+        r.info.crc32
+    );
     Ok(())
 }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use chrono::NaiveDate;
+
 use crate::domain::dates::DateOrder;
 use crate::store::Batch;
 
@@ -39,10 +41,40 @@ pub enum Conflict {
     Fail,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ImportOptions {
+/// Told how many rows of how many have been checked, now and then, so a
+/// shell can draw a progress bar. The core never draws anything itself.
+pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+#[derive(Clone, Copy, Default)]
+pub struct ImportOptions<'a> {
     pub date_order: Option<DateOrder>,
     pub on_conflict: Conflict,
+    /// The day of the import (the shell's `--today`). Xero's layout says how
+    /// much was paid but not when, so that payment is dated on this day:
+    /// "paid by the day of the import" is the one true statement.
+    pub today: Option<NaiveDate>,
+    pub progress: Option<ProgressFn<'a>>,
+}
+
+impl fmt::Debug for ImportOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("date_order", &self.date_order)
+            .field("on_conflict", &self.on_conflict)
+            .field("today", &self.today)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportOptions<'_> {
+    /// Reports progress every 4096 rows (and at the end), cheaply.
+    pub fn tick(&self, done: usize, total: usize) {
+        if let Some(p) = self.progress {
+            if done % 4096 == 0 || done == total {
+                p(done as u64, total as u64);
+            }
+        }
+    }
 }
 
 /// The outcome of checking a file: what would be written, and counts for
@@ -53,6 +85,9 @@ pub struct Plan {
     pub new: usize,
     pub updated: usize,
     pub skipped: usize,
+    /// Things the user should know that are not errors (rows left out on
+    /// purpose, records created on the way), one sentence each.
+    pub warnings: Vec<String>,
 }
 
 /// Collects errors up to [`MAX_ERRORS`].
@@ -80,7 +115,10 @@ impl Errors {
 
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for e in &self.list {
+        // In file order, however the checks happened to find them.
+        let mut sorted: Vec<&ImportError> = self.list.iter().collect();
+        sorted.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        for e in sorted {
             writeln!(f, "{e}")?;
         }
         if self.truncated {

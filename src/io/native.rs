@@ -42,9 +42,8 @@ impl Table {
                 return None;
             }
         };
-        let map: HashMap<String, usize> =
-            headers.iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect();
-        let missing: Vec<&str> = required.iter().copied().filter(|c| !map.contains_key(*c)).collect();
+        let map: HashMap<String, usize> = headers.iter().enumerate().map(|(i, h)| (normalize_header(h), i)).collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !map.contains_key(&normalize_header(c))).collect();
         if !missing.is_empty() {
             errors.push(ImportError {
                 file: file.into(),
@@ -60,17 +59,18 @@ impl Table {
             return None;
         }
         let mut rows = Vec::new();
+        let mut lines = LineCounter::new(text.as_bytes());
         for rec in rdr.records() {
             match rec {
                 Ok(r) => {
-                    let line = r.position().map(|p| p.line()).unwrap_or(0);
+                    let line = r.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                     if r.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
                     rows.push((line, r));
                 }
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
                     let message = match e.kind() {
                         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                             format!("the row has {len} fields but the header has {expected_len}")
@@ -93,13 +93,31 @@ impl Table {
         Some(Table { file: file.into(), headers: map, rows })
     }
 
-    pub fn has(&self, column: &str) -> bool {
-        self.headers.contains_key(column)
+    fn index(&self, column: &str) -> Option<usize> {
+        match self.headers.get(column) {
+            Some(&i) => Some(i),
+            // Layouts like Xero's name columns in CamelCase; the map is keyed
+            // in lower case. Native column names hit the fast path above.
+            None if column.bytes().any(|b| b.is_ascii_uppercase()) => {
+                self.headers.get(&column.to_ascii_lowercase()).copied()
+            }
+            None => None,
+        }
     }
 
-    /// The trimmed cell, or "" when the column is absent.
+    pub fn has(&self, column: &str) -> bool {
+        self.index(column).is_some()
+    }
+
+    /// The trimmed cell, or "" when the column is absent. A `'` that a
+    /// spreadsheet-safe export put before `=`, `+`, `-`, `@` or `'` is
+    /// removed, so dun's exported sheets import as they were.
     pub fn get<'r>(&self, row: &'r csv::StringRecord, column: &str) -> &'r str {
-        self.headers.get(column).and_then(|&i| row.get(i)).map(str::trim).unwrap_or("")
+        let cell = self.index(column).and_then(|i| row.get(i)).map(str::trim).unwrap_or("");
+        match cell.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(['=', '+', '-', '@', '\'']) => rest,
+            _ => cell,
+        }
     }
 
     pub fn error(&self, line: u64, column: &str, value: &str, message: impl Into<String>) -> ImportError {
@@ -113,13 +131,48 @@ impl Table {
     }
 }
 
+/// Line numbers for records from their byte offsets. The csv crate's own
+/// line count is one short after `\r\n` line ends (Windows and Xero files),
+/// so lines are counted here: the `\n`s before the record's first byte.
+pub struct LineCounter<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'t> LineCounter<'t> {
+    pub fn new(text: &'t [u8]) -> Self {
+        LineCounter { text, at: 0, line: 1 }
+    }
+    /// The 1-based line of the record starting at `byte` (offsets must not
+    /// go backwards, which holds for records read in order).
+    pub fn line_at(&mut self, byte: u64) -> u64 {
+        let mut end = (byte as usize).min(self.text.len());
+        // A record may be reported as starting on the line end before it.
+        while end < self.text.len() && matches!(self.text[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        if end > self.at {
+            self.line += self.text[self.at..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.at = end;
+        }
+        self.line
+    }
+}
+
+/// Header names compare without case, surrounding blanks, or the `*` that
+/// marks required columns in Xero's templates.
+fn normalize_header(h: &str) -> String {
+    h.trim().trim_start_matches('*').trim().to_ascii_lowercase()
+}
+
 /// A located cell parser: each returns None after recording the error.
 pub struct Cells<'a> {
     pub t: &'a Table,
     pub row: &'a csv::StringRecord,
     pub line: u64,
     pub errors: &'a mut Errors,
-    pub opts: ImportOptions,
+    pub opts: ImportOptions<'a>,
 }
 
 impl Cells<'_> {
@@ -146,6 +199,14 @@ impl Cells<'_> {
         let v = self.required(col)?;
         parse_amount(&v).map_err(|e| self.errors.push(self.t.error(self.line, col, &v, e.reason))).ok()
     }
+    /// `Some(None)` for an empty cell, `None` after recording a bad amount.
+    pub fn optional_amount(&mut self, col: &str) -> Option<Option<Decimal>> {
+        if self.t.get(self.row, col).is_empty() {
+            Some(None)
+        } else {
+            self.amount(col).map(Some)
+        }
+    }
     pub fn currency(&mut self, col: &str) -> Option<Currency> {
         let v = self.required(col)?;
         v.parse::<Currency>().map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
@@ -155,7 +216,7 @@ impl Cells<'_> {
     }
 }
 
-pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
     let Some(t) = Table::parse(file, text, &["id", "name", "email", "phone", "terms_days", "currency"], &mut errors)
     else {
@@ -163,7 +224,8 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Resu
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
@@ -260,12 +322,18 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Resu
     }
 }
 
-/// Splits a list cell on spaces, commas or semicolons.
+/// Splits a list cell on spaces, commas or semicolons; a cell written as a
+/// JSON list (`["a b","c"]`, as `dun export` writes them) is read as one.
 pub fn split_list(s: &str) -> Vec<String> {
+    if s.starts_with('[') {
+        if let Ok(list) = serde_json::from_str::<Vec<String>>(s) {
+            return list;
+        }
+    }
     s.split([' ', ',', ';']).filter(|p| !p.is_empty()).map(str::to_string).collect()
 }
 
-pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
+pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
     let Some(t) =
         Table::parse(file, text, &["number", "client_id", "issue_date", "due_date", "currency", "amount"], &mut errors)
@@ -274,7 +342,8 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Res
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
@@ -353,7 +422,13 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Res
 
 /// Payments have no natural key, so a payment with the same date, invoice,
 /// amount and reference as one in the book counts as already imported.
-pub fn payments(book: &Book, file: &str, text: &str, opts: ImportOptions, ids: &mut IdAlloc) -> Result<Plan, Errors> {
+pub fn payments(
+    book: &Book,
+    file: &str,
+    text: &str,
+    opts: ImportOptions<'_>,
+    ids: &mut IdAlloc,
+) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
     let Some(t) = Table::parse(file, text, &["date", "invoice_number", "amount", "method", "reference"], &mut errors)
     else {
@@ -369,7 +444,8 @@ pub fn payments(book: &Book, file: &str, text: &str, opts: ImportOptions, ids: &
     // Running open balances, so several payments in the file to one invoice
     // are capped correctly and any excess is left as credit.
     let mut open: HashMap<String, Decimal> = HashMap::new();
-    for (line, row) in &t.rows {
+    for (i, (line, row)) in t.rows.iter().enumerate() {
+        opts.tick(i + 1, t.rows.len());
         if errors.full() {
             break;
         }
