@@ -115,3 +115,16 @@ fn import_errors_name_file_line_and_column_and_write_nothing() {
     let err = dun_err(&d, &["import", "invoices", short.to_str().unwrap()]);
     assert!(err.contains(":1: missing column(s): due_date, currency, amount"), "{err}");
 }
+
+#[test]
+fn format_names_the_import_layout_for_import_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xero/sales_invoices_dmy.csv");
+    let out = dun_ok(d, &["--today", "2026-11-25", "import", "invoices", fixture, "--format", "xero"]);
+    assert!(out.contains("imported invoices: 4 new"), "{out}");
+    let err = dun_err(d, &["--format", "xero", "client", "list"]);
+    assert!(err.contains("--format xero names an import layout"), "{err}");
+    let csv = dun_ok(d, &["--format", "csv", "client", "list"]);
+    assert!(csv.starts_with("id,name,currency,terms,open,overdue\n"), "{csv}");
+}

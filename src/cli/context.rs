@@ -20,7 +20,12 @@ impl Ctx {
     pub fn new(g: &GlobalArgs) -> anyhow::Result<Ctx> {
         let data_dir = paths::resolve_data_dir(g.data.as_deref()).map_err(anyhow::Error::msg)?;
         let today = g.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-        Ok(Ctx { data_dir, today, format: g.format, global: g.clone() })
+        let format = match g.format {
+            Some(super::FormatArg::Csv) => Format::Csv,
+            Some(super::FormatArg::Json) => Format::Json,
+            _ => Format::Table,
+        };
+        Ok(Ctx { data_dir, today, format, global: g.clone() })
     }
 
     /// Opens the store and, on the first open of the day, keeps the daily

@@ -44,6 +44,7 @@ pub struct ImportArgs {
     /// The CSV file (for `book`, the export folder).
     pub file: PathBuf,
     /// The file's layout: dun's own, or Xero's sales-invoice export (invoices only).
+    /// `--format dun|xero` says the same.
     #[arg(long = "from", value_enum, default_value_t = ImportFormat::Dun, id = "import_format")]
     pub layout: ImportFormat,
     /// Order of day, month and year in dates written with slashes.
@@ -173,7 +174,12 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     let mut store = ctx.open_store()?;
     let mut ids = store.ids();
     let book = store.book()?;
-    let planned: Result<Plan, _> = match (a.layout, a.kind) {
+    let layout = match ctx.global.format {
+        Some(super::FormatArg::Xero) => ImportFormat::Xero,
+        Some(super::FormatArg::Dun) => ImportFormat::Dun,
+        _ => a.layout,
+    };
+    let planned: Result<Plan, _> = match (layout, a.kind) {
         (ImportFormat::Dun, ImportKind::Clients) => native::clients(book, &file, &text, opts),
         (ImportFormat::Dun, ImportKind::Invoices) => native::invoices(book, &file, &text, opts),
         (ImportFormat::Dun, ImportKind::Payments) => native::payments(book, &file, &text, opts, &mut ids),

@@ -38,9 +38,10 @@ pub struct GlobalArgs {
     /// Act as if today were this date (YYYY-MM-DD): for planning, replaying a past day, and tests.
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
     pub today: Option<chrono::NaiveDate>,
-    /// Output format for commands that print data.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format for commands that print data (table, csv, json; default
+    /// table). For `import`, the file's layout instead (dun, xero).
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<FormatArg>,
     /// Config file (default: ~/.config/dun/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -55,6 +56,17 @@ pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
 
 pub fn parse_amount_arg(s: &str) -> Result<rust_decimal::Decimal, String> {
     crate::domain::money::parse_amount(s).map_err(|e| e.to_string())
+}
+
+/// What `--format` accepts: an output format, or for `import` the layout
+/// of the file read (the issue's `dun import ... --format xero`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+    Dun,
+    Xero,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,6 +119,12 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(f @ (FormatArg::Dun | FormatArg::Xero)) = cli.global.format {
+        if !matches!(cli.command, Some(Command::Io(io_cmds::IoCmd::Import(_)))) {
+            let name = if f == FormatArg::Dun { "dun" } else { "xero" };
+            anyhow::bail!("--format {name} names an import layout; output formats are table, csv and json");
+        }
+    }
     let ctx = Ctx::new(&cli.global)?;
     match cli.command {
         None => store_cmds::open_interface(&ctx),
