@@ -111,7 +111,7 @@ fn back(today: NaiveDate, days: u64) -> NaiveDate {
 
 /// Builds the demo book as of `today`.
 pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
-    let mut rng = Rng(0xD0_0D_5EED);
+    let mut rng = Rng(0xD00D_5EED);
     let mut b = Batch::default();
     let owners = ["alex", "sam", "jo"];
     for (i, name) in NAMES.iter().enumerate() {
@@ -154,7 +154,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
         let n_inv = 6 + rng.below(9) as usize; // 6..14, about 400 in all
         // Some clients are good payers, some slow, a few in real trouble.
         let behaviour = match ci % 7 {
-            0 | 1 | 2 => 0, // pays on time
+            0..=2 => 0, // pays on time
             3 | 4 => 1,     // pays late, partly
             5 => 2,         // stopped paying
             _ => 1,

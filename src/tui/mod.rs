@@ -1,9 +1,15 @@
-//! The terminal interface (ratatui + crossterm).
+//! The terminal interface (ratatui + crossterm), in the Elm style: keys
+//! become [`action::Action`]s through the [`keymap`], `App::update` applies
+//! them to the [`app::App`] state, and `impl Widget for &App` ([`ui`])
+//! draws from borrowed state. [`run`] (in `shell.rs`) is the only part that
+//! touches the terminal, the store, the clock or signals.
 
-use crate::cli::Ctx;
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod model;
+mod shell;
+pub mod theme;
+pub mod ui;
 
-/// Opens the interface on the book in `ctx`.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let _ = ctx;
-    anyhow::bail!("the terminal interface is not in this build yet; use the subcommands (dun --help)")
-}
+pub use shell::{prepare, run};

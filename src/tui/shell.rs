@@ -1,0 +1,178 @@
+//! The imperative shell around the interface: config, theme and key map,
+//! the store, the terminal (raw mode, alternate screen, restore on any exit
+//! or panic), the event loop, Ctrl-Z, signals and the OSC 52 clipboard.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseEventKind};
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
+use ratatui::crossterm::{execute, queue};
+use ratatui::DefaultTerminal;
+
+use super::action::{Action, Effect};
+use super::app::App;
+use super::keymap::Keymap;
+use super::theme::{self, ColorDepth, Theme};
+use crate::cli::Ctx;
+use crate::config::Config;
+
+/// Everything up to the first frame, without a terminal: config, theme,
+/// key map, the book and the day's list. Returns the app and the store (kept
+/// open: it holds the data directory's lock for the session).
+pub fn prepare(ctx: &Ctx) -> anyhow::Result<(App, crate::store::Store)> {
+    let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg).context("in the config file")?;
+    let (name, explicit) = theme::choose(ctx.global.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
+    let user_dir = crate::store::paths::config_dir().map(|d| d.join("themes"));
+    let theme = Theme::load(&name, user_dir.as_deref(), ColorDepth::from_env()).map_err(anyhow::Error::msg)?;
+    if explicit && theme::no_color_env() {
+        // The user asked for colours by name on the command line, over
+        // NO_COLOR; without this crossterm would turn every colour into a
+        // bare reset and wipe the selection's attributes.
+        ratatui::crossterm::style::force_color_output(true);
+    }
+    let mut store = ctx.open_store()?;
+    // The app owns its copy of the book; the store keeps its own for writes.
+    let book = store.book()?.clone();
+    // TODO(rules): load rules.toml here once the rules engine defines it.
+    let rules = crate::rules::Rules::default();
+    let actions = crate::rules::today(&book, &rules, ctx.today);
+    let mut app = App::new(book, ctx.today, actions, theme, keymap, config.aging.buckets.clone());
+    app.tz = chrono::Local::now().offset().to_owned();
+    Ok((app, store))
+}
+
+/// Opens the interface on the book in `ctx`.
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let (mut app, _store) = prepare(ctx)?;
+    let mouse = Config::load(ctx.global.config.as_deref()).map(|c| c.ui.mouse).unwrap_or(false);
+
+    // SIGTERM and SIGHUP (an SSH connection dropping) end the session
+    // cleanly, terminal restored, instead of killing it mid-frame.
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install signal handlers")?;
+    }
+
+    // try_init installs a panic hook that restores the terminal before the
+    // message is printed; the guard restores it on every other way out.
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let _guard = RestoreGuard { mouse };
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    event_loop(&mut terminal, &mut app, &stop, mouse)
+}
+
+struct RestoreGuard {
+    mouse: bool,
+}
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        if self.mouse {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        }
+        ratatui::restore();
+    }
+}
+
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> std::io::Result<()> {
+    // One synchronized update per frame: terminals that support it show
+    // the frame whole, never half drawn.
+    queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+    terminal.draw(|f| f.render_widget(app, f.area()))?;
+    execute!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// Redraws only after events, and only once for everything queued: a held
+/// key does not queue up frames.
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, mouse: bool) -> anyhow::Result<()> {
+    draw(terminal, app)?;
+    loop {
+        // The timeout only lets a signal be noticed; nothing is drawn on it.
+        if !event::poll(Duration::from_millis(250))? {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            continue;
+        }
+        let mut dirty = false;
+        loop {
+            let effect = match event::read()? {
+                Event::Key(k) => {
+                    dirty = true;
+                    app.on_key(k)
+                }
+                Event::Resize(w, h) => {
+                    app.size = (w, h);
+                    dirty = true;
+                    Effect::None
+                }
+                Event::Mouse(m) if mouse => match m.kind {
+                    MouseEventKind::ScrollDown => {
+                        dirty = true;
+                        app.update(Action::Down)
+                    }
+                    MouseEventKind::ScrollUp => {
+                        dirty = true;
+                        app.update(Action::Up)
+                    }
+                    _ => Effect::None,
+                },
+                _ => Effect::None,
+            };
+            match effect {
+                Effect::None => {}
+                Effect::Quit => return Ok(()),
+                Effect::Suspend => {
+                    suspend(terminal, mouse)?;
+                    dirty = true;
+                }
+                Effect::Copy(text) => {
+                    // OSC 52 reaches the clipboard of the terminal the user
+                    // sits at, over SSH too.
+                    let mut out = std::io::stdout();
+                    execute!(out, ratatui::crossterm::clipboard::CopyToClipboard::to_clipboard_from(text))?;
+                    out.flush()?;
+                }
+            }
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+        if dirty {
+            draw(terminal, app)?;
+        }
+    }
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
+    if mouse {
+        execute!(std::io::stdout(), DisableMouseCapture)?;
+    }
+    ratatui::restore();
+    // SAFETY: raise only sends a signal to this process; SIGTSTP's default
+    // action stops it until SIGCONT, after which raise returns.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    terminal::enable_raw_mode()?;
+    execute!(std::io::stdout(), EnterAlternateScreen)?;
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    terminal.clear()?;
+    Ok(())
+}

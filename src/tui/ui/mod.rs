@@ -1,0 +1,223 @@
+//! Drawing: `impl Widget for &App` renders every frame from borrowed state
+//! (nothing is cloned or recomputed per frame beyond the visible rows).
+//!
+//! Layout: a tab bar, the body, and one status line. At [`WIDE`] columns
+//! and more the body shows a list and its detail side by side; below
+//! [`MIN_W`]×[`MIN_H`] a clear "too small" message replaces everything.
+
+mod aging;
+mod clients;
+mod detail;
+pub mod fmt;
+mod invoices;
+mod notes;
+pub mod table;
+mod today;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::action::{Action, Tab};
+use super::app::{App, Status, View};
+use super::theme::Role;
+
+pub const MIN_W: u16 = 60;
+pub const MIN_H: u16 = 15;
+/// From this width on, lists show their detail beside them.
+pub const WIDE: u16 = 120;
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_W || area.height < MIN_H {
+            too_small(self, area, buf);
+            return;
+        }
+        let [top, body, bottom] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        tab_bar(self, top, buf);
+        let wide = area.width >= WIDE;
+        match self.view {
+            View::Tab(Tab::Today) => today::draw(self, body, buf, wide),
+            View::Tab(Tab::Clients) => clients::draw(self, body, buf, wide),
+            View::Tab(Tab::Invoices) => invoices::draw(self, body, buf, wide),
+            View::Tab(Tab::Aging) => aging::draw(self, body, buf, wide),
+            View::Tab(Tab::Notes) => notes::draw(self, body, buf, wide),
+            View::Client(c) => detail::client(self, c, body, buf, wide, true),
+            View::Invoice(r) => detail::invoice(self, r, body, buf),
+        }
+        status_line(self, bottom, buf);
+        if self.help {
+            help(self, area, buf);
+        }
+    }
+}
+
+/// Splits a body into list and detail when wide enough.
+pub fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
+    if !wide {
+        return (area, None);
+    }
+    let [l, sep, r] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Length(1), Constraint::Min(20)]).areas(area);
+    let _ = sep;
+    (l, Some(r))
+}
+
+/// Draws the vertical rule between two panes.
+pub fn rule(app: &App, list: Rect, buf: &mut Buffer) {
+    let x = list.x + list.width;
+    for y in list.y..list.y + list.height {
+        buf.set_string(x, y, "│", app.theme.style(Role::Border));
+    }
+}
+
+/// A pane's title line: bold title, then muted facts.
+pub fn title(app: &App, area: Rect, buf: &mut Buffer, title: &str, facts: &[String]) {
+    let mut spans = vec![Span::styled(crate::text::sanitize(title).into_owned(), app.theme.style(Role::Title))];
+    for f in facts.iter().filter(|f| !f.is_empty()) {
+        spans.push(Span::styled(" · ", app.theme.style(Role::Muted)));
+        spans.push(Span::styled(crate::text::sanitize(f).into_owned(), app.theme.style(Role::Muted)));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// "12/340" for the title of a long list.
+pub fn position(selected: usize, len: usize) -> String {
+    if len == 0 {
+        "0".into()
+    } else {
+        format!("{}/{}", selected + 1, len)
+    }
+}
+
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let msg = format!(
+        "terminal too small ({}×{}), need at least {MIN_W}×{MIN_H}",
+        area.width, area.height
+    );
+    let p = Paragraph::new(msg).style(app.theme.style(Role::Error)).wrap(Wrap { trim: true });
+    let y = area.y + area.height / 2;
+    let h = area.height.saturating_sub(area.height / 2).min(3);
+    p.render(Rect { x: area.x, y, width: area.width, height: h }, buf);
+}
+
+fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" dun ", t.style(Role::Title))];
+    for tab in Tab::ALL {
+        let key = app.keymap.first_label(Action::Jump(tab));
+        let label = if key.is_empty() { format!(" {} ", tab.title()) } else { format!(" {key} {} ", tab.title()) };
+        let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::Tab) };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(label, style));
+    }
+    let line = Line::from(spans);
+    buf.set_line(area.x, area.y, &line, area.width);
+    let date = format!(" {} ", app.today().format("%a %Y-%m-%d"));
+    let w = crate::text::width(&date) as u16;
+    if line.width() as u16 + w < area.width {
+        buf.set_string(area.x + area.width - w, area.y, &date, t.style(Role::Header));
+    }
+}
+
+/// The hints for the current view: (action, label), first key in force.
+fn hints(app: &App) -> Vec<(Action, &'static str)> {
+    let mut h = match app.view {
+        View::Tab(Tab::Today) => vec![(Action::Enter, "open"), (Action::Filter, "filter")],
+        View::Tab(Tab::Clients) => vec![
+            (Action::Enter, "open"),
+            (Action::Filter, "filter"),
+            (Action::Sort, "sort"),
+            (Action::ReverseSort, "reverse"),
+            (Action::CopyEmail, "copy email"),
+        ],
+        View::Tab(Tab::Invoices) => vec![
+            (Action::Enter, "open"),
+            (Action::CycleStatus, "status"),
+            (Action::ToggleScope, "client/book"),
+            (Action::Filter, "filter"),
+        ],
+        View::Tab(Tab::Aging) => vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")],
+        View::Tab(Tab::Notes) => {
+            vec![(Action::Enter, "client"), (Action::ToggleScope, "client/book"), (Action::Filter, "filter")]
+        }
+        View::Client(_) => vec![
+            (Action::Enter, "invoice"),
+            (Action::CopyEmail, "copy email"),
+            (Action::CopyPhone, "copy phone"),
+            (Action::Back, "back"),
+        ],
+        View::Invoice(_) => vec![(Action::Enter, "client"), (Action::Back, "back")],
+    };
+    if !app.back.is_empty() && !h.iter().any(|(a, _)| *a == Action::Back) {
+        h.push((Action::Back, "back"));
+    }
+    h.extend([(Action::NextTab, "next screen"), (Action::Help, "help"), (Action::Quit, "quit")]);
+    h
+}
+
+fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let line = if app.filtering {
+        Line::from(vec![
+            Span::styled("/", t.style(Role::Key)),
+            Span::styled(crate::text::sanitize(app.filter()).into_owned(), t.style(Role::Text)),
+            Span::styled("▏", t.style(Role::Key)),
+            Span::styled("  enter keeps · esc clears", t.style(Role::Muted)),
+        ])
+    } else if let Some(s) = &app.status {
+        match s {
+            Status::Info(m) => Line::from(Span::styled(crate::text::sanitize(m).into_owned(), t.style(Role::Ok))),
+            Status::Error(m) => Line::from(Span::styled(crate::text::sanitize(m).into_owned(), t.style(Role::Error))),
+        }
+    } else {
+        let mut spans = Vec::new();
+        for (a, label) in hints(app) {
+            let key = app.keymap.first_label(a);
+            if key.is_empty() {
+                continue;
+            }
+            if !spans.is_empty() {
+                spans.push(Span::styled("  ", t.style(Role::Muted)));
+            }
+            spans.push(Span::styled(key, t.style(Role::Key)));
+            spans.push(Span::styled(format!(" {label}"), t.style(Role::Muted)));
+        }
+        if !app.filter().is_empty() {
+            spans.insert(0, Span::styled(format!("filter: {}  ", crate::text::sanitize(app.filter())), t.style(Role::Key)));
+        }
+        Line::from(spans)
+    };
+    buf.set_line(area.x, area.y, &line, area.width);
+}
+
+/// The help overlay: every action with the keys bound to it now.
+fn help(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let lines = app.keymap.help_lines();
+    let key_w = lines.iter().map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(22);
+    let w = area.width.saturating_sub(4).min(76);
+    let h = area.height.saturating_sub(2);
+    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(" keys (any other key closes) ", t.style(Role::Title)));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(crate::text::pad_right(k, key_w), t.style(Role::Key)),
+                Span::raw("  "),
+                Span::styled(*d, t.style(Role::Text)),
+            ])
+        })
+        .collect();
+    let max_scroll = (text.len() as u16).saturating_sub(inner.height);
+    Paragraph::new(text).scroll((app.help_scroll.min(max_scroll), 0)).render(inner, buf);
+}
