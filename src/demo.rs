@@ -122,7 +122,8 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
         };
         let mut c = Client::new(format!("C{:06}", i + 1), *name, currency);
         c.contact = CONTACTS[i % CONTACTS.len()].to_string();
-        let slug: String = name.chars().filter(|ch| ch.is_ascii_alphanumeric()).take(12).collect::<String>().to_lowercase();
+        let slug: String =
+            name.chars().filter(|ch| ch.is_ascii_alphanumeric()).take(12).collect::<String>().to_lowercase();
         c.email = format!("ap@{}.example", if slug.is_empty() { format!("client{}", i + 1) } else { slug });
         c.phone = format!("+1-555-{:04}", 100 + i * 37);
         c.terms_days = *rng.pick(&[14, 30, 30, 30, 45, 60]);
@@ -140,7 +141,10 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
             _ => vec![],
         };
         if i == 21 {
-            c.hold = Some(Hold { reason: "In administration; claim filed with administrator".into(), since: back(today, 20) });
+            c.hold = Some(Hold {
+                reason: "In administration; claim filed with administrator".into(),
+                since: back(today, 20),
+            });
         }
         if i == 11 {
             c.snoozed_until = Some(today + Days::new(5));
@@ -152,11 +156,11 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
     for ci in 0..NAMES.len() {
         let client = b.clients[ci].clone();
         let n_inv = 6 + rng.below(9) as usize; // 6..14, about 400 in all
-        // Some clients are good payers, some slow, a few in real trouble.
+                                               // Some clients are good payers, some slow, a few in real trouble.
         let behaviour = match ci % 7 {
             0..=2 => 0, // pays on time
-            3 | 4 => 1,     // pays late, partly
-            5 => 2,         // stopped paying
+            3 | 4 => 1, // pays late, partly
+            5 => 2,     // stopped paying
             _ => 1,
         };
         for _ in 0..n_inv {
@@ -215,12 +219,24 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
             }
             if !paid_fully && overdue_days > 20 && rng.chance(8) {
                 let since = back(today, rng.below(overdue_days as u64 - 5));
-                let reason = rng.pick(&["Goods damaged on arrival", "Price differs from quote", "PO number missing", "Service not delivered in full"]);
+                let reason = rng.pick(&[
+                    "Goods damaged on arrival",
+                    "Price differs from quote",
+                    "PO number missing",
+                    "Service not delivered in full",
+                ]);
                 inv.dispute = Some(Dispute { reason: reason.to_string(), since });
-                b.notes.push(note(ids, &client.id, since, NoteKind::Call, format!("Client disputes {number}: {reason}"), |n| {
-                    n.outcome = Some(CallOutcome::Reached);
-                    n.event = Some(AccountEvent::Dispute { invoice: number.clone(), reason: reason.to_string() });
-                }));
+                b.notes.push(note(
+                    ids,
+                    &client.id,
+                    since,
+                    NoteKind::Call,
+                    format!("Client disputes {number}: {reason}"),
+                    |n| {
+                        n.outcome = Some(CallOutcome::Reached);
+                        n.event = Some(AccountEvent::Dispute { invoice: number.clone(), reason: reason.to_string() });
+                    },
+                ));
             }
             b.invoices.push(inv);
         }
@@ -233,22 +249,38 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
             .invoices
             .iter()
             .filter(|i| i.client_id == client.id && i.due_date < today)
-            .filter(|i| !b.payments.iter().any(|p| p.allocations.iter().any(|a| a.invoice == i.number && a.amount == i.total)))
+            .filter(|i| {
+                !b.payments.iter().any(|p| p.allocations.iter().any(|a| a.invoice == i.number && a.amount == i.total))
+            })
             .collect();
         let Some(oldest) = overdue.iter().min_by_key(|i| i.due_date) else { continue };
         let days = (today - oldest.due_date).num_days();
         let numbers: Vec<String> = overdue.iter().map(|i| i.number.clone()).collect();
         if days >= 3 && rng.chance(70) {
             let d = back(today, (days - 1).max(1) as u64);
-            b.notes.push(note(ids, &client.id, d, NoteKind::Email, "First reminder sent with statement attached".into(), |n| {
-                n.completes = Some(Completion { level: 2, invoices: numbers.clone() });
-            }));
+            b.notes.push(note(
+                ids,
+                &client.id,
+                d,
+                NoteKind::Email,
+                "First reminder sent with statement attached".into(),
+                |n| {
+                    n.completes = Some(Completion { level: 2, invoices: numbers.clone() });
+                },
+            ));
         }
         if days >= 20 && rng.chance(60) {
             let d = back(today, (days - 14).max(1) as u64);
-            b.notes.push(note(ids, &client.id, d, NoteKind::Email, "Second reminder: account now overdue".into(), |n| {
-                n.completes = Some(Completion { level: 3, invoices: numbers.clone() });
-            }));
+            b.notes.push(note(
+                ids,
+                &client.id,
+                d,
+                NoteKind::Email,
+                "Second reminder: account now overdue".into(),
+                |n| {
+                    n.completes = Some(Completion { level: 3, invoices: numbers.clone() });
+                },
+            ));
         }
         if days >= 25 && rng.chance(55) {
             let d = back(today, (days - 16).max(1) as u64);
@@ -257,7 +289,9 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
                 CallOutcome::Reached => format!("Spoke to {}; will check with finance", client.contact),
                 CallOutcome::Voicemail => "Left voicemail asking for a call back".to_string(),
                 CallOutcome::NoAnswer => "No answer".to_string(),
-                CallOutcome::WrongNumber => "Number rings a different company; asked for a new contact by email".to_string(),
+                CallOutcome::WrongNumber => {
+                    "Number rings a different company; asked for a new contact by email".to_string()
+                }
             };
             b.notes.push(note(ids, &client.id, d, NoteKind::Call, text, |n| {
                 n.outcome = Some(outcome);
@@ -270,30 +304,67 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
             let made = back(today, if broken { 12 } else { 2 });
             let due = if broken { back(today, 4) } else { today + Days::new(6) };
             let amount: Decimal = overdue.iter().map(|i| i.total).sum();
-            b.notes.push(note(ids, &client.id, made, NoteKind::Call, "Promised to pay the overdue invoices".into(), |n| {
-                n.outcome = Some(CallOutcome::Reached);
-                n.promise = Some(Promise { date: due, amount, currency: client.currency, invoices: numbers.clone() });
-            }));
+            b.notes.push(note(
+                ids,
+                &client.id,
+                made,
+                NoteKind::Call,
+                "Promised to pay the overdue invoices".into(),
+                |n| {
+                    n.outcome = Some(CallOutcome::Reached);
+                    n.promise =
+                        Some(Promise { date: due, amount, currency: client.currency, invoices: numbers.clone() });
+                },
+            ));
         }
         if client.hold.is_some() {
-            b.notes.push(note(ids, &client.id, back(today, 20), NoteKind::Internal, "Account on hold: client in administration".into(), |n| {
-                n.event = Some(AccountEvent::Hold { reason: "In administration; claim filed with administrator".into() });
-            }));
+            b.notes.push(note(
+                ids,
+                &client.id,
+                back(today, 20),
+                NoteKind::Internal,
+                "Account on hold: client in administration".into(),
+                |n| {
+                    n.event =
+                        Some(AccountEvent::Hold { reason: "In administration; claim filed with administrator".into() });
+                },
+            ));
         }
         if let Some(until) = client.snoozed_until {
-            b.notes.push(note(ids, &client.id, back(today, 1), NoteKind::Internal, "Finance director on leave; snoozed".into(), |n| {
-                n.event = Some(AccountEvent::Snooze { until });
-            }));
+            b.notes.push(note(
+                ids,
+                &client.id,
+                back(today, 1),
+                NoteKind::Internal,
+                "Finance director on leave; snoozed".into(),
+                |n| {
+                    n.event = Some(AccountEvent::Snooze { until });
+                },
+            ));
         }
     }
     // A promise that was kept: made, then paid before its date.
-    if let Some(inv) = b.invoices.iter().find(|i| i.client_id == "C000004" && (today - i.due_date).num_days() > 40).cloned() {
+    if let Some(inv) =
+        b.invoices.iter().find(|i| i.client_id == "C000004" && (today - i.due_date).num_days() > 40).cloned()
+    {
         let made = back(today, 30);
         let client = b.clients[3].clone();
-        b.notes.push(note(ids, &client.id, made, NoteKind::Call, "Promised payment by the end of the week".into(), |n| {
-            n.outcome = Some(CallOutcome::Reached);
-            n.promise = Some(Promise { date: back(today, 25), amount: inv.total, currency: inv.currency, invoices: vec![inv.number.clone()] });
-        }));
+        b.notes.push(note(
+            ids,
+            &client.id,
+            made,
+            NoteKind::Call,
+            "Promised payment by the end of the week".into(),
+            |n| {
+                n.outcome = Some(CallOutcome::Reached);
+                n.promise = Some(Promise {
+                    date: back(today, 25),
+                    amount: inv.total,
+                    currency: inv.currency,
+                    invoices: vec![inv.number.clone()],
+                });
+            },
+        ));
         if !b.payments.iter().any(|p| p.allocations.iter().any(|a| a.invoice == inv.number)) {
             b.payments.push(pay(ids, &client, &inv.number, back(today, 26), inv.total, &mut rng));
         }
@@ -322,7 +393,14 @@ fn pay(ids: &mut IdAlloc, client: &Client, number: &str, date: NaiveDate, amount
     }
 }
 
-fn note(ids: &mut IdAlloc, client: &str, date: NaiveDate, kind: NoteKind, text: String, f: impl FnOnce(&mut Note)) -> Note {
+fn note(
+    ids: &mut IdAlloc,
+    client: &str,
+    date: NaiveDate,
+    kind: NoteKind,
+    text: String,
+    f: impl FnOnce(&mut Note),
+) -> Note {
     let mut n = Note {
         id: ids.note(),
         client_id: client.to_string(),

@@ -293,9 +293,8 @@ fn parse_line(s: &str) -> anyhow::Result<LineItem> {
     if !(3..=4).contains(&parts.len()) {
         bail!("line '{s}' must be \"description;quantity;unit price[;tax %]\"");
     }
-    let num = |p: &str, what: &str| {
-        crate::domain::money::parse_amount(p).map_err(|e| anyhow!("line '{s}': {what}: {e}"))
-    };
+    let num =
+        |p: &str, what: &str| crate::domain::money::parse_amount(p).map_err(|e| anyhow!("line '{s}': {what}: {e}"));
     Ok(LineItem {
         description: parts[0].trim().to_string(),
         quantity: num(parts[1], "quantity")?,
@@ -406,7 +405,8 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
     let date = a.date.unwrap_or(ctx.today);
     let book = store.book()?;
     let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?.clone();
-    let allocations = allocate_payment(book, &inv.client_id, Money::new(a.amount, inv.currency), date, Some(&inv.number));
+    let allocations =
+        allocate_payment(book, &inv.client_id, Money::new(a.amount, inv.currency), date, Some(&inv.number));
     let id = store.ids().payment();
     let p = Payment {
         id,
@@ -428,7 +428,11 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
         format_amount(a.amount),
         inv.currency,
         if spread.is_empty() { "nothing open".to_string() } else { spread.join(", ") },
-        if credit > Decimal::ZERO { format!("; {} left as credit on account", format_amount(credit)) } else { String::new() }
+        if credit > Decimal::ZERO {
+            format!("; {} left as credit on account", format_amount(credit))
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
@@ -455,7 +459,8 @@ pub fn credit(ctx: &Ctx, a: CreditArgs, kind: AdjustmentKind) -> anyhow::Result<
         );
     }
     let id = store.ids().adjustment();
-    let adj = Adjustment { id, invoice: a.invoice.clone(), date, kind, amount: a.amount, reason: a.reason, reverses: None };
+    let adj =
+        Adjustment { id, invoice: a.invoice.clone(), date, kind, amount: a.amount, reason: a.reason, reverses: None };
     store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
     eprintln!("saved {} #{id} of {} on invoice {}", kind.as_str(), format_amount(a.amount), a.invoice);
     Ok(())

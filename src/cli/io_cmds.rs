@@ -71,11 +71,14 @@ pub enum OnConflict {
     Fail,
 }
 
-
 fn read_file(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
-        anyhow!("{}: the file is not UTF-8 text (first bad byte at offset {})", path.display(), e.utf8_error().valid_up_to())
+        anyhow!(
+            "{}: the file is not UTF-8 text (first bad byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
     })
 }
 
@@ -116,4 +119,3 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     println!("imported {what}: {} new, {} updated, {} skipped", plan.new, plan.updated, plan.skipped);
     Ok(())
 }
-

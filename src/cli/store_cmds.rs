@@ -46,6 +46,10 @@ pub fn verify(ctx: &Ctx) -> anyhow::Result<()> {
         for p in &report.problems {
             eprintln!("problem: {p}");
         }
-        bail!("the store in {} has {} problem(s); restore a backup (dun restore) if records are missing", ctx.data_dir.display(), report.problems.len())
+        bail!(
+            "the store in {} has {} problem(s); restore a backup (dun restore) if records are missing",
+            ctx.data_dir.display(),
+            report.problems.len()
+        )
     }
 }

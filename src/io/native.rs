@@ -51,7 +51,11 @@ impl Table {
                 line: 1,
                 column: String::new(),
                 value: String::new(),
-                message: format!("missing column(s): {} (the header must name {})", missing.join(", "), required.join(",")),
+                message: format!(
+                    "missing column(s): {} (the header must name {})",
+                    missing.join(", "),
+                    required.join(",")
+                ),
             });
             return None;
         }
@@ -73,7 +77,13 @@ impl Table {
                         }
                         _ => e.to_string(),
                     };
-                    errors.push(ImportError { file: file.into(), line, column: String::new(), value: String::new(), message });
+                    errors.push(ImportError {
+                        file: file.into(),
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        message,
+                    });
                     if errors.full() {
                         break;
                     }
@@ -257,12 +267,9 @@ pub fn split_list(s: &str) -> Vec<String> {
 
 pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(
-        file,
-        text,
-        &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
-        &mut errors,
-    ) else {
+    let Some(t) =
+        Table::parse(file, text, &["number", "client_id", "issue_date", "due_date", "currency", "amount"], &mut errors)
+    else {
         return Err(errors);
     };
     let mut plan = Plan::default();

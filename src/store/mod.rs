@@ -267,7 +267,11 @@ impl Store {
 
     /// Ids for new payments, adjustments and notes.
     pub fn ids(&self) -> IdAlloc {
-        IdAlloc { payment: self.meta.next_payment_id, adjustment: self.meta.next_adjustment_id, note: self.meta.next_note_id }
+        IdAlloc {
+            payment: self.meta.next_payment_id,
+            adjustment: self.meta.next_adjustment_id,
+            note: self.meta.next_note_id,
+        }
     }
 
     /// The whole book in memory, loaded on first use.

@@ -229,16 +229,45 @@ pub struct App {
     pub tz: chrono::FixedOffset,
 }
 
-/// Subsequence match, case-insensitive: "acm" matches "Acme Ltd", "c12"
-/// matches "C000123".
+/// Subsequence match, ignoring case and accents: "acm" matches "Acme Ltd",
+/// "c12" matches "C000123", "muller" matches "Müller".
 pub fn fuzzy_match(pattern: &str, text: &str) -> bool {
-    let mut it = text.chars().flat_map(char::to_lowercase);
-    pattern.chars().flat_map(char::to_lowercase).filter(|c| !c.is_whitespace()).all(|p| it.any(|c| c == p))
+    let mut it = text.chars().flat_map(char::to_lowercase).map(fold);
+    pattern.chars().flat_map(char::to_lowercase).filter(|c| !c.is_whitespace()).map(fold).all(|p| it.any(|c| c == p))
+}
+
+/// The base letter of common accented Latin letters, so people can type
+/// names the way their keyboard allows.
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ą' | 'ā' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'ď' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' | 'ē' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+        'ł' | 'ľ' => 'l',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ř' => 'r',
+        'ś' | 'š' | 'ş' => 's',
+        'ť' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ů' | 'ū' | 'ű' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        _ => c,
+    }
 }
 
 impl App {
     /// The interface on `book` as of `today`, showing `actions` on Today.
-    pub fn new(book: Book, today: NaiveDate, actions: Vec<Chase>, theme: Theme, keymap: Keymap, bounds: Vec<u32>) -> App {
+    pub fn new(
+        book: Book,
+        today: NaiveDate,
+        actions: Vec<Chase>,
+        theme: Theme,
+        keymap: Keymap,
+        bounds: Vec<u32>,
+    ) -> App {
         let model = Model::build(&book, today, actions);
         let mut app = App {
             book,
@@ -541,7 +570,8 @@ impl App {
     }
 
     fn open_client(&mut self, c: usize) {
-        self.detail.rows = self.model.by_client[c].iter().copied().filter(|&r| self.model.invoices[r].is_open()).collect();
+        self.detail.rows =
+            self.model.by_client[c].iter().copied().filter(|&r| self.model.invoices[r].is_open()).collect();
         self.detail.rows.sort_by_key(|&r| std::cmp::Reverse(self.model.invoices[r].days_overdue));
         self.detail.list = ListState::default();
         self.push(View::Client(c));
@@ -686,9 +716,9 @@ impl App {
             // The whole book: most overdue first, then newest.
             rows.sort_by(|&a, &b| {
                 let (ra, rb) = (&m.invoices[a], &m.invoices[b]);
-                rb.days_overdue.cmp(&ra.days_overdue).then_with(|| {
-                    book.invoices()[rb.ix].issue_date.cmp(&book.invoices()[ra.ix].issue_date)
-                })
+                rb.days_overdue
+                    .cmp(&ra.days_overdue)
+                    .then_with(|| book.invoices()[rb.ix].issue_date.cmp(&book.invoices()[ra.ix].issue_date))
             });
         }
         self.invoices.rows = rows;
@@ -705,7 +735,10 @@ impl App {
                 let notes = book.notes();
                 book.client_notes(id)
                     .filter_map(|n| {
-                        notes.binary_search_by_key(&n.id, |x| x.id).ok().or_else(|| notes.iter().position(|x| x.id == n.id))
+                        notes
+                            .binary_search_by_key(&n.id, |x| x.id)
+                            .ok()
+                            .or_else(|| notes.iter().position(|x| x.id == n.id))
                     })
                     .collect()
             }
@@ -845,6 +878,8 @@ mod tests {
         assert!(!fuzzy_match("lia", "Acme Ltd"));
         assert!(fuzzy_match("c12", "C000123"));
         assert!(fuzzy_match("müll", "Müller Bäckerei GmbH"));
+        assert!(fuzzy_match("muller", "Müller Bäckerei GmbH"));
+        assert!(fuzzy_match("lodz", "Łódź Logistics"));
         assert!(fuzzy_match("", "anything"));
         assert!(fuzzy_match("佐藤", "佐藤商事株式会社"));
     }

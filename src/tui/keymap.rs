@@ -30,8 +30,8 @@ pub const BINDABLE: &[Bindable] = &[
     Bindable { action: Action::HalfPageUp, name: "half_page_up", desc: "half a page up", defaults: &["ctrl-u"] },
     Bindable { action: Action::PageDown, name: "page_down", desc: "a page down", defaults: &["pagedown", "ctrl-f"] },
     Bindable { action: Action::PageUp, name: "page_up", desc: "a page up", defaults: &["pageup", "ctrl-b"] },
-    Bindable { action: Action::Left, name: "left", desc: "previous column (aging)", defaults: &["left", "h"] },
-    Bindable { action: Action::Right, name: "right", desc: "next column (aging)", defaults: &["right", "l"] },
+    Bindable { action: Action::Left, name: "left", desc: "aging column left", defaults: &["left", "h"] },
+    Bindable { action: Action::Right, name: "right", desc: "aging column right", defaults: &["right", "l"] },
     Bindable { action: Action::Enter, name: "enter", desc: "open / drill in", defaults: &["enter"] },
     Bindable { action: Action::Back, name: "back", desc: "back / clear filter", defaults: &["esc", "backspace"] },
     Bindable { action: Action::NextTab, name: "next_tab", desc: "next screen", defaults: &["tab"] },
@@ -42,24 +42,14 @@ pub const BINDABLE: &[Bindable] = &[
     Bindable { action: Action::Jump(Tab::Aging), name: "aging", desc: "Aging screen", defaults: &["4"] },
     Bindable { action: Action::Jump(Tab::Notes), name: "notes", desc: "Notes screen", defaults: &["5"] },
     Bindable { action: Action::Filter, name: "filter", desc: "filter as you type", defaults: &["/"] },
-    Bindable { action: Action::Sort, name: "sort", desc: "sort by the next column", defaults: &["o"] },
+    Bindable { action: Action::Sort, name: "sort", desc: "sort by next column", defaults: &["o"] },
     Bindable { action: Action::ReverseSort, name: "reverse_sort", desc: "reverse the sort", defaults: &["O"] },
-    Bindable {
-        action: Action::CycleStatus,
-        name: "status_filter",
-        desc: "invoices: all/open/overdue/disputed/paid",
-        defaults: &["f"],
-    },
-    Bindable {
-        action: Action::ToggleScope,
-        name: "scope",
-        desc: "invoices/notes: selected client or whole book",
-        defaults: &["a"],
-    },
-    Bindable { action: Action::CopyEmail, name: "copy_email", desc: "copy the client's email", defaults: &["y"] },
-    Bindable { action: Action::CopyPhone, name: "copy_phone", desc: "copy the client's phone", defaults: &["Y"] },
+    Bindable { action: Action::CycleStatus, name: "status_filter", desc: "status filter", defaults: &["f"] },
+    Bindable { action: Action::ToggleScope, name: "scope", desc: "client / whole book", defaults: &["a"] },
+    Bindable { action: Action::CopyEmail, name: "copy_email", desc: "copy client email", defaults: &["y"] },
+    Bindable { action: Action::CopyPhone, name: "copy_phone", desc: "copy client phone", defaults: &["Y"] },
     Bindable { action: Action::Help, name: "help", desc: "this help", defaults: &["?", "f1"] },
-    Bindable { action: Action::Suspend, name: "suspend", desc: "suspend to the shell", defaults: &["ctrl-z"] },
+    Bindable { action: Action::Suspend, name: "suspend", desc: "suspend to shell", defaults: &["ctrl-z"] },
     Bindable { action: Action::Quit, name: "quit", desc: "quit", defaults: &["q", "ctrl-c"] },
 ];
 
@@ -143,6 +133,26 @@ impl Key {
         Err(bad())
     }
 
+    /// A terminal event for this key (for tests and scripted input).
+    pub fn to_event(&self) -> KeyEvent {
+        let code = match self.code {
+            KeyCodeOrd::Char(c) => KeyCode::Char(c),
+            KeyCodeOrd::F(n) => KeyCode::F(n),
+            KeyCodeOrd::Named(i) => NAMED.get(usize::from(i)).map_or(KeyCode::Null, |(_, k)| *k),
+        };
+        let mut m = KeyModifiers::NONE;
+        if self.ctrl {
+            m |= KeyModifiers::CONTROL;
+        }
+        if self.alt {
+            m |= KeyModifiers::ALT;
+        }
+        if matches!(code, KeyCode::BackTab) || matches!(code, KeyCode::Char(c) if c.is_ascii_uppercase()) {
+            m |= KeyModifiers::SHIFT;
+        }
+        KeyEvent::new(code, m)
+    }
+
     /// The key as people read it (`ctrl-d`, `G`, `enter`).
     pub fn label(&self) -> String {
         let base = match self.code {
@@ -171,7 +181,8 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        Keymap::with_overrides(&BTreeMap::new()).unwrap_or_else(|_| Keymap { by_action: vec![], by_key: BTreeMap::new() })
+        Keymap::with_overrides(&BTreeMap::new())
+            .unwrap_or_else(|_| Keymap { by_action: vec![], by_key: BTreeMap::new() })
     }
 }
 
@@ -188,8 +199,11 @@ impl Keymap {
                 let names: Vec<&str> = BINDABLE.iter().map(|b| b.name).collect();
                 format!("[keys] {name}: no such action (actions: {})", names.join(", "))
             })?;
-            let parsed =
-                keys.iter().map(|k| Key::parse(k)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("[keys] {name}: {e}"))?;
+            let parsed = keys
+                .iter()
+                .map(|k| Key::parse(k))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("[keys] {name}: {e}"))?;
             // A key the user gives to one action is taken from the others.
             for (_, ks) in by_action.iter_mut() {
                 ks.retain(|k| !parsed.contains(k));
@@ -239,7 +253,12 @@ mod tests {
     use ratatui::crossterm::event::KeyEventKind;
 
     fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent { code, modifiers: m, kind: KeyEventKind::Press, state: ratatui::crossterm::event::KeyEventState::NONE }
+        KeyEvent {
+            code,
+            modifiers: m,
+            kind: KeyEventKind::Press,
+            state: ratatui::crossterm::event::KeyEventState::NONE,
+        }
     }
 
     #[test]

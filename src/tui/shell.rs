@@ -26,7 +26,8 @@ use crate::config::Config;
 pub fn prepare(ctx: &Ctx) -> anyhow::Result<(App, crate::store::Store)> {
     let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg).context("in the config file")?;
-    let (name, explicit) = theme::choose(ctx.global.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
+    let (name, explicit) =
+        theme::choose(ctx.global.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
     let user_dir = crate::store::paths::config_dir().map(|d| d.join("themes"));
     let theme = Theme::load(&name, user_dir.as_deref(), ColorDepth::from_env()).map_err(anyhow::Error::msg)?;
     if explicit && theme::no_color_env() {
@@ -51,12 +52,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let (mut app, _store) = prepare(ctx)?;
     let mouse = Config::load(ctx.global.config.as_deref()).map(|c| c.ui.mouse).unwrap_or(false);
 
-    // SIGTERM and SIGHUP (an SSH connection dropping) end the session
-    // cleanly, terminal restored, instead of killing it mid-frame.
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(sig, Arc::clone(&stop)).context("cannot install signal handlers")?;
-    }
+    let stop = watch_signals()?;
 
     // try_init installs a panic hook that restores the terminal before the
     // message is printed; the guard restores it on every other way out.
@@ -68,6 +64,31 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     event_loop(&mut terminal, &mut app, &stop, mouse)
+}
+
+/// SIGTERM and SIGHUP (an SSH connection dropping) end the session
+/// cleanly: the loop notices the flag within its poll timeout and returns,
+/// restoring the terminal. After a hang-up crossterm can spin inside its
+/// read on the dead terminal and never come back, so if the loop has not
+/// ended a second later this thread restores what it can and exits.
+fn watch_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).context("cannot install signal handlers")?;
+    let flag = Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name("dun-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                flag.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1000));
+                ratatui::restore();
+                std::process::exit(128 + sig);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(stop)
 }
 
 struct RestoreGuard {

@@ -194,7 +194,10 @@ impl Theme {
             Some((_, text)) => Theme::parse(text, depth).map_err(|e| format!("built-in theme {name}: {e}")),
             None => {
                 let names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-                Err(format!("no theme named '{name}' (built in: {}; or put {name}.toml in the config directory's themes/)", names.join(", ")))
+                Err(format!(
+                    "no theme named '{name}' (built in: {}; or put {name}.toml in the config directory's themes/)",
+                    names.join(", ")
+                ))
             }
         }
     }
@@ -292,7 +295,9 @@ fn parse_color(s: &str, depth: ColorDepth) -> Result<Color, String> {
 /// its grey ramp), so a true-colour theme degrades instead of breaking.
 pub fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
     const STEPS: [u8; 6] = [0, 95, 135, 175, 215, 255];
-    let level = |v: u8| STEPS.iter().enumerate().min_by_key(|(_, s)| (i32::from(**s) - i32::from(v)).abs()).map_or(0, |(i, _)| i);
+    let level = |v: u8| {
+        STEPS.iter().enumerate().min_by_key(|(_, s)| (i32::from(**s) - i32::from(v)).abs()).map_or(0, |(i, _)| i)
+    };
     let (ri, gi, bi) = (level(r), level(g), level(b));
     let cube = 16 + 36 * ri + 6 * gi + bi;
     let dist = |a: (u8, u8, u8)| {

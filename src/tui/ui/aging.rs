@@ -19,9 +19,14 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let (list, side) = super::split(area, wide);
     let titles = Aging::titles(&app.aging_bounds);
     let ncols = titles.len() + 1;
-    // Cents when there is room; whole units in a narrow pane.
-    let cents = list.width >= 16 + 1 + (ncols as u16) * 14;
-    let amount_w: u16 = if cents { 13 } else { 10 };
+    // Columns as wide as the largest amount; cents when there is room,
+    // whole units in a narrow pane.
+    let widest = |f: &dyn Fn(Decimal) -> String| -> u16 {
+        s.all.iter().map(|r| f(r.amounts.iter().sum())).map(|x| crate::text::width(&x) as u16).max().unwrap_or(0)
+    };
+    let with_cents = widest(&fmt::amount_or_blank).max(7) + 1;
+    let cents = list.width >= 20 + (with_cents + 1) * ncols as u16;
+    let amount_w: u16 = if cents { with_cents } else { widest(&fmt::whole).max(7) + 1 };
     let name_w = list.width.saturating_sub((amount_w + 1) * ncols as u16).max(8);
     let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
     let unit = if cents { String::new() } else { "whole units".into() };

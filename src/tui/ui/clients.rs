@@ -35,43 +35,57 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     super::title(app, list, buf, "Clients", &[count, sort, filter]);
     let body = Rect { y: list.y + 1, height: list.height.saturating_sub(1), ..list };
     let clients = app.book.clients();
-    table::draw(buf, body, t, &COLS, 14, &s.list, s.rows.len(), true, "No client matches (Esc clears the filter).", &|i| {
-        let ci = s.rows[i];
-        let c = &clients[ci];
-        let r = &m.clients[ci];
-        let name_style = if r.on_hold {
-            t.style(Role::Hold)
-        } else if r.snoozed {
-            t.style(Role::Muted)
-        } else {
-            t.style(Role::Text)
-        };
-        let mut name = c.name.clone();
-        if r.on_hold {
-            name.push_str(" [hold]");
-        } else if r.snoozed {
-            name.push_str(" [snoozed]");
-        }
-        let (next, next_style) = match r.next_action.map(|a| &m.actions[a]) {
-            Some(a) => (fmt::kind_short(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
-            None => (String::new(), t.style(Role::Muted)),
-        };
-        let last = r
-            .last_contact
-            .map(|(d, k)| format!("{} {}", fmt::short_date(d, m.today), fmt::note_kind(k)))
-            .unwrap_or_default();
-        let days = if r.oldest_days > 0 { r.oldest_days.to_string() } else { String::new() };
-        vec![
-            (name, name_style),
-            (c.id.clone(), t.style(Role::Muted)),
-            (r.home_currency.to_string(), t.style(Role::Muted)),
-            (fmt::home_amount(&r.balance, r.home_currency), t.style(Role::Text)),
-            (fmt::home_amount(&r.overdue, r.home_currency), t.style(fmt::days_role(r.oldest_days, &app.aging_bounds))),
-            (days, t.style(fmt::days_role(r.oldest_days, &app.aging_bounds))),
-            (next, next_style),
-            (last, t.style(Role::Muted)),
-        ]
-    });
+    table::draw(
+        buf,
+        body,
+        t,
+        &COLS,
+        14,
+        &s.list,
+        s.rows.len(),
+        true,
+        "No client matches (Esc clears the filter).",
+        &|i| {
+            let ci = s.rows[i];
+            let c = &clients[ci];
+            let r = &m.clients[ci];
+            let name_style = if r.on_hold {
+                t.style(Role::Hold)
+            } else if r.snoozed {
+                t.style(Role::Muted)
+            } else {
+                t.style(Role::Text)
+            };
+            let mut name = c.name.clone();
+            if r.on_hold {
+                name.push_str(" [hold]");
+            } else if r.snoozed {
+                name.push_str(" [snoozed]");
+            }
+            let (next, next_style) = match r.next_action.map(|a| &m.actions[a]) {
+                Some(a) => (fmt::kind_short(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
+                None => (String::new(), t.style(Role::Muted)),
+            };
+            let last = r
+                .last_contact
+                .map(|(d, k)| format!("{} {}", fmt::short_date(d, m.today), fmt::note_kind(k)))
+                .unwrap_or_default();
+            let days = if r.oldest_days > 0 { r.oldest_days.to_string() } else { String::new() };
+            vec![
+                (name, name_style),
+                (c.id.clone(), t.style(Role::Muted)),
+                (r.home_currency.to_string(), t.style(Role::Muted)),
+                (fmt::home_amount(&r.balance, r.home_currency), t.style(Role::Text)),
+                (
+                    fmt::home_amount(&r.overdue, r.home_currency),
+                    t.style(fmt::days_role(r.oldest_days, &app.aging_bounds)),
+                ),
+                (days, t.style(fmt::days_role(r.oldest_days, &app.aging_bounds))),
+                (next, next_style),
+                (last, t.style(Role::Muted)),
+            ]
+        },
+    );
     if let Some(side) = side {
         super::rule(app, list, buf);
         if let Some(c) = app.focus {

@@ -16,10 +16,11 @@ use crate::tui::app::{App, ListState};
 use crate::tui::model::{aging, Aging};
 use crate::tui::theme::Role;
 
-const OPEN_COLS: [ColSpec; 7] = [
-    col("Number", 0, false, 0),
+const OPEN_COLS: [ColSpec; 8] = [
+    col("Number", 11, false, 0),
     col("Due", 10, false, 0),
     col("Cur", 3, false, 2),
+    col("Total", 12, true, 3),
     col("Balance", 12, true, 0),
     col("Days", 4, true, 0),
     col("Lvl", 3, true, 1),
@@ -41,12 +42,13 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let text = t.style(Role::Text);
 
     let mut info: Vec<Line> = Vec::new();
-    let mut head = vec![
-        Span::styled(s(&cl.name), t.style(Role::Title)),
-        Span::styled(format!("  {}", s(&cl.id)), muted),
-    ];
+    let mut head =
+        vec![Span::styled(s(&cl.name), t.style(Role::Title)), Span::styled(format!("  {}", s(&cl.id)), muted)];
     if let Some(h) = &cl.hold {
-        head.push(Span::styled(format!("  [on hold since {}: {}]", fmt::date(h.since), s(&h.reason)), t.style(Role::Hold)));
+        head.push(Span::styled(
+            format!("  [on hold since {}: {}]", fmt::date(h.since), s(&h.reason)),
+            t.style(Role::Hold),
+        ));
     }
     if row.snoozed {
         if let Some(u) = cl.snoozed_until {
@@ -54,7 +56,8 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         }
     }
     info.push(Line::from(head));
-    let contact = [s(&cl.contact), s(&cl.email), s(&cl.phone)].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>();
+    let contact =
+        [s(&cl.contact), s(&cl.email), s(&cl.phone)].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>();
     info.push(Line::from(vec![
         Span::styled("contact ", muted),
         Span::styled(if contact.is_empty() { "none on file".into() } else { contact.join(" · ") }, text),
@@ -94,7 +97,21 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let bounds = &app.aging_bounds;
     let ag = aging(&app.book, app.book.client_invoices(&cl.id), m.today, bounds);
     let titles = Aging::titles(bounds);
-    let cw = 11usize;
+    // Cents when the row fits, whole units in a narrow side pane.
+    let widest = |f: &dyn Fn(Decimal) -> String| {
+        ag.rows
+            .iter()
+            .map(|(_, v)| crate::text::width(&f(v.iter().sum())))
+            .chain(titles.iter().map(|t| crate::text::width(t)))
+            .max()
+            .unwrap_or(5)
+            + 1
+    };
+    let ncols = titles.len() + 1;
+    let with_cents = widest(&|d| format_amount(d));
+    let cents = 5 + ncols * with_cents <= usize::from(area.width);
+    let cw = if cents { with_cents } else { widest(&fmt::whole) };
+    let amount = |d: Decimal| if cents { fmt::amount_or_blank(d) } else { fmt::whole(d) };
     let mut aging_lines = vec![Line::from(
         std::iter::once(Span::styled(crate::text::pad_right("aging", 5), t.style(Role::Header)))
             .chain(titles.iter().chain(std::iter::once(&"total".to_string())).enumerate().map(|(i, x)| {
@@ -108,7 +125,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         let mut spans = vec![Span::styled(format!("{cur:<5}"), muted)];
         for (i, a) in amounts.iter().chain(std::iter::once(&total)).enumerate() {
             let r = if i < titles.len() { Role::bucket(i) } else { Role::Text };
-            spans.push(Span::styled(format!(" {}", crate::text::pad_left(&fmt::amount_or_blank(*a), cw - 1)), t.style(r)));
+            spans.push(Span::styled(format!(" {}", crate::text::pad_left(&amount(*a), cw - 1)), t.style(r)));
         }
         aging_lines.push(Line::from(spans));
     }
@@ -148,8 +165,10 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     } else {
         (area, None)
     };
-    let info_h = (info.len() as u16).min(left.height);
-    Paragraph::new(info).render(Rect { height: info_h, ..left }, buf);
+    // Long lines wrap rather than being cut: the why and the terms matter.
+    let lw = usize::from(left.width.max(1));
+    let info_h = (info.iter().map(|l| l.width().max(1).div_ceil(lw)).sum::<usize>() as u16).min(left.height / 2);
+    Paragraph::new(info).wrap(Wrap { trim: true }).render(Rect { height: info_h, ..left }, buf);
     let mut y = left.y + info_h + u16::from(left.height > info_h + 1);
     let aging_h = (aging_lines.len() as u16).min((left.y + left.height).saturating_sub(y));
     Paragraph::new(aging_lines).render(Rect { y, height: aging_h, ..left }, buf);
@@ -166,7 +185,11 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     };
     let notes_area = match right {
         Some(_) => Rect { y, height: (left.y + left.height).saturating_sub(y), ..left },
-        None => Rect { y: inv_area.y + inv_area.height, height: (left.y + left.height).saturating_sub(inv_area.y + inv_area.height), ..left },
+        None => Rect {
+            y: inv_area.y + inv_area.height,
+            height: (left.y + left.height).saturating_sub(inv_area.y + inv_area.height),
+            ..left
+        },
     };
     if let Some(r) = right {
         for yy in r.y..r.y + r.height {
@@ -198,6 +221,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
                 (inv.number.clone(), text),
                 (fmt::date(inv.due_date), text),
                 (inv.currency.to_string(), muted),
+                (format_amount(inv.total), muted),
                 (format_amount(row.balance), t.style(role)),
                 (if row.days_overdue > 0 { row.days_overdue.to_string() } else { String::new() }, t.style(role)),
                 (row.level.map(|l| l.to_string()).unwrap_or_default(), muted),
@@ -208,7 +232,8 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     if notes_area.height >= 2 {
         super::title(app, notes_area, buf, "Latest notes", &[notes.len().to_string()]);
         let body = Rect { y: notes_area.y + 1, height: notes_area.height - 1, ..notes_area };
-        let lines = if note_lines.is_empty() { vec![Line::from(Span::styled("no notes yet", muted))] } else { note_lines };
+        let lines =
+            if note_lines.is_empty() { vec![Line::from(Span::styled("no notes yet", muted))] } else { note_lines };
         Paragraph::new(lines).wrap(Wrap { trim: true }).render(body, buf);
     }
 }
@@ -223,7 +248,8 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer) {
     let text = t.style(Role::Text);
     let client = row.client.map(|c| app.book.clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
     let role = fmt::days_role(row.days_overdue, &app.aging_bounds);
-    let status = if row.is_overdue() { format!("overdue {} days", row.days_overdue) } else { row.status.as_str().to_string() };
+    let status =
+        if row.is_overdue() { format!("overdue {} days", row.days_overdue) } else { row.status.as_str().to_string() };
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("Invoice {}", s(&inv.number)), t.style(Role::Title)),

@@ -59,7 +59,11 @@ pub fn home_amount(t: &Totals, home: crate::domain::Currency) -> String {
     let main = t.get(home);
     match (main.is_zero(), others) {
         (true, 0) => String::new(),
-        (true, _) => t.iter().find(|m| !m.amount.is_zero()).map(|m| format!("{} {}", format_amount(m.amount), m.currency)).unwrap_or_default(),
+        (true, _) => t
+            .iter()
+            .find(|m| !m.amount.is_zero())
+            .map(|m| format!("{} {}", format_amount(m.amount), m.currency))
+            .unwrap_or_default(),
         (false, 0) => format_amount(main),
         (false, _) => format!("{}+", format_amount(main)),
     }

@@ -81,13 +81,24 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         })
         .collect();
     let book_scope = s.scope == Scope::Book;
-    table::draw(buf, body, t, &spec, 12, &s.list, s.rows.len(), true, "No invoice here (f changes the status filter, a the scope).", &|i| {
-        let mut cells = row_cells(app, t, s.rows[i]);
-        if !book_scope {
-            cells.remove(1);
-        }
-        cells
-    });
+    table::draw(
+        buf,
+        body,
+        t,
+        &spec,
+        12,
+        &s.list,
+        s.rows.len(),
+        true,
+        "No invoice here (f changes the status filter, a the scope).",
+        &|i| {
+            let mut cells = row_cells(app, t, s.rows[i]);
+            if !book_scope {
+                cells.remove(1);
+            }
+            cells
+        },
+    );
     if let Some(side) = side {
         super::rule(app, list, buf);
         if let Some(&r) = s.rows.get(s.list.selected) {

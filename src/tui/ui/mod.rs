@@ -93,10 +93,7 @@ pub fn position(selected: usize, len: usize) -> String {
 }
 
 fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
-    let msg = format!(
-        "terminal too small ({}×{}), need at least {MIN_W}×{MIN_H}",
-        area.width, area.height
-    );
+    let msg = format!("terminal too small ({}×{}), need at least {MIN_W}×{MIN_H}", area.width, area.height);
     let p = Paragraph::new(msg).style(app.theme.style(Role::Error)).wrap(Wrap { trim: true });
     let y = area.y + area.height / 2;
     let h = area.height.saturating_sub(area.height / 2).min(3);
@@ -139,7 +136,9 @@ fn hints(app: &App) -> Vec<(Action, &'static str)> {
             (Action::ToggleScope, "client/book"),
             (Action::Filter, "filter"),
         ],
-        View::Tab(Tab::Aging) => vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")],
+        View::Tab(Tab::Aging) => {
+            vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")]
+        }
         View::Tab(Tab::Notes) => {
             vec![(Action::Enter, "client"), (Action::ToggleScope, "client/book"), (Action::Filter, "filter")]
         }
@@ -186,38 +185,63 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(format!(" {label}"), t.style(Role::Muted)));
         }
         if !app.filter().is_empty() {
-            spans.insert(0, Span::styled(format!("filter: {}  ", crate::text::sanitize(app.filter())), t.style(Role::Key)));
+            spans.insert(
+                0,
+                Span::styled(format!("filter: {}  ", crate::text::sanitize(app.filter())), t.style(Role::Key)),
+            );
         }
         Line::from(spans)
     };
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-/// The help overlay: every action with the keys bound to it now.
+/// The help overlay: every action with the keys bound to it now, in two
+/// columns when they fit, scrollable with the move keys otherwise.
 fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let lines = app.keymap.help_lines();
-    let key_w = lines.iter().map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(22);
-    let w = area.width.saturating_sub(4).min(76);
+    let key_w = lines.iter().map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(16);
+    let desc_w = lines.iter().map(|(_, d)| crate::text::width(d)).max().unwrap_or(10);
+    let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
     Clear.render(rect, buf);
+    let inner_w = usize::from(w.saturating_sub(2));
+    // Two columns when each gets at least 14 columns of description.
+    let half = inner_w.saturating_sub(2) / 2;
+    let desc_w = if half >= key_w + 2 + 14 { desc_w.min(half - key_w - 2) } else { desc_w };
+    let entry_w = key_w + 2 + desc_w;
+    let two = inner_w >= 2 * entry_w + 2 && lines.len() > usize::from(h.saturating_sub(2));
+    let rows = if two { lines.len().div_ceil(2) } else { lines.len() };
+    let visible = usize::from(h.saturating_sub(2));
+    let max_scroll = rows.saturating_sub(visible) as u16;
+    let scroll = app.help_scroll.min(max_scroll);
+    let more = if max_scroll > scroll { " · j/k scroll, more below" } else { "" };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
-        .title(Span::styled(" keys (any other key closes) ", t.style(Role::Title)));
+        .title(Span::styled(format!(" keys in force (any other key closes){more} "), t.style(Role::Title)));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let text: Vec<Line> = lines
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
+    let entry = |i: usize| -> Vec<Span> {
+        match lines.get(i) {
+            Some((k, d)) => vec![
                 Span::styled(crate::text::pad_right(k, key_w), t.style(Role::Key)),
                 Span::raw("  "),
-                Span::styled(*d, t.style(Role::Text)),
-            ])
+                Span::styled(crate::text::pad_right(d, desc_w), t.style(Role::Text)),
+            ],
+            None => vec![],
+        }
+    };
+    let text: Vec<Line> = (0..rows)
+        .map(|r| {
+            let mut spans = entry(r);
+            if two {
+                spans.push(Span::raw("  "));
+                spans.extend(entry(r + rows));
+            }
+            Line::from(spans)
         })
         .collect();
-    let max_scroll = (text.len() as u16).saturating_sub(inner.height);
-    Paragraph::new(text).scroll((app.help_scroll.min(max_scroll), 0)).render(inner, buf);
+    Paragraph::new(text).scroll((scroll, 0)).render(inner, buf);
 }

@@ -73,7 +73,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         let n = &app.book.notes()[s.rows[i]];
         let undone = reversed.contains(&n.id);
         let style = if undone { t.style(Role::Muted) } else { t.style(Role::Text) };
-        let client = app.model.client_ix.get(&n.client_id).map(|&c| app.book.clients()[c].name.clone()).unwrap_or_default();
+        let client =
+            app.model.client_ix.get(&n.client_id).map(|&c| app.book.clients()[c].name.clone()).unwrap_or_default();
         let mut cells = vec![
             (fmt::date(n.date), t.style(Role::Muted)),
             (client, style),
@@ -109,7 +110,10 @@ pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer) {
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", n.kind), t.style(Role::Title)),
         Span::styled(crate::text::sanitize(&client).into_owned(), t.style(Role::Text)),
-        Span::styled(format!(" · {} · {local} · {}", fmt::date(n.date), crate::text::sanitize(&n.author)), t.style(Role::Muted)),
+        Span::styled(
+            format!(" · {} · {local} · {}", fmt::date(n.date), crate::text::sanitize(&n.author)),
+            t.style(Role::Muted),
+        ),
     ])];
     lines.push(Line::from(Span::styled(crate::text::sanitize(&n.text).into_owned(), t.style(Role::Text))));
     for e in extras(n) {

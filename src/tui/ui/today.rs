@@ -14,7 +14,7 @@ use crate::tui::theme::Role;
 const COLS: [ColSpec; 5] = [
     col("Action", 12, false, 0),
     col("Client", 0, false, 0),
-    col("Level", 14, false, 1),
+    col("Level", 17, false, 1),
     col("Overdue", 17, true, 0),
     col("Days", 4, true, 0),
 ];
