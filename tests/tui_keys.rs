@@ -69,7 +69,7 @@ fn enter_drills_from_today_to_client_to_invoice_and_back_returns() {
     let mut app = app();
     keys(&mut app, &["j"]);
     keys(&mut app, &["enter"]);
-    let vandelay = app.book.clients().iter().position(|c| c.id == "C000006").expect("client");
+    let vandelay = app.book().clients().iter().position(|c| c.id == "C000006").expect("client");
     assert_eq!(app.view, View::Client(vandelay));
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("Vandelay Industries") && s.contains("Open invoices") && s.contains("Latest notes"), "{s}");
@@ -99,7 +99,7 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
     assert!(!app.invoices.rows.is_empty());
     for &r in &app.invoices.rows {
         let row = &app.model.invoices[r];
-        let inv = &app.book.invoices()[row.ix];
+        let inv = &app.book().invoices()[row.ix];
         assert_eq!(inv.currency.as_str(), "USD");
         assert!((31..=60).contains(&row.days_overdue), "{} days", row.days_overdue);
         assert!(row.is_open());
@@ -129,7 +129,7 @@ fn slash_filters_clients_as_you_type_and_esc_clears() {
     keys(&mut app, &["2", "/"]);
     assert!(app.filtering);
     type_text(&mut app, "mul");
-    let names: Vec<&str> = app.clients.rows.iter().map(|&i| app.book.clients()[i].name.as_str()).collect();
+    let names: Vec<&str> = app.clients.rows.iter().map(|&i| app.book().clients()[i].name.as_str()).collect();
     assert!(names.contains(&"Müller Bäckerei GmbH"), "{names:?}");
     assert!(names.iter().all(|n| dun::tui::app::fuzzy_match("mul", n)));
     let s = screen(&render(&mut app, 80, 24));
@@ -149,7 +149,7 @@ fn slash_filters_clients_as_you_type_and_esc_clears() {
     keys(&mut app, &["/"]);
     type_text(&mut app, "c0032");
     assert_eq!(app.clients.rows.len(), 1);
-    assert_eq!(app.book.clients()[app.clients.rows[0]].id, "C000032");
+    assert_eq!(app.book().clients()[app.clients.rows[0]].id, "C000032");
     keys(&mut app, &["esc"]);
     assert!(!app.filtering && app.clients.filter.is_empty());
 }
@@ -159,11 +159,11 @@ fn invoice_status_filter_and_scope() {
     let mut app = app();
     keys(&mut app, &["3"]);
     // Today's first action is Black Mesa: its invoices.
-    let black = app.book.clients().iter().position(|c| c.id == "C000032").expect("client");
+    let black = app.book().clients().iter().position(|c| c.id == "C000032").expect("client");
     assert_eq!(app.invoices.scope, Scope::Client(black));
     keys(&mut app, &["a"]);
     assert_eq!(app.invoices.scope, Scope::Book);
-    assert_eq!(app.invoices.rows.len(), app.book.invoices().len());
+    assert_eq!(app.invoices.rows.len(), app.book().invoices().len());
     type Check = fn(&dun::tui::model::InvoiceRow) -> bool;
     let cases: [(StatusFilter, Check); 4] = [
         (StatusFilter::Open, |r| r.is_open()),
@@ -201,7 +201,7 @@ fn clients_sort_cycles_columns_and_reverses() {
 fn copy_puts_the_selected_clients_email_or_phone_on_the_clipboard() {
     let mut app = app();
     keys(&mut app, &["2"]);
-    let first = &app.book.clients()[app.clients.rows[0]];
+    let first = &app.book().clients()[app.clients.rows[0]];
     let (email, phone) = (first.email.clone(), first.phone.clone());
     assert_eq!(keys(&mut app, &["y"]), Effect::Copy(email.clone()));
     assert_eq!(keys(&mut app, &["Y"]), Effect::Copy(phone));
@@ -242,7 +242,7 @@ fn notes_are_newest_first_and_scope_toggles() {
     keys(&mut app, &["2", "/"]);
     type_text(&mut app, "müller");
     keys(&mut app, &["enter", "5"]);
-    let notes = app.book.notes().to_vec();
+    let notes = app.book().notes().to_vec();
     let dates: Vec<_> = app.notes.rows.iter().map(|&i| notes[i].date).collect();
     assert!(!dates.is_empty());
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");

@@ -198,9 +198,28 @@ pub enum Status {
     Error(String),
 }
 
+/// Where the book lives: the store's own copy in the running program (no
+/// second copy of a large book; the store keeps it in step with every
+/// durable write), or a plain value in tests.
+pub enum Source {
+    Memory(Book),
+    Store(Box<crate::store::Store>),
+}
+
+impl Source {
+    pub fn book(&self) -> &Book {
+        static EMPTY: std::sync::LazyLock<Book> = std::sync::LazyLock::new(Book::default);
+        match self {
+            Source::Memory(b) => b,
+            // `prepare` loads the book before building the app.
+            Source::Store(s) => s.book_loaded().unwrap_or(&EMPTY),
+        }
+    }
+}
+
 /// The whole interface state.
 pub struct App {
-    pub book: Book,
+    pub source: Source,
     pub model: Model,
     pub theme: Theme,
     pub keymap: Keymap,
@@ -227,6 +246,18 @@ pub struct App {
     /// Where note times are shown: the local offset, set by the shell
     /// (UTC in tests, so snapshots do not depend on the machine).
     pub tz: chrono::FixedOffset,
+}
+
+impl From<Book> for Source {
+    fn from(b: Book) -> Source {
+        Source::Memory(b)
+    }
+}
+
+impl From<crate::store::Store> for Source {
+    fn from(s: crate::store::Store) -> Source {
+        Source::Store(Box::new(s))
+    }
 }
 
 /// Subsequence match, ignoring case and accents: "acm" matches "Acme Ltd",
@@ -261,16 +292,17 @@ fn fold(c: char) -> char {
 impl App {
     /// The interface on `book` as of `today`, showing `actions` on Today.
     pub fn new(
-        book: Book,
+        source: impl Into<Source>,
         today: NaiveDate,
         actions: Vec<Chase>,
         theme: Theme,
         keymap: Keymap,
         bounds: Vec<u32>,
     ) -> App {
-        let model = Model::build(&book, today, actions);
+        let source = source.into();
+        let model = Model::build(source.book(), today, actions);
         let mut app = App {
-            book,
+            source,
             model,
             theme,
             keymap,
@@ -316,6 +348,10 @@ impl App {
         app.refresh_clients();
         app.sync_focus();
         app
+    }
+
+    pub fn book(&self) -> &Book {
+        self.source.book()
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -486,7 +522,7 @@ impl App {
     }
 
     fn copy(&mut self, email: bool) -> Effect {
-        let Some(c) = self.focus.map(|i| &self.book.clients()[i]) else {
+        let Some(c) = self.focus.map(|i| &self.book().clients()[i]) else {
             self.status = Some(Status::Error("select a client first".into()));
             return Effect::None;
         };
@@ -634,7 +670,7 @@ impl App {
     }
 
     fn client_matches(&self, ci: usize, pattern: &str) -> bool {
-        let c = &self.book.clients()[ci];
+        let c = &self.book().clients()[ci];
         pattern.is_empty() || fuzzy_match(pattern, &c.name) || fuzzy_match(pattern, &c.id)
     }
 
@@ -653,7 +689,7 @@ impl App {
         let f = self.clients.filter.clone();
         let mut rows: Vec<usize> = (0..self.model.clients.len()).filter(|&i| self.client_matches(i, &f)).collect();
         let m = &self.model;
-        let book = &self.book;
+        let book = self.book();
         let name = |i: usize| book.clients()[i].name.to_lowercase();
         match self.clients.sort {
             ClientSort::Name => rows.sort_by_cached_key(|&i| name(i)),
@@ -679,7 +715,7 @@ impl App {
     pub fn refresh_invoices(&mut self) {
         let s = &self.invoices;
         let m = &self.model;
-        let book = &self.book;
+        let book = self.book();
         let base: Box<dyn Iterator<Item = usize>> = match s.scope {
             Scope::Client(c) => Box::new(m.by_client[c].iter().copied()),
             Scope::Book => Box::new(0..m.invoices.len()),
@@ -726,7 +762,7 @@ impl App {
     }
 
     pub fn refresh_notes(&mut self) {
-        let book = &self.book;
+        let book = self.book();
         let f = self.notes.filter.as_str();
         let mut rows: Vec<usize> = match self.notes.scope {
             Scope::Client(c) => {
@@ -763,7 +799,7 @@ impl App {
     /// first screen does not need it.
     fn build_aging(&mut self) {
         if !self.aging.built {
-            let book = &self.book;
+            let book = self.book();
             let today = self.model.today;
             let bounds = &self.aging_bounds;
             let mut all: Vec<AgingRow> = aging(book, book.invoices().iter(), today, bounds)
@@ -844,7 +880,7 @@ impl App {
                 .notes
                 .rows
                 .get(self.notes.list.selected)
-                .and_then(|&i| self.model.client_ix.get(&self.book.notes()[i].client_id).copied()),
+                .and_then(|&i| self.model.client_ix.get(&self.book().notes()[i].client_id).copied()),
             View::Client(c) => Some(c),
             View::Invoice(r) => self.model.invoices[r].client,
         };

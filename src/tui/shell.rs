@@ -20,10 +20,16 @@ use super::theme::{self, ColorDepth, Theme};
 use crate::cli::Ctx;
 use crate::config::Config;
 
-/// Everything up to the first frame, without a terminal: config, theme,
-/// key map, the book and the day's list. Returns the app and the store (kept
-/// open: it holds the data directory's lock for the session).
-pub fn prepare(ctx: &Ctx) -> anyhow::Result<(App, crate::store::Store)> {
+/// What the interface needs before the book: settings, theme and keys.
+/// Read before the terminal is taken, so a mistake in the config file is
+/// an ordinary error message.
+pub struct Settings {
+    pub config: Config,
+    pub theme: Theme,
+    pub keymap: Keymap,
+}
+
+pub fn settings(ctx: &Ctx) -> anyhow::Result<Settings> {
     let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg).context("in the config file")?;
     let (name, explicit) =
@@ -36,31 +42,50 @@ pub fn prepare(ctx: &Ctx) -> anyhow::Result<(App, crate::store::Store)> {
         // bare reset and wipe the selection's attributes.
         ratatui::crossterm::style::force_color_output(true);
     }
+    Ok(Settings { config, theme, keymap })
+}
+
+/// Opens the store, loads the book, works out the day's list and builds
+/// the app: everything up to the first frame, without a terminal. The app
+/// owns the store (it holds the data directory's lock for the session, and
+/// its book is the one the screens show).
+pub fn prepare(ctx: &Ctx) -> anyhow::Result<App> {
+    let s = settings(ctx)?;
+    load(ctx, s)
+}
+
+fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
     let mut store = ctx.open_store()?;
-    // The app owns its copy of the book; the store keeps its own for writes.
-    let book = store.book()?.clone();
+    let book = store.book()?;
     // TODO(rules): load rules.toml here once the rules engine defines it.
     let rules = crate::rules::Rules::default();
-    let actions = crate::rules::today(&book, &rules, ctx.today);
-    let mut app = App::new(book, ctx.today, actions, theme, keymap, config.aging.buckets.clone());
+    let actions = crate::rules::today(book, &rules, ctx.today);
+    let mut app = App::new(store, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.tz = chrono::Local::now().offset().to_owned();
-    Ok((app, store))
+    Ok(app)
 }
 
 /// Opens the interface on the book in `ctx`.
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let (mut app, _store) = prepare(ctx)?;
-    let mouse = Config::load(ctx.global.config.as_deref()).map(|c| c.ui.mouse).unwrap_or(false);
-
+    let s = settings(ctx)?;
+    let mouse = s.config.ui.mouse;
     let stop = watch_signals()?;
 
     // try_init installs a panic hook that restores the terminal before the
-    // message is printed; the guard restores it on every other way out.
+    // message is printed; the guard restores it on every other way out
+    // (errors included, before main prints them).
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     let _guard = RestoreGuard { mouse };
     if mouse {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }
+    // Something on the screen at once, even while a large book loads.
+    let dir = ctx.data_dir.display().to_string();
+    terminal.draw(|f| {
+        let msg = format!("dun: opening the book in {}…", crate::text::sanitize(&dir));
+        f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
+    })?;
+    let mut app = load(ctx, s)?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     event_loop(&mut terminal, &mut app, &stop, mouse)

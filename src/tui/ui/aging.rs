@@ -54,13 +54,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         let selected = k == s.list.selected;
         let name = match row.client {
             None => format!("ALL {}", row.currency),
-            Some(c) => format!("{} {}", text::sanitize(&app.book.clients()[c].name), row.currency),
+            Some(c) => format!("{} {}", text::sanitize(&app.book().clients()[c].name), row.currency),
         };
         // The currency stays visible however the name is cut.
         let name = match row.client {
             None => name,
             Some(c) => {
-                let n = text::sanitize(&app.book.clients()[c].name);
+                let n = text::sanitize(&app.book().clients()[c].name);
                 format!("{} {}", text::truncate(&n, usize::from(name_w).saturating_sub(4)), row.currency)
             }
         };

@@ -34,7 +34,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     };
     super::title(app, list, buf, "Clients", &[count, sort, filter]);
     let body = Rect { y: list.y + 1, height: list.height.saturating_sub(1), ..list };
-    let clients = app.book.clients();
+    let clients = app.book().clients();
     table::draw(
         buf,
         body,

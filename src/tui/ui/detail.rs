@@ -36,7 +36,7 @@ fn s(text: impl AsRef<str>) -> String {
 pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, full: bool) {
     let t = &app.theme;
     let m = &app.model;
-    let cl = &app.book.clients()[c];
+    let cl = &app.book().clients()[c];
     let row = &m.clients[c];
     let muted = t.style(Role::Muted);
     let text = t.style(Role::Text);
@@ -95,7 +95,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 
     // The aging row, per currency.
     let bounds = &app.aging_bounds;
-    let ag = aging(&app.book, app.book.client_invoices(&cl.id), m.today, bounds);
+    let ag = aging(app.book(), app.book().client_invoices(&cl.id), m.today, bounds);
     let titles = Aging::titles(bounds);
     // Cents when the row fits, whole units in a narrow side pane.
     let widest = |f: &dyn Fn(Decimal) -> String| {
@@ -135,7 +135,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 
     // Latest notes, newest first.
     let reversed = &m.reversed;
-    let mut notes: Vec<&crate::domain::Note> = app.book.client_notes(&cl.id).collect();
+    let mut notes: Vec<&crate::domain::Note> = app.book().client_notes(&cl.id).collect();
     notes.sort_by_key(|n| std::cmp::Reverse((n.date, n.at, n.id)));
     let note_lines: Vec<Line> = notes
         .iter()
@@ -215,7 +215,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         let list = if full { &app.detail.list } else { &fresh };
         table::draw(buf, body, t, &OPEN_COLS, 10, list, open.len(), full, "none", &|i| {
             let row = &m.invoices[open[i]];
-            let inv = &app.book.invoices()[row.ix];
+            let inv = &app.book().invoices()[row.ix];
             let role = fmt::days_role(row.days_overdue, bounds);
             vec![
                 (inv.number.clone(), text),
@@ -243,10 +243,10 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let m = &app.model;
     let row = &m.invoices[r];
-    let inv = &app.book.invoices()[row.ix];
+    let inv = &app.book().invoices()[row.ix];
     let muted = t.style(Role::Muted);
     let text = t.style(Role::Text);
-    let client = row.client.map(|c| app.book.clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
+    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
     let role = fmt::days_role(row.days_overdue, &app.aging_bounds);
     let status =
         if row.is_overdue() { format!("overdue {} days", row.days_overdue) } else { row.status.as_str().to_string() };
@@ -303,8 +303,8 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer) {
             ]));
         }
     }
-    let allocs: Vec<_> = app.book.invoice_allocations(&inv.number).collect();
-    let adjs: Vec<_> = app.book.invoice_adjustments(&inv.number).collect();
+    let allocs: Vec<_> = app.book().invoice_allocations(&inv.number).collect();
+    let adjs: Vec<_> = app.book().invoice_adjustments(&inv.number).collect();
     if !allocs.is_empty() || !adjs.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("Payments and adjustments", t.style(Role::Header))));

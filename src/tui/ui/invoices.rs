@@ -49,7 +49,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let s = &app.invoices;
     let (list, side) = super::split(area, wide);
     let who = match s.scope {
-        Scope::Client(c) => app.book.clients()[c].name.clone(),
+        Scope::Client(c) => app.book().clients()[c].name.clone(),
         Scope::Book => "whole book".into(),
     };
     let bucket = s
@@ -111,8 +111,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
 pub fn row_cells(app: &App, t: &Theme, r: usize) -> Vec<table::CellText> {
     let m = &app.model;
     let row = &m.invoices[r];
-    let inv = &app.book.invoices()[row.ix];
-    let client = row.client.map(|c| app.book.clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
+    let inv = &app.book().invoices()[row.ix];
+    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
     let days_role = if row.is_open() { fmt::days_role(row.days_overdue, &app.aging_bounds) } else { Role::Muted };
     let status = if row.is_open() && row.days_overdue > 0 { "overdue" } else { row.status.as_str() };
     vec![

@@ -59,7 +59,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let s = &app.notes;
     let (list, side) = super::split(area, wide);
     let who = match s.scope {
-        Scope::Client(c) => app.book.clients()[c].name.clone(),
+        Scope::Client(c) => app.book().clients()[c].name.clone(),
         Scope::Book => "whole book".into(),
     };
     let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
@@ -70,11 +70,11 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let book_scope = s.scope == Scope::Book;
     let reversed = &app.model.reversed;
     table::draw(buf, body, t, &spec, 16, &s.list, s.rows.len(), true, "No notes yet.", &|i| {
-        let n = &app.book.notes()[s.rows[i]];
+        let n = &app.book().notes()[s.rows[i]];
         let undone = reversed.contains(&n.id);
         let style = if undone { t.style(Role::Muted) } else { t.style(Role::Text) };
         let client =
-            app.model.client_ix.get(&n.client_id).map(|&c| app.book.clients()[c].name.clone()).unwrap_or_default();
+            app.model.client_ix.get(&n.client_id).map(|&c| app.book().clients()[c].name.clone()).unwrap_or_default();
         let mut cells = vec![
             (fmt::date(n.date), t.style(Role::Muted)),
             (client, style),
@@ -89,7 +89,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         }
         cells
     });
-    let sel = s.rows.get(s.list.selected).map(|&i| &app.book.notes()[i]);
+    let sel = s.rows.get(s.list.selected).map(|&i| &app.book().notes()[i]);
     let target = match side {
         Some(side) => {
             super::rule(app, list, buf);
@@ -106,7 +106,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
 /// One note in full: when, who, what, and its promise or event.
 pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer) {
     let local = n.at.with_timezone(&app.tz).format("%Y-%m-%d %H:%M");
-    let client = app.model.client_ix.get(&n.client_id).map(|&c| app.book.clients()[c].name.clone()).unwrap_or_default();
+    let client =
+        app.model.client_ix.get(&n.client_id).map(|&c| app.book().clients()[c].name.clone()).unwrap_or_default();
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", n.kind), t.style(Role::Title)),
         Span::styled(crate::text::sanitize(&client).into_owned(), t.style(Role::Text)),
