@@ -202,7 +202,7 @@ pub enum Status {
 /// second copy of a large book; the store keeps it in step with every
 /// durable write), or a plain value in tests.
 pub enum Source {
-    Memory(Book),
+    Memory(Box<Book>),
     Store(Box<crate::store::Store>),
 }
 
@@ -250,7 +250,7 @@ pub struct App {
 
 impl From<Book> for Source {
     fn from(b: Book) -> Source {
-        Source::Memory(b)
+        Source::Memory(Box::new(b))
     }
 }
 
