@@ -127,7 +127,7 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
 fn slash_filters_clients_as_you_type_and_esc_clears() {
     let mut app = app();
     keys(&mut app, &["2", "/"]);
-    assert!(app.filtering);
+    assert!(app.is_filtering());
     type_text(&mut app, "mul");
     let names: Vec<&str> = app.clients.rows.iter().map(|&i| app.book().clients()[i].name.as_str()).collect();
     assert!(names.contains(&"Müller Bäckerei GmbH"), "{names:?}");
@@ -139,7 +139,7 @@ fn slash_filters_clients_as_you_type_and_esc_clears() {
     keys(&mut app, &["backspace", "backspace", "backspace"]);
     assert!(app.clients.rows.len() > 1, "backspace widens the list again");
     keys(&mut app, &["enter"]);
-    assert!(!app.filtering, "enter keeps the filter and returns to the list");
+    assert!(!app.is_filtering(), "enter keeps the filter and returns to the list");
     let kept = app.clients.rows.len();
     keys(&mut app, &["j"]);
     assert_eq!(app.clients.rows.len(), kept);
@@ -151,7 +151,7 @@ fn slash_filters_clients_as_you_type_and_esc_clears() {
     assert_eq!(app.clients.rows.len(), 1);
     assert_eq!(app.book().clients()[app.clients.rows[0]].id, "C000032");
     keys(&mut app, &["esc"]);
-    assert!(!app.filtering && app.clients.filter.is_empty());
+    assert!(!app.is_filtering() && app.clients.filter.is_empty());
 }
 
 #[test]
@@ -321,4 +321,17 @@ proptest! {
             render(&mut app, w, h);
         }
     }
+}
+
+#[test]
+fn pasting_into_the_filter_narrows_the_list_and_never_runs_actions() {
+    let mut app = app();
+    keys(&mut app, &["2"]);
+    app.on_paste("qqq");
+    assert_eq!(app.clients.rows.len(), 40, "paste outside a field does nothing");
+    keys(&mut app, &["/"]);
+    app.on_paste("black\nmesa");
+    assert_eq!(app.clients.filter, "black mesa");
+    assert_eq!(app.clients.rows.len(), 1);
+    assert!(app.is_filtering());
 }

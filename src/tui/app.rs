@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use rust_decimal::Decimal;
 
 use super::action::{Action, Effect, Tab};
+use super::input::{Outcome, TextInput};
 use super::keymap::Keymap;
 use super::model::{aging, bucket_of, Aging, Model};
 use super::theme::Theme;
@@ -237,7 +238,7 @@ pub struct App {
     pub notes: NotesState,
     pub detail: DetailState,
     /// Typing into the filter of the current screen.
-    pub filtering: bool,
+    pub filter_input: Option<TextInput>,
     pub help: bool,
     pub help_scroll: u16,
     pub status: Option<Status>,
@@ -337,7 +338,7 @@ impl App {
             },
             notes: NotesState { rows: vec![], list: ListState::default(), filter: String::new(), scope: Scope::Book },
             detail: DetailState::default(),
-            filtering: false,
+            filter_input: None,
             help: false,
             help_scroll: 0,
             status: None,
@@ -381,7 +382,7 @@ impl App {
                 }
             };
         }
-        if self.filtering {
+        if self.filter_input.is_some() {
             self.filter_key(key);
             return Effect::None;
         }
@@ -392,44 +393,44 @@ impl App {
     }
 
     /// Text entry into the current screen's filter: the list narrows as
-    /// you type; Enter keeps the filter, Esc drops it.
+    /// you type; Enter keeps the filter, Esc drops it; ↑/↓ still move.
     fn filter_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Enter => self.filtering = false,
-            KeyCode::Esc => {
-                self.filtering = false;
+        let Some(input) = self.filter_input.as_mut() else { return };
+        match input.event(&key) {
+            Outcome::Changed => {
+                let f = input.value().to_string();
+                self.set_filter(f);
+            }
+            Outcome::Submit => self.filter_input = None,
+            Outcome::Cancel => {
+                self.filter_input = None;
                 self.set_filter(String::new());
             }
-            KeyCode::Backspace => {
-                let mut f = self.filter().to_string();
-                f.pop();
-                self.set_filter(f);
-            }
-            KeyCode::Char('u') if ctrl => self.set_filter(String::new()),
-            KeyCode::Char('w') if ctrl => {
-                let f = self.filter().trim_end();
-                let cut = f.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-                let f = f[..cut].to_string();
-                self.set_filter(f);
-            }
-            KeyCode::Char('c') if ctrl => {
-                self.filtering = false;
-                self.set_filter(String::new());
-            }
-            KeyCode::Char(c) if !ctrl && !c.is_control() => {
-                let mut f = self.filter().to_string();
-                f.push(c);
-                self.set_filter(f);
-            }
-            KeyCode::Down => {
-                self.update(Action::Down);
-            }
-            KeyCode::Up => {
-                self.update(Action::Up);
-            }
-            _ => {}
+            Outcome::Moved => {}
+            Outcome::Ignored => match key.code {
+                KeyCode::Down => {
+                    self.update(Action::Down);
+                }
+                KeyCode::Up => {
+                    self.update(Action::Up);
+                }
+                _ => {}
+            },
         }
+    }
+
+    /// Pasted text (bracketed paste) goes to the field being typed in.
+    pub fn on_paste(&mut self, text: &str) {
+        if let Some(input) = self.filter_input.as_mut() {
+            if input.paste(text) == Outcome::Changed {
+                let f = input.value().to_string();
+                self.set_filter(f);
+            }
+        }
+    }
+
+    pub fn is_filtering(&self) -> bool {
+        self.filter_input.is_some()
     }
 
     /// Applies one action. Returns what the shell must do.
@@ -479,7 +480,7 @@ impl App {
             }
             Action::Filter => {
                 if matches!(self.view, View::Tab(_)) {
-                    self.filtering = true;
+                    self.filter_input = Some(TextInput::new(self.filter()));
                 } else {
                     self.status = Some(Status::Info("nothing to filter here; Esc goes back".into()));
                 }

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod input;
 pub mod keymap;
 pub mod model;
 mod shell;

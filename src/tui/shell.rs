@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseEventKind,
+};
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
 use ratatui::crossterm::{execute, queue};
 use ratatui::DefaultTerminal;
@@ -76,6 +78,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // (errors included, before main prints them).
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     let _guard = RestoreGuard { mouse };
+    // Pasted text arrives as one event, not as keys that could trigger actions.
+    execute!(std::io::stdout(), EnableBracketedPaste)?;
     if mouse {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }
@@ -125,6 +129,7 @@ impl Drop for RestoreGuard {
         if self.mouse {
             let _ = execute!(std::io::stdout(), DisableMouseCapture);
         }
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
         ratatui::restore();
     }
 }
@@ -156,6 +161,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, 
                 Event::Key(k) => {
                     dirty = true;
                     app.on_key(k)
+                }
+                Event::Paste(text) => {
+                    dirty = true;
+                    app.on_paste(&text);
+                    Effect::None
                 }
                 Event::Resize(w, h) => {
                     app.size = (w, h);
@@ -208,6 +218,7 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
     if mouse {
         execute!(std::io::stdout(), DisableMouseCapture)?;
     }
+    execute!(std::io::stdout(), DisableBracketedPaste)?;
     ratatui::restore();
     // SAFETY: raise only sends a signal to this process; SIGTSTP's default
     // action stops it until SIGCONT, after which raise returns.
@@ -215,7 +226,7 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
         libc::raise(libc::SIGTSTP);
     }
     terminal::enable_raw_mode()?;
-    execute!(std::io::stdout(), EnterAlternateScreen)?;
+    execute!(std::io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }

@@ -159,13 +159,11 @@ fn hints(app: &App) -> Vec<(Action, &'static str)> {
 
 fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let line = if app.filtering {
-        Line::from(vec![
-            Span::styled("/", t.style(Role::Key)),
-            Span::styled(crate::text::sanitize(app.filter()).into_owned(), t.style(Role::Text)),
-            Span::styled("▏", t.style(Role::Key)),
-            Span::styled("  enter keeps · esc clears", t.style(Role::Muted)),
-        ])
+    let line = if let Some(input) = &app.filter_input {
+        let mut spans = vec![Span::styled("/", t.style(Role::Key))];
+        spans.extend(input.spans(t.style(Role::Text)));
+        spans.push(Span::styled("  enter keeps · esc clears", t.style(Role::Muted)));
+        Line::from(spans)
     } else if let Some(s) = &app.status {
         match s {
             Status::Info(m) => Line::from(Span::styled(crate::text::sanitize(m).into_owned(), t.style(Role::Ok))),
