@@ -95,21 +95,16 @@ fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
     assert!(out.status.success(), "dun demo: {}", String::from_utf8_lossy(&out.stderr));
 
     let tmux = Tmux { socket: format!("dun-e2e-{}", std::process::id()) };
-    // A plain shell with a fixed prompt, no rc files, in a known size.
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "env",
-        "PS1=$ ",
-        "HOME=/nonexistent",
-        "sh",
-    ]);
+    // A plain interactive shell (job control for Ctrl-Z) with a fixed
+    // prompt and no rc files, in a known size.
+    let shell: &[&str] = if Command::new("bash").arg("--version").output().is_ok() {
+        &["bash", "--norc", "--noprofile", "-i"]
+    } else {
+        &["sh", "-i"]
+    };
+    let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "env", "PS1=$ ", "HOME=/nonexistent"];
+    args.extend_from_slice(shell);
+    let out = tmux.run(&args);
     assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
     tmux.wait_for("the shell prompt", |s| s.contains('$'));
 
@@ -121,6 +116,13 @@ fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
     let s = tmux.wait_for("the Today screen", |s| s.contains("1 Today") && s.contains("Today ·"));
     assert!(s.contains("Wed 2026-11-25"), "{s}");
     assert!(s.contains("to chase"), "{s}");
+
+    // Ctrl-Z gives the terminal back to the shell; fg brings dun back whole.
+    tmux.send(&["C-z"]);
+    tmux.wait_for("the job to stop", |s| s.contains("Stopped") && !s.contains("1 Today"));
+    tmux.send_literal("fg");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("dun to come back", |s| s.contains("1 Today") && s.contains("Today ·"));
 
     // Drill down: Clients, then a client's detail, then one invoice.
     tmux.send(&["2"]);
