@@ -21,7 +21,7 @@ cargo build --release --quiet
 bin=$PWD/target/release/dun
 tmp=$(mktemp -d)
 sock="dun-startup-$$"
-trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$tmp"' EXIT
 
 python3 "$gen" "$tmp/csv" --invoices 100000 --as-of 2026-11-22 >/dev/null
 for k in clients invoices payments; do

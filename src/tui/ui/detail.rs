@@ -18,7 +18,7 @@ use crate::tui::theme::Role;
 
 const OPEN_COLS: [ColSpec; 8] = [
     col("Number", 11, false, 0),
-    col("Due", 10, false, 0),
+    col("Due", 10, false, 4),
     col("Cur", 3, false, 2),
     col("Total", 12, true, 3),
     col("Balance", 12, true, 0),
@@ -112,6 +112,8 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let cents = 5 + ncols * with_cents <= usize::from(area.width);
     let cw = if cents { with_cents } else { widest(&fmt::whole) };
     let amount = |d: Decimal| if cents { fmt::amount_or_blank(d) } else { fmt::whole(d) };
+    // Too narrow even in whole units: one "bucket amount" pair after another.
+    let as_pairs = 5 + ncols * cw > usize::from(area.width);
     let mut aging_lines = vec![Line::from(
         std::iter::once(Span::styled(crate::text::pad_right("aging", 5), t.style(Role::Header)))
             .chain(titles.iter().chain(std::iter::once(&"total".to_string())).enumerate().map(|(i, x)| {
@@ -131,6 +133,16 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     }
     if ag.rows.is_empty() {
         aging_lines.push(Line::from(Span::styled("nothing open", muted)));
+    } else if as_pairs {
+        aging_lines.clear();
+        for (cur, amounts) in &ag.rows {
+            let mut spans = vec![Span::styled(format!("aging {cur}"), t.style(Role::Header))];
+            for (i, a) in amounts.iter().enumerate().filter(|(_, a)| !a.is_zero()) {
+                spans.push(Span::styled(format!(" · {} ", titles[i]), muted));
+                spans.push(Span::styled(format_amount(*a), t.style(Role::bucket(i))));
+            }
+            aging_lines.push(Line::from(spans));
+        }
     }
 
     // Latest notes, newest first.
@@ -170,8 +182,9 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let info_h = (info.iter().map(|l| l.width().max(1).div_ceil(lw)).sum::<usize>() as u16).min(left.height / 2);
     Paragraph::new(info).wrap(Wrap { trim: true }).render(Rect { height: info_h, ..left }, buf);
     let mut y = left.y + info_h + u16::from(left.height > info_h + 1);
-    let aging_h = (aging_lines.len() as u16).min((left.y + left.height).saturating_sub(y));
-    Paragraph::new(aging_lines).render(Rect { y, height: aging_h, ..left }, buf);
+    let aging_rows: usize = aging_lines.iter().map(|l| l.width().max(1).div_ceil(lw)).sum();
+    let aging_h = (aging_rows as u16).min((left.y + left.height).saturating_sub(y));
+    Paragraph::new(aging_lines).wrap(Wrap { trim: true }).render(Rect { y, height: aging_h, ..left }, buf);
     y += aging_h + 1;
 
     // Open invoices: selectable in the detail view.

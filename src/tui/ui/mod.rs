@@ -59,9 +59,12 @@ pub fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
     if !wide {
         return (area, None);
     }
-    let [l, sep, r] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Length(1), Constraint::Min(20)]).areas(area);
-    let _ = sep;
+    // The list keeps the 80 columns it has in a narrow terminal (its
+    // columns are laid out for that), and more as the terminal grows; the
+    // detail gets the rest.
+    let list_w = (area.width * 55 / 100).max(80).min(area.width.saturating_sub(40));
+    let [l, _, r] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Length(1), Constraint::Min(20)]).areas(area);
     (l, Some(r))
 }
 
