@@ -40,7 +40,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         body,
         t,
         &COLS,
-        14,
+        // Names first: the id column only shows when the name has room.
+        20,
         &s.list,
         s.rows.len(),
         true,
