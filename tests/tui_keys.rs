@@ -311,8 +311,8 @@ proptest! {
     #[test]
     fn random_key_sequences_at_random_sizes_never_panic(
         seq in proptest::collection::vec(0..KEYS.len(), 1..60),
-        w in 20u16..200,
-        h in 5u16..60,
+        w in 1u16..260,
+        h in 1u16..80,
     ) {
         let mut app = app();
         for i in seq {
