@@ -145,7 +145,7 @@ fn dun_pid(data: &Path) -> Option<u32> {
         let pid: u32 = e.file_name().to_str()?.parse().ok()?;
         let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
         let args: Vec<String> = cmd.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        (args.first()?.ends_with("dun") && args.iter().any(|a| *a == want)).then_some(pid)
+        (args.first()?.ends_with("dun") && args.contains(&want)).then_some(pid)
     })
 }
 
