@@ -8,7 +8,7 @@ mod tui_common;
 use proptest::prelude::*;
 use tui_common::*;
 
-use dun::tui::action::{Effect, Tab};
+use dun::tui::action::{Effect, Pane, Tab};
 use dun::tui::app::{Scope, StatusFilter, View};
 use dun::tui::keymap::Keymap;
 use dun::tui::theme::Theme;
@@ -48,20 +48,61 @@ fn vim_keys_arrows_and_pages_move_the_selection() {
 }
 
 #[test]
-fn tab_shift_tab_and_digits_switch_screens() {
+fn brackets_and_digits_switch_screens() {
     let mut app = app();
-    keys(&mut app, &["tab"]);
+    keys(&mut app, &["]"]);
     assert_eq!(app.view, View::Tab(Tab::Clients));
-    keys(&mut app, &["tab", "tab", "tab"]);
+    keys(&mut app, &["]", "]", "]"]);
     assert_eq!(app.view, View::Tab(Tab::Notes));
-    keys(&mut app, &["tab"]);
+    keys(&mut app, &["]"]);
     assert_eq!(app.view, View::Tab(Tab::Today));
-    keys(&mut app, &["shift-tab"]);
+    keys(&mut app, &["["]);
     assert_eq!(app.view, View::Tab(Tab::Notes));
     keys(&mut app, &["4"]);
     assert_eq!(app.view, View::Tab(Tab::Aging));
     assert_eq!(keys(&mut app, &["q"]), Effect::Quit);
     assert_eq!(keys(&mut app, &["ctrl-z"]), Effect::Suspend);
+}
+
+#[test]
+fn tab_moves_between_the_list_and_its_detail_pane() {
+    let mut app = app();
+    keys(&mut app, &["2", "j", "j", "j"]);
+    let black = app.clients.rows[3];
+    // Narrow: Tab shows the selected client's detail in place of the list.
+    keys(&mut app, &["tab"]);
+    assert_eq!(app.pane, Pane::Detail);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Black Mesa Research") && s.contains("Open invoices") && !s.contains("Aperture"), "{s}");
+    // j/k now move in the client's open invoices; Enter opens one.
+    keys(&mut app, &["j"]);
+    assert_eq!(app.detail.list.selected, 1);
+    assert_eq!(app.clients.list.selected, 3, "the list stays put");
+    keys(&mut app, &["enter"]);
+    let View::Invoice(r) = app.view else { panic!("{:?}", app.view) };
+    assert_eq!(app.model.invoices[r].client, Some(black));
+    assert_eq!(r, app.detail.rows[1]);
+    // Back returns to the detail pane, then Esc (or Shift-Tab) to the list.
+    keys(&mut app, &["esc"]);
+    assert_eq!((app.view, app.pane), (View::Tab(Tab::Clients), Pane::Detail));
+    keys(&mut app, &["shift-tab"]);
+    assert_eq!(app.pane, Pane::List);
+    keys(&mut app, &["tab", "esc"]);
+    assert_eq!(app.pane, Pane::List);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Aperture"), "{s}");
+    // Wide: both panes show; the one with the keys is marked.
+    keys(&mut app, &["tab"]);
+    let s = screen(&render(&mut app, 160, 48));
+    assert!(s.contains("┃") && s.contains("Aperture") && s.contains("Open invoices"), "{s}");
+    // Invoice and note details scroll.
+    keys(&mut app, &["3", "tab", "j", "j"]);
+    assert_eq!(app.detail_scroll, 2);
+    keys(&mut app, &["5", "tab"]);
+    assert_eq!((app.pane, app.detail_scroll), (Pane::Detail, 0));
+    // Switching screens always starts on the list.
+    keys(&mut app, &["2"]);
+    assert_eq!(app.pane, Pane::List);
 }
 
 #[test]
@@ -272,37 +313,10 @@ fn an_empty_book_shows_every_screen_without_panicking() {
     assert!(s.contains("Nothing to chase today"), "{s}");
 }
 
-const KEYS: [&str; 30] = [
-    "j",
-    "k",
-    "g",
-    "G",
-    "ctrl-d",
-    "ctrl-u",
-    "pagedown",
-    "h",
-    "l",
-    "enter",
-    "esc",
-    "backspace",
-    "tab",
-    "shift-tab",
-    "1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "/",
-    "a",
-    "m",
-    "?",
-    "o",
-    "O",
-    "f",
-    "y",
-    "Y",
-    "x",
-    "space",
+#[rustfmt::skip]
+const KEYS: [&str; 32] = [
+    "j", "k", "g", "G", "ctrl-d", "ctrl-u", "pagedown", "h", "l", "enter", "esc", "backspace", "tab", "shift-tab", "1",
+    "2", "3", "4", "5", "/", "a", "m", "?", "o", "O", "f", "y", "Y", "x", "space", "]", "[",
 ];
 
 proptest! {

@@ -11,8 +11,10 @@ use dun::tui::keymap::Keymap;
 use dun::tui::theme::Theme;
 
 /// Each screen and the keys that reach it from the start.
-const SCREENS: [(&str, &[&str]); 9] = [
+const SCREENS: [(&str, &[&str]); 11] = [
     ("today", &[]),
+    ("today_detail_pane", &["tab"]),
+    ("invoices_detail_pane", &["3", "tab"]),
     ("clients", &["2"]),
     ("invoices_client", &["2", "j", "j", "j", "3"]),
     ("invoices_book_overdue", &["3", "a", "f", "f"]),

@@ -42,6 +42,10 @@ pub enum Action {
     PageUp,
     Left,
     Right,
+    /// Between a list and its detail (side by side when wide, one at a
+    /// time when narrow).
+    NextPane,
+    PrevPane,
     NextTab,
     PrevTab,
     Jump(Tab),
@@ -57,6 +61,15 @@ pub enum Action {
     ToggleScope,
     CopyEmail,
     CopyPhone,
+}
+
+/// Which half of a screen has the keys: the list, or the detail of its
+/// selection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
 }
 
 /// What the shell must do after an update: the only side effects the core

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use rust_decimal::Decimal;
 
-use super::action::{Action, Effect, Tab};
+use super::action::{Action, Effect, Pane, Tab};
 use super::input::{Outcome, TextInput};
 use super::keymap::Keymap;
 use super::model::{aging, bucket_of, Aging, Model};
@@ -192,6 +192,18 @@ pub struct DetailState {
     pub list: ListState,
 }
 
+/// What a list screen's detail pane shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    None,
+    /// The whole book (aging's book rows).
+    Book,
+    Client(usize),
+    Invoice(usize),
+    /// A note (index into `book.notes()`).
+    Note(usize),
+}
+
 /// A one-line message for the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -231,6 +243,10 @@ pub struct App {
     pub tab: Tab,
     /// The client the current selection belongs to.
     pub focus: Option<usize>,
+    /// Which pane of a list screen has the keys.
+    pub pane: Pane,
+    /// Scroll of a text detail pane (an invoice, a note).
+    pub detail_scroll: u16,
     pub today: TodayState,
     pub clients: ClientsState,
     pub invoices: InvoicesState,
@@ -312,6 +328,8 @@ impl App {
             back: Vec::new(),
             tab: Tab::Today,
             focus: None,
+            pane: Pane::List,
+            detail_scroll: 0,
             today: TodayState::default(),
             clients: ClientsState {
                 rows: vec![],
@@ -461,6 +479,7 @@ impl App {
                     };
                 }
             }
+            Action::NextPane | Action::PrevPane => self.toggle_pane(),
             Action::NextTab | Action::PrevTab => {
                 let i = self.tab.index() as isize + if action == Action::NextTab { 1 } else { -1 };
                 let t = Tab::ALL[i.rem_euclid(Tab::ALL.len() as isize) as usize];
@@ -469,7 +488,9 @@ impl App {
             Action::Jump(t) => self.jump(t),
             Action::Enter => self.enter(),
             Action::Back => {
-                if !self.filter().is_empty() {
+                if self.in_detail() {
+                    self.pane = Pane::List;
+                } else if !self.filter().is_empty() {
                     self.set_filter(String::new());
                 } else if let Some(v) = self.back.pop() {
                     self.view = v;
@@ -515,6 +536,47 @@ impl App {
         Effect::None
     }
 
+    /// What the detail pane of the current list screen shows.
+    pub fn side(&self) -> Side {
+        match self.view {
+            View::Tab(Tab::Today) | View::Tab(Tab::Clients) => self.focus.map_or(Side::None, Side::Client),
+            View::Tab(Tab::Invoices) => {
+                self.invoices.rows.get(self.invoices.list.selected).map_or(Side::None, |&r| Side::Invoice(r))
+            }
+            View::Tab(Tab::Aging) => match self.aging.rows.get(self.aging.list.selected) {
+                Some(&i) => self.aging.all[i].client.map_or(Side::Book, Side::Client),
+                None => Side::None,
+            },
+            View::Tab(Tab::Notes) => {
+                self.notes.rows.get(self.notes.list.selected).map_or(Side::None, |&i| Side::Note(i))
+            }
+            View::Client(_) | View::Invoice(_) => Side::None,
+        }
+    }
+
+    /// Whether the keys go to the detail pane of a list screen.
+    pub fn in_detail(&self) -> bool {
+        self.pane == Pane::Detail && matches!(self.view, View::Tab(_))
+    }
+
+    fn toggle_pane(&mut self) {
+        if self.in_detail() {
+            self.pane = Pane::List;
+            return;
+        }
+        match self.side() {
+            Side::None | Side::Book => {}
+            Side::Client(c) => {
+                self.load_detail(c);
+                self.pane = Pane::Detail;
+            }
+            Side::Invoice(_) | Side::Note(_) => {
+                self.detail_scroll = 0;
+                self.pane = Pane::Detail;
+            }
+        }
+    }
+
     fn flip_scope(&self, s: Scope) -> Scope {
         match (s, self.focus) {
             (Scope::Book, Some(c)) => Scope::Client(c),
@@ -539,6 +601,7 @@ impl App {
 
     fn jump(&mut self, t: Tab) {
         self.back.clear();
+        self.pane = Pane::List;
         if t == Tab::Invoices {
             self.invoices.bucket = None;
             if let Some(c) = self.focus {
@@ -569,6 +632,14 @@ impl App {
 
     /// Drill in from the current selection.
     fn enter(&mut self) {
+        if self.in_detail() {
+            if let Side::Client(_) = self.side() {
+                if let Some(&r) = self.detail.rows.get(self.detail.list.selected) {
+                    self.push(View::Invoice(r));
+                }
+            }
+            return;
+        }
         match self.view {
             View::Tab(Tab::Today) | View::Tab(Tab::Clients) | View::Tab(Tab::Notes) => {
                 if let Some(c) = self.focus {
@@ -607,14 +678,29 @@ impl App {
     }
 
     fn open_client(&mut self, c: usize) {
+        self.load_detail(c);
+        self.push(View::Client(c));
+    }
+
+    /// The client's open invoices, most overdue first, for the detail.
+    fn load_detail(&mut self, c: usize) {
         self.detail.rows =
             self.model.by_client[c].iter().copied().filter(|&r| self.model.invoices[r].is_open()).collect();
         self.detail.rows.sort_by_key(|&r| std::cmp::Reverse(self.model.invoices[r].days_overdue));
         self.detail.list = ListState::default();
-        self.push(View::Client(c));
     }
 
     fn move_by(&mut self, delta: isize) {
+        if self.in_detail() {
+            match self.side() {
+                Side::Client(_) => self.detail.list.step(delta, self.detail.rows.len()),
+                _ => {
+                    let s = (i64::from(self.detail_scroll) + delta as i64).clamp(0, i64::from(u16::MAX));
+                    self.detail_scroll = s as u16;
+                }
+            }
+            return;
+        }
         match self.view {
             View::Tab(Tab::Today) => self.today.list.step(delta, self.today.rows.len()),
             View::Tab(Tab::Clients) => self.clients.list.step(delta, self.clients.rows.len()),

@@ -34,8 +34,10 @@ pub const BINDABLE: &[Bindable] = &[
     Bindable { action: Action::Right, name: "right", desc: "aging column right", defaults: &["right", "l"] },
     Bindable { action: Action::Enter, name: "enter", desc: "open / drill in", defaults: &["enter"] },
     Bindable { action: Action::Back, name: "back", desc: "back / clear filter", defaults: &["esc", "backspace"] },
-    Bindable { action: Action::NextTab, name: "next_tab", desc: "next screen", defaults: &["tab"] },
-    Bindable { action: Action::PrevTab, name: "prev_tab", desc: "previous screen", defaults: &["shift-tab"] },
+    Bindable { action: Action::NextPane, name: "next_pane", desc: "list ⇄ detail pane", defaults: &["tab"] },
+    Bindable { action: Action::PrevPane, name: "prev_pane", desc: "detail ⇄ list pane", defaults: &["shift-tab"] },
+    Bindable { action: Action::NextTab, name: "next_tab", desc: "next screen", defaults: &["]"] },
+    Bindable { action: Action::PrevTab, name: "prev_tab", desc: "previous screen", defaults: &["["] },
     Bindable { action: Action::Jump(Tab::Today), name: "today", desc: "Today screen", defaults: &["1"] },
     Bindable { action: Action::Jump(Tab::Clients), name: "clients", desc: "Clients screen", defaults: &["2"] },
     Bindable { action: Action::Jump(Tab::Invoices), name: "invoices", desc: "Invoices screen", defaults: &["3"] },
@@ -268,7 +270,7 @@ mod tests {
         assert_eq!(km.action_for(&ev(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
         assert_eq!(km.action_for(&ev(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Bottom));
         assert_eq!(km.action_for(&ev(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::HalfPageDown));
-        assert_eq!(km.action_for(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevTab));
+        assert_eq!(km.action_for(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
         assert_eq!(km.action_for(&ev(KeyCode::Char('3'), KeyModifiers::NONE)), Some(Action::Jump(Tab::Invoices)));
         assert_eq!(km.action_for(&ev(KeyCode::Char('z'), KeyModifiers::CONTROL)), Some(Action::Suspend));
         assert_eq!(km.action_for(&ev(KeyCode::Char('Z'), KeyModifiers::NONE)), None);

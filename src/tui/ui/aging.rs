@@ -13,10 +13,10 @@ use crate::tui::app::App;
 use crate::tui::model::Aging;
 use crate::tui::theme::Role;
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, _wide: bool) {
     let t = &app.theme;
     let s = &app.aging;
-    let (list, side) = super::split(area, wide);
+    let list = area;
     let titles = Aging::titles(&app.aging_bounds);
     let ncols = titles.len() + 1;
     // Columns as wide as the largest amount; cents when there is room,
@@ -83,27 +83,29 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         }
         buf.set_line(body.x, y, &Line::from(spans), body.width);
     }
-    if let Some(side) = side {
-        super::rule(app, list, buf);
-        match s.rows.get(s.list.selected).and_then(|&i| s.all[i].client) {
-            Some(c) => super::detail::client(app, c, side, buf, false, false),
-            None => {
-                super::title(app, side, buf, "The whole book", &[]);
-                let mut y = side.y + 2;
-                for r in s.all.iter().filter(|r| r.client.is_none()) {
-                    let total: Decimal = r.amounts.iter().sum();
-                    let line = format!("{}: {} open", r.currency, format_amount(total));
-                    buf.set_stringn(side.x, y, line, usize::from(side.width), t.style(Role::Text));
-                    y += 1;
-                }
-                buf.set_stringn(
-                    side.x,
-                    y + 1,
-                    "Enter lists the invoices in the selected cell.",
-                    usize::from(side.width),
-                    t.style(Role::Muted),
-                );
-            }
+}
+
+/// The book's open totals per currency, beside the aging table.
+pub fn book_summary(app: &App, side: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    super::title(app, side, buf, "The whole book", &[]);
+    let mut y = side.y + 2;
+    for r in app.aging.all.iter().filter(|r| r.client.is_none()) {
+        if y >= side.y + side.height {
+            return;
         }
+        let total: Decimal = r.amounts.iter().sum();
+        let line = format!("{}: {} open", r.currency, format_amount(total));
+        buf.set_stringn(side.x, y, line, usize::from(side.width), t.style(Role::Text));
+        y += 1;
+    }
+    if y + 1 < side.y + side.height {
+        buf.set_stringn(
+            side.x,
+            y + 1,
+            "Enter lists the invoices in the selected cell.",
+            usize::from(side.width),
+            t.style(Role::Muted),
+        );
     }
 }

@@ -19,11 +19,11 @@ const COLS: [ColSpec; 8] = [
     col("Last contact", 13, false, 0),
 ];
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, _wide: bool) {
     let t = &app.theme;
     let m = &app.model;
     let s = &app.clients;
-    let (list, side) = super::split(area, wide);
+    let list = area;
     let arrow = if s.descending { "↓" } else { "↑" };
     let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
     let sort = format!("sort: {} {arrow}", s.sort.title());
@@ -87,10 +87,4 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
             ]
         },
     );
-    if let Some(side) = side {
-        super::rule(app, list, buf);
-        if let Some(c) = app.focus {
-            super::detail::client(app, c, side, buf, false, false);
-        }
-    }
 }

@@ -252,7 +252,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 }
 
 /// One invoice: amounts, dates, dispute, lines, payments and credits.
-pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer) {
+pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
     let t = &app.theme;
     let m = &app.model;
     let row = &m.invoices[r];
@@ -336,5 +336,6 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer) {
             ]));
         }
     }
-    Paragraph::new(lines).wrap(Wrap { trim: true }).render(area, buf);
+    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)).render(area, buf);
 }

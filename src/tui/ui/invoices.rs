@@ -44,10 +44,10 @@ pub fn flags_role(r: &InvoiceRow) -> Role {
     }
 }
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, _wide: bool) {
     let t = &app.theme;
     let s = &app.invoices;
-    let (list, side) = super::split(area, wide);
+    let list = area;
     let who = match s.scope {
         Scope::Client(c) => app.book().clients()[c].name.clone(),
         Scope::Book => "whole book".into(),
@@ -99,12 +99,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
             cells
         },
     );
-    if let Some(side) = side {
-        super::rule(app, list, buf);
-        if let Some(&r) = s.rows.get(s.list.selected) {
-            super::detail::invoice(app, r, side, buf);
-        }
-    }
 }
 
 /// The cells of one invoice row, in `COLS` order.

@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::action::{Action, Tab};
-use super::app::{App, Status, View};
+use super::app::{App, Side, Status, View};
 use super::theme::Role;
 
 pub const MIN_W: u16 = 60;
@@ -40,12 +40,12 @@ impl Widget for &App {
         let wide = area.width >= WIDE;
         match self.view {
             View::Tab(Tab::Today) => today::draw(self, body, buf, wide),
-            View::Tab(Tab::Clients) => clients::draw(self, body, buf, wide),
-            View::Tab(Tab::Invoices) => invoices::draw(self, body, buf, wide),
-            View::Tab(Tab::Aging) => aging::draw(self, body, buf, wide),
-            View::Tab(Tab::Notes) => notes::draw(self, body, buf, wide),
+            View::Tab(Tab::Clients) => list_screen(self, body, buf, wide, clients::draw_list),
+            View::Tab(Tab::Invoices) => list_screen(self, body, buf, wide, invoices::draw_list),
+            View::Tab(Tab::Aging) => list_screen(self, body, buf, wide, aging::draw_list),
+            View::Tab(Tab::Notes) => list_screen(self, body, buf, wide, notes::draw_list),
             View::Client(c) => detail::client(self, c, body, buf, wide, true),
-            View::Invoice(r) => detail::invoice(self, r, body, buf),
+            View::Invoice(r) => detail::invoice(self, r, body, buf, 0),
         }
         status_line(self, bottom, buf);
         if self.help {
@@ -54,25 +54,45 @@ impl Widget for &App {
     }
 }
 
-/// Splits a body into list and detail when wide enough.
-pub fn split(area: Rect, wide: bool) -> (Rect, Option<Rect>) {
+type DrawList = fn(&App, Rect, &mut Buffer, bool);
+
+/// A list screen: the list and the detail of its selection, side by side
+/// when wide, else whichever pane has the keys (Tab switches).
+pub fn list_screen(app: &App, area: Rect, buf: &mut Buffer, wide: bool, draw_list: DrawList) {
     if !wide {
-        return (area, None);
+        if app.in_detail() {
+            draw_side(app, area, buf);
+        } else {
+            draw_list(app, area, buf, wide);
+        }
+        return;
     }
     // The list keeps the 80 columns it has in a narrow terminal (its
     // columns are laid out for that), and more as the terminal grows; the
     // detail gets the rest.
     let list_w = (area.width * 55 / 100).max(80).min(area.width.saturating_sub(40));
-    let [l, _, r] =
+    let [l, rule_area, r] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Length(1), Constraint::Min(20)]).areas(area);
-    (l, Some(r))
+    draw_list(app, l, buf, wide);
+    // The rule lights up on the side that has the keys.
+    let (sym, style) =
+        if app.in_detail() { ("┃", app.theme.style(Role::Key)) } else { ("│", app.theme.style(Role::Border)) };
+    for y in rule_area.y..rule_area.y + rule_area.height {
+        buf.set_string(rule_area.x, y, sym, style);
+    }
+    draw_side(app, r, buf);
 }
 
-/// Draws the vertical rule between two panes.
-pub fn rule(app: &App, list: Rect, buf: &mut Buffer) {
-    let x = list.x + list.width;
-    for y in list.y..list.y + list.height {
-        buf.set_string(x, y, "│", app.theme.style(Role::Border));
+/// The detail of the current selection.
+fn draw_side(app: &App, area: Rect, buf: &mut Buffer) {
+    let focused = app.in_detail();
+    let scroll = if focused { app.detail_scroll } else { 0 };
+    match app.side() {
+        Side::Client(c) => detail::client(app, c, area, buf, false, focused),
+        Side::Invoice(r) => detail::invoice(app, r, area, buf, scroll),
+        Side::Note(i) => notes::note_full(app, &app.theme, &app.book().notes()[i], area, buf, scroll),
+        Side::Book => aging::book_summary(app, area, buf),
+        Side::None => title(app, area, buf, "Nothing selected", &[]),
     }
 }
 
@@ -124,39 +144,54 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The hints for the current view: (action, label), first key in force.
 fn hints(app: &App) -> Vec<(Action, &'static str)> {
-    let mut h = match app.view {
-        View::Tab(Tab::Today) => vec![(Action::Enter, "open"), (Action::Filter, "filter")],
-        View::Tab(Tab::Clients) => vec![
-            (Action::Enter, "open"),
-            (Action::Filter, "filter"),
-            (Action::Sort, "sort"),
-            (Action::ReverseSort, "reverse"),
-            (Action::CopyEmail, "copy email"),
-        ],
-        View::Tab(Tab::Invoices) => vec![
-            (Action::Enter, "open"),
-            (Action::CycleStatus, "status"),
-            (Action::ToggleScope, "client/book"),
-            (Action::Filter, "filter"),
-        ],
-        View::Tab(Tab::Aging) => {
-            vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")]
+    let has_side = !matches!(app.side(), Side::None | Side::Book);
+    let mut h = if app.in_detail() {
+        let mut h = vec![];
+        if let Side::Client(_) = app.side() {
+            h.extend([(Action::Down, "invoices"), (Action::Enter, "open invoice"), (Action::CopyEmail, "copy email")]);
+        } else {
+            h.push((Action::Down, "scroll"));
         }
-        View::Tab(Tab::Notes) => {
-            vec![(Action::Enter, "client"), (Action::ToggleScope, "client/book"), (Action::Filter, "filter")]
+        h.push((Action::NextPane, "back to the list"));
+        h
+    } else {
+        match app.view {
+            View::Tab(Tab::Today) => vec![(Action::Enter, "open"), (Action::Filter, "filter")],
+            View::Tab(Tab::Clients) => vec![
+                (Action::Enter, "open"),
+                (Action::Filter, "filter"),
+                (Action::Sort, "sort"),
+                (Action::ReverseSort, "reverse"),
+                (Action::CopyEmail, "copy email"),
+            ],
+            View::Tab(Tab::Invoices) => vec![
+                (Action::Enter, "open"),
+                (Action::CycleStatus, "status"),
+                (Action::ToggleScope, "client/book"),
+                (Action::Filter, "filter"),
+            ],
+            View::Tab(Tab::Aging) => {
+                vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")]
+            }
+            View::Tab(Tab::Notes) => {
+                vec![(Action::Enter, "client"), (Action::ToggleScope, "client/book"), (Action::Filter, "filter")]
+            }
+            View::Client(_) => vec![
+                (Action::Enter, "invoice"),
+                (Action::CopyEmail, "copy email"),
+                (Action::CopyPhone, "copy phone"),
+                (Action::Back, "back"),
+            ],
+            View::Invoice(_) => vec![(Action::Enter, "client"), (Action::Back, "back")],
         }
-        View::Client(_) => vec![
-            (Action::Enter, "invoice"),
-            (Action::CopyEmail, "copy email"),
-            (Action::CopyPhone, "copy phone"),
-            (Action::Back, "back"),
-        ],
-        View::Invoice(_) => vec![(Action::Enter, "client"), (Action::Back, "back")],
     };
+    if has_side && !app.in_detail() {
+        h.push((Action::NextPane, "detail"));
+    }
     if !app.back.is_empty() && !h.iter().any(|(a, _)| *a == Action::Back) {
         h.push((Action::Back, "back"));
     }
-    h.extend([(Action::NextTab, "next screen"), (Action::Help, "help"), (Action::Quit, "quit")]);
+    h.extend([(Action::Help, "help"), (Action::Quit, "quit")]);
     h
 }
 

@@ -54,17 +54,18 @@ pub fn extras(n: &Note) -> Vec<String> {
     out
 }
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let t = &app.theme;
     let s = &app.notes;
-    let (list, side) = super::split(area, wide);
+    let list = area;
     let who = match s.scope {
         Scope::Client(c) => app.book().clients()[c].name.clone(),
         Scope::Book => "whole book".into(),
     };
     let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
     super::title(app, list, buf, "Notes", &[who, super::position(s.list.selected, s.rows.len()), filter]);
-    let preview_h = if side.is_none() && list.height > 10 { 5 } else { 0 };
+    // Narrow: the selected note in full under the list (wide: beside it).
+    let preview_h = if !wide && list.height > 10 { 5 } else { 0 };
     let body = Rect { y: list.y + 1, height: list.height.saturating_sub(1 + preview_h), ..list };
     let spec: Vec<ColSpec> = COLS.iter().filter(|c| s.scope == Scope::Book || c.title != "Client").cloned().collect();
     let book_scope = s.scope == Scope::Book;
@@ -89,22 +90,16 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         }
         cells
     });
-    let sel = s.rows.get(s.list.selected).map(|&i| &app.book().notes()[i]);
-    let target = match side {
-        Some(side) => {
-            super::rule(app, list, buf);
-            Some(side)
+    if preview_h > 0 {
+        if let Some(&i) = s.rows.get(s.list.selected) {
+            let r = Rect { y: list.y + list.height - preview_h, height: preview_h, ..list };
+            note_full(app, t, &app.book().notes()[i], r, buf, 0);
         }
-        None if preview_h > 0 => Some(Rect { y: list.y + list.height - preview_h, height: preview_h, ..list }),
-        None => None,
-    };
-    if let (Some(n), Some(r)) = (sel, target) {
-        note_full(app, t, n, r, buf);
     }
 }
 
 /// One note in full: when, who, what, and its promise or event.
-pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer) {
+pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer, scroll: u16) {
     let local = n.at.with_timezone(&app.tz).format("%Y-%m-%d %H:%M");
     let client =
         app.model.client_ix.get(&n.client_id).map(|&c| app.book().clients()[c].name.clone()).unwrap_or_default();
@@ -127,5 +122,6 @@ pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer) {
         };
         lines.push(Line::from(Span::styled(crate::text::sanitize(&e).into_owned(), t.style(role))));
     }
-    Paragraph::new(lines).wrap(Wrap { trim: true }).render(area, buf);
+    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)).render(area, buf);
 }

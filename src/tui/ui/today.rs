@@ -46,7 +46,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     buf.set_line(area.x, area.y + 1, &overdue, area.width);
 
     let rest = Rect { y: area.y + 2, height: area.height - 2, ..area };
-    let (list, side) = super::split(rest, wide);
+    super::list_screen(app, rest, buf, wide, draw_list);
+}
+
+/// The list of actions and the why line of the selected one.
+fn draw_list(app: &App, list: Rect, buf: &mut Buffer, _wide: bool) {
+    let t = &app.theme;
+    let m = &app.model;
     // The why line of the selected action sits under the list.
     let why_h = if list.height > 8 { 3 } else { 0 };
     let table_area = Rect { height: list.height.saturating_sub(1 + why_h), y: list.y + 1, ..list };
@@ -77,13 +83,6 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
                 Span::styled(format!("  ({})", a.invoices.join(", ")), t.style(Role::Muted)),
             ]);
             Paragraph::new(text).wrap(Wrap { trim: true }).render(why, buf);
-        }
-    }
-    if let Some(side) = side {
-        super::rule(app, list, buf);
-        match app.focus {
-            Some(c) => super::detail::client(app, c, side, buf, false, false),
-            None => super::title(app, side, buf, "No client selected", &[]),
         }
     }
 }
