@@ -501,6 +501,8 @@ impl App {
             }
             Action::Filter => {
                 if matches!(self.view, View::Tab(_)) {
+                    // The filter narrows the list, so the list takes the keys.
+                    self.pane = Pane::List;
                     self.filter_input = Some(TextInput::new(self.filter()));
                 } else {
                     self.status = Some(Status::Info("nothing to filter here; Esc goes back".into()));
