@@ -207,8 +207,9 @@ fn sigterm_and_a_dropped_terminal_end_the_session_cleanly() {
     let tmux = &st.tmux;
     open(&st);
     let pid = dun_pid(&st.data).expect("the dun process");
-    let ok = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").success();
-    assert!(ok);
+    // SAFETY: kill only sends a signal, to the process we just found.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
     tmux.wait_for("dun to end on SIGTERM", |s| !s.contains("1 Today"));
     assert_shell_usable(tmux, "term");
 
