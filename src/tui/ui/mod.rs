@@ -238,17 +238,21 @@ fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let lines = app.keymap.help_lines();
     let key_w = lines.iter().map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(16);
     let desc_w = lines.iter().map(|(_, d)| crate::text::width(d)).max().unwrap_or(10);
-    let w = area.width.saturating_sub(4).min(100);
+    let max_w = area.width.saturating_sub(4);
     let h = area.height.saturating_sub(2);
-    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
-    Clear.render(rect, buf);
-    let inner_w = usize::from(w.saturating_sub(2));
-    // Two columns when each gets at least 14 columns of description.
-    let half = inner_w.saturating_sub(2) / 2;
+    let inner_max = usize::from(max_w.saturating_sub(2));
+    // Two columns when one would not fit the height and each column still
+    // gets at least 14 columns of description.
+    let half = inner_max.saturating_sub(2) / 2;
     let desc_w = if half >= key_w + 2 + 14 { desc_w.min(half - key_w - 2) } else { desc_w };
     let entry_w = key_w + 2 + desc_w;
-    let two = inner_w >= 2 * entry_w + 2 && lines.len() > usize::from(h.saturating_sub(2));
+    let two = inner_max >= 2 * entry_w + 2 && lines.len() > usize::from(h.saturating_sub(2));
     let rows = if two { lines.len().div_ceil(2) } else { lines.len() };
+    // As wide as the content (and the title), no wider.
+    let content_w = if two { 2 * entry_w + 2 } else { entry_w } + 2;
+    let w = (content_w.max(48) as u16).min(max_w);
+    let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
+    Clear.render(rect, buf);
     let visible = usize::from(h.saturating_sub(2));
     let max_scroll = rows.saturating_sub(visible) as u16;
     let scroll = app.help_scroll.min(max_scroll);
