@@ -6,6 +6,14 @@
 //!   busiest lists (clients, the whole book's invoices);
 //! - `filter_keystroke`: one typed filter character over all invoices.
 //!
+//! Measured 2026-11-25 on the shared 2-core build machine (under load):
+//! startup_to_first_frame 488 ms (of which Store::open + Store::book
+//! ≈ 400 ms, Model::build ≈ 40 ms, the first draw < 1 ms);
+//! move_selection 0.29 ms (clients) / 0.31 ms (all invoices) per key,
+//! redraw at 160×48 included; filter keystroke over 100,000 invoices
+//! ≈ 14 ms. `benches/tui_startup.sh` times the real binary in tmux:
+//! about 600 ms to the Today screen, 20–40 ms to the first (loading) frame.
+//!
 //! Run once: `cargo bench --bench tui`. The book is generated and imported
 //! into a temp dir first (that part is not timed). Skipped with a note when
 //! gen_book.py cannot be found (DUN_REQUIRE_SHARED=1 makes that fatal).
