@@ -1,0 +1,84 @@
+//! What the user asked for, as data. Keys become [`Action`]s through the
+//! key map; `App::update` applies them. Tests drive the interface with these
+//! values and need no terminal.
+
+/// The five top-level screens, in tab order (keys 1–5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Today,
+    Clients,
+    Invoices,
+    Aging,
+    Notes,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Today, Tab::Clients, Tab::Invoices, Tab::Aging, Tab::Notes];
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Today => "Today",
+            Tab::Clients => "Clients",
+            Tab::Invoices => "Invoices",
+            Tab::Aging => "Aging",
+            Tab::Notes => "Notes",
+        }
+    }
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// A user intent. The bindable ones have a name (used in `[keys]` of the
+/// config) and a description (shown in help); see `keymap.rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    Left,
+    Right,
+    /// Between a list and its detail (side by side when wide, one at a
+    /// time when narrow).
+    NextPane,
+    PrevPane,
+    NextTab,
+    PrevTab,
+    Jump(Tab),
+    Enter,
+    Back,
+    Filter,
+    Help,
+    Quit,
+    Suspend,
+    Sort,
+    ReverseSort,
+    CycleStatus,
+    ToggleScope,
+    CopyEmail,
+    CopyPhone,
+}
+
+/// Which half of a screen has the keys: the list, or the detail of its
+/// selection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
+}
+
+/// What the shell must do after an update: the only side effects the core
+/// asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Quit,
+    Suspend,
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+}

@@ -1,0 +1,280 @@
+//! What the screens show, computed once when the book is opened (and again
+//! only after the book changes), never per frame: one summary per client,
+//! one row per invoice. Moving the selection then costs nothing but a draw.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::domain::{Book, Currency, InvoiceStatus, Money, NoteKind, Totals};
+use crate::receivables::invoice_state;
+use crate::rules::Action as Chase;
+
+/// One client's position as of the day.
+#[derive(Clone, Debug)]
+pub struct ClientRow {
+    /// Index into `book.clients()`.
+    pub ix: usize,
+    pub balance: Totals,
+    pub overdue: Totals,
+    /// Days overdue of the oldest overdue open invoice (0 when none).
+    pub oldest_days: i64,
+    pub open_invoices: usize,
+    /// Index into the day's actions.
+    pub next_action: Option<usize>,
+    pub last_contact: Option<(NaiveDate, NoteKind)>,
+    pub on_hold: bool,
+    pub snoozed: bool,
+    /// Sort key for money columns: the amount in the client's own currency
+    /// (amounts in different currencies are never added).
+    pub home_currency: Currency,
+}
+
+impl ClientRow {
+    pub fn balance_key(&self) -> Decimal {
+        self.balance.get(self.home_currency)
+    }
+    pub fn overdue_key(&self) -> Decimal {
+        self.overdue.get(self.home_currency)
+    }
+}
+
+/// One invoice's position as of the day.
+#[derive(Clone, Copy, Debug)]
+pub struct InvoiceRow {
+    /// Index into `book.invoices()`.
+    pub ix: usize,
+    /// Index into `book.clients()` (None for an invoice of an unknown client).
+    pub client: Option<usize>,
+    pub balance: Decimal,
+    pub status: InvoiceStatus,
+    /// Days past due while open (0 or less when not yet due or settled).
+    pub days_overdue: i64,
+    /// The highest ladder level completed for this invoice, from the log.
+    pub level: Option<u8>,
+    pub promised: bool,
+    pub disputed: bool,
+    pub excluded: bool,
+}
+
+impl InvoiceRow {
+    pub fn is_open(&self) -> bool {
+        self.balance > Decimal::ZERO
+    }
+    pub fn is_overdue(&self) -> bool {
+        self.is_open() && self.days_overdue > 0
+    }
+}
+
+/// The precomputed view of the book for one day.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub today: NaiveDate,
+    pub actions: Vec<Chase>,
+    pub clients: Vec<ClientRow>,
+    pub invoices: Vec<InvoiceRow>,
+    /// Invoice row indexes per client (book client index), newest issue first.
+    pub by_client: Vec<Vec<usize>>,
+    pub client_ix: HashMap<String, usize>,
+    /// Ids of notes a later note undoes.
+    pub reversed: rustc_hash::FxHashSet<u64>,
+}
+
+impl Model {
+    /// One pass over the book's invoices and notes.
+    pub fn build(book: &Book, today: NaiveDate, actions: Vec<Chase>) -> Model {
+        let client_ix: HashMap<String, usize> =
+            book.clients().iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        let reversed = book.reversed_note_ids();
+
+        // From the log: the level reached per invoice, pending promises, and
+        // each client's last contact.
+        let mut level: HashMap<&str, u8> = HashMap::new();
+        let mut promised: HashSet<&str> = HashSet::new();
+        let mut promised_account: HashSet<&str> = HashSet::new();
+        let mut last_contact: HashMap<&str, (NaiveDate, NoteKind)> = HashMap::new();
+        for n in book.notes() {
+            if reversed.contains(&n.id) {
+                continue;
+            }
+            if let Some(c) = &n.completes {
+                for inv in &c.invoices {
+                    let e = level.entry(inv.as_str()).or_insert(0);
+                    *e = (*e).max(c.level);
+                }
+            }
+            if let Some(p) = &n.promise {
+                if p.date >= today {
+                    if p.invoices.is_empty() {
+                        promised_account.insert(n.client_id.as_str());
+                    }
+                    promised.extend(p.invoices.iter().map(String::as_str));
+                }
+            }
+            if n.kind.is_contact() && n.date <= today {
+                let e = last_contact.entry(n.client_id.as_str()).or_insert((n.date, n.kind));
+                if n.date >= e.0 {
+                    *e = (n.date, n.kind);
+                }
+            }
+        }
+
+        let mut clients: Vec<ClientRow> = book
+            .clients()
+            .iter()
+            .enumerate()
+            .map(|(ix, c)| ClientRow {
+                ix,
+                balance: Totals::default(),
+                overdue: Totals::default(),
+                oldest_days: 0,
+                open_invoices: 0,
+                next_action: None,
+                last_contact: last_contact.get(c.id.as_str()).copied(),
+                on_hold: c.hold.is_some(),
+                snoozed: c.is_snoozed(today),
+                home_currency: c.currency,
+            })
+            .collect();
+        let mut by_client: Vec<Vec<usize>> = vec![Vec::new(); clients.len()];
+        let mut invoices = Vec::with_capacity(book.invoices().len());
+        for (ix, inv) in book.invoices().iter().enumerate() {
+            let client = client_ix.get(&inv.client_id).copied();
+            let issued = inv.issue_date <= today;
+            let st = invoice_state(book, inv, today);
+            // Same rule as receivables::open_balance: nothing is owed before issue.
+            let balance = if issued { st.open() } else { Decimal::ZERO };
+            let days = (today - inv.due_date).num_days();
+            let row = InvoiceRow {
+                ix,
+                client,
+                balance,
+                status: st.status(),
+                days_overdue: if balance > Decimal::ZERO { days } else { 0 },
+                level: level.get(inv.number.as_str()).copied(),
+                promised: balance > Decimal::ZERO
+                    && (promised.contains(inv.number.as_str()) || promised_account.contains(inv.client_id.as_str())),
+                disputed: inv.dispute.is_some(),
+                excluded: inv.excluded,
+            };
+            if let Some(ci) = client {
+                let c = &mut clients[ci];
+                if row.is_open() {
+                    c.open_invoices += 1;
+                    c.balance.add(Money::new(balance, inv.currency));
+                    if row.is_overdue() {
+                        c.overdue.add(Money::new(balance, inv.currency));
+                        c.oldest_days = c.oldest_days.max(days);
+                    }
+                }
+                by_client[ci].push(invoices.len());
+            }
+            invoices.push(row);
+        }
+        for rows in &mut by_client {
+            rows.sort_by(|&a, &b| {
+                let (ia, ib) = (&book.invoices()[invoices[a].ix], &book.invoices()[invoices[b].ix]);
+                ib.issue_date.cmp(&ia.issue_date).then_with(|| ib.number.cmp(&ia.number))
+            });
+        }
+        for (i, a) in actions.iter().enumerate() {
+            if let Some(&ci) = client_ix.get(&a.client_id) {
+                if clients[ci].next_action.is_none() {
+                    clients[ci].next_action = Some(i);
+                }
+            }
+        }
+        Model { today, actions, clients, invoices, by_client, client_ix, reversed }
+    }
+
+    /// Overdue totals of the day's list, per currency.
+    pub fn action_overdue(&self) -> Totals {
+        let mut t = Totals::default();
+        for a in &self.actions {
+            for m in &a.overdue {
+                t.add(*m);
+            }
+        }
+        t
+    }
+}
+
+/// The aging table: open balances by bucket, per currency. Computed with a
+/// small local function until `receivables::aging` lands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Aging {
+    /// Upper day boundaries, e.g. [30, 60, 90].
+    pub bounds: Vec<u32>,
+    /// Per currency: one amount per bucket (current, then each overdue bucket).
+    pub rows: Vec<(Currency, Vec<Decimal>)>,
+}
+
+impl Aging {
+    pub fn bucket_count(bounds: &[u32]) -> usize {
+        bounds.len() + 2
+    }
+
+    /// Column titles: current, 1-30, 31-60, 61-90, 91+.
+    pub fn titles(bounds: &[u32]) -> Vec<String> {
+        let mut t = vec!["current".to_string()];
+        let mut lo = 1;
+        for b in bounds {
+            t.push(format!("{lo}-{b}"));
+            lo = b + 1;
+        }
+        t.push(format!("{lo}+"));
+        t
+    }
+
+    pub fn total(&self, currency: Currency) -> Decimal {
+        self.rows.iter().filter(|(c, _)| *c == currency).flat_map(|(_, v)| v.iter()).sum()
+    }
+}
+
+/// The bucket for an invoice `days` past due: 0 when not yet due, then one
+/// per boundary, then the last open-ended one.
+pub fn bucket_of(days: i64, bounds: &[u32]) -> usize {
+    if days <= 0 {
+        return 0;
+    }
+    bounds.iter().position(|&b| days <= i64::from(b)).map_or(bounds.len() + 1, |i| i + 1)
+}
+
+/// Ages the given invoices as of `today` by due date.
+pub fn aging<'a>(
+    book: &Book,
+    invoices: impl Iterator<Item = &'a crate::domain::Invoice>,
+    today: NaiveDate,
+    bounds: &[u32],
+) -> Aging {
+    let n = Aging::bucket_count(bounds);
+    let mut rows: std::collections::BTreeMap<Currency, Vec<Decimal>> = std::collections::BTreeMap::new();
+    for inv in invoices {
+        let open = crate::receivables::open_balance(book, inv, today);
+        if open <= Decimal::ZERO {
+            continue;
+        }
+        let b = bucket_of((today - inv.due_date).num_days(), bounds);
+        rows.entry(inv.currency).or_insert_with(|| vec![Decimal::ZERO; n])[b] += open;
+    }
+    Aging { bounds: bounds.to_vec(), rows: rows.into_iter().collect() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_follow_the_boundaries() {
+        let b = [30, 60, 90];
+        assert_eq!(bucket_of(-3, &b), 0);
+        assert_eq!(bucket_of(0, &b), 0);
+        assert_eq!(bucket_of(1, &b), 1);
+        assert_eq!(bucket_of(30, &b), 1);
+        assert_eq!(bucket_of(31, &b), 2);
+        assert_eq!(bucket_of(90, &b), 3);
+        assert_eq!(bucket_of(91, &b), 4);
+        assert_eq!(Aging::titles(&b), vec!["current", "1-30", "31-60", "61-90", "91+"]);
+    }
+}

@@ -1,0 +1,237 @@
+//! The imperative shell around the interface: config, theme and key map,
+//! the store, the terminal (raw mode, alternate screen, restore on any exit
+//! or panic), the event loop, Ctrl-Z, signals and the OSC 52 clipboard.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseEventKind,
+};
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
+use ratatui::crossterm::{execute, queue};
+use ratatui::DefaultTerminal;
+
+use super::action::{Action, Effect};
+use super::app::App;
+use super::keymap::Keymap;
+use super::theme::{self, ColorDepth, Theme};
+use crate::cli::Ctx;
+use crate::config::Config;
+
+/// What the interface needs before the book: settings, theme and keys.
+/// Read before the terminal is taken, so a mistake in the config file is
+/// an ordinary error message.
+pub struct Settings {
+    pub config: Config,
+    /// The ladder in force: rules.toml in the data directory, else the
+    /// built-in one. An invalid file stops dun here, before the terminal.
+    pub rules: crate::rules::Rules,
+    pub theme: Theme,
+    pub keymap: Keymap,
+}
+
+pub fn settings(ctx: &Ctx) -> anyhow::Result<Settings> {
+    let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg).context("in the config file")?;
+    let (name, explicit) =
+        theme::choose(ctx.global.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
+    let user_dir = crate::store::paths::config_dir().map(|d| d.join("themes"));
+    let theme = Theme::load(&name, user_dir.as_deref(), ColorDepth::from_env()).map_err(anyhow::Error::msg)?;
+    if explicit && theme::no_color_env() {
+        // The user asked for colours by name on the command line, over
+        // NO_COLOR; without this crossterm would turn every colour into a
+        // bare reset and wipe the selection's attributes.
+        ratatui::crossterm::style::force_color_output(true);
+    }
+    let rules = crate::rules::file::load(&ctx.data_dir).map_err(anyhow::Error::msg)?;
+    Ok(Settings { config, rules, theme, keymap })
+}
+
+/// Opens the store, loads the book, works out the day's list and builds
+/// the app: everything up to the first frame, without a terminal. The app
+/// owns the store (it holds the data directory's lock for the session, and
+/// its book is the one the screens show).
+pub fn prepare(ctx: &Ctx) -> anyhow::Result<App> {
+    let s = settings(ctx)?;
+    load(ctx, s)
+}
+
+fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let actions = crate::rules::today(book, &s.rules, ctx.today);
+    let mut app = App::new(store, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
+    app.tz = chrono::Local::now().offset().to_owned();
+    Ok(app)
+}
+
+/// Opens the interface on the book in `ctx`.
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let s = settings(ctx)?;
+    let mouse = s.config.ui.mouse;
+    let stop = watch_signals()?;
+
+    // try_init installs a panic hook that restores the terminal before the
+    // message is printed; the guard restores it on every other way out
+    // (errors included, before main prints them).
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let _guard = RestoreGuard { mouse };
+    // Pasted text arrives as one event, not as keys that could trigger actions.
+    execute!(std::io::stdout(), EnableBracketedPaste)?;
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    // Something on the screen at once, even while a large book loads.
+    let dir = ctx.data_dir.display().to_string();
+    terminal.draw(|f| {
+        let msg = format!("dun: opening the book in {}…", crate::text::sanitize(&dir));
+        f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
+    })?;
+    let mut app = load(ctx, s)?;
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    event_loop(&mut terminal, &mut app, &stop, mouse)
+}
+
+/// SIGTERM and SIGHUP (an SSH connection dropping) end the session
+/// cleanly: the loop notices the flag within its poll timeout and returns,
+/// restoring the terminal. After a hang-up crossterm can spin inside its
+/// read on the dead terminal and never come back, so if the loop has not
+/// ended a second later this thread restores what it can and exits.
+fn watch_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]).context("cannot install signal handlers")?;
+    let flag = Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name("dun-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                flag.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1000));
+                ratatui::restore();
+                std::process::exit(128 + sig);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(stop)
+}
+
+struct RestoreGuard {
+    mouse: bool,
+}
+
+impl Drop for RestoreGuard {
+    fn drop(&mut self) {
+        if self.mouse {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        }
+        let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui::restore();
+    }
+}
+
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> std::io::Result<()> {
+    // One synchronized update per frame: terminals that support it show
+    // the frame whole, never half drawn.
+    queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+    terminal.draw(|f| f.render_widget(app, f.area()))?;
+    execute!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// Redraws only after events, and only once for everything queued: a held
+/// key does not queue up frames.
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, mouse: bool) -> anyhow::Result<()> {
+    draw(terminal, app)?;
+    loop {
+        // The timeout only lets a signal be noticed; nothing is drawn on it.
+        if !event::poll(Duration::from_millis(250))? {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            continue;
+        }
+        let mut dirty = false;
+        loop {
+            let effect = match event::read()? {
+                Event::Key(k) => {
+                    dirty = true;
+                    app.on_key(k)
+                }
+                Event::Paste(text) => {
+                    dirty = true;
+                    app.on_paste(&text);
+                    Effect::None
+                }
+                Event::Resize(w, h) => {
+                    app.size = (w, h);
+                    dirty = true;
+                    Effect::None
+                }
+                Event::Mouse(m) if mouse => match m.kind {
+                    MouseEventKind::ScrollDown => {
+                        dirty = true;
+                        app.update(Action::Down)
+                    }
+                    MouseEventKind::ScrollUp => {
+                        dirty = true;
+                        app.update(Action::Up)
+                    }
+                    _ => Effect::None,
+                },
+                _ => Effect::None,
+            };
+            match effect {
+                Effect::None => {}
+                Effect::Quit => return Ok(()),
+                Effect::Suspend => {
+                    suspend(terminal, mouse)?;
+                    dirty = true;
+                }
+                Effect::Copy(text) => {
+                    // OSC 52 reaches the clipboard of the terminal the user
+                    // sits at, over SSH too.
+                    let mut out = std::io::stdout();
+                    execute!(out, ratatui::crossterm::clipboard::CopyToClipboard::to_clipboard_from(text))?;
+                    out.flush()?;
+                }
+            }
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if !event::poll(Duration::ZERO)? {
+                break;
+            }
+        }
+        if dirty {
+            draw(terminal, app)?;
+        }
+    }
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
+    if mouse {
+        execute!(std::io::stdout(), DisableMouseCapture)?;
+    }
+    execute!(std::io::stdout(), DisableBracketedPaste)?;
+    ratatui::restore();
+    // SAFETY: raise only sends a signal to this process; SIGTSTP's default
+    // action stops it until SIGCONT, after which raise returns.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    terminal::enable_raw_mode()?;
+    execute!(std::io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
+    terminal.clear()?;
+    Ok(())
+}

@@ -1,0 +1,341 @@
+//! The client detail view (the place a person sits while on the phone):
+//! contacts, terms, the next action, the aging row, open invoices and the
+//! latest notes on one screen. Also the invoice view.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+use rust_decimal::Decimal;
+
+use super::fmt;
+use super::table::{self, col, ColSpec};
+use crate::domain::money::format_amount;
+use crate::text::sanitize;
+use crate::tui::app::{App, ListState};
+use crate::tui::model::{aging, Aging};
+use crate::tui::theme::Role;
+
+const OPEN_COLS: [ColSpec; 8] = [
+    col("Number", 11, false, 0),
+    col("Due", 10, false, 4),
+    col("Cur", 3, false, 2),
+    col("Total", 12, true, 3),
+    col("Balance", 12, true, 0),
+    col("Days", 4, true, 0),
+    col("Lvl", 3, true, 1),
+    col("Flags", 5, false, 0),
+];
+
+fn s(text: impl AsRef<str>) -> String {
+    sanitize(text.as_ref()).into_owned()
+}
+
+/// Draws client `c`. `full` is the detail view itself (open invoices are
+/// selectable, two columns when wide); otherwise it is the side pane of a list.
+pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, full: bool) {
+    let t = &app.theme;
+    let m = &app.model;
+    let cl = &app.book().clients()[c];
+    let row = &m.clients[c];
+    let muted = t.style(Role::Muted);
+    let text = t.style(Role::Text);
+
+    let mut info: Vec<Line> = Vec::new();
+    let mut head =
+        vec![Span::styled(s(&cl.name), t.style(Role::Title)), Span::styled(format!("  {}", s(&cl.id)), muted)];
+    if let Some(h) = &cl.hold {
+        head.push(Span::styled(
+            format!("  [on hold since {}: {}]", fmt::date(h.since), s(&h.reason)),
+            t.style(Role::Hold),
+        ));
+    }
+    if row.snoozed {
+        if let Some(u) = cl.snoozed_until {
+            head.push(Span::styled(format!("  [snoozed until {}]", fmt::date(u)), t.style(Role::Hold)));
+        }
+    }
+    info.push(Line::from(head));
+    let contact =
+        [s(&cl.contact), s(&cl.email), s(&cl.phone)].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>();
+    info.push(Line::from(vec![
+        Span::styled("contact ", muted),
+        Span::styled(if contact.is_empty() { "none on file".into() } else { contact.join(" · ") }, text),
+    ]));
+    let mut terms = vec![format!("{} days", cl.terms_days)];
+    if let Some(l) = cl.credit_limit {
+        terms.push(format!("limit {} {}", format_amount(l), cl.currency));
+    }
+    if !cl.payment_run_days.is_empty() {
+        let days: Vec<String> = cl.payment_run_days.iter().map(u8::to_string).collect();
+        terms.push(format!("pays on the {}", days.join(", ")));
+    }
+    if !cl.owner.is_empty() {
+        terms.push(format!("owner {}", s(&cl.owner)));
+    }
+    if !cl.tags.is_empty() {
+        terms.push(s(cl.tags.join(" ")));
+    }
+    info.push(Line::from(vec![Span::styled("terms ", muted), Span::styled(terms.join(" · "), text)]));
+    info.push(Line::from(vec![
+        Span::styled("owes ", muted),
+        Span::styled(fmt::totals(&row.balance), text),
+        Span::styled("  overdue ", muted),
+        Span::styled(fmt::totals(&row.overdue), t.style(fmt::days_role(row.oldest_days, &app.aging_bounds))),
+    ]));
+    match row.next_action.map(|a| &m.actions[a]) {
+        Some(a) => info.push(Line::from(vec![
+            Span::styled("next ", muted),
+            Span::styled(fmt::kind_marker(a.kind), t.style(fmt::kind_role(a.kind))),
+            Span::styled(format!(" · {} {} · ", a.level, s(&a.level_name)), text),
+            Span::styled(s(&a.reason), muted),
+        ])),
+        None => info.push(Line::from(vec![Span::styled("next ", muted), Span::styled("nothing due today", muted)])),
+    }
+
+    // The aging row, per currency.
+    let bounds = &app.aging_bounds;
+    let ag = aging(app.book(), app.book().client_invoices(&cl.id), m.today, bounds);
+    let titles = Aging::titles(bounds);
+    // Cents when the row fits, whole units in a narrow side pane.
+    let widest = |f: &dyn Fn(Decimal) -> String| {
+        ag.rows
+            .iter()
+            .map(|(_, v)| crate::text::width(&f(v.iter().sum())))
+            .chain(titles.iter().map(|t| crate::text::width(t)))
+            .max()
+            .unwrap_or(5)
+            + 1
+    };
+    let ncols = titles.len() + 1;
+    let with_cents = widest(&|d| format_amount(d));
+    let cents = 5 + ncols * with_cents <= usize::from(area.width);
+    let cw = if cents { with_cents } else { widest(&fmt::whole) };
+    let amount = |d: Decimal| if cents { fmt::amount_or_blank(d) } else { fmt::whole(d) };
+    // Too narrow even in whole units: one "bucket amount" pair after another.
+    let as_pairs = 5 + ncols * cw > usize::from(area.width);
+    let mut aging_lines = vec![Line::from(
+        std::iter::once(Span::styled(crate::text::pad_right("aging", 5), t.style(Role::Header)))
+            .chain(titles.iter().chain(std::iter::once(&"total".to_string())).enumerate().map(|(i, x)| {
+                let r = if i < titles.len() { Role::bucket(i) } else { Role::Header };
+                Span::styled(format!(" {}", crate::text::pad_left(x, cw - 1)), t.style(r).patch(t.style(Role::Header)))
+            }))
+            .collect::<Vec<_>>(),
+    )];
+    for (cur, amounts) in &ag.rows {
+        let total: Decimal = amounts.iter().sum();
+        let mut spans = vec![Span::styled(format!("{cur:<5}"), muted)];
+        for (i, a) in amounts.iter().chain(std::iter::once(&total)).enumerate() {
+            let r = if i < titles.len() { Role::bucket(i) } else { Role::Text };
+            spans.push(Span::styled(format!(" {}", crate::text::pad_left(&amount(*a), cw - 1)), t.style(r)));
+        }
+        aging_lines.push(Line::from(spans));
+    }
+    if ag.rows.is_empty() {
+        aging_lines.push(Line::from(Span::styled("nothing open", muted)));
+    } else if as_pairs {
+        aging_lines.clear();
+        for (cur, amounts) in &ag.rows {
+            let mut spans = vec![Span::styled(format!("aging {cur}"), t.style(Role::Header))];
+            for (i, a) in amounts.iter().enumerate().filter(|(_, a)| !a.is_zero()) {
+                spans.push(Span::styled(format!(" · {} ", titles[i]), muted));
+                spans.push(Span::styled(format_amount(*a), t.style(Role::bucket(i))));
+            }
+            aging_lines.push(Line::from(spans));
+        }
+    }
+
+    // Latest notes, newest first.
+    let reversed = &m.reversed;
+    let mut notes: Vec<&crate::domain::Note> = app.book().client_notes(&cl.id).collect();
+    notes.sort_by_key(|n| std::cmp::Reverse((n.date, n.at, n.id)));
+    let note_lines: Vec<Line> = notes
+        .iter()
+        .take(8)
+        .map(|n| {
+            let style = if reversed.contains(&n.id) { muted } else { text };
+            let mut spans = vec![
+                Span::styled(format!("{} ", fmt::date(n.date)), muted),
+                Span::styled(format!("{} ", n.kind), t.style(Role::Key)),
+            ];
+            if let Some(o) = n.outcome {
+                spans.push(Span::styled(format!("{} ", o.as_str()), style));
+            }
+            spans.push(Span::styled(s(&n.text), style));
+            for e in super::notes::extras(n) {
+                let r = if e.starts_with("promise") { Role::Promise } else { Role::Muted };
+                spans.push(Span::styled(format!(" · {}", s(e)), t.style(r)));
+            }
+            Line::from(spans)
+        })
+        .collect();
+
+    let (left, right) = if full && wide {
+        let [l, _, r] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Length(1), Constraint::Min(30)]).areas(area);
+        (l, Some(r))
+    } else {
+        (area, None)
+    };
+    // Long lines wrap rather than being cut: the why and the terms matter.
+    let lw = usize::from(left.width.max(1));
+    let info_h = (info.iter().map(|l| l.width().max(1).div_ceil(lw)).sum::<usize>() as u16).min(left.height / 2);
+    Paragraph::new(info).wrap(Wrap { trim: true }).render(Rect { height: info_h, ..left }, buf);
+    let mut y = left.y + info_h + u16::from(left.height > info_h + 1);
+    let aging_rows: usize = aging_lines.iter().map(|l| l.width().max(1).div_ceil(lw)).sum();
+    let aging_h = (aging_rows as u16).min((left.y + left.height).saturating_sub(y));
+    Paragraph::new(aging_lines).wrap(Wrap { trim: true }).render(Rect { y, height: aging_h, ..left }, buf);
+    y += aging_h + 1;
+
+    // Open invoices: selectable in the detail view.
+    let inv_area = match right {
+        Some(r) => r,
+        None => {
+            let rest = (left.y + left.height).saturating_sub(y);
+            let notes_h = if note_lines.is_empty() { 2 } else { (note_lines.len() as u16 + 1).min(rest / 2).max(3) };
+            Rect { y, height: rest.saturating_sub(notes_h), ..left }
+        }
+    };
+    let notes_area = match right {
+        Some(_) => Rect { y, height: (left.y + left.height).saturating_sub(y), ..left },
+        None => Rect {
+            y: inv_area.y + inv_area.height,
+            height: (left.y + left.height).saturating_sub(inv_area.y + inv_area.height),
+            ..left
+        },
+    };
+    if let Some(r) = right {
+        for yy in r.y..r.y + r.height {
+            buf.set_string(r.x - 1, yy, "│", t.style(Role::Border));
+        }
+    }
+    let open: &[usize] = if full { &app.detail.rows } else { &[] };
+    let side_rows: Vec<usize>;
+    let open = if full {
+        open
+    } else {
+        side_rows = {
+            let mut v: Vec<usize> = m.by_client[c].iter().copied().filter(|&r| m.invoices[r].is_open()).collect();
+            v.sort_by_key(|&r| std::cmp::Reverse(m.invoices[r].days_overdue));
+            v
+        };
+        &side_rows
+    };
+    if inv_area.height >= 2 {
+        super::title(app, inv_area, buf, "Open invoices", &[open.len().to_string()]);
+        let body = Rect { y: inv_area.y + 1, height: inv_area.height - 1, ..inv_area };
+        let fresh = ListState::default();
+        let list = if full { &app.detail.list } else { &fresh };
+        table::draw(buf, body, t, &OPEN_COLS, 10, list, open.len(), full, "none", &|i| {
+            let row = &m.invoices[open[i]];
+            let inv = &app.book().invoices()[row.ix];
+            let role = fmt::days_role(row.days_overdue, bounds);
+            vec![
+                (inv.number.clone(), text),
+                (fmt::date(inv.due_date), text),
+                (inv.currency.to_string(), muted),
+                (format_amount(inv.total), muted),
+                (format_amount(row.balance), t.style(role)),
+                (if row.days_overdue > 0 { row.days_overdue.to_string() } else { String::new() }, t.style(role)),
+                (row.level.map(|l| l.to_string()).unwrap_or_default(), muted),
+                (super::invoices::flags(row), t.style(super::invoices::flags_role(row))),
+            ]
+        });
+    }
+    if notes_area.height >= 2 {
+        super::title(app, notes_area, buf, "Latest notes", &[notes.len().to_string()]);
+        let body = Rect { y: notes_area.y + 1, height: notes_area.height - 1, ..notes_area };
+        let lines =
+            if note_lines.is_empty() { vec![Line::from(Span::styled("no notes yet", muted))] } else { note_lines };
+        Paragraph::new(lines).wrap(Wrap { trim: true }).render(body, buf);
+    }
+}
+
+/// One invoice: amounts, dates, dispute, lines, payments and credits.
+pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
+    let t = &app.theme;
+    let m = &app.model;
+    let row = &m.invoices[r];
+    let inv = &app.book().invoices()[row.ix];
+    let muted = t.style(Role::Muted);
+    let text = t.style(Role::Text);
+    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
+    let role = fmt::days_role(row.days_overdue, &app.aging_bounds);
+    let status =
+        if row.is_overdue() { format!("overdue {} days", row.days_overdue) } else { row.status.as_str().to_string() };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("Invoice {}", s(&inv.number)), t.style(Role::Title)),
+            Span::styled(format!("  {}", s(&client)), text),
+        ]),
+        Line::from(vec![
+            Span::styled("issued ", muted),
+            Span::styled(fmt::date(inv.issue_date), text),
+            Span::styled("  due ", muted),
+            Span::styled(fmt::date(inv.due_date), text),
+            Span::styled("  ", muted),
+            Span::styled(status, t.style(if row.is_open() { role } else { Role::Muted })),
+        ]),
+        Line::from(vec![
+            Span::styled("total ", muted),
+            Span::styled(format!("{} {}", format_amount(inv.total), inv.currency), text),
+            Span::styled("  balance ", muted),
+            Span::styled(format!("{} {}", format_amount(row.balance), inv.currency), t.style(role)),
+        ]),
+    ];
+    let mut facts = Vec::new();
+    if !inv.reference.is_empty() {
+        facts.push(format!("reference {}", s(&inv.reference)));
+    }
+    if let Some(l) = row.level {
+        facts.push(format!("level {l} reached"));
+    }
+    if row.promised {
+        facts.push("payment promised".into());
+    }
+    if inv.excluded {
+        facts.push("excluded from chasing".into());
+    }
+    if !facts.is_empty() {
+        lines.push(Line::from(Span::styled(facts.join(" · "), muted)));
+    }
+    if let Some(d) = &inv.dispute {
+        lines.push(Line::from(Span::styled(
+            format!("disputed since {}: {}", fmt::date(d.since), s(&d.reason)),
+            t.style(Role::Dispute),
+        )));
+    }
+    if !inv.lines.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Lines", t.style(Role::Header))));
+        for l in &inv.lines {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} × {} ", l.quantity, format_amount(l.unit_price)), muted),
+                Span::styled(s(&l.description), text),
+                Span::styled(format!("  {}", format_amount(l.total())), text),
+            ]));
+        }
+    }
+    let allocs: Vec<_> = app.book().invoice_allocations(&inv.number).collect();
+    let adjs: Vec<_> = app.book().invoice_adjustments(&inv.number).collect();
+    if !allocs.is_empty() || !adjs.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Payments and adjustments", t.style(Role::Header))));
+        for (p, a) in allocs {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", fmt::date(p.date)), muted),
+                Span::styled(format!("payment {} {} ", format_amount(a.amount), p.currency), t.style(Role::Ok)),
+                Span::styled(format!("{} {}", p.method.as_str(), s(&p.reference)), muted),
+            ]));
+        }
+        for a in adjs {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", fmt::date(a.date)), muted),
+                Span::styled(format!("{} {} ", a.kind.as_str(), format_amount(a.amount)), text),
+                Span::styled(s(&a.reason), muted),
+            ]));
+        }
+    }
+    let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
+    Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)).render(area, buf);
+}

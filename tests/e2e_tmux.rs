@@ -1,0 +1,229 @@
+//! End to end in a real terminal: the dun binary in tmux (80×24) on a demo
+//! book. The first screen appears, a drill-down works, `q` exits, and the
+//! shell is usable afterwards (cooked mode, main screen back).
+//!
+//! Needs tmux; skipped with a note when it is missing, unless
+//! DUN_REQUIRE_SHARED=1 (CI), which makes a missing tmux a failure.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const TODAY: &str = "2026-11-25";
+
+/// A private tmux server (its own socket), killed on drop, pass or fail.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn send_literal(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
+        assert!(out.status.success(), "send-keys -l: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Polls the screen until `pred` holds, or fails with the last screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+        // tmux leaves its socket file behind; remove it too.
+        // SAFETY: getuid has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        let base = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
+        let _ = std::fs::remove_file(format!("{base}/tmux-{uid}/{}", self.socket));
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+fn quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+}
+
+/// A demo book in a temp dir and a tmux server running an interactive
+/// shell; None when tmux is missing (and that is allowed).
+struct Setup {
+    tmux: Tmux,
+    data: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn setup(name: &str) -> Option<Setup> {
+    if !have_tmux() {
+        if std::env::var("DUN_REQUIRE_SHARED").as_deref() == Ok("1") {
+            panic!("tmux is required (DUN_REQUIRE_SHARED=1) but was not found");
+        }
+        eprintln!("note: tmux not found; skipping the end-to-end terminal test");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("book");
+    let out = Command::new(bin())
+        .args(["--data"])
+        .arg(&data)
+        .args(["demo", "--no-tui", "--today", TODAY])
+        .output()
+        .expect("run dun demo");
+    assert!(out.status.success(), "dun demo: {}", String::from_utf8_lossy(&out.stderr));
+
+    let tmux = Tmux { socket: format!("dun-e2e-{name}-{}", std::process::id()) };
+    // A plain interactive shell (job control for Ctrl-Z) with a fixed
+    // prompt and no rc files, in a known size.
+    let shell: &[&str] = if Command::new("bash").arg("--version").output().is_ok() {
+        &["bash", "--norc", "--noprofile", "-i"]
+    } else {
+        &["sh", "-i"]
+    };
+    let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "env", "PS1=$ ", "HOME=/nonexistent"];
+    args.extend_from_slice(shell);
+    let out = tmux.run(&args);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("the shell prompt", |s| s.contains('$'));
+    Some(Setup { tmux, data, _dir: dir })
+}
+
+fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_dun"))
+}
+
+/// Types the command that opens the interface and waits for Today.
+fn open(st: &Setup) -> String {
+    let cmd = format!("{} --data {} --today {TODAY}", quote(bin()), quote(&st.data));
+    st.tmux.send_literal(&cmd);
+    st.tmux.send(&["Enter"]);
+    st.tmux.wait_for("the Today screen", |s| s.contains("1 Today") && s.contains("Today ·"))
+}
+
+/// Checks the shell answers and the terminal is back in cooked mode.
+fn assert_shell_usable(tmux: &Tmux, tag: &str) {
+    let marker = format!("{tag}-{}", std::process::id());
+    tmux.send_literal(&format!("stty -a | grep -q -- -icanon && echo RAW-{marker} || echo COOKED-{marker}"));
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the shell to answer", |s| {
+        s.lines().any(|l| l.trim() == format!("COOKED-{marker}") || l.trim() == format!("RAW-{marker}"))
+    });
+    assert!(s.lines().any(|l| l.trim() == format!("COOKED-{marker}")), "terminal left in raw mode:\n{s}");
+    assert!(!s.contains("1 Today"), "the alternate screen was not left:\n{s}");
+}
+
+/// The pid of the dun process working on `data` (from /proc).
+fn dun_pid(data: &Path) -> Option<u32> {
+    let want = data.to_string_lossy().to_string();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let args: Vec<String> = cmd.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        (args.first()?.ends_with("dun") && args.contains(&want)).then_some(pid)
+    })
+}
+
+fn is_running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses; Z is a zombie.
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
+    let Some(st) = setup("main") else { return };
+    let tmux = &st.tmux;
+    let s = open(&st);
+    // The first screen: Today, with its header for the given day.
+    assert!(s.contains("Wed 2026-11-25"), "{s}");
+    assert!(s.contains("to chase"), "{s}");
+    // Ctrl-Z gives the terminal back to the shell; fg brings dun back whole.
+    tmux.send(&["C-z"]);
+    tmux.wait_for("the job to stop", |s| s.contains("Stopped") && !s.contains("1 Today"));
+    tmux.send_literal("fg");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("dun to come back", |s| s.contains("1 Today") && s.contains("Today ·"));
+
+    // Drill down: Clients, then a client's detail, then one invoice.
+    tmux.send(&["2"]);
+    tmux.wait_for("the Clients screen", |s| s.contains("Clients ·") && s.contains("Acme Industrial Ltd"));
+    tmux.send(&["j", "j", "j", "Enter"]);
+    let s = tmux.wait_for("the client detail", |s| s.contains("Open invoices") && s.contains("Latest notes"));
+    assert!(s.contains("Black Mesa Research"), "{s}");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the invoice view", |s| s.contains("Invoice INV-") && s.contains("balance"));
+    tmux.send(&["Escape"]);
+    tmux.wait_for("back to the client", |s| s.contains("Open invoices"));
+    // Esc alone waits for a possible escape sequence; Backspace is immediate.
+    tmux.send(&["BSpace"]);
+    tmux.wait_for("back to the list", |s| s.contains("Clients ·"));
+
+    // Aging drill-down: a bucket cell to its invoices.
+    tmux.send(&["4"]);
+    tmux.wait_for("the Aging screen", |s| s.contains("Aging by due date") && s.contains("ALL USD"));
+    tmux.send(&["j", "j", "l", "l", "Enter"]);
+    tmux.wait_for("the bucket's invoices", |s| s.contains("Invoices ·") && s.contains("USD 31-60"));
+
+    // Quit: the main screen comes back and the terminal is in cooked mode.
+    tmux.send(&["q"]);
+    tmux.wait_for("the interface to go", |s| !s.contains("Invoices ·"));
+    assert_shell_usable(tmux, "quit");
+}
+
+#[test]
+fn sigterm_and_a_dropped_terminal_end_the_session_cleanly() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Some(st) = setup("signals") else { return };
+    let tmux = &st.tmux;
+    open(&st);
+    let pid = dun_pid(&st.data).expect("the dun process");
+    // SAFETY: kill only sends a signal, to the process we just found.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    tmux.wait_for("dun to end on SIGTERM", |s| !s.contains("1 Today"));
+    assert_shell_usable(tmux, "term");
+
+    // The terminal goes away under it (an SSH drop): dun must not linger,
+    // spinning on a dead terminal or holding the book's lock.
+    open(&st);
+    let pid = dun_pid(&st.data).expect("the dun process");
+    let _ = tmux.run(&["kill-session", "-t", "e2e"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while is_running(pid) {
+        assert!(Instant::now() < deadline, "dun still running 10 s after its terminal went away");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The book is free again.
+    let out = Command::new(bin()).arg("--data").arg(&st.data).args(["verify"]).output().expect("run dun verify");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
