@@ -227,3 +227,93 @@ fn sigterm_and_a_dropped_terminal_end_the_session_cleanly() {
     let out = Command::new(bin()).arg("--data").arg(&st.data).args(["verify"]).output().expect("run dun verify");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The first client on `dun today` (the one the Today screen selects).
+fn first_today_client(data: &Path) -> String {
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(data)
+        .args(["--today", TODAY, "--format", "csv", "today"])
+        .output()
+        .expect("run dun today");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().nth(1).and_then(|l| l.split(',').next()).expect("a client on today's list").to_string()
+}
+
+fn notes_csv(data: &Path, client: &str) -> String {
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(data)
+        .args(["--format", "csv", "client", "notes", client])
+        .output()
+        .expect("run dun client notes");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn kill_and_wait(pid: u32, sig: libc::c_int) {
+    // SAFETY: kill only sends a signal, to the process we found by its args.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while is_running(pid) {
+        assert!(Instant::now() < deadline, "dun still running 10 s after signal {sig}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_promise_is_on_disk_the_moment_the_screen_says_saved() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Some(st) = setup("sigkill") else { return };
+    let tmux = &st.tmux;
+    let client = first_today_client(&st.data);
+    open(&st);
+    // c, r (reached), the note, Tab, fri, Enter.
+    tmux.send(&["c", "r"]);
+    tmux.send_literal("will pay the overdue total friday");
+    tmux.send(&["Tab"]);
+    tmux.send_literal("fri");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the confirmation", |s| s.contains("saved: promise to pay logged"));
+    // No chance to flush anything more: SIGKILL at once.
+    kill_and_wait(dun_pid(&st.data).expect("the dun process"), libc::SIGKILL);
+    let notes = notes_csv(&st.data, &client);
+    let line = notes.lines().find(|l| l.contains("will pay the overdue total friday")).unwrap_or_else(|| {
+        panic!("the note is missing after SIGKILL:\n{notes}");
+    });
+    assert!(line.contains(",call,reached,"), "{line}");
+    assert!(line.contains("by 2026-11-27"), "the promise (Friday) is missing: {line}");
+}
+
+#[test]
+fn a_dropped_connection_keeps_the_typing_for_next_time() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Some(st) = setup("sighup") else { return };
+    let tmux = &st.tmux;
+    let client = first_today_client(&st.data);
+    open(&st);
+    tmux.send(&["c", "n"]);
+    tmux.send_literal("rang twice, no answer");
+    tmux.wait_for("the typing", |s| s.contains("rang twice, no answer"));
+    kill_and_wait(dun_pid(&st.data).expect("the dun process"), libc::SIGHUP);
+    assert!(st.data.join("draft.json").exists(), "no draft was written on SIGHUP");
+    assert!(!notes_csv(&st.data, &client).contains("rang twice"), "a draft is not a saved note");
+
+    let _ = tmux.run(&["send-keys", "-t", "e2e", "reset", "Enter"]);
+    tmux.wait_for("the shell prompt", |s| s.contains('$'));
+    open(&st);
+    tmux.wait_for("the recovered form", |s| {
+        s.contains("recovered unsaved call") && s.contains("rang twice, no answer")
+    });
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the confirmation", |s| s.contains("saved: call logged"));
+    tmux.send(&["q"]);
+    tmux.wait_for("the interface to go", |s| !s.contains("1 Today"));
+    assert!(notes_csv(&st.data, &client).contains("rang twice, no answer"));
+    assert!(!st.data.join("draft.json").exists(), "the draft is gone once saved");
+}

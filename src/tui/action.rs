@@ -61,6 +61,20 @@ pub enum Action {
     ToggleScope,
     CopyEmail,
     CopyPhone,
+    // Logging (issue 6): each opens a small form or writes at once.
+    LogCall,
+    LogEmail,
+    LogLetter,
+    LogNote,
+    Promise,
+    Dispute,
+    Resolve,
+    Snooze,
+    Hold,
+    Payment,
+    Done,
+    Editor,
+    Undo,
 }
 
 /// Which half of a screen has the keys: the list, or the detail of its
@@ -81,4 +95,7 @@ pub enum Effect {
     Suspend,
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
+    /// Edit this text in `$VISUAL`/`$EDITOR`; the result goes back to the
+    /// open form (`App::editor_done`).
+    Editor(String),
 }

@@ -263,6 +263,12 @@ pub struct App {
     /// Where note times are shown: the local offset, set by the shell
     /// (UTC in tests, so snapshots do not depend on the machine).
     pub tz: chrono::FixedOffset,
+    /// The ladder in force (the shell sets the data directory's rules).
+    pub rules: crate::rules::Rules,
+    /// The logging form being filled in, if any: it takes every key.
+    pub form: Option<super::entry::Form>,
+    /// Author, clock, undo stack and draft slot for logging.
+    pub logbook: super::logging::Logbook,
 }
 
 impl From<Book> for Source {
@@ -362,6 +368,9 @@ impl App {
             status: None,
             size: (80, 24),
             tz: chrono::FixedOffset::east_opt(0).expect("zero offset is valid"),
+            rules: crate::rules::Rules::default(),
+            form: None,
+            logbook: super::logging::Logbook::default(),
         };
         app.refresh_today();
         app.refresh_clients();
@@ -399,6 +408,12 @@ impl App {
                     Effect::None
                 }
             };
+        }
+        if self.form.is_some() {
+            if key.code == KeyCode::Char('x') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                return self.editor_for_form();
+            }
+            return self.form_key(key);
         }
         if self.filter_input.is_some() {
             self.filter_key(key);
@@ -439,6 +454,10 @@ impl App {
 
     /// Pasted text (bracketed paste) goes to the field being typed in.
     pub fn on_paste(&mut self, text: &str) {
+        if let Some(form) = self.form.as_mut() {
+            form.paste(text);
+            return;
+        }
         if let Some(input) = self.filter_input.as_mut() {
             if input.paste(text) == Outcome::Changed {
                 let f = input.value().to_string();
@@ -453,6 +472,13 @@ impl App {
 
     /// Applies one action. Returns what the shell must do.
     pub fn update(&mut self, action: Action) -> Effect {
+        // On Aging, h and l keep their vim meaning (move between bucket
+        // columns); logging happens on the other screens.
+        let action = match (self.view, action) {
+            (View::Tab(Tab::Aging), Action::Hold) if !self.in_detail() => Action::Left,
+            (View::Tab(Tab::Aging), Action::LogLetter) if !self.in_detail() => Action::Right,
+            _ => action,
+        };
         let page = usize::from(self.size.1.saturating_sub(7)).max(1);
         match action {
             Action::Quit => return Effect::Quit,
@@ -533,6 +559,19 @@ impl App {
                 _ => {}
             },
             Action::CopyEmail | Action::CopyPhone => return self.copy(action == Action::CopyEmail),
+            Action::LogCall
+            | Action::LogEmail
+            | Action::LogLetter
+            | Action::LogNote
+            | Action::Promise
+            | Action::Dispute
+            | Action::Resolve
+            | Action::Snooze
+            | Action::Hold
+            | Action::Payment
+            | Action::Done
+            | Action::Editor
+            | Action::Undo => return self.logging_action(action),
         }
         self.sync_focus();
         Effect::None
@@ -685,7 +724,7 @@ impl App {
     }
 
     /// The client's open invoices, most overdue first, for the detail.
-    fn load_detail(&mut self, c: usize) {
+    pub(super) fn load_detail(&mut self, c: usize) {
         self.detail.rows =
             self.model.by_client[c].iter().copied().filter(|&r| self.model.invoices[r].is_open()).collect();
         self.detail.rows.sort_by_key(|&r| std::cmp::Reverse(self.model.invoices[r].days_overdue));
@@ -951,7 +990,7 @@ impl App {
     }
 
     /// Keeps `focus` on the client of the current selection.
-    fn sync_focus(&mut self) {
+    pub(super) fn sync_focus(&mut self) {
         let f = match self.view {
             View::Tab(Tab::Today) => self
                 .today

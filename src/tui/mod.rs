@@ -19,6 +19,7 @@ pub mod app;
 pub mod entry;
 pub mod input;
 pub mod keymap;
+mod logging;
 pub mod model;
 mod shell;
 pub mod theme;

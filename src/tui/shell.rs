@@ -65,6 +65,7 @@ fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
     let book = store.book()?;
     let actions = crate::rules::today(book, &s.rules, ctx.today);
     let mut app = App::new(store, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
+    app.rules = s.rules;
     app.tz = chrono::Local::now().offset().to_owned();
     Ok(app)
 }
@@ -73,7 +74,8 @@ fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let s = settings(ctx)?;
     let mouse = s.config.ui.mouse;
-    let stop = watch_signals()?;
+    let slot = super::logging::DraftSlot::default();
+    let stop = watch_signals(slot.clone(), ctx.data_dir.clone())?;
 
     // try_init installs a panic hook that restores the terminal before the
     // message is printed; the guard restores it on every other way out
@@ -92,6 +94,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
     })?;
     let mut app = load(ctx, s)?;
+    app.logbook.draft_slot = slot;
+    if let Some(draft) = crate::drafts::load(&ctx.data_dir) {
+        app.restore_draft(&draft);
+    }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     event_loop(&mut terminal, &mut app, &stop, mouse)
@@ -102,7 +108,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 /// restoring the terminal. After a hang-up crossterm can spin inside its
 /// read on the dead terminal and never come back, so if the loop has not
 /// ended a second later this thread restores what it can and exits.
-fn watch_signals() -> anyhow::Result<Arc<AtomicBool>> {
+///
+/// A form open at that moment is written to the draft file first, from the
+/// shared slot, so the typing survives even if the main loop is stuck.
+fn watch_signals(slot: super::logging::DraftSlot, dir: std::path::PathBuf) -> anyhow::Result<Arc<AtomicBool>> {
     use signal_hook::consts::{SIGHUP, SIGTERM};
     let stop = Arc::new(AtomicBool::new(false));
     let mut signals =
@@ -112,6 +121,10 @@ fn watch_signals() -> anyhow::Result<Arc<AtomicBool>> {
         .name("dun-signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                let draft = slot.lock().ok().and_then(|d| d.clone());
+                if let Some(d) = draft {
+                    let _ = crate::drafts::save(&dir, &d);
+                }
                 flag.store(true, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(1000));
                 ratatui::restore();
@@ -194,6 +207,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, 
                     suspend(terminal, mouse)?;
                     dirty = true;
                 }
+                Effect::Editor(text) => {
+                    let result = edit_externally(terminal, mouse, &text);
+                    app.editor_done(result);
+                    dirty = true;
+                }
                 Effect::Copy(text) => {
                     // OSC 52 reaches the clipboard of the terminal the user
                     // sits at, over SSH too.
@@ -213,6 +231,53 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, 
             draw(terminal, app)?;
         }
     }
+}
+
+/// Runs `$VISUAL` (else `$EDITOR`, else `vi`) on a private temporary file
+/// holding `text`, with the terminal given back for the duration, and
+/// returns what was saved.
+fn edit_externally(terminal: &mut DefaultTerminal, mouse: bool, text: &str) -> Result<String, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = std::env::temp_dir().join(format!("dun-note-{}.txt", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write a temporary file for the editor: {e}"))?;
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_string());
+    let leave = || -> std::io::Result<()> {
+        if mouse {
+            execute!(std::io::stdout(), DisableMouseCapture)?;
+        }
+        execute!(std::io::stdout(), DisableBracketedPaste)?;
+        ratatui::restore();
+        Ok(())
+    };
+    let _ = leave();
+    // Through the shell, so an editor setting with arguments ("code -w") works.
+    let status =
+        std::process::Command::new("sh").arg("-c").arg(format!("{editor} \"$1\"")).arg("sh").arg(&path).status();
+    let back = terminal::enable_raw_mode()
+        .and_then(|()| execute!(std::io::stdout(), EnterAlternateScreen, EnableBracketedPaste))
+        .and_then(|()| if mouse { execute!(std::io::stdout(), EnableMouseCapture) } else { Ok(()) })
+        .and_then(|()| terminal.clear());
+    let result = match status {
+        Ok(s) if s.success() => {
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read the note back from the editor: {e}"))
+        }
+        Ok(s) => Err(format!("the editor ({editor}) exited with {s}; the note was not changed")),
+        Err(e) => Err(format!("cannot run the editor ({editor}): {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    back.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+    result
 }
 
 /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.

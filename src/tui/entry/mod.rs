@@ -5,20 +5,21 @@
 //! user asked for. Turning intents into store writes is `followup`'s job;
 //! the form never touches the store, so it is testable key by key.
 
-pub mod field;
 mod render;
 
 use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rust_decimal::Decimal;
 
-pub use field::TextField;
 pub use render::FormStyles;
+
+use super::input::{Outcome, TextInput};
 
 use crate::domain::dates::parse_relative;
 use crate::domain::money::{parse_amount, plain_amount};
 use crate::domain::{CallOutcome, Currency, Money, NoteKind, PaymentMethod};
 use crate::drafts::Draft;
+use crate::followup::{NoteInput, PaymentInput, PromiseInput};
 
 /// What the form is for. Each has its own key in the interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,50 +111,15 @@ pub struct FormContext {
     pub today: NaiveDate,
 }
 
-/// A validated request, ready to become a store write.
+/// A validated request, ready to become a store write through `followup`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Intent {
-    Log {
-        client_id: String,
-        kind: NoteKind,
-        outcome: Option<CallOutcome>,
-        text: String,
-        promise: Option<PromiseInput>,
-        next_follow_up: Option<NaiveDate>,
-    },
-    Dispute {
-        invoice: String,
-        reason: String,
-    },
-    Snooze {
-        client_id: String,
-        until: NaiveDate,
-        text: String,
-    },
-    Hold {
-        client_id: String,
-        reason: String,
-    },
-    Payment {
-        client_id: String,
-        invoice: Option<String>,
-        amount: Money,
-        date: NaiveDate,
-        method: PaymentMethod,
-        reference: String,
-    },
-    Done {
-        client_id: String,
-        text: String,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PromiseInput {
-    pub date: NaiveDate,
-    pub amount: Money,
-    /// Empty means the whole account.
-    pub invoices: Vec<String>,
+    Log { client_id: String, note: NoteInput },
+    Dispute { invoice: String, reason: String },
+    Snooze { client_id: String, until: NaiveDate, text: String },
+    Hold { client_id: String, reason: String },
+    Payment { client_id: String, payment: PaymentInput },
+    Done { client_id: String, text: String },
 }
 
 /// A choice option: the key that picks it and its label.
@@ -161,7 +127,7 @@ pub type Choice = (char, &'static str);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Input {
-    Text(TextField),
+    Text(TextInput),
     /// One key picks an option: (key, label).
     Choice {
         options: Vec<(char, &'static str)>,
@@ -180,7 +146,7 @@ pub struct Field {
 
 impl Field {
     fn text(name: &'static str, label: &'static str, hint: &'static str, value: &str) -> Field {
-        Field { name, label, hint, input: Input::Text(TextField::with(value)) }
+        Field { name, label, hint, input: Input::Text(TextInput::new(value)) }
     }
     fn choice(
         name: &'static str,
@@ -193,11 +159,11 @@ impl Field {
     /// The field's text, or the picked option's label.
     pub fn value(&self) -> String {
         match &self.input {
-            Input::Text(t) => t.text(),
+            Input::Text(t) => t.value().to_string(),
             Input::Choice { options, picked } => picked.map(|i| options[i].1.to_string()).unwrap_or_default(),
         }
     }
-    pub fn text_field(&self) -> Option<&TextField> {
+    pub fn text_field(&self) -> Option<&TextInput> {
         match &self.input {
             Input::Text(t) => Some(t),
             Input::Choice { .. } => None,
@@ -311,19 +277,22 @@ impl Form {
     pub fn paste(&mut self, s: &str) {
         if let Some(Input::Text(t)) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
             t.paste(s);
+            self.error = None;
         }
     }
 
     /// Replaces the focused text field's contents (after `$EDITOR`).
     pub fn set_focused_text(&mut self, s: &str) {
         if let Some(Input::Text(t)) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
-            t.set(s.trim_end_matches('\n'));
+            // One line per field: an editor's line breaks become spaces.
+            let one_line: String = s.trim_end().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            *t = TextInput::new(&one_line);
         }
     }
 
     /// The focused field's text, for handing to `$EDITOR`.
     pub fn focused_text(&self) -> Option<String> {
-        self.fields.get(self.focus).and_then(|f| f.text_field()).map(|t| t.text())
+        self.fields.get(self.focus).and_then(|f| f.text_field()).map(|t| t.value().to_string())
     }
 
     pub fn handle_key(&mut self, key: &KeyEvent) -> FormResult {
@@ -352,11 +321,11 @@ impl Form {
         }
         let focus = self.focus;
         match &mut self.fields[focus].input {
-            Input::Text(t) => {
-                if t.handle(key) {
-                    self.error = None;
-                }
-            }
+            Input::Text(t) => match t.event(key) {
+                Outcome::Changed => self.error = None,
+                Outcome::Cancel => return FormResult::Cancel,
+                Outcome::Moved | Outcome::Ignored | Outcome::Submit => {}
+            },
             Input::Choice { options, picked } => {
                 if let KeyCode::Char(c) = key.code {
                     if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
@@ -442,7 +411,8 @@ impl Form {
                 if text.is_empty() && promise.is_none() && self.kind != FormKind::Call {
                     return Err(("text", "write a note (or Esc to cancel)".into()));
                 }
-                Intent::Log { client_id, kind, outcome, text, promise, next_follow_up: self.date("next", false)? }
+                let next_follow_up = self.date("next", false)?;
+                Intent::Log { client_id, note: NoteInput { kind, outcome, text, promise, next_follow_up } }
             }
             FormKind::Promise => {
                 let date = self.date("promise_date", true)?.unwrap_or(c.today);
@@ -450,11 +420,13 @@ impl Form {
                 let promise = self.promise(date, whole_or_selected)?;
                 Intent::Log {
                     client_id,
-                    kind: NoteKind::Call,
-                    outcome: Some(CallOutcome::Reached),
-                    text,
-                    promise: Some(promise),
-                    next_follow_up: None,
+                    note: NoteInput {
+                        kind: NoteKind::Call,
+                        outcome: Some(CallOutcome::Reached),
+                        text,
+                        promise: Some(promise),
+                        next_follow_up: None,
+                    },
                 }
             }
             FormKind::Dispute => {
@@ -482,14 +454,15 @@ impl Form {
                 if date > c.today {
                     return Err(("date", "a payment cannot be dated in the future".into()));
                 }
-                let currency = c.invoice_balance.map(|m| m.currency).unwrap_or(c.currency);
                 Intent::Payment {
                     client_id,
-                    invoice: c.invoice.clone(),
-                    amount: Money::new(amount, currency),
-                    date,
-                    method: PaymentMethod::ALL[self.picked("method").unwrap_or(0)],
-                    reference: self.value("reference"),
+                    payment: PaymentInput {
+                        amount,
+                        date,
+                        method: PaymentMethod::ALL[self.picked("method").unwrap_or(0)],
+                        reference: self.value("reference"),
+                        invoice: c.invoice.clone(),
+                    },
                 }
             }
             FormKind::Done => Intent::Done { client_id, text },
@@ -501,13 +474,12 @@ impl Form {
             return Err(("promise_date", "a promise date cannot be in the past".into()));
         }
         let amount = self.amount("promise_amount")?;
-        let currency = self.ctx.overdue.map(|m| m.currency).unwrap_or(self.ctx.currency);
         let invoices = match (&self.ctx.invoice, only_selected) {
             (Some(i), true) => vec![i.clone()],
             (None, true) => return Err(("scope", "no invoice is selected; choose a: the overdue invoices".into())),
             _ => self.ctx.action_invoices.clone(),
         };
-        Ok(PromiseInput { date, amount: Money::new(amount, currency), invoices })
+        Ok(PromiseInput { date, amount: Some(amount), invoices })
     }
 
     /// The form as a recovery draft (see `drafts`).
@@ -527,7 +499,7 @@ impl Form {
         for (name, value) in &d.fields {
             if let Some(f) = form.fields.iter_mut().find(|f| f.name == name) {
                 match &mut f.input {
-                    Input::Text(t) => t.set(value),
+                    Input::Text(t) => *t = TextInput::new(value),
                     Input::Choice { options, picked } => *picked = options.iter().position(|(_, l)| l == value),
                 }
             }

@@ -2,7 +2,7 @@
 //! the focused field's hint on the last line.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
@@ -41,8 +41,9 @@ impl Form {
         self.fields.len() as u16 + 3
     }
 
-    /// Draws the form into `area` and returns where the cursor belongs.
-    pub fn render(&self, area: Rect, buf: &mut Buffer, st: &FormStyles) -> Option<Position> {
+    /// Draws the form into `area`. The cursor is a reversed cell, so the
+    /// form draws as a plain widget and the terminal's cursor stays hidden.
+    pub fn render(&self, area: Rect, buf: &mut Buffer, st: &FormStyles) {
         Clear.render(area, buf);
         let title = format!(" {} · {} ", self.kind.title(), text::sanitize(&self.ctx.client_name));
         let title = text::truncate(&title, area.width.saturating_sub(4) as usize);
@@ -54,12 +55,11 @@ impl Form {
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.width < 10 || inner.height == 0 {
-            return None;
+            return;
         }
         let label_w = self.fields.iter().map(|f| text::width(f.label)).max().unwrap_or(0) + 2;
         let value_w = (inner.width as usize).saturating_sub(label_w + 1);
         let mut lines = Vec::new();
-        let mut cursor = None;
         for (i, f) in self.fields.iter().enumerate() {
             let focused = i == self.focus;
             let marker = if focused { "›" } else { " " };
@@ -68,11 +68,15 @@ impl Form {
                 if focused { st.label.patch(st.focus) } else { st.label },
             )];
             if let Some(t) = f.text_field() {
-                let (shown, col) = t.view(value_w);
+                let (shown, col) = window(t.value(), t.cursor(), value_w);
                 if focused {
-                    cursor = Some(Position::new(inner.x + (label_w + col) as u16, inner.y + i as u16));
+                    let (before, at, after) = split_at_column(&shown, col);
+                    spans.push(Span::raw(before));
+                    spans.push(Span::styled(at, st.picked));
+                    spans.push(Span::raw(after));
+                } else {
+                    spans.push(Span::raw(shown));
                 }
-                spans.push(Span::raw(shown));
             } else if let Some((options, picked)) = f.options() {
                 for (k, (key, label)) in options.iter().enumerate() {
                     let style = if picked == Some(k) { st.picked } else { Style::default() };
@@ -88,6 +92,72 @@ impl Form {
         };
         lines.push(Line::from(message));
         Paragraph::new(lines).render(inner, buf);
-        cursor
+    }
+}
+
+/// Splits shown text at a display column: before, the cell at it (a space
+/// past the end), after.
+fn split_at_column(s: &str, col: usize) -> (String, String, String) {
+    use unicode_width::UnicodeWidthChar;
+    let mut before = String::new();
+    let mut w = 0;
+    let mut rest = s.chars();
+    for c in rest.by_ref() {
+        if w >= col {
+            let after: String = rest.collect();
+            return (before, c.to_string(), after);
+        }
+        w += c.width().unwrap_or(0);
+        before.push(c);
+    }
+    (before, " ".to_string(), String::new())
+}
+
+/// The part of `text` to show in `width` columns, scrolled so the cursor
+/// (a char index) is visible, and the cursor's column within it. Measured in
+/// display columns, so CJK and emoji scroll correctly.
+pub fn window(text: &str, cursor: usize, width: usize) -> (String, usize) {
+    use unicode_width::UnicodeWidthChar;
+    let chars: Vec<char> = text.chars().collect();
+    let cursor = cursor.min(chars.len());
+    let w = |c: &char| c.width().unwrap_or(0);
+    let width = width.max(1);
+    let mut start = cursor;
+    let mut used = 1; // room for the cursor itself
+    while start > 0 && used + w(&chars[start - 1]) <= width {
+        start -= 1;
+        used += w(&chars[start]);
+    }
+    let mut out = String::new();
+    let mut cols = 0;
+    let mut cursor_col = None;
+    for (i, c) in chars.iter().enumerate().skip(start) {
+        if i == cursor {
+            cursor_col = Some(cols);
+        }
+        if cols + w(c) > width {
+            break;
+        }
+        out.push(*c);
+        cols += w(c);
+    }
+    let col = cursor_col.unwrap_or(cols).min(width.saturating_sub(1));
+    (text::sanitize(&out).into_owned(), col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn the_window_scrolls_to_keep_the_cursor_visible() {
+        let t = "佐藤商事 owes 1,200";
+        let (shown, col) = window(t, t.chars().count(), 8);
+        assert!(crate::text::width(&shown) <= 8);
+        assert!(shown.ends_with(",200"), "{shown}");
+        assert_eq!(col, 7);
+        assert_eq!(window("", 0, 10), (String::new(), 0));
+        let (shown, col) = window("abcdef", 0, 3);
+        assert_eq!((shown.as_str(), col), ("abc", 0));
     }
 }

@@ -47,6 +47,9 @@ impl Widget for &App {
             View::Client(c) => detail::client(self, c, body, buf, wide, true),
             View::Invoice(r) => detail::invoice(self, r, body, buf, 0),
         }
+        if let Some(form) = &self.form {
+            draw_form(self, form, body, buf);
+        }
         status_line(self, bottom, buf);
         if self.help {
             help(self, area, buf);
@@ -55,6 +58,24 @@ impl Widget for &App {
 }
 
 type DrawList = fn(&App, Rect, &mut Buffer, bool);
+
+/// The logging form, docked at the bottom of the body over the list, so the
+/// selection it was opened on stays in view above it.
+fn draw_form(app: &App, form: &super::entry::Form, body: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let h = form.height().min(body.height);
+    let w = body.width.min(100);
+    let area = Rect::new(body.x, body.y + body.height - h, w, h);
+    let styles = super::entry::FormStyles {
+        border: t.style(Role::Key),
+        label: t.style(Role::Header),
+        focus: t.style(Role::Key),
+        picked: t.style(Role::Selection),
+        error: t.style(Role::Error),
+        muted: t.style(Role::Muted),
+    };
+    form.render(area, buf, &styles);
+}
 
 /// A list screen: the list and the detail of its selection, side by side
 /// when wide, else whichever pane has the keys (Tab switches).

@@ -1,0 +1,315 @@
+//! Logging from the interface, key by key, against a real store: every
+//! action, cancel, invalid input, undo, drafts and the editor hand-off. What
+//! the screen says "saved" must be in the store when it says so.
+
+#[path = "common/tui.rs"]
+mod tui_common;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use tui_common::*;
+
+use dun::domain::{AccountEvent, CallOutcome, NoteKind};
+use dun::store::{Batch, Store};
+use dun::tui::action::{Effect, Tab};
+use dun::tui::app::{App, Status, View};
+use dun::tui::keymap::Keymap;
+use dun::tui::theme::Theme;
+
+fn fixed_clock() -> DateTime<Utc> {
+    "2026-11-25T10:15:00Z".parse().unwrap()
+}
+
+/// The demo book in a real store, and the interface on it as `dun` opens it.
+fn store_app() -> (tempfile::TempDir, App) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(tmp.path()).unwrap();
+    let batch: Batch = dun::demo::build(day(), &mut store.ids());
+    store.apply(batch).unwrap();
+    let rules = dun::rules::Rules::default();
+    let actions = dun::rules::today(store.book().unwrap(), &rules, day());
+    let mut app =
+        App::new(store, day(), actions, Theme::built_in("default").unwrap(), Keymap::default(), vec![30, 60, 90]);
+    app.logbook.clock = fixed_clock;
+    app.logbook.author = "tester".into();
+    (tmp, app)
+}
+
+fn status(app: &App) -> String {
+    match &app.status {
+        Some(Status::Info(s)) | Some(Status::Error(s)) => s.clone(),
+        None => String::new(),
+    }
+}
+
+fn first_today_client(app: &App) -> String {
+    app.model.actions[app.today.rows[0]].client_id.clone()
+}
+
+fn notes_of(app: &App, client: &str) -> Vec<dun::domain::Note> {
+    app.book().client_notes(client).cloned().collect()
+}
+
+/// Reopens the store from disk, as the next `dun` would.
+fn reopen(app: App, dir: &std::path::Path) -> Store {
+    drop(app);
+    Store::open(dir).unwrap()
+}
+
+#[test]
+fn a_call_with_a_promise_next_friday_is_saved_and_the_list_moves_on() {
+    let (tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    let before = app.model.actions.len();
+    // c, r (reached), the note, Tab, fri, Enter: the amount defaults to the overdue total.
+    keys(&mut app, &["c", "r"]);
+    type_text(&mut app, "they will pay on friday");
+    keys(&mut app, &["tab"]);
+    type_text(&mut app, "fri");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: promise to pay logged");
+    assert!(app.form.is_none());
+    assert!(!app.model.actions.iter().any(|a| a.client_id == client), "the promise pauses the client");
+    assert_eq!(app.model.actions.len(), before - 1);
+
+    let mut store = reopen(app, tmp.path());
+    let book = store.book().unwrap();
+    let n = book.client_notes(&client).last().unwrap().clone();
+    assert_eq!(n.kind, NoteKind::Call);
+    assert_eq!(n.outcome, Some(CallOutcome::Reached));
+    assert_eq!(n.text, "they will pay on friday");
+    assert_eq!(n.author, "tester");
+    assert_eq!(n.at, fixed_clock());
+    let p = n.promise.unwrap();
+    assert_eq!(p.date, "2026-11-27".parse().unwrap());
+    assert!(p.amount > Decimal::ZERO);
+}
+
+#[test]
+fn escape_cancels_with_nothing_written() {
+    let (_tmp, mut app) = store_app();
+    let before = app.book().notes().len();
+    keys(&mut app, &["c", "v"]);
+    type_text(&mut app, "left a message");
+    keys(&mut app, &["esc"]);
+    assert!(app.form.is_none());
+    assert_eq!(status(&app), "cancelled; nothing was written");
+    assert_eq!(app.book().notes().len(), before);
+}
+
+#[test]
+fn invalid_input_is_refused_in_place_and_nothing_is_written() {
+    let (_tmp, mut app) = store_app();
+    let before = app.book().notes().len();
+    keys(&mut app, &["p"]);
+    type_text(&mut app, "2026-02-30");
+    keys(&mut app, &["enter"]);
+    let form = app.form.as_ref().expect("the form stays open");
+    assert!(form.error.as_deref().unwrap().contains("not a real date"), "{:?}", form.error);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Promise to pay"), "{s}");
+    assert!(s.contains("not a real date"), "{s}");
+    assert!(s.contains("2026-02-30"), "the typing is intact: {s}");
+    assert_eq!(app.book().notes().len(), before);
+}
+
+#[test]
+fn a_refused_save_keeps_the_form_and_the_typing() {
+    let (_tmp, mut app) = store_app();
+    // A client with nothing due: "done" cannot be saved.
+    keys(&mut app, &["2"]);
+    let idle = app
+        .clients
+        .rows
+        .iter()
+        .position(|&c| !app.model.actions.iter().any(|a| a.client_id == app.book().clients()[c].id))
+        .expect("a client with nothing due");
+    for _ in 0..idle {
+        keys(&mut app, &["j"]);
+    }
+    keys(&mut app, &["x"]);
+    type_text(&mut app, "sent the letter");
+    keys(&mut app, &["enter"]);
+    let form = app.form.as_ref().expect("still open");
+    assert!(form.error.as_deref().unwrap().contains("nothing is due"), "{:?}", form.error);
+    assert_eq!(form.fields[0].value(), "sent the letter");
+}
+
+#[test]
+fn undo_records_a_reversing_entry() {
+    let (tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    keys(&mut app, &["e"]);
+    type_text(&mut app, "statement sent");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: email logged");
+    let id = notes_of(&app, &client).last().unwrap().id;
+    keys(&mut app, &["u"]);
+    assert_eq!(status(&app), format!("saved: undid entry #{id}"));
+    keys(&mut app, &["u"]);
+    assert_eq!(status(&app), "nothing of this session to undo");
+    let mut store = reopen(app, tmp.path());
+    let book = store.book().unwrap();
+    let last = book.client_notes(&client).last().unwrap();
+    assert_eq!(last.reverses, Some(id));
+    assert!(book.note(id).is_some(), "history is kept");
+}
+
+#[test]
+fn dispute_and_resolve_the_selected_invoice() {
+    let (tmp, mut app) = store_app();
+    keys(&mut app, &["enter"]); // the first client's detail, its open invoices listed
+    assert!(matches!(app.view, View::Client(_)));
+    let number = {
+        let r = app.detail.rows[app.detail.list.selected];
+        app.book().invoices()[app.model.invoices[r].ix].number.clone()
+    };
+    keys(&mut app, &["d"]);
+    type_text(&mut app, "goods damaged");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: invoice disputed");
+    assert_eq!(app.book().invoice(&number).unwrap().dispute.as_ref().unwrap().reason, "goods damaged");
+    keys(&mut app, &["D"]);
+    assert_eq!(status(&app), "saved: dispute resolved");
+    let mut store = reopen(app, tmp.path());
+    let book = store.book().unwrap();
+    assert!(book.invoice(&number).unwrap().dispute.is_none());
+    let events: Vec<_> = book.notes().iter().filter_map(|n| n.event.clone()).collect();
+    assert!(events.contains(&AccountEvent::Dispute { invoice: number.clone(), reason: "goods damaged".into() }));
+    assert!(events.contains(&AccountEvent::Resolve { invoice: number }));
+}
+
+#[test]
+fn dispute_needs_a_selected_invoice() {
+    let (_tmp, mut app) = store_app();
+    keys(&mut app, &["d"]);
+    assert!(app.form.is_none());
+    assert!(status(&app).contains("select the invoice first"));
+}
+
+#[test]
+fn snooze_takes_the_client_off_the_list_until_the_date() {
+    let (_tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    keys(&mut app, &["s"]);
+    type_text(&mut app, "+7");
+    keys(&mut app, &["tab"]);
+    type_text(&mut app, "director on leave");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: client snoozed");
+    assert_eq!(app.book().client(&client).unwrap().snoozed_until, Some("2026-12-02".parse().unwrap()));
+    assert!(!app.model.actions.iter().any(|a| a.client_id == client));
+    assert!(notes_of(&app, &client).last().unwrap().text.ends_with("director on leave"));
+}
+
+#[test]
+fn hold_and_release_with_one_key() {
+    let (_tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    keys(&mut app, &["h"]);
+    type_text(&mut app, "in administration");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: client on hold");
+    assert_eq!(app.book().client(&client).unwrap().hold.as_ref().unwrap().reason, "in administration");
+    // Find the client again (it left Today) and release it from Clients.
+    keys(&mut app, &["2", "/"]);
+    type_text(&mut app, &client);
+    keys(&mut app, &["enter", "h"]);
+    assert_eq!(status(&app), "saved: released");
+    assert!(app.book().client(&client).unwrap().hold.is_none());
+}
+
+#[test]
+fn a_payment_defaults_to_the_selected_invoice_balance() {
+    let (tmp, mut app) = store_app();
+    keys(&mut app, &["enter"]);
+    let r = app.detail.rows[app.detail.list.selected];
+    let inv = app.book().invoices()[app.model.invoices[r].ix].clone();
+    let open = dun::receivables::open_balance(app.book(), &inv, day());
+    assert!(open > Decimal::ZERO);
+    keys(&mut app, &["$", "enter"]);
+    assert_eq!(status(&app), "saved: payment recorded");
+    let mut store = reopen(app, tmp.path());
+    let book = store.book().unwrap();
+    assert_eq!(dun::receivables::open_balance(book, book.invoice(&inv.number).unwrap(), day()), Decimal::ZERO);
+}
+
+#[test]
+fn done_moves_the_client_up_the_ladder() {
+    let (_tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    let action = app.model.actions[app.today.rows[0]].clone();
+    keys(&mut app, &["x", "enter"]);
+    assert_eq!(status(&app), "saved: action done");
+    let n = notes_of(&app, &client).last().unwrap().clone();
+    let c = n.completes.expect("a completion");
+    assert_eq!(c.level, action.level);
+    assert_eq!(c.invoices, action.invoices);
+    // The same action never comes back the same day.
+    assert!(!app
+        .model
+        .actions
+        .iter()
+        .any(|a| a.client_id == client && a.level == action.level && a.invoices == action.invoices));
+}
+
+#[test]
+fn every_note_kind_by_one_key() {
+    let (_tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    keys(&mut app, &["n", "m"]);
+    type_text(&mut app, "met at the trade fair");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: note logged");
+    assert_eq!(notes_of(&app, &client).last().unwrap().kind, NoteKind::Meeting);
+    keys(&mut app, &["l"]);
+    type_text(&mut app, "letter before action");
+    keys(&mut app, &["enter"]);
+    assert_eq!(notes_of(&app, &client).last().unwrap().kind, NoteKind::Letter);
+}
+
+#[test]
+fn the_editor_hands_the_note_back_to_the_form() {
+    let (_tmp, mut app) = store_app();
+    let effect = keys(&mut app, &["E"]);
+    assert_eq!(effect, Effect::Editor(String::new()));
+    app.editor_done(Ok("a long note\nwritten in vi\n".into()));
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.field("text").unwrap().value(), "a long note written in vi");
+    keys(&mut app, &["ctrl-x"]);
+    app.editor_done(Err("the editor (false) exited with 1".into()));
+    assert!(app.form.as_ref().unwrap().error.as_deref().unwrap().contains("exited"));
+}
+
+#[test]
+fn an_open_form_is_published_as_a_draft_and_restored() {
+    let (_tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    keys(&mut app, &["c", "n"]);
+    type_text(&mut app, "no answer again");
+    let draft = app.logbook.draft_slot.lock().unwrap().clone().expect("a draft while the form is open");
+    assert_eq!(draft.client_id, client);
+    assert!(draft.fields.contains(&("text".to_string(), "no answer again".to_string())));
+    keys(&mut app, &["esc"]);
+    assert!(app.logbook.draft_slot.lock().unwrap().is_none());
+
+    let (_tmp2, mut fresh) = store_app();
+    keys(&mut fresh, &["3"]);
+    fresh.restore_draft(&draft);
+    let form = fresh.form.as_ref().expect("reopened");
+    assert_eq!(form.field("text").unwrap().value(), "no answer again");
+    assert_eq!(form.field("outcome").unwrap().value(), "no answer");
+    assert!(status(&fresh).starts_with("recovered unsaved call"));
+}
+
+#[test]
+fn the_keys_work_from_every_list_screen() {
+    let (_tmp, mut app) = store_app();
+    for tab in ["1", "2", "3", "5"] {
+        keys(&mut app, &[tab, "n"]);
+        assert!(app.form.is_some(), "n opens a note on screen {tab}");
+        keys(&mut app, &["esc"]);
+    }
+    keys(&mut app, &["3"]);
+    assert_eq!(app.view, View::Tab(Tab::Invoices));
+}
