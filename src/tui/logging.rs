@@ -371,10 +371,11 @@ impl App {
         if let Some(form) = Form::from_draft(draft, ctx) {
             self.form = Some(form);
             self.publish_draft();
-            self.status = Some(Status::Info(format!(
-                "recovered unsaved {} from {}: Enter saves, Esc discards",
-                draft.form, draft.saved_at
-            )));
+            let when = DateTime::parse_from_rfc3339(&draft.saved_at)
+                .map(|t| t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|_| draft.saved_at.clone());
+            self.status =
+                Some(Status::Info(format!("recovered unsaved {} from {when}: Enter saves, Esc discards", draft.form)));
         }
     }
 }

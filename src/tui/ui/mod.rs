@@ -218,7 +218,12 @@ fn hints(app: &App) -> Vec<(Action, &'static str)> {
 
 fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let line = if let Some(input) = &app.filter_input {
+    let line = if app.form.is_some() && app.status.is_none() {
+        Line::from(Span::styled(
+            "enter save · esc cancel · tab next field · ctrl-x edit in $EDITOR",
+            t.style(Role::Muted),
+        ))
+    } else if let Some(input) = &app.filter_input {
         let mut spans = vec![Span::styled("/", t.style(Role::Key))];
         spans.extend(input.spans(t.style(Role::Text)));
         spans.push(Span::styled("  enter keeps · esc clears", t.style(Role::Muted)));
