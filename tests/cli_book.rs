@@ -128,3 +128,22 @@ fn format_names_the_import_layout_for_import_only() {
     let csv = dun_ok(d, &["--format", "csv", "client", "list"]);
     assert!(csv.starts_with("id,name,currency,terms,open,overdue\n"), "{csv}");
 }
+
+/// docs/cli.md documents every command the binary has.
+#[test]
+fn the_cli_reference_covers_every_command() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_dun")).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md")).unwrap();
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.len() > 20, "{help}");
+    for c in commands {
+        assert!(doc.contains(&format!("## dun {c}")), "docs/cli.md does not document `dun {c}`");
+    }
+}
