@@ -200,8 +200,8 @@ impl Model {
     }
 }
 
-/// The aging table: open balances by bucket, per currency. Computed with a
-/// small local function until `receivables::aging` lands.
+/// The aging table: open balances by bucket, per currency, from
+/// `receivables::aging` (so plans age by instalment, as in `dun aging`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Aging {
     /// Upper day boundaries, e.g. [30, 60, 90].
@@ -217,14 +217,7 @@ impl Aging {
 
     /// Column titles: current, 1-30, 31-60, 61-90, 91+.
     pub fn titles(bounds: &[u32]) -> Vec<String> {
-        let mut t = vec!["current".to_string()];
-        let mut lo = 1;
-        for b in bounds {
-            t.push(format!("{lo}-{b}"));
-            lo = b + 1;
-        }
-        t.push(format!("{lo}+"));
-        t
+        buckets(bounds).labels().to_vec()
     }
 
     pub fn total(&self, currency: Currency) -> Decimal {
@@ -235,10 +228,12 @@ impl Aging {
 /// The bucket for an invoice `days` past due: 0 when not yet due, then one
 /// per boundary, then the last open-ended one.
 pub fn bucket_of(days: i64, bounds: &[u32]) -> usize {
-    if days <= 0 {
-        return 0;
-    }
-    bounds.iter().position(|&b| days <= i64::from(b)).map_or(bounds.len() + 1, |i| i + 1)
+    buckets(bounds).index(days)
+}
+
+/// The config's boundaries (validated when the config was read).
+fn buckets(bounds: &[u32]) -> crate::receivables::aging::Buckets {
+    crate::receivables::aging::Buckets::new(bounds).unwrap_or_default()
 }
 
 /// Ages the given invoices as of `today` by due date.
@@ -249,14 +244,15 @@ pub fn aging<'a>(
     bounds: &[u32],
 ) -> Aging {
     let n = Aging::bucket_count(bounds);
+    let opts = crate::receivables::aging::AgingOptions { buckets: buckets(bounds), ..Default::default() };
     let mut rows: std::collections::BTreeMap<Currency, Vec<Decimal>> = std::collections::BTreeMap::new();
     for inv in invoices {
         let open = crate::receivables::open_balance(book, inv, today);
         if open <= Decimal::ZERO {
             continue;
         }
-        let b = bucket_of((today - inv.due_date).num_days(), bounds);
-        rows.entry(inv.currency).or_insert_with(|| vec![Decimal::ZERO; n])[b] += open;
+        let row = rows.entry(inv.currency).or_insert_with(|| vec![Decimal::ZERO; n]);
+        crate::receivables::aging::age_into(inv, open, today, &opts, row);
     }
     Aging { bounds: bounds.to_vec(), rows: rows.into_iter().collect() }
 }
