@@ -421,22 +421,7 @@ fn note(
     text: String,
     f: impl FnOnce(&mut Note),
 ) -> Note {
-    let mut n = Note {
-        id: ids.note(),
-        client_id: client.to_string(),
-        at: at(date, 0),
-        date,
-        author: "demo".into(),
-        kind,
-        outcome: None,
-        text,
-        promise: None,
-        next_follow_up: None,
-        completes: None,
-        event: None,
-        supersedes: None,
-        reverses: None,
-    };
+    let mut n = Note::new(ids.note(), client, at(date, 0), date, "demo", kind, text);
     f(&mut n);
     n
 }

@@ -100,22 +100,7 @@ fn clean(text: &str) -> String {
 }
 
 fn blank_note(ids: &mut IdAlloc, stamp: &Stamp, client_id: &str, kind: NoteKind, text: String) -> Note {
-    Note {
-        id: ids.note(),
-        client_id: client_id.to_string(),
-        at: stamp.at,
-        date: stamp.date,
-        author: stamp.author.clone(),
-        kind,
-        outcome: None,
-        text,
-        promise: None,
-        next_follow_up: None,
-        completes: None,
-        event: None,
-        supersedes: None,
-        reverses: None,
-    }
+    Note::new(ids.note(), client_id, stamp.at, stamp.date, stamp.author.clone(), kind, text)
 }
 
 fn event_note(ids: &mut IdAlloc, stamp: &Stamp, client_id: &str, text: String, event: AccountEvent) -> Note {

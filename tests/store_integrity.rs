@@ -88,21 +88,9 @@ fn ids_cannot_be_reused() {
     let tmp = tempfile::tempdir().unwrap();
     let mut s = Store::open(tmp.path()).unwrap();
     let mut ids = s.ids();
-    let note = |id| Note {
-        id,
-        client_id: "C1".into(),
-        at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-        date: d("2026-01-01"),
-        author: "me".into(),
-        kind: NoteKind::Internal,
-        outcome: None,
-        text: "x".into(),
-        promise: None,
-        next_follow_up: None,
-        completes: None,
-        event: None,
-        supersedes: None,
-        reverses: None,
+    let note = |id| {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        Note::new(id, "C1", at, d("2026-01-01"), "me", NoteKind::Internal, "x")
     };
     let id = ids.note();
     s.apply(Batch { clients: vec![client("C1")], notes: vec![note(id)], ..Default::default() }).unwrap();

@@ -37,6 +37,37 @@ pub struct Note {
     pub reverses: Option<u64>,
 }
 
+impl Note {
+    /// A plain note; outcome, promise, follow-up, completion, event and the
+    /// links to other notes start empty.
+    pub fn new(
+        id: u64,
+        client_id: impl Into<String>,
+        at: DateTime<Utc>,
+        date: NaiveDate,
+        author: impl Into<String>,
+        kind: NoteKind,
+        text: impl Into<String>,
+    ) -> Note {
+        Note {
+            id,
+            client_id: client_id.into(),
+            at,
+            date,
+            author: author.into(),
+            kind,
+            outcome: None,
+            text: text.into(),
+            promise: None,
+            next_follow_up: None,
+            completes: None,
+            event: None,
+            supersedes: None,
+            reverses: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
