@@ -19,6 +19,7 @@ pub struct Note {
     pub at: DateTime<Utc>,
     /// The business day it belongs to (the `--today` in force when logged);
     /// the rules engine reasons in these days.
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
     /// The OS user who wrote it.
     pub author: String,
@@ -26,6 +27,7 @@ pub struct Note {
     pub outcome: Option<CallOutcome>,
     pub text: String,
     pub promise: Option<Promise>,
+    #[serde(with = "super::compact_serde::date_option")]
     pub next_follow_up: Option<NaiveDate>,
     /// The rules-engine action this note completes.
     pub completes: Option<Completion>,
@@ -120,8 +122,9 @@ impl FromStr for CallOutcome {
 /// list is empty) for the whole account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Promise {
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
     pub currency: Currency,
     pub invoices: Vec<String>,
@@ -143,7 +146,10 @@ pub enum AccountEvent {
     Resolve { invoice: String },
     Hold { reason: String },
     Unhold,
-    Snooze { until: NaiveDate },
+    Snooze {
+        #[serde(with = "super::compact_serde::date")]
+        until: NaiveDate,
+    },
     Unsnooze,
     Payment { payment_id: u64 },
     Adjustment { adjustment_id: u64 },
