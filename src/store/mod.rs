@@ -368,15 +368,15 @@ impl Store {
         let mut w = Writes::default();
 
         for c in &batch.clients {
-            let old: Option<Client> = self.client(&c.id)?;
-            if old.is_none() && !w.new_clients.contains(&c.id) {
+            // Existence is all that matters here: no need to decode the old record.
+            let known = self.t.clients.contains_key(c.id.as_bytes()).map_err(sled_err(&self.dir))?;
+            if !known && w.new_clients.insert(&c.id) {
                 meta.counts.clients += 1;
-                w.new_clients.insert(c.id.clone());
             }
             w.clients.insert(c.id.as_bytes(), codec::encode(c).map_err(enc)?);
         }
         for inv in &batch.invoices {
-            let known_client = w.new_clients.contains(&inv.client_id)
+            let known_client = w.new_clients.contains(inv.client_id.as_str())
                 || self.t.clients.contains_key(inv.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
             if !known_client {
                 return Err(StoreError::Invalid(format!(
@@ -384,13 +384,14 @@ impl Store {
                     inv.number, inv.client_id
                 )));
             }
+            // Only a replaced invoice is decoded, for the client its index entry is under.
             match self.invoice(&inv.number)? {
                 Some(old) if old.client_id != inv.client_id => {
                     w.ix_client_invoices.remove(pair_key(&old.client_id, inv.number.as_bytes()));
                 }
                 Some(_) => {}
                 None => {
-                    if w.new_invoices.insert(inv.number.clone()) {
+                    if w.new_invoices.insert(&inv.number) {
                         meta.counts.invoices += 1;
                     }
                 }
@@ -429,7 +430,7 @@ impl Store {
         for n in &batch.notes {
             self.check_fresh_id("note", n.id, &self.t.notes, &mut fresh_ids)?;
             meta.next_note_id = meta.next_note_id.max(n.id);
-            let known = w.new_clients.contains(&n.client_id)
+            let known = w.new_clients.contains(n.client_id.as_str())
                 || self.t.clients.contains_key(n.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
             if !known {
                 return Err(StoreError::Invalid(format!("client {} does not exist", n.client_id)));
@@ -527,7 +528,7 @@ impl Store {
 use sled::Transactional;
 
 #[derive(Default)]
-struct Writes {
+struct Writes<'b> {
     clients: sled::Batch,
     invoices: sled::Batch,
     payments: sled::Batch,
@@ -536,8 +537,9 @@ struct Writes {
     ix_client_invoices: sled::Batch,
     ix_invoice_payments: sled::Batch,
     ix_client_notes: sled::Batch,
-    new_clients: std::collections::HashSet<String>,
-    new_invoices: std::collections::HashSet<String>,
+    /// Keys new in this batch, borrowed from it.
+    new_clients: rustc_hash::FxHashSet<&'b str>,
+    new_invoices: rustc_hash::FxHashSet<&'b str>,
 }
 
 /// Opens sled, waiting briefly if its own file lock is still held. Our
