@@ -259,3 +259,30 @@ fn importing_the_10k_book_keeps_every_record() {
     assert!(again.contains("0 new"), "{again}");
     assert!(common::dun_ok(&data, &["verify"]).starts_with(&expect));
 }
+
+#[test]
+fn the_client_invoice_index_follows_moves_within_and_across_batches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path()).unwrap();
+    s.apply(Batch {
+        clients: vec![client("C1"), client("C2")],
+        invoices: vec![invoice("I3", "C1"), invoice("I1", "C1"), invoice("I2", "C2")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.client_invoice_numbers("C1").unwrap(), ["I1", "I3"]);
+    assert_eq!(s.client_invoice_numbers("C2").unwrap(), ["I2"]);
+    // I2 moves to C1 and back again in one batch; I3 moves to C2 for good.
+    s.apply(Batch {
+        invoices: vec![invoice("I2", "C1"), invoice("I3", "C2"), invoice("I2", "C2")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.client_invoice_numbers("C1").unwrap(), ["I1"]);
+    assert_eq!(s.client_invoice_numbers("C2").unwrap(), ["I2", "I3"]);
+    s.apply(Batch { invoices: vec![invoice("I1", "C2")], ..Default::default() }).unwrap();
+    assert!(s.client_invoice_numbers("C1").unwrap().is_empty());
+    assert!(s.client_invoice_numbers("C9").unwrap().is_empty());
+    assert_eq!(s.counts().invoices, 3);
+    assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
+}

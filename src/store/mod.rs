@@ -4,12 +4,20 @@
 //! Layout (one sled tree each): `clients` by id, `invoices` by number,
 //! `payments`, `adjustments` and `notes` by big-endian u64 id (so key order is
 //! log order), `meta` (schema version and the [`Meta`] record), and the
-//! indexes `ix_client_invoices` (client \0 number), `ix_invoice_payments`
-//! (number \0 payment id) and `ix_client_notes` (client \0 note id).
+//! indexes `ix_client_invoices` (by client id: the client's invoice numbers
+//! in byte order, one codec record) and `ix_client_notes` (client \0 note id).
 //!
 //! Every write is a [`Batch`] applied in one sled transaction across all the
 //! trees it touches, flushed to disk before [`Store::apply`] returns, and
 //! then recorded in the manifest (see `manifest.rs`).
+//!
+//! Why so few index keys: a sled transaction keeps every tree node it
+//! replaces until it commits, about 5 KB per key written, and that is the
+//! peak memory of a large import. An index key per invoice doubled it, so
+//! `ix_client_invoices` holds one key per client; and the in-memory
+//! [`Book`] answers "payments of an invoice", so no sled index is kept for
+//! that (an earlier `ix_invoice_payments` tree, written but never read, is
+//! gone).
 
 pub mod codec;
 pub mod lock;
@@ -18,6 +26,7 @@ pub mod paths;
 pub mod schema;
 mod verify;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -135,7 +144,6 @@ pub(crate) struct Trees {
     adjustments: sled::Tree,
     notes: sled::Tree,
     ix_client_invoices: sled::Tree,
-    ix_invoice_payments: sled::Tree,
     ix_client_notes: sled::Tree,
 }
 
@@ -188,7 +196,6 @@ impl Store {
             adjustments: open("adjustments")?,
             notes: open("notes")?,
             ix_client_invoices: open("ix_client_invoices")?,
-            ix_invoice_payments: open("ix_invoice_payments")?,
             ix_client_notes: open("ix_client_notes")?,
         };
         let version = t.meta.get(SCHEMA_KEY).map_err(sled_err(dir))?;
@@ -331,15 +338,23 @@ impl Store {
         }
     }
 
-    /// Numbers of a client's invoices, from the index.
+    /// Numbers of a client's invoices, from the index, in byte order.
     pub fn client_invoice_numbers(&self, client_id: &str) -> Result<Vec<String>> {
-        let prefix = pair_key(client_id, b"");
-        let mut out = Vec::new();
-        for kv in self.t.ix_client_invoices.scan_prefix(&prefix) {
-            let (k, _) = kv.map_err(sled_err(&self.dir))?;
-            out.push(String::from_utf8_lossy(&k[prefix.len()..]).into_owned());
+        Ok(self.get(&self.t.ix_client_invoices, "ix_client_invoices", client_id.as_bytes())?.unwrap_or_default())
+    }
+
+    /// The index entry of `client_id` as it will be after this batch:
+    /// loaded from the store the first time the batch touches the client.
+    fn client_invoice_set<'m>(
+        &self,
+        changed: &'m mut BTreeMap<String, BTreeSet<String>>,
+        client_id: &str,
+    ) -> Result<&'m mut BTreeSet<String>> {
+        if !changed.contains_key(client_id) {
+            let numbers: Vec<String> = self.client_invoice_numbers(client_id)?;
+            changed.insert(client_id.to_string(), numbers.into_iter().collect());
         }
-        Ok(out)
+        Ok(changed.get_mut(client_id).expect("inserted above"))
     }
 
     /// A client's notes in log order, from the index.
@@ -366,6 +381,8 @@ impl Store {
         let mut fresh_ids = std::collections::HashSet::new();
         let enc = |e: CodecError| StoreError::Invalid(e.to_string());
         let mut w = Writes::default();
+        let mut client_invoices: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut batch_client: rustc_hash::FxHashMap<&str, &str> = Default::default();
 
         for c in &batch.clients {
             // Existence is all that matters here: no need to decode the old record.
@@ -384,21 +401,35 @@ impl Store {
                     inv.number, inv.client_id
                 )));
             }
-            // Only a replaced invoice is decoded, for the client its index entry is under.
-            match self.invoice(&inv.number)? {
-                Some(old) if old.client_id != inv.client_id => {
-                    w.ix_client_invoices.remove(pair_key(&old.client_id, inv.number.as_bytes()));
+            // The client the invoice is filed under until now: its earlier
+            // version in this batch, else the store's (only a replaced
+            // invoice is decoded).
+            let old_client = match batch_client.get(inv.number.as_str()) {
+                Some(&c) => Some(c.to_string()),
+                None => self.invoice(&inv.number)?.map(|old| old.client_id),
+            };
+            match old_client {
+                Some(old) if old != inv.client_id => {
+                    self.client_invoice_set(&mut client_invoices, &old)?.remove(&inv.number);
                 }
                 Some(_) => {}
                 None => {
-                    if w.new_invoices.insert(&inv.number) {
-                        meta.counts.invoices += 1;
-                    }
+                    w.new_invoices.insert(&inv.number);
+                    meta.counts.invoices += 1;
                 }
             }
+            batch_client.insert(&inv.number, &inv.client_id);
             w.invoices.insert(inv.number.as_bytes(), codec::encode(inv).map_err(enc)?);
-            w.ix_client_invoices.insert(pair_key(&inv.client_id, inv.number.as_bytes()), &[]);
+            self.client_invoice_set(&mut client_invoices, &inv.client_id)?.insert(inv.number.clone());
         }
+        for (client, numbers) in &client_invoices {
+            if numbers.is_empty() {
+                w.ix_client_invoices.remove(client.as_bytes());
+            } else {
+                w.ix_client_invoices.insert(client.as_bytes(), codec::encode(numbers).map_err(enc)?);
+            }
+        }
+        drop(client_invoices);
         let invoice_exists = |store: &Store, n: &str, w: &Writes| -> Result<bool> {
             Ok(w.new_invoices.contains(n)
                 || store.t.invoices.contains_key(n.as_bytes()).map_err(sled_err(&store.dir))?)
@@ -413,7 +444,6 @@ impl Store {
                         a.invoice
                     )));
                 }
-                w.ix_invoice_payments.insert(pair_key(&a.invoice, &id_key(p.id)), &[]);
             }
             w.payments.insert(&id_key(p.id), codec::encode(p).map_err(enc)?);
             meta.counts.payments += 1;
@@ -452,7 +482,6 @@ impl Store {
             &t.adjustments,
             &t.notes,
             &t.ix_client_invoices,
-            &t.ix_invoice_payments,
             &t.ix_client_notes,
         ];
         let batches = [
@@ -463,7 +492,6 @@ impl Store {
             &w.adjustments,
             &w.notes,
             &w.ix_client_invoices,
-            &w.ix_invoice_payments,
             &w.ix_client_notes,
         ];
         trees[..]
@@ -535,7 +563,6 @@ struct Writes<'b> {
     adjustments: sled::Batch,
     notes: sled::Batch,
     ix_client_invoices: sled::Batch,
-    ix_invoice_payments: sled::Batch,
     ix_client_notes: sled::Batch,
     /// Keys new in this batch, borrowed from it.
     new_clients: rustc_hash::FxHashSet<&'b str>,
