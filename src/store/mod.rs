@@ -290,25 +290,38 @@ impl Store {
     }
 
     fn load_book(&self) -> Result<Book> {
-        // The two big trees decode on their own threads: start-up time is
-        // what users feel every morning, and the work splits cleanly.
-        let (invoices, payments) = std::thread::scope(|sc| {
-            let inv = sc.spawn(|| self.scan::<Invoice>(&self.t.invoices, "invoices"));
-            let pay = self.scan::<Payment>(&self.t.payments, "payments");
-            (inv.join().unwrap_or_else(|_| Err(StoreError::Invalid("the invoice loader failed".into()))), pay)
+        // Invoices, the biggest tree, decode on their own thread while this
+        // one reads everything else: start-up time is what users feel every
+        // morning, and the work splits cleanly.
+        let c = self.meta.counts;
+        let (invoices, rest) = std::thread::scope(|sc| {
+            let inv = sc.spawn(|| self.scan::<Invoice>(&self.t.invoices, "invoices", c.invoices));
+            let rest = (|| {
+                Ok((
+                    self.scan::<Client>(&self.t.clients, "clients", c.clients)?,
+                    self.scan::<Payment>(&self.t.payments, "payments", c.payments)?,
+                    self.scan::<Adjustment>(&self.t.adjustments, "adjustments", c.adjustments)?,
+                    self.scan::<Note>(&self.t.notes, "notes", c.notes)?,
+                ))
+            })();
+            (inv.join().unwrap_or_else(|_| Err(StoreError::Invalid("the invoice loader failed".into()))), rest)
         });
-        Ok(Book::new(
-            self.scan::<Client>(&self.t.clients, "clients")?,
-            invoices?,
-            payments?,
-            self.scan::<Adjustment>(&self.t.adjustments, "adjustments")?,
-            self.scan::<Note>(&self.t.notes, "notes")?,
-        ))
+        let (clients, payments, adjustments, notes) = rest?;
+        Ok(Book::new(clients, invoices?, payments, adjustments, notes))
     }
 
-    fn scan<T: serde::de::DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<T>> {
-        // Not `tree.len()`: in sled that is a full scan of its own.
-        let mut out = Vec::new();
+    /// Decodes every record of `tree` in key order. `expected` (from the
+    /// meta record) only sizes the vector up front, so it is never copied
+    /// as it grows; a wrong count costs nothing but a reallocation.
+    fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        expected: u64,
+    ) -> Result<Vec<T>> {
+        // Not `tree.len()`: in sled that is a full scan of its own. Capped so
+        // a damaged count cannot ask for an absurd allocation.
+        let mut out = Vec::with_capacity(expected.min(1 << 24) as usize);
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err(&self.dir))?;
             let rec = codec::decode(&v).map_err(|err| StoreError::Corrupt { tree: name, key: show_key(&k), err })?;
