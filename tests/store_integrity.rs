@@ -110,12 +110,27 @@ fn ids_cannot_be_reused() {
     assert!(err.to_string().contains("already taken"), "{err}");
 }
 
+/// sled releases its file lock from a background thread shortly after the
+/// last handle is dropped, so opening it right after a `Store` closed can
+/// briefly fail; wait that out (as `Store::open` does).
+fn open_raw_sled(path: &Path) -> sled::Db {
+    for _ in 0..150 {
+        match sled::open(path) {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("sled's lock on {} was never released", path.display())
+}
+
 #[test]
 fn a_newer_schema_is_refused_with_a_clear_message() {
     let tmp = tempfile::tempdir().unwrap();
     Store::open(tmp.path()).unwrap();
     {
-        let db = sled::open(tmp.path().join("db")).unwrap();
+        let db = open_raw_sled(&tmp.path().join("db"));
         db.open_tree("meta").unwrap().insert("schema_version", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
@@ -129,7 +144,7 @@ fn a_newer_schema_is_refused_with_a_clear_message() {
 fn a_foreign_sled_database_is_not_taken_for_a_book() {
     let tmp = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(tmp.path().join("db")).unwrap();
+        let db = open_raw_sled(&tmp.path().join("db"));
         db.open_tree("clients").unwrap().insert("x", "garbage").unwrap();
         db.flush().unwrap();
     }
