@@ -418,13 +418,8 @@ mod tests {
 
     #[test]
     fn entries_naming_a_missing_record_wait_for_it() {
-        let mut b = Book::new(
-            vec![],
-            vec![inv("I1", "C1", 100)],
-            vec![pay(1, "C1", &["I2"])],
-            vec![adj(1, "I2")],
-            vec![],
-        );
+        let mut b =
+            Book::new(vec![], vec![inv("I1", "C1", 100)], vec![pay(1, "C1", &["I2"])], vec![adj(1, "I2")], vec![]);
         assert_eq!(numbers(b.client_invoices("C1")), ["I1"]);
         assert_eq!(b.invoice_allocations("I2").count(), 1);
         b.upsert_client(client("C1"));

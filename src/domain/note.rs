@@ -142,15 +142,26 @@ pub struct Completion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountEvent {
-    Dispute { invoice: String, reason: String },
-    Resolve { invoice: String },
-    Hold { reason: String },
+    Dispute {
+        invoice: String,
+        reason: String,
+    },
+    Resolve {
+        invoice: String,
+    },
+    Hold {
+        reason: String,
+    },
     Unhold,
     Snooze {
         #[serde(with = "super::compact_serde::date")]
         until: NaiveDate,
     },
     Unsnooze,
-    Payment { payment_id: u64 },
-    Adjustment { adjustment_id: u64 },
+    Payment {
+        payment_id: u64,
+    },
+    Adjustment {
+        adjustment_id: u64,
+    },
 }

@@ -163,7 +163,11 @@ pub(super) fn run(store: &Store) -> VerifyReport {
 }
 
 /// Each client's entry in `ix_client_invoices` lists exactly its invoices.
-fn check_client_invoices(r: &mut VerifyReport, tree: &sled::Tree, want: &std::collections::BTreeMap<String, Vec<String>>) {
+fn check_client_invoices(
+    r: &mut VerifyReport,
+    tree: &sled::Tree,
+    want: &std::collections::BTreeMap<String, Vec<String>>,
+) {
     const NAME: &str = "ix_client_invoices";
     let mut seen = 0usize;
     for kv in tree.iter() {
