@@ -142,26 +142,13 @@ pub struct Completion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountEvent {
-    Dispute {
-        invoice: String,
-        reason: String,
-    },
-    Resolve {
-        invoice: String,
-    },
-    Hold {
-        reason: String,
-    },
+    Dispute { invoice: String, reason: String },
+    Resolve { invoice: String },
+    Hold { reason: String },
     Unhold,
-    Snooze {
-        #[serde(with = "super::compact_serde::date")]
-        until: NaiveDate,
-    },
+    // chrono's text form (bincode-safe); rare enough not to need the compact one.
+    Snooze { until: NaiveDate },
     Unsnooze,
-    Payment {
-        payment_id: u64,
-    },
-    Adjustment {
-        adjustment_id: u64,
-    },
+    Payment { payment_id: u64 },
+    Adjustment { adjustment_id: u64 },
 }
