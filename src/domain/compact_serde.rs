@@ -16,16 +16,27 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// A decimal's scale (at most 28) in the low bits of a byte, with the top
+/// bit marking a negative zero (the only sign the mantissa cannot carry), and
+/// its signed integer mantissa.
 type DecimalParts = (u8, i128);
+const NEGATIVE_ZERO: u8 = 0x80;
 
 fn decimal_parts(d: &Decimal) -> DecimalParts {
-    // A Decimal's scale is at most 28, so it fits a byte.
-    (d.scale() as u8, d.mantissa())
+    let negative_zero = if d.is_zero() && d.is_sign_negative() { NEGATIVE_ZERO } else { 0 };
+    (d.scale() as u8 | negative_zero, d.mantissa())
 }
 
-fn decimal_from_parts<E: serde::de::Error>((scale, mantissa): DecimalParts) -> Result<Decimal, E> {
-    Decimal::try_from_i128_with_scale(mantissa, u32::from(scale))
-        .map_err(|e| E::custom(format!("stored decimal is out of range: {e}")))
+fn decimal_from_parts<E: serde::de::Error>((flags, mantissa): DecimalParts) -> Result<Decimal, E> {
+    let mut d = Decimal::try_from_i128_with_scale(mantissa, u32::from(flags & !NEGATIVE_ZERO))
+        .map_err(|e| E::custom(format!("stored decimal is out of range: {e}")))?;
+    if flags & NEGATIVE_ZERO != 0 {
+        if mantissa != 0 {
+            return Err(E::custom("stored decimal has a sign flag on a non-zero amount"));
+        }
+        d.set_sign_negative(true);
+    }
+    Ok(d)
 }
 
 fn date_from_day<E: serde::de::Error>(day: i32) -> Result<NaiveDate, E> {
@@ -158,6 +169,19 @@ mod tests {
     }
 
     #[test]
+    fn every_decimal_comes_back_bit_for_bit() {
+        let mut neg_zero = Decimal::new(0, 2);
+        neg_zero.set_sign_negative(true);
+        for d in [neg_zero, Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28), Decimal::new(150, 2), Decimal::ZERO] {
+            let mut p = probe();
+            p.amount = d;
+            let bytes = crate::store::codec::encode_payload(&p).unwrap();
+            let back: Probe = crate::store::codec::decode_payload(&bytes).unwrap();
+            assert_eq!(back.amount.serialize(), d.serialize(), "{d}");
+        }
+    }
+
+    #[test]
     fn out_of_range_stored_values_are_errors() {
         #[derive(Serialize)]
         struct Raw(u8, i128, Option<(u8, i128)>, i32, Option<i32>);
@@ -167,5 +191,7 @@ mod tests {
         assert!(crate::store::codec::decode_payload::<Probe>(&bad_day).is_err());
         let huge = crate::store::codec::encode_payload(&Raw(0, i128::MAX, None, 0, None)).unwrap();
         assert!(crate::store::codec::decode_payload::<Probe>(&huge).is_err());
+        let signed_nonzero = crate::store::codec::encode_payload(&Raw(0x82, 5, None, 0, None)).unwrap();
+        assert!(crate::store::codec::decode_payload::<Probe>(&signed_nonzero).is_err());
     }
 }
