@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("aging_100k");
     g.sample_size(10);
+    g.bench_function("store_open", |b| b.iter(|| Store::open(&data).unwrap().counts().invoices));
     g.bench_function("store_open_and_load_book", |b| {
         b.iter(|| {
             let mut s = Store::open(&data).unwrap();

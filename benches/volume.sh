@@ -25,7 +25,7 @@ TODAY=2026-11-22
 
 measure() { # label, command...
   local label=$1; shift
-  /usr/bin/time -f "$label: %e s, max RSS %M KB" "$@" >/dev/null
+  /usr/bin/time -f "$label: %e s wall, %U s user, %S s sys, max RSS %M KB" "$@" >/dev/null
 }
 
 echo "== import ($N invoices)"
@@ -38,7 +38,7 @@ CMDS=(
   "client list"
   "verify"
 )
-for extra in "aging --by-client" "today" "stats"; do
+for extra in "aging --by-client --format csv" "today --format csv" "stats"; do
   if "$DUN" --data "$DATA" --today $TODAY $extra >/dev/null 2>&1; then CMDS+=("$extra"); fi
 done
 for c in "${CMDS[@]}"; do
@@ -47,5 +47,7 @@ done
 if command -v hyperfine >/dev/null 2>&1; then
   args=()
   for c in "${CMDS[@]}"; do args+=("$DUN --data $DATA --today $TODAY $c"); done
-  hyperfine --warmup 1 --runs 5 -N "${args[@]}"
+  # hyperfine reports user and sys CPU beside wall time: on a shared,
+  # noisy machine CPU time is the steadier figure.
+  hyperfine --warmup 1 --runs 10 -N "${args[@]}"
 fi

@@ -98,12 +98,27 @@ fn ids_cannot_be_reused() {
     assert!(err.to_string().contains("already taken"), "{err}");
 }
 
+/// sled releases its file lock from a background thread shortly after the
+/// last handle is dropped, so opening it right after a `Store` closed can
+/// briefly fail; wait that out (as `Store::open` does).
+fn open_raw_sled(path: &Path) -> sled::Db {
+    for _ in 0..150 {
+        match sled::open(path) {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("sled's lock on {} was never released", path.display())
+}
+
 #[test]
 fn a_newer_schema_is_refused_with_a_clear_message() {
     let tmp = tempfile::tempdir().unwrap();
     Store::open(tmp.path()).unwrap();
     {
-        let db = sled::open(tmp.path().join("db")).unwrap();
+        let db = open_raw_sled(&tmp.path().join("db"));
         db.open_tree("meta").unwrap().insert("schema_version", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
@@ -117,7 +132,7 @@ fn a_newer_schema_is_refused_with_a_clear_message() {
 fn a_foreign_sled_database_is_not_taken_for_a_book() {
     let tmp = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(tmp.path().join("db")).unwrap();
+        let db = open_raw_sled(&tmp.path().join("db"));
         db.open_tree("clients").unwrap().insert("x", "garbage").unwrap();
         db.flush().unwrap();
     }
@@ -246,4 +261,31 @@ fn importing_the_10k_book_keeps_every_record() {
     let again = common::dun_ok(&data, &["import", "payments", src.join("payments.csv").to_str().unwrap()]);
     assert!(again.contains("0 new"), "{again}");
     assert!(common::dun_ok(&data, &["verify"]).starts_with(&expect));
+}
+
+#[test]
+fn the_client_invoice_index_follows_moves_within_and_across_batches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path()).unwrap();
+    s.apply(Batch {
+        clients: vec![client("C1"), client("C2")],
+        invoices: vec![invoice("I3", "C1"), invoice("I1", "C1"), invoice("I2", "C2")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.client_invoice_numbers("C1").unwrap(), ["I1", "I3"]);
+    assert_eq!(s.client_invoice_numbers("C2").unwrap(), ["I2"]);
+    // I2 moves to C1 and back again in one batch; I3 moves to C2 for good.
+    s.apply(Batch {
+        invoices: vec![invoice("I2", "C1"), invoice("I3", "C2"), invoice("I2", "C2")],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.client_invoice_numbers("C1").unwrap(), ["I1"]);
+    assert_eq!(s.client_invoice_numbers("C2").unwrap(), ["I2", "I3"]);
+    s.apply(Batch { invoices: vec![invoice("I1", "C2")], ..Default::default() }).unwrap();
+    assert!(s.client_invoice_numbers("C1").unwrap().is_empty());
+    assert!(s.client_invoice_numbers("C9").unwrap().is_empty());
+    assert_eq!(s.counts().invoices, 3);
+    assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
 }

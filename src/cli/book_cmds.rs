@@ -196,7 +196,9 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                     amount_cell(ctx, overdue),
                 ]);
             }
-            r.print(ctx.format)
+            let printed = r.print(ctx.format);
+            ctx.done_reading(store);
+            printed
         }
         ClientCmd::Show { id } => {
             let mut store = ctx.open_store()?;
@@ -410,7 +412,9 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
                 }
                 None => invoice_report(ctx, book.invoices().iter(), book, status),
             };
-            r.print(ctx.format)
+            let printed = r.print(ctx.format);
+            ctx.done_reading(store);
+            printed
         }
         InvoiceCmd::Show { number } => {
             let mut store = ctx.open_store()?;

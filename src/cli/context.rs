@@ -14,6 +14,8 @@ pub struct Ctx {
     pub today: NaiveDate,
     pub format: Format,
     pub global: GlobalArgs,
+    /// Stores that were only read, left for the process's exit to reclaim.
+    left_for_exit: std::cell::RefCell<Vec<Store>>,
 }
 
 impl Ctx {
@@ -25,7 +27,7 @@ impl Ctx {
             Some(super::FormatArg::Json) => Format::Json,
             _ => Format::Table,
         };
-        Ok(Ctx { data_dir, today, format, global: g.clone() })
+        Ok(Ctx { data_dir, today, format, global: g.clone(), left_for_exit: Default::default() })
     }
 
     /// Opens the store and, on the first open of the day, keeps the daily
@@ -42,5 +44,18 @@ impl Ctx {
             eprintln!("dun: warning: the daily backup failed: {e}");
         }
         Ok(store)
+    }
+
+    /// Ends a command that only read `store`. Freeing a large book and
+    /// sled's page cache one allocation at a time is a tenth of a read
+    /// command on a 100k book, and the OS reclaims it all at exit anyway;
+    /// so when the process is about to end, [`super::main`] skips that work
+    /// by forgetting the `Ctx` that holds these stores. Everything the store
+    /// wrote (in `open`, or a batch) was flushed before it returned, and the
+    /// directory lock is a flock the OS releases with the process. A caller
+    /// that runs commands in process ([`super::run`]) drops the `Ctx`, so the
+    /// stores are closed and unlocked as usual.
+    pub fn done_reading(&self, store: Store) {
+        self.left_for_exit.borrow_mut().push(store);
     }
 }

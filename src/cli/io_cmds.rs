@@ -283,6 +283,7 @@ fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
         a.dir.display(),
         files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
     );
+    ctx.done_reading(store);
     Ok(())
 }
 

@@ -109,34 +109,56 @@ pub fn main() -> ExitCode {
         libc::umask(0o077);
     }
     let cli = Cli::parse();
-    match run(cli) {
+    let (result, ctx) = run_with_ctx(cli);
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dun: {e:#}");
             ExitCode::from(1)
         }
-    }
+    };
+    // The process ends next: stores left with `Ctx::done_reading` are not
+    // freed one allocation at a time (see there why that is safe).
+    std::mem::forget(ctx);
+    code
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    run_with_ctx(cli).0
+}
+
+/// Runs a command and hands back its context, with any stores left in it.
+fn run_with_ctx(cli: Cli) -> (anyhow::Result<()>, Option<Ctx>) {
+    let ctx = match check_args(&cli).and_then(|()| Ctx::new(&cli.global)) {
+        Ok(ctx) => ctx,
+        Err(e) => return (Err(e), None),
+    };
+    let result = dispatch(&ctx, cli.command);
+    (result, Some(ctx))
+}
+
+fn check_args(cli: &Cli) -> anyhow::Result<()> {
     if let Some(f @ (FormatArg::Dun | FormatArg::Xero)) = cli.global.format {
         if !matches!(cli.command, Some(Command::Io(io_cmds::IoCmd::Import(_)))) {
             let name = if f == FormatArg::Dun { "dun" } else { "xero" };
             anyhow::bail!("--format {name} names an import layout; output formats are table, csv and json");
         }
     }
-    let ctx = Ctx::new(&cli.global)?;
-    match cli.command {
-        None => store_cmds::open_interface(&ctx),
-        Some(Command::Demo { no_tui }) => store_cmds::demo(&ctx, no_tui),
-        Some(Command::Client(c)) => book_cmds::client(&ctx, c),
-        Some(Command::Invoice(c)) => book_cmds::invoice(&ctx, c),
-        Some(Command::Pay(a)) => book_cmds::pay(&ctx, a),
-        Some(Command::Credit(a)) => book_cmds::credit(&ctx, a, crate::domain::AdjustmentKind::Credit),
-        Some(Command::WriteOff(a)) => book_cmds::credit(&ctx, a, crate::domain::AdjustmentKind::WriteOff),
-        Some(Command::Verify) => store_cmds::verify(&ctx),
-        Some(Command::Io(c)) => io_cmds::run(&ctx, c),
-        Some(Command::Report(c)) => report_cmds::run(&ctx, c),
-        Some(Command::Rules(c)) => rules_cmds::run(&ctx, c),
+    Ok(())
+}
+
+fn dispatch(ctx: &Ctx, command: Option<Command>) -> anyhow::Result<()> {
+    match command {
+        None => store_cmds::open_interface(ctx),
+        Some(Command::Demo { no_tui }) => store_cmds::demo(ctx, no_tui),
+        Some(Command::Client(c)) => book_cmds::client(ctx, c),
+        Some(Command::Invoice(c)) => book_cmds::invoice(ctx, c),
+        Some(Command::Pay(a)) => book_cmds::pay(ctx, a),
+        Some(Command::Credit(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::Credit),
+        Some(Command::WriteOff(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::WriteOff),
+        Some(Command::Verify) => store_cmds::verify(ctx),
+        Some(Command::Io(c)) => io_cmds::run(ctx, c),
+        Some(Command::Report(c)) => report_cmds::run(ctx, c),
+        Some(Command::Rules(c)) => rules_cmds::run(ctx, c),
     }
 }

@@ -195,6 +195,8 @@ fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     }
     use std::io::Write;
     out.flush()?;
+    drop(out);
+    ctx.done_reading(store);
     Ok(())
 }
 
@@ -428,7 +430,9 @@ fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
             pct(k.dso),
         ]);
     }
-    r.print(f)
+    let printed = r.print(f);
+    ctx.done_reading(store);
+    printed
 }
 
 fn client_forecast(book: &Book, id: &str, as_of: NaiveDate, f: Format) -> anyhow::Result<()> {
@@ -533,7 +537,9 @@ fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
         row.push(money(f, m.amount));
         r.footer.push(row);
     }
-    r.print(f)
+    let printed = r.print(f);
+    ctx.done_reading(store);
+    printed
 }
 
 fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
@@ -665,7 +671,9 @@ fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
             ]);
         }
     }
-    r.print(f)
+    let printed = r.print(f);
+    ctx.done_reading(store);
+    printed
 }
 
 fn set_plan(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {

@@ -267,11 +267,7 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
     // Rendered first so that `dun today | head` ends quietly.
     let mut rendered = Vec::with_capacity(256 * (actions.len() + 1));
     let printed = r.write(ctx.format, &mut rendered).and_then(|()| emit_bytes(&rendered));
-    // Freeing a large book and sled's page cache one allocation at a time
-    // is a measurable part of this command on a big book; the OS reclaims
-    // it all at exit. Nothing was written, and the lock is released by the
-    // OS when the process ends.
-    std::mem::forget(store);
+    ctx.done_reading(store);
     printed
 }
 

@@ -41,6 +41,7 @@ pub fn verify(ctx: &Ctx) -> anyhow::Result<()> {
             "ok: {} clients, {} invoices, {} payments, {} adjustments, {} notes; every record, count and index checks out",
             c.clients, c.invoices, c.payments, c.adjustments, c.notes
         );
+        ctx.done_reading(store);
         Ok(())
     } else {
         for p in &report.problems {

@@ -3,15 +3,27 @@
 //!
 //! The store loads a `Book`, and after each durable write applies the same
 //! record here, so the in-memory view never runs ahead of the disk.
+//!
+//! The lookups hold positions, not copies of ids: a 100,000-invoice book is
+//! indexed on every start-up, and cloning every invoice number and client id
+//! into maps (then freeing them all at exit) was most of that time. Lists are
+//! kept per client and per invoice position; entries naming a client or
+//! invoice the book does not hold wait in a small side map until it arrives.
+
+use std::hash::BuildHasher;
 
 // FxHash: the keys are our own ids, not attacker-chosen, and the book is
 // indexed on every start-up, where SipHash was a third of the time.
-use rustc_hash::FxHashMap as HashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use super::client::Client;
 use super::invoice::Invoice;
 use super::note::Note;
 use super::payment::{Adjustment, Allocation, Payment};
+
+/// Positions are u32: a book of four billion records would not fit in memory.
+type Pos = u32;
 
 #[derive(Clone, Debug, Default)]
 pub struct Book {
@@ -20,19 +32,112 @@ pub struct Book {
     payments: Vec<Payment>,
     adjustments: Vec<Adjustment>,
     notes: Vec<Note>,
-    client_ix: HashMap<String, usize>,
-    invoice_ix: HashMap<String, usize>,
-    invoices_by_client: HashMap<String, Vec<usize>>,
-    payments_by_client: HashMap<String, Vec<usize>>,
-    /// (payment index, allocation index) for each invoice.
-    allocs_by_invoice: HashMap<String, Vec<(usize, usize)>>,
-    adjustments_by_invoice: HashMap<String, Vec<usize>>,
-    notes_by_client: HashMap<String, Vec<usize>>,
+    client_ix: KeyIndex,
+    invoice_ix: KeyIndex,
+    invoices_by_client: Groups<Pos>,
+    payments_by_client: Groups<Pos>,
+    /// (payment position, allocation index) for each invoice.
+    allocs_by_invoice: Groups<(Pos, Pos)>,
+    adjustments_by_invoice: Groups<Pos>,
+    notes_by_client: Groups<Pos>,
+}
+
+fn pos(i: usize) -> Pos {
+    Pos::try_from(i).unwrap_or_else(|_| panic!("a book holds at most {} records of a kind", Pos::MAX))
+}
+
+fn hash(key: &str) -> u64 {
+    FxBuildHasher.hash_one(key)
+}
+
+/// A unique key (client id, invoice number) to its record's position. The
+/// table holds only positions; the keys are read from the records.
+#[derive(Clone, Debug, Default)]
+struct KeyIndex(HashTable<Pos>);
+
+impl KeyIndex {
+    fn with_capacity(n: usize) -> Self {
+        KeyIndex(HashTable::with_capacity(n))
+    }
+
+    fn get<T>(&self, records: &[T], key_of: impl Fn(&T) -> &str, key: &str) -> Option<usize> {
+        self.0.find(hash(key), |&i| key_of(&records[i as usize]) == key).map(|&i| i as usize)
+    }
+
+    /// Records `at` as the position of its key, unless the key is already
+    /// there: then returns the position it has.
+    fn insert<T>(&mut self, records: &[T], key_of: impl Fn(&T) -> &str, at: usize) -> Result<(), usize> {
+        let key = key_of(&records[at]);
+        match self.0.entry(hash(key), |&i| key_of(&records[i as usize]) == key, |&i| hash(key_of(&records[i as usize])))
+        {
+            hashbrown::hash_table::Entry::Occupied(e) => Err(*e.get() as usize),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(pos(at));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Lists of entries per owner position (a client, an invoice), plus the
+/// entries whose owner is not in the book yet, by its key.
+#[derive(Clone, Debug)]
+struct Groups<T> {
+    by_owner: Vec<Vec<T>>,
+    waiting: HashMap<String, Vec<T>>,
+}
+
+impl<T> Default for Groups<T> {
+    fn default() -> Self {
+        Groups { by_owner: Vec::new(), waiting: HashMap::default() }
+    }
+}
+
+impl<T> Groups<T> {
+    fn with_owners(n: usize) -> Self {
+        let mut by_owner = Vec::with_capacity(n);
+        by_owner.resize_with(n, Vec::new);
+        Groups { by_owner, waiting: HashMap::default() }
+    }
+
+    fn get(&self, owner: Option<usize>, key: &str) -> &[T] {
+        match owner {
+            Some(o) => self.by_owner.get(o).map_or(&[], Vec::as_slice),
+            None => self.waiting.get(key).map_or(&[], Vec::as_slice),
+        }
+    }
+
+    fn push(&mut self, owner: Option<usize>, key: &str, item: T) {
+        match owner {
+            Some(o) => self.by_owner[o].push(item),
+            None => match self.waiting.get_mut(key) {
+                Some(v) => v.push(item),
+                None => {
+                    self.waiting.insert(key.to_string(), vec![item]);
+                }
+            },
+        }
+    }
+
+    /// A new owner at the next position, taking over what waited for it.
+    fn add_owner(&mut self, key: &str) {
+        let waited = if self.waiting.is_empty() { None } else { self.waiting.remove(key) };
+        self.by_owner.push(waited.unwrap_or_default());
+    }
+}
+
+fn client_key(c: &Client) -> &str {
+    &c.id
+}
+fn invoice_key(i: &Invoice) -> &str {
+    &i.number
 }
 
 impl Book {
     /// Builds a book and its lookups. Records are kept in the order given;
-    /// the store hands them over in key order (ids, invoice numbers).
+    /// the store hands them over in key order (ids, invoice numbers). A
+    /// client id or invoice number given twice keeps its first position and
+    /// its last value, as if each record had been upserted in turn.
     pub fn new(
         clients: Vec<Client>,
         invoices: Vec<Invoice>,
@@ -40,26 +145,57 @@ impl Book {
         adjustments: Vec<Adjustment>,
         notes: Vec<Note>,
     ) -> Self {
-        let mut book = Book::default();
-        book.clients.reserve(clients.len());
-        book.invoices.reserve(invoices.len());
+        let mut book = Book {
+            client_ix: KeyIndex::with_capacity(clients.len()),
+            invoice_ix: KeyIndex::with_capacity(invoices.len()),
+            ..Book::default()
+        };
+        // The vectors are kept as given (no copy) when their keys are
+        // unique, which they are when they come from the store.
+        if Self::unique_keys(&mut book.client_ix, &clients, client_key) {
+            book.invoices_by_client = Groups::with_owners(clients.len());
+            book.payments_by_client = Groups::with_owners(clients.len());
+            book.notes_by_client = Groups::with_owners(clients.len());
+            book.clients = clients;
+        } else {
+            book.client_ix = KeyIndex::default();
+            for c in clients {
+                book.upsert_client(c);
+            }
+        }
+        if Self::unique_keys(&mut book.invoice_ix, &invoices, invoice_key) {
+            book.allocs_by_invoice = Groups::with_owners(invoices.len());
+            book.adjustments_by_invoice = Groups::with_owners(invoices.len());
+            for (i, inv) in invoices.iter().enumerate() {
+                let owner = book.client_ix.get(&book.clients, client_key, &inv.client_id);
+                book.invoices_by_client.push(owner, &inv.client_id, pos(i));
+            }
+            book.invoices = invoices;
+        } else {
+            book.invoice_ix = KeyIndex::default();
+            for i in invoices {
+                book.upsert_invoice(i);
+            }
+        }
         book.payments.reserve(payments.len());
-        for c in clients {
-            book.upsert_client(c);
-        }
-        for i in invoices {
-            book.upsert_invoice(i);
-        }
         for p in payments {
             book.add_payment(p);
         }
+        book.adjustments.reserve(adjustments.len());
         for a in adjustments {
             book.add_adjustment(a);
         }
+        book.notes.reserve(notes.len());
         for n in notes {
             book.add_note(n);
         }
         book
+    }
+
+    /// Indexes every record's key; false (leaving `ix` partly filled) at the
+    /// first key seen twice.
+    fn unique_keys<T>(ix: &mut KeyIndex, records: &[T], key_of: fn(&T) -> &str) -> bool {
+        (0..records.len()).all(|i| ix.insert(records, key_of, i).is_ok())
     }
 
     pub fn clients(&self) -> &[Client] {
@@ -78,11 +214,18 @@ impl Book {
         &self.notes
     }
 
+    fn client_pos(&self, id: &str) -> Option<usize> {
+        self.client_ix.get(&self.clients, client_key, id)
+    }
+    fn invoice_pos(&self, number: &str) -> Option<usize> {
+        self.invoice_ix.get(&self.invoices, invoice_key, number)
+    }
+
     pub fn client(&self, id: &str) -> Option<&Client> {
-        self.client_ix.get(id).map(|&i| &self.clients[i])
+        self.client_pos(id).map(|i| &self.clients[i])
     }
     pub fn invoice(&self, number: &str) -> Option<&Invoice> {
-        self.invoice_ix.get(number).map(|&i| &self.invoices[i])
+        self.invoice_pos(number).map(|i| &self.invoices[i])
     }
     pub fn payment(&self, id: u64) -> Option<&Payment> {
         self.payments.iter().rev().find(|p| p.id == id)
@@ -93,80 +236,235 @@ impl Book {
 
     /// A client's invoices, in the order they were added.
     pub fn client_invoices<'a>(&'a self, client_id: &str) -> impl Iterator<Item = &'a Invoice> + 'a {
-        self.invoices_by_client.get(client_id).into_iter().flatten().map(|&i| &self.invoices[i])
+        self.invoices_by_client.get(self.client_pos(client_id), client_id).iter().map(|&i| &self.invoices[i as usize])
     }
     pub fn client_payments<'a>(&'a self, client_id: &str) -> impl Iterator<Item = &'a Payment> + 'a {
-        self.payments_by_client.get(client_id).into_iter().flatten().map(|&i| &self.payments[i])
+        self.payments_by_client.get(self.client_pos(client_id), client_id).iter().map(|&i| &self.payments[i as usize])
     }
     /// Every allocation made to an invoice, with its payment.
     pub fn invoice_allocations<'a>(&'a self, number: &str) -> impl Iterator<Item = (&'a Payment, &'a Allocation)> + 'a {
-        self.allocs_by_invoice
-            .get(number)
-            .into_iter()
-            .flatten()
-            .map(|&(p, a)| (&self.payments[p], &self.payments[p].allocations[a]))
+        self.allocs_by_invoice.get(self.invoice_pos(number), number).iter().map(|&(p, a)| {
+            let p = &self.payments[p as usize];
+            (p, &p.allocations[a as usize])
+        })
     }
     pub fn invoice_adjustments<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Adjustment> + 'a {
-        self.adjustments_by_invoice.get(number).into_iter().flatten().map(|&i| &self.adjustments[i])
+        self.adjustments_by_invoice.get(self.invoice_pos(number), number).iter().map(|&i| &self.adjustments[i as usize])
     }
     /// A client's notes, oldest first (log order).
     pub fn client_notes<'a>(&'a self, client_id: &str) -> impl DoubleEndedIterator<Item = &'a Note> + 'a {
-        self.notes_by_client.get(client_id).into_iter().flatten().map(|&i| &self.notes[i])
+        self.notes_by_client.get(self.client_pos(client_id), client_id).iter().map(|&i| &self.notes[i as usize])
     }
 
     pub fn upsert_client(&mut self, c: Client) {
-        match self.client_ix.get(&c.id) {
-            Some(&i) => self.clients[i] = c,
+        match self.client_pos(&c.id) {
+            Some(i) => self.clients[i] = c,
             None => {
-                self.client_ix.insert(c.id.clone(), self.clients.len());
+                self.invoices_by_client.add_owner(&c.id);
+                self.payments_by_client.add_owner(&c.id);
+                self.notes_by_client.add_owner(&c.id);
                 self.clients.push(c);
+                let at = self.clients.len() - 1;
+                let _ = self.client_ix.insert(&self.clients, client_key, at);
             }
         }
     }
 
     pub fn upsert_invoice(&mut self, inv: Invoice) {
-        match self.invoice_ix.get(&inv.number) {
-            Some(&i) => {
-                let old_client = self.invoices[i].client_id.clone();
-                if old_client != inv.client_id {
-                    if let Some(v) = self.invoices_by_client.get_mut(&old_client) {
-                        v.retain(|&j| j != i);
+        match self.invoice_pos(&inv.number) {
+            Some(i) => {
+                let old_client = &self.invoices[i].client_id;
+                if *old_client != inv.client_id {
+                    let old_owner = self.client_pos(old_client);
+                    let moved = pos(i);
+                    match old_owner {
+                        Some(o) => self.invoices_by_client.by_owner[o].retain(|&j| j != moved),
+                        None => {
+                            if let Some(v) = self.invoices_by_client.waiting.get_mut(old_client.as_str()) {
+                                v.retain(|&j| j != moved);
+                            }
+                        }
                     }
-                    self.invoices_by_client.entry(inv.client_id.clone()).or_default().push(i);
+                    let owner = self.client_pos(&inv.client_id);
+                    self.invoices_by_client.push(owner, &inv.client_id, moved);
                 }
                 self.invoices[i] = inv;
             }
             None => {
                 let i = self.invoices.len();
-                self.invoice_ix.insert(inv.number.clone(), i);
-                self.invoices_by_client.entry(inv.client_id.clone()).or_default().push(i);
+                let owner = self.client_pos(&inv.client_id);
+                self.invoices_by_client.push(owner, &inv.client_id, pos(i));
+                self.allocs_by_invoice.add_owner(&inv.number);
+                self.adjustments_by_invoice.add_owner(&inv.number);
                 self.invoices.push(inv);
+                let _ = self.invoice_ix.insert(&self.invoices, invoice_key, i);
             }
         }
     }
 
     /// Payments are append-only (an undo is a reversing payment).
     pub fn add_payment(&mut self, p: Payment) {
-        let pi = self.payments.len();
+        let pi = pos(self.payments.len());
         for (ai, a) in p.allocations.iter().enumerate() {
-            self.allocs_by_invoice.entry(a.invoice.clone()).or_default().push((pi, ai));
+            let owner = self.invoice_pos(&a.invoice);
+            self.allocs_by_invoice.push(owner, &a.invoice, (pi, pos(ai)));
         }
-        self.payments_by_client.entry(p.client_id.clone()).or_default().push(pi);
+        let owner = self.client_pos(&p.client_id);
+        self.payments_by_client.push(owner, &p.client_id, pi);
         self.payments.push(p);
     }
 
     pub fn add_adjustment(&mut self, a: Adjustment) {
-        self.adjustments_by_invoice.entry(a.invoice.clone()).or_default().push(self.adjustments.len());
+        let owner = self.invoice_pos(&a.invoice);
+        self.adjustments_by_invoice.push(owner, &a.invoice, pos(self.adjustments.len()));
         self.adjustments.push(a);
     }
 
     pub fn add_note(&mut self, n: Note) {
-        self.notes_by_client.entry(n.client_id.clone()).or_default().push(self.notes.len());
+        let owner = self.client_pos(&n.client_id);
+        self.notes_by_client.push(owner, &n.client_id, pos(self.notes.len()));
         self.notes.push(n);
     }
 
     /// Ids of notes that a later note reverses (undone entries).
     pub fn reversed_note_ids(&self) -> rustc_hash::FxHashSet<u64> {
         self.notes.iter().filter_map(|n| n.reverses).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AdjustmentKind, Currency, Money, PaymentMethod};
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    fn d() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
+    fn inv(number: &str, client: &str, total: i64) -> Invoice {
+        Invoice::new(number, client, d(), d(), Money::new(Decimal::from(total), Currency::USD))
+    }
+    fn pay(id: u64, client: &str, to: &[&str]) -> Payment {
+        Payment {
+            id,
+            client_id: client.into(),
+            date: d(),
+            amount: Decimal::from(10 * to.len() as i64),
+            currency: Currency::USD,
+            method: PaymentMethod::Cash,
+            reference: String::new(),
+            allocations: to.iter().map(|n| Allocation { invoice: (*n).into(), amount: Decimal::TEN }).collect(),
+            reverses: None,
+        }
+    }
+    fn adj(id: u64, invoice: &str) -> Adjustment {
+        Adjustment {
+            id,
+            invoice: invoice.into(),
+            date: d(),
+            kind: AdjustmentKind::Credit,
+            amount: Decimal::ONE,
+            reason: String::new(),
+            reverses: None,
+        }
+    }
+    fn numbers<'a>(it: impl Iterator<Item = &'a Invoice>) -> Vec<&'a str> {
+        it.map(|i| i.number.as_str()).collect()
+    }
+    fn client(id: &str) -> Client {
+        Client::new(id, id, Currency::USD)
+    }
+
+    #[test]
+    fn lookups_follow_every_kind_of_record() {
+        let b = Book::new(
+            vec![client("C1"), client("C2")],
+            vec![inv("I1", "C1", 100), inv("I2", "C2", 50), inv("I3", "C1", 70)],
+            vec![pay(1, "C1", &["I1", "I3"]), pay(2, "C1", &["I1"])],
+            vec![adj(1, "I3")],
+            vec![],
+        );
+        assert_eq!(b.client("C2").unwrap().id, "C2");
+        assert!(b.client("C9").is_none());
+        assert_eq!(b.invoice("I2").unwrap().total, Decimal::from(50));
+        assert!(b.invoice("I9").is_none());
+        assert_eq!(numbers(b.client_invoices("C1")), ["I1", "I3"]);
+        assert_eq!(b.client_payments("C1").map(|p| p.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(b.client_payments("C2").count(), 0);
+        assert_eq!(b.invoice_allocations("I1").map(|(p, _)| p.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(b.invoice_allocations("I3").map(|(_, a)| a.invoice.as_str()).collect::<Vec<_>>(), ["I3"]);
+        assert_eq!(b.invoice_adjustments("I3").count(), 1);
+        assert_eq!(b.invoice_adjustments("I1").count(), 0);
+    }
+
+    #[test]
+    fn records_given_twice_keep_first_place_and_last_value() {
+        let b = Book::new(
+            vec![client("C1"), client("C2"), Client::new("C1", "Renamed", Currency::USD)],
+            vec![inv("I1", "C1", 100), inv("I2", "C1", 50), inv("I1", "C2", 80)],
+            vec![pay(1, "C2", &["I1"])],
+            vec![],
+            vec![],
+        );
+        assert_eq!(b.clients().len(), 2);
+        assert_eq!(b.clients()[0].name, "Renamed");
+        assert_eq!(numbers(b.invoices().iter()), ["I1", "I2"]);
+        assert_eq!(b.invoice("I1").unwrap().total, Decimal::from(80));
+        assert_eq!(numbers(b.client_invoices("C1")), ["I2"]);
+        assert_eq!(numbers(b.client_invoices("C2")), ["I1"]);
+        assert_eq!(b.invoice_allocations("I1").count(), 1);
+    }
+
+    #[test]
+    fn entries_naming_a_missing_record_wait_for_it() {
+        let mut b =
+            Book::new(vec![], vec![inv("I1", "C1", 100)], vec![pay(1, "C1", &["I2"])], vec![adj(1, "I2")], vec![]);
+        assert_eq!(numbers(b.client_invoices("C1")), ["I1"]);
+        assert_eq!(b.invoice_allocations("I2").count(), 1);
+        b.upsert_client(client("C1"));
+        b.upsert_invoice(inv("I2", "C1", 20));
+        b.add_payment(pay(2, "C1", &["I2"]));
+        assert_eq!(numbers(b.client_invoices("C1")), ["I1", "I2"]);
+        assert_eq!(b.client_payments("C1").map(|p| p.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(b.invoice_allocations("I2").map(|(p, _)| p.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(b.invoice_adjustments("I2").count(), 1);
+    }
+
+    #[test]
+    fn an_invoice_moved_to_another_client_moves_in_the_lookups() {
+        let mut b = Book::new(
+            vec![client("C1"), client("C2")],
+            vec![inv("I1", "C1", 100), inv("I2", "C1", 50)],
+            vec![],
+            vec![],
+            vec![],
+        );
+        b.upsert_invoice(inv("I1", "C2", 100));
+        assert_eq!(numbers(b.client_invoices("C1")), ["I2"]);
+        assert_eq!(numbers(b.client_invoices("C2")), ["I1"]);
+        b.upsert_invoice(inv("I2", "C9", 50));
+        assert_eq!(b.client_invoices("C1").count(), 0);
+        assert_eq!(numbers(b.client_invoices("C9")), ["I2"]);
+        b.upsert_invoice(inv("I2", "C1", 50));
+        assert_eq!(b.client_invoices("C9").count(), 0);
+        assert_eq!(numbers(b.client_invoices("C1")), ["I2"]);
+        assert_eq!(b.invoices().len(), 2);
+    }
+
+    #[test]
+    fn many_records_index_through_growth() {
+        let mut b = Book::default();
+        for i in 0..2000 {
+            if i % 100 == 0 {
+                b.upsert_client(client(&format!("C{}", i / 100)));
+            }
+            b.upsert_invoice(inv(&format!("I{i}"), &format!("C{}", i / 100), i));
+        }
+        for i in (0..2000).step_by(7) {
+            assert_eq!(b.invoice(&format!("I{i}")).unwrap().total, Decimal::from(i));
+        }
+        assert_eq!(b.client_invoices("C19").count(), 100);
+        assert_eq!(b.clone().invoice("I1999").unwrap().client_id, "C19");
     }
 }

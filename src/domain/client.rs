@@ -19,7 +19,7 @@ pub struct Client {
     /// Default payment terms in days for new invoices.
     pub terms_days: u32,
     pub currency: Currency,
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "super::compact_serde::decimal_option")]
     pub credit_limit: Option<Decimal>,
     /// Days of the month on which this client runs its payments (1..=31;
     /// a day past the month's end means its last day).
@@ -29,6 +29,7 @@ pub struct Client {
     pub owner: String,
     pub hold: Option<Hold>,
     /// No actions until this date (inclusive of the day before).
+    #[serde(with = "super::compact_serde::date_option")]
     pub snoozed_until: Option<NaiveDate>,
     /// Overrides the book's late-fee policy for this client.
     pub late_fee: Option<LateFeePolicy>,
@@ -40,6 +41,7 @@ pub struct Client {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
     pub reason: String,
+    #[serde(with = "super::compact_serde::date")]
     pub since: NaiveDate,
 }
 

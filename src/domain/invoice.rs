@@ -13,14 +13,16 @@ pub struct Invoice {
     /// Unique across the book.
     pub number: String,
     pub client_id: String,
+    #[serde(with = "super::compact_serde::date")]
     pub issue_date: NaiveDate,
+    #[serde(with = "super::compact_serde::date")]
     pub due_date: NaiveDate,
     pub currency: Currency,
     /// Line items; empty when the invoice was entered as a plain total.
     pub lines: Vec<LineItem>,
     /// The invoice total including tax. Equal to the sum of the lines when
     /// there are lines.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub total: Decimal,
     pub reference: String,
     pub dispute: Option<Dispute>,
@@ -34,12 +36,12 @@ pub struct Invoice {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
     pub description: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub quantity: Decimal,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub unit_price: Decimal,
     /// Tax rate in percent (20 means 20%).
-    #[serde(with = "rust_decimal::serde::str_option")]
+    #[serde(with = "super::compact_serde::decimal_option")]
     pub tax_rate: Option<Decimal>,
 }
 
@@ -55,6 +57,7 @@ impl LineItem {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dispute {
     pub reason: String,
+    #[serde(with = "super::compact_serde::date")]
     pub since: NaiveDate,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod client;
+pub mod compact_serde;
 pub mod dates;
 pub mod invoice;
 pub mod money;

@@ -63,15 +63,26 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        // Read in place: every stored amount carries a currency, and an
+        // owned String per record was measurable when loading a big book.
+        struct Code;
+        impl serde::de::Visitor<'_> for Code {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a three-letter currency code")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Currency, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Code)
     }
 }
 
 /// An amount in one currency.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Money {
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
     pub currency: Currency,
 }

@@ -19,6 +19,7 @@ pub struct Note {
     pub at: DateTime<Utc>,
     /// The business day it belongs to (the `--today` in force when logged);
     /// the rules engine reasons in these days.
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
     /// The OS user who wrote it.
     pub author: String,
@@ -26,6 +27,7 @@ pub struct Note {
     pub outcome: Option<CallOutcome>,
     pub text: String,
     pub promise: Option<Promise>,
+    #[serde(with = "super::compact_serde::date_option")]
     pub next_follow_up: Option<NaiveDate>,
     /// The rules-engine action this note completes.
     pub completes: Option<Completion>,
@@ -151,8 +153,9 @@ impl FromStr for CallOutcome {
 /// list is empty) for the whole account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Promise {
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
     pub currency: Currency,
     pub invoices: Vec<String>,
@@ -174,6 +177,7 @@ pub enum AccountEvent {
     Resolve { invoice: String },
     Hold { reason: String },
     Unhold,
+    // chrono's text form (bincode-safe); rare enough not to need the compact one.
     Snooze { until: NaiveDate },
     Unsnooze,
     Payment { payment_id: u64 },

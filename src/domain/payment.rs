@@ -13,8 +13,9 @@ pub struct Payment {
     /// Assigned by the store, increasing.
     pub id: u64,
     pub client_id: String,
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
     pub currency: Currency,
     pub method: PaymentMethod,
@@ -40,7 +41,7 @@ impl Payment {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     pub invoice: String,
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
 }
 
@@ -108,11 +109,12 @@ impl FromStr for PaymentMethod {
 pub struct Adjustment {
     pub id: u64,
     pub invoice: String,
+    #[serde(with = "super::compact_serde::date")]
     pub date: NaiveDate,
     pub kind: AdjustmentKind,
     /// Positive; the kind says which way it moves the balance. A reversing
     /// entry (undo) carries the negation of the original amount.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "super::compact_serde::decimal")]
     pub amount: Decimal,
     pub reason: String,
     pub reverses: Option<u64>,

@@ -86,14 +86,64 @@ pub struct Action {
 
 /// The day's list, most important first (see [`priority`]).
 pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
-    let mut out: Vec<Action> =
-        book.clients().iter().filter_map(|c| account::client_action(book, rules, c, today)).collect();
+    let actions = |clients: &[crate::domain::Client]| -> Vec<Action> {
+        clients.iter().filter_map(|c| account::client_action(book, rules, c, today)).collect()
+    };
+    let clients = book.clients();
+    // Each client's action depends only on the book, so on a large book the
+    // clients are split across the cores and the parts joined in order: the
+    // list is the same as from one thread, only sooner.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let mut out: Vec<Action> = if threads < 2 || clients.len() < PARALLEL_FROM_CLIENTS {
+        actions(clients)
+    } else {
+        let chunk = clients.len().div_ceil(threads);
+        std::thread::scope(|sc| {
+            let parts: Vec<_> = clients.chunks(chunk).map(|part| sc.spawn(move || actions(part))).collect();
+            // A panic in a part is a bug in the engine; re-raise it here as
+            // it would have been raised on one thread.
+            parts.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    };
     out.sort_by(priority::order);
     out
 }
+
+/// Below this many clients the day's list is quicker on one thread.
+const PARALLEL_FROM_CLIENTS: usize = 1000;
 
 /// One client's action for the day, if it needs one (`None` also when the
 /// client does not exist).
 pub fn client_action(book: &Book, rules: &Rules, client_id: &str, today: NaiveDate) -> Option<Action> {
     account::client_action(book, rules, book.client(client_id)?, today)
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+    use crate::domain::{Client, Currency, Invoice, Money};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_large_book_gives_the_same_list_as_one_client_at_a_time() {
+        let day = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n);
+        let n = PARALLEL_FROM_CLIENTS * 2 + 7;
+        let clients: Vec<Client> =
+            (0..n).map(|i| Client::new(format!("C{i}"), format!("Client {i}"), Currency::USD)).collect();
+        let invoices: Vec<Invoice> = (0..n)
+            .map(|i| {
+                let issued = day(-((i % 120) as i64));
+                let total = Money::new(Decimal::from(100 + (i % 37) as i64 * 50), Currency::USD);
+                Invoice::new(format!("I{i}"), format!("C{i}"), issued, issued + chrono::Duration::days(14), total)
+            })
+            .collect();
+        let book = Book::new(clients, invoices, vec![], vec![], vec![]);
+        let rules = Rules::default();
+        let mut one_by_one: Vec<Action> =
+            book.clients().iter().filter_map(|c| client_action(&book, &rules, &c.id, day(0))).collect();
+        one_by_one.sort_by(priority::order);
+        let list = today(&book, &rules, day(0));
+        assert!(list.len() > PARALLEL_FROM_CLIENTS, "the book must need the parallel path");
+        assert_eq!(list, one_by_one);
+    }
 }

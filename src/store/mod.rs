@@ -4,12 +4,20 @@
 //! Layout (one sled tree each): `clients` by id, `invoices` by number,
 //! `payments`, `adjustments` and `notes` by big-endian u64 id (so key order is
 //! log order), `meta` (schema version and the [`Meta`] record), and the
-//! indexes `ix_client_invoices` (client \0 number), `ix_invoice_payments`
-//! (number \0 payment id) and `ix_client_notes` (client \0 note id).
+//! indexes `ix_client_invoices` (by client id: the client's invoice numbers
+//! in byte order, one codec record) and `ix_client_notes` (client \0 note id).
 //!
 //! Every write is a [`Batch`] applied in one sled transaction across all the
 //! trees it touches, flushed to disk before [`Store::apply`] returns, and
 //! then recorded in the manifest (see `manifest.rs`).
+//!
+//! Why so few index keys: a sled transaction keeps every tree node it
+//! replaces until it commits, about 5 KB per key written, and that is the
+//! peak memory of a large import. An index key per invoice doubled it, so
+//! `ix_client_invoices` holds one key per client; and the in-memory
+//! [`Book`] answers "payments of an invoice", so no sled index is kept for
+//! that (an earlier `ix_invoice_payments` tree, written but never read, is
+//! gone).
 
 pub mod codec;
 pub mod lock;
@@ -18,6 +26,7 @@ pub mod paths;
 pub mod schema;
 mod verify;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -135,7 +144,6 @@ pub(crate) struct Trees {
     adjustments: sled::Tree,
     notes: sled::Tree,
     ix_client_invoices: sled::Tree,
-    ix_invoice_payments: sled::Tree,
     ix_client_notes: sled::Tree,
 }
 
@@ -188,7 +196,6 @@ impl Store {
             adjustments: open("adjustments")?,
             notes: open("notes")?,
             ix_client_invoices: open("ix_client_invoices")?,
-            ix_invoice_payments: open("ix_invoice_payments")?,
             ix_client_notes: open("ix_client_notes")?,
         };
         let version = t.meta.get(SCHEMA_KEY).map_err(sled_err(dir))?;
@@ -283,25 +290,38 @@ impl Store {
     }
 
     fn load_book(&self) -> Result<Book> {
-        // The two big trees decode on their own threads: start-up time is
-        // what users feel every morning, and the work splits cleanly.
-        let (invoices, payments) = std::thread::scope(|sc| {
-            let inv = sc.spawn(|| self.scan::<Invoice>(&self.t.invoices, "invoices"));
-            let pay = self.scan::<Payment>(&self.t.payments, "payments");
-            (inv.join().unwrap_or_else(|_| Err(StoreError::Invalid("the invoice loader failed".into()))), pay)
+        // Invoices, the biggest tree, decode on their own thread while this
+        // one reads everything else: start-up time is what users feel every
+        // morning, and the work splits cleanly.
+        let c = self.meta.counts;
+        let (invoices, rest) = std::thread::scope(|sc| {
+            let inv = sc.spawn(|| self.scan::<Invoice>(&self.t.invoices, "invoices", c.invoices));
+            let rest = (|| {
+                Ok((
+                    self.scan::<Client>(&self.t.clients, "clients", c.clients)?,
+                    self.scan::<Payment>(&self.t.payments, "payments", c.payments)?,
+                    self.scan::<Adjustment>(&self.t.adjustments, "adjustments", c.adjustments)?,
+                    self.scan::<Note>(&self.t.notes, "notes", c.notes)?,
+                ))
+            })();
+            (inv.join().unwrap_or_else(|_| Err(StoreError::Invalid("the invoice loader failed".into()))), rest)
         });
-        Ok(Book::new(
-            self.scan::<Client>(&self.t.clients, "clients")?,
-            invoices?,
-            payments?,
-            self.scan::<Adjustment>(&self.t.adjustments, "adjustments")?,
-            self.scan::<Note>(&self.t.notes, "notes")?,
-        ))
+        let (clients, payments, adjustments, notes) = rest?;
+        Ok(Book::new(clients, invoices?, payments, adjustments, notes))
     }
 
-    fn scan<T: serde::de::DeserializeOwned>(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<T>> {
-        // Not `tree.len()`: in sled that is a full scan of its own.
-        let mut out = Vec::new();
+    /// Decodes every record of `tree` in key order. `expected` (from the
+    /// meta record) only sizes the vector up front, so it is never copied
+    /// as it grows; a wrong count costs nothing but a reallocation.
+    fn scan<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        name: &'static str,
+        expected: u64,
+    ) -> Result<Vec<T>> {
+        // Not `tree.len()`: in sled that is a full scan of its own. Capped so
+        // a damaged count cannot ask for an absurd allocation.
+        let mut out = Vec::with_capacity(expected.min(1 << 24) as usize);
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err(&self.dir))?;
             let rec = codec::decode(&v).map_err(|err| StoreError::Corrupt { tree: name, key: show_key(&k), err })?;
@@ -331,15 +351,23 @@ impl Store {
         }
     }
 
-    /// Numbers of a client's invoices, from the index.
+    /// Numbers of a client's invoices, from the index, in byte order.
     pub fn client_invoice_numbers(&self, client_id: &str) -> Result<Vec<String>> {
-        let prefix = pair_key(client_id, b"");
-        let mut out = Vec::new();
-        for kv in self.t.ix_client_invoices.scan_prefix(&prefix) {
-            let (k, _) = kv.map_err(sled_err(&self.dir))?;
-            out.push(String::from_utf8_lossy(&k[prefix.len()..]).into_owned());
+        Ok(self.get(&self.t.ix_client_invoices, "ix_client_invoices", client_id.as_bytes())?.unwrap_or_default())
+    }
+
+    /// The index entry of `client_id` as it will be after this batch:
+    /// loaded from the store the first time the batch touches the client.
+    fn client_invoice_set<'m>(
+        &self,
+        changed: &'m mut BTreeMap<String, BTreeSet<String>>,
+        client_id: &str,
+    ) -> Result<&'m mut BTreeSet<String>> {
+        if !changed.contains_key(client_id) {
+            let numbers: Vec<String> = self.client_invoice_numbers(client_id)?;
+            changed.insert(client_id.to_string(), numbers.into_iter().collect());
         }
-        Ok(out)
+        Ok(changed.get_mut(client_id).expect("inserted above"))
     }
 
     /// A client's notes in log order, from the index.
@@ -366,17 +394,19 @@ impl Store {
         let mut fresh_ids = std::collections::HashSet::new();
         let enc = |e: CodecError| StoreError::Invalid(e.to_string());
         let mut w = Writes::default();
+        let mut client_invoices: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut batch_client: rustc_hash::FxHashMap<&str, &str> = Default::default();
 
         for c in &batch.clients {
-            let old: Option<Client> = self.client(&c.id)?;
-            if old.is_none() && !w.new_clients.contains(&c.id) {
+            // Existence is all that matters here: no need to decode the old record.
+            let known = self.t.clients.contains_key(c.id.as_bytes()).map_err(sled_err(&self.dir))?;
+            if !known && w.new_clients.insert(&c.id) {
                 meta.counts.clients += 1;
-                w.new_clients.insert(c.id.clone());
             }
             w.clients.insert(c.id.as_bytes(), codec::encode(c).map_err(enc)?);
         }
         for inv in &batch.invoices {
-            let known_client = w.new_clients.contains(&inv.client_id)
+            let known_client = w.new_clients.contains(inv.client_id.as_str())
                 || self.t.clients.contains_key(inv.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
             if !known_client {
                 return Err(StoreError::Invalid(format!(
@@ -384,20 +414,35 @@ impl Store {
                     inv.number, inv.client_id
                 )));
             }
-            match self.invoice(&inv.number)? {
-                Some(old) if old.client_id != inv.client_id => {
-                    w.ix_client_invoices.remove(pair_key(&old.client_id, inv.number.as_bytes()));
+            // The client the invoice is filed under until now: its earlier
+            // version in this batch, else the store's (only a replaced
+            // invoice is decoded).
+            let old_client = match batch_client.get(inv.number.as_str()) {
+                Some(&c) => Some(c.to_string()),
+                None => self.invoice(&inv.number)?.map(|old| old.client_id),
+            };
+            match old_client {
+                Some(old) if old != inv.client_id => {
+                    self.client_invoice_set(&mut client_invoices, &old)?.remove(&inv.number);
                 }
                 Some(_) => {}
                 None => {
-                    if w.new_invoices.insert(inv.number.clone()) {
-                        meta.counts.invoices += 1;
-                    }
+                    w.new_invoices.insert(&inv.number);
+                    meta.counts.invoices += 1;
                 }
             }
+            batch_client.insert(&inv.number, &inv.client_id);
             w.invoices.insert(inv.number.as_bytes(), codec::encode(inv).map_err(enc)?);
-            w.ix_client_invoices.insert(pair_key(&inv.client_id, inv.number.as_bytes()), &[]);
+            self.client_invoice_set(&mut client_invoices, &inv.client_id)?.insert(inv.number.clone());
         }
+        for (client, numbers) in &client_invoices {
+            if numbers.is_empty() {
+                w.ix_client_invoices.remove(client.as_bytes());
+            } else {
+                w.ix_client_invoices.insert(client.as_bytes(), codec::encode(numbers).map_err(enc)?);
+            }
+        }
+        drop(client_invoices);
         let invoice_exists = |store: &Store, n: &str, w: &Writes| -> Result<bool> {
             Ok(w.new_invoices.contains(n)
                 || store.t.invoices.contains_key(n.as_bytes()).map_err(sled_err(&store.dir))?)
@@ -412,7 +457,6 @@ impl Store {
                         a.invoice
                     )));
                 }
-                w.ix_invoice_payments.insert(pair_key(&a.invoice, &id_key(p.id)), &[]);
             }
             w.payments.insert(&id_key(p.id), codec::encode(p).map_err(enc)?);
             meta.counts.payments += 1;
@@ -429,7 +473,7 @@ impl Store {
         for n in &batch.notes {
             self.check_fresh_id("note", n.id, &self.t.notes, &mut fresh_ids)?;
             meta.next_note_id = meta.next_note_id.max(n.id);
-            let known = w.new_clients.contains(&n.client_id)
+            let known = w.new_clients.contains(n.client_id.as_str())
                 || self.t.clients.contains_key(n.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
             if !known {
                 return Err(StoreError::Invalid(format!("client {} does not exist", n.client_id)));
@@ -451,7 +495,6 @@ impl Store {
             &t.adjustments,
             &t.notes,
             &t.ix_client_invoices,
-            &t.ix_invoice_payments,
             &t.ix_client_notes,
         ];
         let batches = [
@@ -462,7 +505,6 @@ impl Store {
             &w.adjustments,
             &w.notes,
             &w.ix_client_invoices,
-            &w.ix_invoice_payments,
             &w.ix_client_notes,
         ];
         trees[..]
@@ -527,17 +569,17 @@ impl Store {
 use sled::Transactional;
 
 #[derive(Default)]
-struct Writes {
+struct Writes<'b> {
     clients: sled::Batch,
     invoices: sled::Batch,
     payments: sled::Batch,
     adjustments: sled::Batch,
     notes: sled::Batch,
     ix_client_invoices: sled::Batch,
-    ix_invoice_payments: sled::Batch,
     ix_client_notes: sled::Batch,
-    new_clients: std::collections::HashSet<String>,
-    new_invoices: std::collections::HashSet<String>,
+    /// Keys new in this batch, borrowed from it.
+    new_clients: rustc_hash::FxHashSet<&'b str>,
+    new_invoices: rustc_hash::FxHashSet<&'b str>,
 }
 
 /// Opens sled, waiting briefly if its own file lock is still held. Our
