@@ -473,7 +473,15 @@ impl Form {
         if date < self.ctx.today {
             return Err(("promise_date", "a promise date cannot be in the past".into()));
         }
-        let amount = self.amount("promise_amount")?;
+        let mut amount = self.amount("promise_amount")?;
+        // Untouched, the amount is the overdue total; for a promise limited to
+        // the selected invoice, that invoice's balance is what was meant.
+        let untouched = self.ctx.overdue.is_some_and(|m| self.value("promise_amount") == plain_amount(m.amount));
+        if only_selected && untouched {
+            if let Some(b) = self.ctx.invoice_balance {
+                amount = b.amount;
+            }
+        }
         let invoices = match (&self.ctx.invoice, only_selected) {
             (Some(i), true) => vec![i.clone()],
             (None, true) => return Err(("scope", "no invoice is selected; choose a: the overdue invoices".into())),

@@ -136,3 +136,13 @@ fn the_form_draws_at_narrow_widths_without_panicking() {
         f.render(area, &mut buf, &FormStyles::default());
     }
 }
+
+#[test]
+fn a_promise_for_the_selected_invoice_defaults_to_its_balance() {
+    let mut f = Form::open(FormKind::Promise, ctx()).unwrap();
+    let r = keys(&mut f, "+10\t\ti\n");
+    let FormResult::Submit(Intent::Log { note, .. }) = r else { panic!("{r:?}") };
+    let p = note.promise.unwrap();
+    assert_eq!(p.amount, Some(Decimal::new(25000, 2)));
+    assert_eq!(p.invoices, vec!["INV-1".to_string()]);
+}
