@@ -349,3 +349,20 @@ fn pasting_into_the_filter_narrows_the_list_and_never_runs_actions() {
     assert_eq!(app.clients.rows.len(), 1);
     assert!(app.is_filtering());
 }
+
+#[test]
+fn aging_follows_the_configured_basis_and_keeps_the_totals() {
+    let mut by_due = app();
+    keys(&mut by_due, &["4"]);
+    let mut by_issue = app();
+    by_issue.aging_basis = dun::receivables::aging::AgeBasis::InvoiceDate;
+    keys(&mut by_issue, &["4"]);
+    let s = screen(&render(&mut by_issue, 80, 24));
+    assert!(s.contains("Aging by invoice date"), "{s}");
+    // Same open balance per currency, spread differently over the buckets.
+    let total = |a: &dun::tui::app::App| -> Vec<rust_decimal::Decimal> {
+        a.aging.all.iter().filter(|r| r.client.is_none()).map(|r| r.amounts.iter().copied().sum()).collect()
+    };
+    assert_eq!(total(&by_due), total(&by_issue));
+    assert_ne!(by_due.aging.all[0].amounts, by_issue.aging.all[0].amounts);
+}

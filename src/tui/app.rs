@@ -265,6 +265,8 @@ pub struct App {
     pub tz: chrono::FixedOffset,
     /// The ladder in force (the shell sets the data directory's rules).
     pub rules: crate::rules::Rules,
+    /// Age by due date (default) or invoice date: `[aging] by` in the config.
+    pub aging_basis: crate::receivables::aging::AgeBasis,
     /// The logging form being filled in, if any: it takes every key.
     pub form: Option<super::entry::Form>,
     /// Author, clock, undo stack and draft slot for logging.
@@ -369,6 +371,7 @@ impl App {
             size: (80, 24),
             tz: chrono::FixedOffset::east_opt(0).expect("zero offset is valid"),
             rules: crate::rules::Rules::default(),
+            aging_basis: Default::default(),
             form: None,
             logbook: super::logging::Logbook::default(),
         };
@@ -867,7 +870,13 @@ impl App {
                     Some((cur, b)) => {
                         row.is_open()
                             && inv.currency == cur
-                            && (b >= n_buckets || bucket_of((m.today - inv.due_date).num_days(), bounds) == b)
+                            && (b >= n_buckets || {
+                                let from = match self.aging_basis {
+                                    crate::receivables::aging::AgeBasis::DueDate => inv.due_date,
+                                    crate::receivables::aging::AgeBasis::InvoiceDate => inv.issue_date,
+                                };
+                                bucket_of((m.today - from).num_days(), bounds) == b
+                            })
                     }
                 };
                 let text_ok = f.is_empty()
@@ -930,7 +939,8 @@ impl App {
             let book = self.book();
             let today = self.model.today;
             let bounds = &self.aging_bounds;
-            let mut all: Vec<AgingRow> = aging(book, book.invoices().iter(), today, bounds)
+            let basis = self.aging_basis;
+            let mut all: Vec<AgingRow> = aging(book, book.invoices().iter(), today, bounds, basis)
                 .rows
                 .into_iter()
                 .map(|(currency, amounts)| AgingRow { client: None, currency, amounts })
@@ -940,7 +950,7 @@ impl App {
                 if self.model.clients[ci].open_invoices == 0 {
                     continue;
                 }
-                for (currency, amounts) in aging(book, book.client_invoices(&c.id), today, bounds).rows {
+                for (currency, amounts) in aging(book, book.client_invoices(&c.id), today, bounds, basis).rows {
                     per_client.push(AgingRow { client: Some(ci), currency, amounts });
                 }
             }

@@ -236,15 +236,16 @@ fn buckets(bounds: &[u32]) -> crate::receivables::aging::Buckets {
     crate::receivables::aging::Buckets::new(bounds).unwrap_or_default()
 }
 
-/// Ages the given invoices as of `today` by due date.
+/// Ages the given invoices as of `today` on `basis` (due or invoice date).
 pub fn aging<'a>(
     book: &Book,
     invoices: impl Iterator<Item = &'a crate::domain::Invoice>,
     today: NaiveDate,
     bounds: &[u32],
+    basis: crate::receivables::aging::AgeBasis,
 ) -> Aging {
     let n = Aging::bucket_count(bounds);
-    let opts = crate::receivables::aging::AgingOptions { buckets: buckets(bounds), ..Default::default() };
+    let opts = crate::receivables::aging::AgingOptions { buckets: buckets(bounds), basis };
     let mut rows: std::collections::BTreeMap<Currency, Vec<Decimal>> = std::collections::BTreeMap::new();
     for inv in invoices {
         let open = crate::receivables::open_balance(book, inv, today);

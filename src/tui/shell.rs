@@ -66,6 +66,8 @@ fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
     let actions = crate::rules::today(book, &s.rules, ctx.today);
     let mut app = App::new(store, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.rules = s.rules;
+    // Validated with the config: "due" or "invoice".
+    app.aging_basis = s.config.aging.by.parse().unwrap_or_default();
     app.tz = chrono::Local::now().offset().to_owned();
     Ok(app)
 }

@@ -30,7 +30,11 @@ pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, _wide: bool) {
     let name_w = list.width.saturating_sub((amount_w + 1) * ncols as u16).max(8);
     let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
     let unit = if cents { String::new() } else { "whole units".into() };
-    super::title(app, list, buf, "Aging by due date", &[super::position(s.list.selected, s.rows.len()), unit, filter]);
+    let heading = match app.aging_basis {
+        crate::receivables::aging::AgeBasis::DueDate => "Aging by due date",
+        crate::receivables::aging::AgeBasis::InvoiceDate => "Aging by invoice date",
+    };
+    super::title(app, list, buf, heading, &[super::position(s.list.selected, s.rows.len()), unit, filter]);
     if list.height < 3 {
         return;
     }

@@ -95,7 +95,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 
     // The aging row, per currency.
     let bounds = &app.aging_bounds;
-    let ag = aging(app.book(), app.book().client_invoices(&cl.id), m.today, bounds);
+    let ag = aging(app.book(), app.book().client_invoices(&cl.id), m.today, bounds, app.aging_basis);
     let titles = Aging::titles(bounds);
     // Cents when the row fits, whole units in a narrow side pane.
     let widest = |f: &dyn Fn(Decimal) -> String| {
