@@ -278,6 +278,14 @@ fn a_promise_is_on_disk_the_moment_the_screen_says_saved() {
     tmux.send_literal("fri");
     tmux.send(&["Enter"]);
     tmux.wait_for("the confirmation", |s| s.contains("saved: promise to pay logged"));
+    // The open interface does not lock the book: a cron job can read it.
+    let out = Command::new(bin())
+        .arg("--data")
+        .arg(&st.data)
+        .args(["--today", TODAY, "--format", "csv", "today"])
+        .output()
+        .expect("run dun today");
+    assert!(out.status.success(), "dun today beside the interface: {}", String::from_utf8_lossy(&out.stderr));
     // No chance to flush anything more: SIGKILL at once.
     kill_and_wait(dun_pid(&st.data).expect("the dun process"), libc::SIGKILL);
     let notes = notes_csv(&st.data, &client);

@@ -313,3 +313,52 @@ fn the_keys_work_from_every_list_screen() {
     keys(&mut app, &["3"]);
     assert_eq!(app.view, View::Tab(Tab::Invoices));
 }
+
+#[test]
+fn the_book_is_not_locked_while_the_interface_is_open_and_other_writes_are_kept() {
+    let (tmp, mut app) = store_app();
+    let client = first_today_client(&app);
+    // Another process (a colleague, a cron import) writes meanwhile.
+    {
+        let mut other = Store::open(tmp.path()).expect("the interface does not hold the lock");
+        let mut ids = other.ids();
+        let stamp = dun::followup::Stamp { date: day(), at: fixed_clock(), author: "colleague".into() };
+        let batch = dun::followup::log_note(
+            other.book().unwrap(),
+            &mut ids,
+            &stamp,
+            &client,
+            dun::followup::NoteInput::new(NoteKind::Email, "sent from the other desk"),
+        )
+        .unwrap();
+        other.apply(batch).unwrap();
+    }
+    // The interface writes next: it builds on the other write, no id clash.
+    keys(&mut app, &["n", "i"]);
+    type_text(&mut app, "noted here");
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: note logged");
+    let texts: Vec<String> = notes_of(&app, &client).iter().map(|n| n.text.clone()).collect();
+    assert!(texts.contains(&"sent from the other desk".to_string()), "reloaded: {texts:?}");
+    let mut store = reopen(app, tmp.path());
+    let book = store.book().unwrap();
+    let mine = book.client_notes(&client).filter(|n| n.text == "noted here" || n.text == "sent from the other desk");
+    assert_eq!(mine.count(), 2);
+    assert!(store.verify().is_ok());
+}
+
+#[test]
+fn a_save_waits_briefly_for_another_process_and_then_says_why_not() {
+    let (tmp, mut app) = store_app();
+    let held = Store::open(tmp.path()).unwrap();
+    keys(&mut app, &["e"]);
+    type_text(&mut app, "statement sent");
+    keys(&mut app, &["enter"]);
+    let form = app.form.as_ref().expect("the form stays open");
+    let err = form.error.as_deref().unwrap();
+    assert!(err.starts_with("not saved:") && err.contains("in use by another dun process"), "{err}");
+    assert_eq!(form.fields[0].value(), "statement sent", "the typing is intact");
+    drop(held);
+    keys(&mut app, &["enter"]);
+    assert_eq!(status(&app), "saved: email logged");
+}

@@ -283,6 +283,13 @@ impl Store {
         Ok(self.book.as_ref().expect("loaded above"))
     }
 
+    /// The book, moved out of the store (loaded first if need be), for a
+    /// caller that keeps it after closing the store.
+    pub fn take_book(&mut self) -> Result<Book> {
+        self.book()?;
+        Ok(self.book.take().unwrap_or_default())
+    }
+
     /// Whether the book has been loaded (for callers that only want to
     /// update it when it is already in memory).
     pub fn book_loaded(&self) -> Option<&Book> {
@@ -524,21 +531,7 @@ impl Store {
             .map_err(|e| io_err("the write reached the store, but the manifest could not be updated", e))?;
         self.meta = meta;
         if let Some(book) = self.book.as_mut() {
-            for c in batch.clients {
-                book.upsert_client(c);
-            }
-            for i in batch.invoices {
-                book.upsert_invoice(i);
-            }
-            for p in batch.payments {
-                book.add_payment(p);
-            }
-            for a in batch.adjustments {
-                book.add_adjustment(a);
-            }
-            for n in batch.notes {
-                book.add_note(n);
-            }
+            apply_to_book(book, batch);
         }
         Ok(())
     }
@@ -615,6 +608,26 @@ fn describe_sled_error(dir: &str, err: &sled::Error) -> String {
         ),
         sled::Error::Io(e) => format!("cannot read or write the store in {dir}: {e}"),
         other => format!("storage error in {dir}: {other}"),
+    }
+}
+
+/// Applies a batch that the store has written to an in-memory book, in the
+/// same way [`Store::apply`] does for its own copy.
+pub fn apply_to_book(book: &mut Book, batch: Batch) {
+    for c in batch.clients {
+        book.upsert_client(c);
+    }
+    for i in batch.invoices {
+        book.upsert_invoice(i);
+    }
+    for p in batch.payments {
+        book.add_payment(p);
+    }
+    for a in batch.adjustments {
+        book.add_adjustment(a);
+    }
+    for n in batch.notes {
+        book.add_note(n);
     }
 }
 

@@ -216,17 +216,31 @@ pub enum Status {
 /// durable write), or a plain value in tests.
 pub enum Source {
     Memory(Box<Book>),
-    Store(Box<crate::store::Store>),
+    /// The book of a data directory, read at start-up. The store itself is
+    /// closed between writes, so the directory is not locked while the
+    /// interface sits open: a cron job's `dun today`, or a colleague's dun,
+    /// can use the book meanwhile. Each write reopens the store, reloads the
+    /// book first if someone else wrote since (`seq`), writes, and closes.
+    Dir {
+        dir: std::path::PathBuf,
+        book: Box<Book>,
+        seq: u64,
+    },
 }
 
 impl Source {
     pub fn book(&self) -> &Book {
-        static EMPTY: std::sync::LazyLock<Book> = std::sync::LazyLock::new(Book::default);
         match self {
             Source::Memory(b) => b,
-            // `prepare` loads the book before building the app.
-            Source::Store(s) => s.book_loaded().unwrap_or(&EMPTY),
+            Source::Dir { book, .. } => book,
         }
+    }
+
+    /// Takes the book out of an open store and closes it.
+    pub fn from_store(mut store: crate::store::Store) -> Result<Source, crate::store::StoreError> {
+        let book = store.take_book()?;
+        let seq = store.meta().seq;
+        Ok(Source::Dir { dir: store.dir().to_path_buf(), book: Box::new(book), seq })
     }
 }
 
@@ -280,8 +294,12 @@ impl From<Book> for Source {
 }
 
 impl From<crate::store::Store> for Source {
+    /// For tests and callers that have a store with its book loaded; a
+    /// store that cannot load its book gives an empty book (use
+    /// [`Source::from_store`] to see the error).
     fn from(s: crate::store::Store) -> Source {
-        Source::Store(Box::new(s))
+        let dir = s.dir().to_path_buf();
+        Source::from_store(s).unwrap_or(Source::Dir { dir, book: Box::default(), seq: 0 })
     }
 }
 

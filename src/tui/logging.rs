@@ -39,6 +39,21 @@ impl Default for Logbook {
     }
 }
 
+/// Opens the store for one write, waiting a little if another dun (a cron
+/// report, a colleague's save) has it at that moment: those hold it for a
+/// fraction of a second.
+fn open_for_write(dir: &std::path::Path) -> Result<crate::store::Store, crate::store::StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        match crate::store::Store::open(dir) {
+            Err(crate::store::StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl App {
     /// Keys while a form is open: all of them go to the form.
     pub(super) fn form_key(&mut self, key: KeyEvent) -> Effect {
@@ -84,7 +99,7 @@ impl App {
 
     fn data_dir(&self) -> Option<std::path::PathBuf> {
         match &self.source {
-            Source::Store(s) => Some(s.dir().to_path_buf()),
+            Source::Dir { dir, .. } => Some(dir.clone()),
             Source::Memory(_) => None,
         }
     }
@@ -321,14 +336,21 @@ impl App {
         build: impl FnOnce(&crate::domain::Book, &mut crate::store::IdAlloc, &Stamp) -> Result<crate::store::Batch, String>,
     ) -> Result<(), String> {
         let stamp = Stamp { date: self.today(), at: (self.logbook.clock)(), author: self.logbook.author.clone() };
-        let Source::Store(store) = &mut self.source else {
+        let Source::Dir { dir, book, seq } = &mut self.source else {
             return Err("this book is read-only here".into());
         };
+        let mut store = open_for_write(dir).map_err(|e| format!("not saved: {e}"))?;
+        if store.meta().seq != *seq {
+            // Someone else wrote since we last looked: build on their book.
+            **book = store.take_book().map_err(|e| format!("not saved: {e}"))?;
+        }
         let mut ids = store.ids();
-        let book = store.book().map_err(|e| e.to_string())?;
         let batch = build(book, &mut ids, &stamp)?;
         let note = batch.notes.first().map(|n| n.id);
-        store.apply(batch).map_err(|e| format!("not saved: {e}"))?;
+        store.apply(batch.clone()).map_err(|e| format!("not saved: {e}"))?;
+        *seq = store.meta().seq;
+        drop(store);
+        crate::store::apply_to_book(book, batch);
         if let Some(id) = note {
             self.logbook.session.push(id);
         }

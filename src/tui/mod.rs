@@ -5,12 +5,10 @@
 //! touches the terminal, the clock or signals; the update asks it for side
 //! effects by returning an [`action::Effect`].
 //!
-//! Where the logging forms fit: a form is a component like
-//! [`input::TextInput`] (it owns its fields and reports what a key did);
-//! `App::on_key` gives keys to an open form before the key map, as it does
-//! for the filter; saving goes through the store the app owns
-//! ([`app::Source::Store`]), whose book the screens read, after which the
-//! [`model::Model`] is rebuilt; `app.status` shows "saved" or the error.
+//! Logging (`entry`, `logging.rs`): an open form takes every key; `Enter`
+//! turns it into an intent, `followup` into a batch, and the store (opened
+//! for the write only, see [`app::Source::Dir`]) writes and flushes it; then
+//! the [`model::Model`] is rebuilt and `app.status` says "saved" or why not.
 //!
 //! Figures (100,000 invoices, `cargo bench --bench tui`): see benches/tui.rs.
 

@@ -61,10 +61,11 @@ pub fn prepare(ctx: &Ctx) -> anyhow::Result<App> {
 }
 
 fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
-    let actions = crate::rules::today(book, &s.rules, ctx.today);
-    let mut app = App::new(store, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
+    let store = ctx.open_store()?;
+    // The store is closed once the book is read: see `Source::Dir`.
+    let source = super::app::Source::from_store(store)?;
+    let actions = crate::rules::today(source.book(), &s.rules, ctx.today);
+    let mut app = App::new(source, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.rules = s.rules;
     // Validated with the config: "due" or "invoice".
     app.aging_basis = s.config.aging.by.parse().unwrap_or_default();
