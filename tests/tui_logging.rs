@@ -362,3 +362,24 @@ fn a_save_waits_briefly_for_another_process_and_then_says_why_not() {
     keys(&mut app, &["enter"]);
     assert_eq!(status(&app), "saved: email logged");
 }
+
+#[test]
+fn reload_shows_what_others_wrote() {
+    let (tmp, mut app) = store_app();
+    keys(&mut app, &["R"]);
+    assert_eq!(status(&app), "the book is as shown: nothing changed");
+    let client = first_today_client(&app);
+    {
+        let mut other = Store::open(tmp.path()).unwrap();
+        let mut ids = other.ids();
+        let stamp = dun::followup::Stamp { date: day(), at: fixed_clock(), author: "colleague".into() };
+        let batch =
+            dun::followup::snooze(other.book().unwrap(), &mut ids, &stamp, &client, "2026-12-10".parse().unwrap())
+                .unwrap();
+        other.apply(batch).unwrap();
+    }
+    assert!(app.model.actions.iter().any(|a| a.client_id == client));
+    keys(&mut app, &["R"]);
+    assert_eq!(status(&app), "read the book again: it had changed");
+    assert!(!app.model.actions.iter().any(|a| a.client_id == client), "the snoozed client left the list");
+}

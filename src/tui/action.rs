@@ -75,6 +75,8 @@ pub enum Action {
     Done,
     Editor,
     Undo,
+    /// Read the book again (others may have written since).
+    Reload,
 }
 
 /// Which half of a screen has the keys: the list, or the detail of its

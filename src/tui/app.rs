@@ -593,6 +593,7 @@ impl App {
             | Action::Done
             | Action::Editor
             | Action::Undo => return self.logging_action(action),
+            Action::Reload => self.reload(),
         }
         self.sync_focus();
         Effect::None

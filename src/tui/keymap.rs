@@ -68,6 +68,12 @@ pub const BINDABLE: &[Bindable] = &[
     Bindable { action: Action::Done, name: "done", desc: "mark the suggested action done", defaults: &["x"] },
     Bindable { action: Action::Editor, name: "editor", desc: "long note in $EDITOR", defaults: &["E"] },
     Bindable { action: Action::Undo, name: "undo", desc: "undo this session's last entry", defaults: &["u"] },
+    Bindable {
+        action: Action::Reload,
+        name: "reload",
+        desc: "read the book again (others' changes)",
+        defaults: &["R"],
+    },
     Bindable { action: Action::Help, name: "help", desc: "this help", defaults: &["?", "f1"] },
     Bindable { action: Action::Suspend, name: "suspend", desc: "suspend to shell", defaults: &["ctrl-z"] },
     Bindable { action: Action::Quit, name: "quit", desc: "quit", defaults: &["q", "ctrl-c"] },

@@ -378,6 +378,27 @@ impl App {
         self.sync_focus();
     }
 
+    /// `R`: reads the book again, for what others wrote since.
+    pub(super) fn reload(&mut self) {
+        let Source::Dir { dir, book, seq } = &mut self.source else { return };
+        let result = open_for_write(dir).and_then(|mut store| {
+            let moved = store.meta().seq != *seq;
+            if moved {
+                **book = store.take_book()?;
+                *seq = store.meta().seq;
+            }
+            Ok(moved)
+        });
+        self.status = Some(match result {
+            Ok(true) => {
+                self.after_write();
+                Status::Info("read the book again: it had changed".into())
+            }
+            Ok(false) => Status::Info("the book is as shown: nothing changed".into()),
+            Err(e) => Status::Error(format!("cannot read the book: {e}")),
+        });
+    }
+
     /// Reopens a form saved when the last session was cut off.
     pub fn restore_draft(&mut self, draft: &Draft) {
         let Some(&ci) = self.model.client_ix.get(&draft.client_id) else { return };
