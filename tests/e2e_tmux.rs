@@ -162,6 +162,13 @@ fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
     let Some(st) = setup("main") else { return };
     let tmux = &st.tmux;
     let s = open(&st);
+    // The day's first open keeps a backup, written behind the first screen.
+    let backup = st.data.join(format!("backups/dun-{TODAY}.backup"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !backup.exists() {
+        assert!(Instant::now() < deadline, "no daily backup at {}", backup.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // The first screen: Today, with its header for the given day.
     assert!(s.contains("Wed 2026-11-25"), "{s}");
     assert!(s.contains("to chase"), "{s}");

@@ -35,15 +35,24 @@ impl Ctx {
     /// the only copy. A failed backup is reported but does not stop the
     /// command: the user still needs to reach their book.
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        let mut store = Store::open(&self.data_dir)
-            .with_context(|| format!("cannot open the book in {}", self.data_dir.display()))?;
-        let keep = crate::config::Config::load(self.global.config.as_deref())
-            .map(|c| c.backup.keep_days)
-            .unwrap_or(crate::config::BackupConfig::default().keep_days);
-        if let Err(e) = crate::io::backup::daily(&mut store, self.today, keep) {
+        let mut store = self.open_store_without_backup()?;
+        if let Err(e) = crate::io::backup::daily(&mut store, self.today, self.backup_keep_days()) {
             eprintln!("dun: warning: the daily backup failed: {e}");
         }
         Ok(store)
+    }
+
+    /// Opens the store and leaves the daily backup to the caller (the
+    /// interface takes it on a thread of its own after the first screen).
+    pub fn open_store_without_backup(&self) -> anyhow::Result<Store> {
+        Store::open(&self.data_dir).with_context(|| format!("cannot open the book in {}", self.data_dir.display()))
+    }
+
+    /// `[backup] keep_days` from the config (the default when it cannot be read).
+    pub fn backup_keep_days(&self) -> u32 {
+        crate::config::Config::load(self.global.config.as_deref())
+            .map(|c| c.backup.keep_days)
+            .unwrap_or(crate::config::BackupConfig::default().keep_days)
     }
 
     /// Ends a command that only read `store`. Freeing a large book and

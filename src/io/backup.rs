@@ -290,16 +290,36 @@ fn daily_day(name: &str) -> Option<NaiveDate> {
 /// file written, or None when there was nothing to do (already done today,
 /// turned off with `keep_days = 0`, or an empty book).
 pub fn daily(store: &mut Store, today: NaiveDate, keep_days: u32) -> Result<Option<PathBuf>, String> {
-    if keep_days == 0 || store.counts() == Counts::default() {
+    if keep_days == 0 || store.counts() == Counts::default() || daily_done(store.dir(), today) {
         return Ok(None);
     }
-    let dir = store.dir().join(DAILY_DIR);
+    let dir = store.dir().to_path_buf();
+    let book = store.book().map_err(|e| format!("cannot read the book to back it up: {e}"))?;
+    daily_from_book(book, &dir, today, keep_days)
+}
+
+/// Whether today's daily backup is already in `data_dir`.
+pub fn daily_done(data_dir: &Path, today: NaiveDate) -> bool {
+    data_dir.join(DAILY_DIR).join(daily_name(today)).exists()
+}
+
+/// [`daily`] from a book already in memory (the interface's, on a thread of
+/// its own, so the first screen does not wait for the backup). The book
+/// must be the store's as read from disk: everything in it was flushed.
+pub fn daily_from_book(
+    book: &Book,
+    data_dir: &Path,
+    today: NaiveDate,
+    keep_days: u32,
+) -> Result<Option<PathBuf>, String> {
+    if keep_days == 0 || daily_done(data_dir, today) || (book.clients().is_empty() && book.invoices().is_empty()) {
+        return Ok(None);
+    }
+    let dir = data_dir.join(DAILY_DIR);
     let path = dir.join(daily_name(today));
-    if path.exists() {
-        return Ok(None);
-    }
     ensure_private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    write(store, &path)?;
+    let (_, bytes) = snapshot(book)?;
+    write_atomic(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut days: Vec<NaiveDate> = fs::read_dir(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .flatten()

@@ -52,16 +52,16 @@ pub fn settings(ctx: &Ctx) -> anyhow::Result<Settings> {
 }
 
 /// Opens the store, loads the book, works out the day's list and builds
-/// the app: everything up to the first frame, without a terminal. The app
-/// owns the store (it holds the data directory's lock for the session, and
-/// its book is the one the screens show).
+/// the app: everything up to the first frame, without a terminal. The store
+/// is closed again once the book is read (see `Source::Dir`); the daily
+/// backup is left to [`run`], after the first screen.
 pub fn prepare(ctx: &Ctx) -> anyhow::Result<App> {
     let s = settings(ctx)?;
     load(ctx, s)
 }
 
 fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_without_backup()?;
     // The store is closed once the book is read: see `Source::Dir`.
     let source = super::app::Source::from_store(store)?;
     let actions = crate::rules::today(source.book(), &s.rules, ctx.today);
@@ -103,7 +103,31 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    event_loop(&mut terminal, &mut app, &stop, mouse)
+    let backup = daily_backup_in_background(ctx, &app);
+    event_loop(&mut terminal, &mut app, &stop, mouse, backup)
+}
+
+type BackupResult = std::sync::mpsc::Receiver<Result<Option<std::path::PathBuf>, String>>;
+
+/// The first open of the day keeps a backup (`io::backup::daily`). On a
+/// large book that takes about a second, which the morning's first screen
+/// should not wait for: it is written from a copy of the book, as read from
+/// disk, on a thread of its own. A failure shows on the status line.
+fn daily_backup_in_background(ctx: &Ctx, app: &App) -> Option<BackupResult> {
+    let keep = ctx.backup_keep_days();
+    if keep == 0 || crate::io::backup::daily_done(&ctx.data_dir, ctx.today) {
+        return None;
+    }
+    let book = app.book().clone();
+    let (dir, today) = (ctx.data_dir.clone(), ctx.today);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("dun-backup".into())
+        .spawn(move || {
+            let _ = tx.send(crate::io::backup::daily_from_book(&book, &dir, today, keep));
+        })
+        .ok()?;
+    Some(rx)
 }
 
 /// SIGTERM and SIGHUP (an SSH connection dropping) end the session
@@ -163,13 +187,27 @@ fn draw(terminal: &mut DefaultTerminal, app: &App) -> std::io::Result<()> {
 
 /// Redraws only after events, and only once for everything queued: a held
 /// key does not queue up frames.
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, stop: &AtomicBool, mouse: bool) -> anyhow::Result<()> {
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    stop: &AtomicBool,
+    mouse: bool,
+    mut backup: Option<BackupResult>,
+) -> anyhow::Result<()> {
     draw(terminal, app)?;
     loop {
-        // The timeout only lets a signal be noticed; nothing is drawn on it.
+        // The timeout only lets a signal (or the backup's end) be noticed;
+        // nothing is drawn on it otherwise.
         if !event::poll(Duration::from_millis(250))? {
             if stop.load(Ordering::Relaxed) {
                 return Ok(());
+            }
+            if let Some(result) = backup.as_ref().and_then(|rx| rx.try_recv().ok()) {
+                backup = None;
+                if let Err(e) = result {
+                    app.status = Some(super::app::Status::Error(format!("the daily backup failed: {e}")));
+                    draw(terminal, app)?;
+                }
             }
             continue;
         }
