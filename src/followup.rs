@@ -436,6 +436,33 @@ fn standing_notes_before<'a>(book: &'a Book, client_id: &str, before: u64) -> Ve
         .collect()
 }
 
+/// Logs a note that corrects an earlier one of the same client: the new
+/// note `supersedes` it, so the rules and the screens use the correction,
+/// and the earlier note stays in the history. Refuses a note of another
+/// client, one already corrected or undone, and anything [`log_note`]
+/// refuses.
+pub fn correct(
+    book: &Book,
+    ids: &mut IdAlloc,
+    stamp: &Stamp,
+    client_id: &str,
+    note_id: u64,
+    input: NoteInput,
+) -> Result<Batch, String> {
+    let old = book.note(note_id).ok_or_else(|| format!("no note #{note_id}"))?;
+    if old.client_id != client_id {
+        return Err(format!("note #{note_id} belongs to client {}, not {client_id}", old.client_id));
+    }
+    if let Some(n) = book.notes().iter().find(|n| n.supersedes == Some(note_id) || n.reverses == Some(note_id)) {
+        return Err(format!("note #{note_id} was already corrected or undone by note #{}", n.id));
+    }
+    let mut batch = log_note(book, ids, stamp, client_id, input)?;
+    if let Some(n) = batch.notes.first_mut() {
+        n.supersedes = Some(note_id);
+    }
+    Ok(batch)
+}
+
 /// Undoes a note by recording a reversing entry (the original stays in the
 /// log): a new note with `reverses`, plus the inverse of any state change
 /// the note recorded:

@@ -147,3 +147,59 @@ fn the_cli_reference_covers_every_command() {
         assert!(doc.contains(&format!("## dun {c}")), "docs/cli.md does not document `dun {c}`");
     }
 }
+
+/// A correction supersedes the earlier note: the rules follow the
+/// correction, and both stay in the history.
+#[test]
+fn a_note_can_be_corrected_and_history_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let t = ["--today", "2026-11-25"];
+    dun_ok(d, &[t[0], t[1], "demo", "--no-tui"]);
+    let today = dun_ok(d, &[t[0], t[1], "--format", "csv", "today"]);
+    let client = today.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    dun_ok(
+        d,
+        &[
+            t[0],
+            t[1],
+            "log",
+            &client,
+            "--kind",
+            "call",
+            "--outcome",
+            "reached",
+            "--text",
+            "will pay",
+            "--promise-date",
+            "+7",
+        ],
+    );
+    assert!(!dun_ok(d, &[t[0], t[1], "--format", "csv", "today"]).contains(&format!("\n{client},")), "paused");
+    let notes = dun_ok(d, &["--format", "csv", "client", "notes", &client, "--limit", "1"]);
+    let id = notes.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    // It was the wrong client on the phone: no promise after all.
+    dun_ok(
+        d,
+        &[
+            t[0],
+            t[1],
+            "log",
+            &client,
+            "--kind",
+            "call",
+            "--outcome",
+            "wrong-number",
+            "--text",
+            "no promise",
+            "--corrects",
+            &id,
+        ],
+    );
+    assert!(dun_ok(d, &[t[0], t[1], "--format", "csv", "today"]).contains(&format!("\n{client},")), "back on the list");
+    let notes = dun_ok(d, &["--format", "csv", "client", "notes", &client, "--limit", "2"]);
+    assert!(notes.contains(&format!("[corrects #{id}] no promise")), "{notes}");
+    assert!(notes.contains("[corrected by #") && notes.contains("will pay"), "{notes}");
+    let err = dun_err(d, &[t[0], t[1], "log", &client, "--kind", "call", "--text", "again", "--corrects", &id]);
+    assert!(err.contains("already corrected"), "{err}");
+}

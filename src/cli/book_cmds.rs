@@ -243,6 +243,8 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 ("text", Align::Left),
             ]);
             let reversed = book.reversed_note_ids();
+            let corrected: std::collections::HashMap<u64, u64> =
+                book.client_notes(&id).filter_map(|n| n.supersedes.map(|old| (old, n.id))).collect();
             for n in book.client_notes(&id).rev().take(limit.unwrap_or(usize::MAX)) {
                 let local = n.at.with_timezone(&chrono::Local);
                 let mut text = n.text.clone();
@@ -251,6 +253,12 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 }
                 if let Some(r) = n.reverses {
                     text = format!("[undoes #{r}] {text}");
+                }
+                if let Some(old) = n.supersedes {
+                    text = format!("[corrects #{old}] {text}");
+                }
+                if let Some(new) = corrected.get(&n.id) {
+                    text = format!("[corrected by #{new}] {text}");
                 }
                 r.rows.push(vec![
                     n.id.to_string(),

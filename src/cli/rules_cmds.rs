@@ -98,6 +98,10 @@ pub struct LogArgs {
     /// When to look at the account again.
     #[arg(long)]
     pub next: Option<String>,
+    /// This note corrects note ID of the same client (it supersedes it; the
+    /// earlier note stays in the history).
+    #[arg(long, value_name = "ID", conflicts_with = "done")]
+    pub corrects: Option<u64>,
 }
 
 pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
@@ -183,15 +187,17 @@ fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
     let input = NoteInput { kind: a.kind, outcome: a.outcome, text: a.text, promise, next_follow_up };
     let rules = if a.done { Some(load_rules(ctx)?) } else { None };
     let client = a.client.clone();
-    let msg = match &rules {
-        Some(_) => format!("{} note for {client}, today's action marked done", a.kind),
-        None => format!("{} note for {client}", a.kind),
+    let msg = match (&rules, a.corrects) {
+        (Some(_), _) => format!("{} note for {client}, today's action marked done", a.kind),
+        (None, Some(old)) => format!("{} note for {client}, correcting note #{old}", a.kind),
+        (None, None) => format!("{} note for {client}", a.kind),
     };
     write(
         ctx,
-        |b, ids, st| match &rules {
-            Some(r) => followup::mark_done(b, r, ids, st, &client, input, &a.invoices),
-            None => followup::log_note(b, ids, st, &client, input),
+        |b, ids, st| match (&rules, a.corrects) {
+            (Some(r), _) => followup::mark_done(b, r, ids, st, &client, input, &a.invoices),
+            (None, Some(old)) => followup::correct(b, ids, st, &client, old, input),
+            (None, None) => followup::log_note(b, ids, st, &client, input),
         },
         msg,
     )
