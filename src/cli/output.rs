@@ -43,11 +43,7 @@ impl Report {
     pub fn print(&self, format: Format) -> anyhow::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        let result = self.write(format, &mut out).and_then(|()| Ok(out.flush()?));
-        match result {
-            Err(e) if is_broken_pipe(&e) => Ok(()),
-            other => other,
-        }
+        quiet_broken_pipe(self.write(format, &mut out).and_then(|()| Ok(out.flush()?)))
     }
 
     pub fn write(&self, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -130,6 +126,20 @@ impl Report {
         }
         s
     }
+}
+
+/// A reader that stops early (`dun aging | head`) is not an error.
+pub fn quiet_broken_pipe(r: anyhow::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Writes bytes to stdout; a closed pipe is not an error.
+pub fn emit(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    quiet_broken_pipe(out.write_all(bytes).and_then(|()| out.flush()).map_err(anyhow::Error::from))
 }
 
 /// Whether an error is a write to a closed pipe, at any depth.

@@ -272,23 +272,14 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
     }
     // Rendered first so that `dun today | head` ends quietly.
     let mut rendered = Vec::with_capacity(256 * (actions.len() + 1));
-    let printed = r.write(ctx.format, &mut rendered).and_then(|()| emit_bytes(&rendered));
+    let printed = r.write(ctx.format, &mut rendered).and_then(|()| super::output::emit(&rendered));
     ctx.done_reading(store);
     printed
 }
 
 /// Writes text to stdout; a closed pipe (`dun rules show | head`) is not an error.
 fn emit(text: &str) -> anyhow::Result<()> {
-    emit_bytes(text.as_bytes())
-}
-
-fn emit_bytes(bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    super::output::emit(text.as_bytes())
 }
 
 fn check(ctx: &Ctx, path: Option<PathBuf>) -> anyhow::Result<()> {
