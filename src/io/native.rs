@@ -211,6 +211,21 @@ impl Cells<'_> {
         let v = self.required(col)?;
         v.parse::<Currency>().map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
     }
+    /// A record already in the book, per `--on-conflict`: true to update it;
+    /// false to leave it (counted as skipped, or refused with an error on
+    /// this row for `fail`).
+    pub fn update_existing(&mut self, plan: &mut Plan, col: &str, key: &str) -> bool {
+        match self.opts.on_conflict {
+            Conflict::Skip => plan.skipped += 1,
+            Conflict::Fail => self.fail(col, key, "already exists (--on-conflict fail)"),
+            Conflict::Update => {
+                plan.updated += 1;
+                return true;
+            }
+        }
+        false
+    }
+
     pub fn fail(&mut self, col: &str, value: &str, message: impl Into<String>) {
         self.errors.push(self.t.error(self.line, col, value, message));
     }
@@ -255,20 +270,12 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
             }
         };
         let mut client = match book.client(&id) {
-            Some(existing) => match opts.on_conflict {
-                Conflict::Skip => {
-                    plan.skipped += 1;
+            Some(existing) => {
+                if !c.update_existing(&mut plan, "id", &id) {
                     continue;
                 }
-                Conflict::Fail => {
-                    c.fail("id", &id, "already exists (--on-conflict fail)");
-                    continue;
-                }
-                Conflict::Update => {
-                    plan.updated += 1;
-                    existing.clone()
-                }
-            },
+                existing.clone()
+            }
             None => {
                 plan.new += 1;
                 Client::new(&id, &name, currency)
@@ -380,24 +387,16 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
             continue;
         }
         let mut inv = match book.invoice(&number) {
-            Some(existing) => match opts.on_conflict {
-                Conflict::Skip => {
-                    plan.skipped += 1;
+            Some(existing) => {
+                if !c.update_existing(&mut plan, "number", &number) {
                     continue;
                 }
-                Conflict::Fail => {
-                    c.fail("number", &number, "already exists (--on-conflict fail)");
+                if existing.client_id != client_id || existing.currency != currency {
+                    c.fail("number", &number, "already exists for another client or currency");
                     continue;
                 }
-                Conflict::Update => {
-                    if existing.client_id != client_id || existing.currency != currency {
-                        c.fail("number", &number, "already exists for another client or currency");
-                        continue;
-                    }
-                    plan.updated += 1;
-                    existing.clone()
-                }
-            },
+                existing.clone()
+            }
             None => {
                 plan.new += 1;
                 let mut inv = Invoice::new(&number, &client_id, issued, due, Money::new(amount, currency));

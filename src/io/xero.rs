@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::import::{Conflict, Errors, ImportError, ImportOptions, Plan};
+use super::import::{Errors, ImportError, ImportOptions, Plan};
 use super::native::{Cells, Table};
 use crate::domain::dates::DateOrder;
 use crate::domain::money::plain_amount;
@@ -388,46 +388,38 @@ pub fn invoices(
                 inv.discount = client.discount.clone();
                 (inv, paid, credited)
             }
-            Some(existing) => match opts.on_conflict {
-                Conflict::Skip => {
-                    plan.skipped += 1;
+            Some(existing) => {
+                if !c.update_existing(&mut plan, "InvoiceNumber", &g.number) {
                     continue;
                 }
-                Conflict::Fail => {
-                    c.fail("InvoiceNumber", &g.number, "already exists (--on-conflict fail)");
+                if existing.client_id != client.id || existing.currency != currency {
+                    c.fail("InvoiceNumber", &g.number, "already exists for another client or currency");
                     continue;
                 }
-                Conflict::Update => {
-                    if existing.client_id != client.id || existing.currency != currency {
-                        c.fail("InvoiceNumber", &g.number, "already exists for another client or currency");
-                        continue;
-                    }
-                    let mut inv = existing.clone();
-                    inv.issue_date = issued;
-                    inv.due_date = due;
-                    inv.total = total;
-                    inv.lines = lines;
-                    inv.reference = reference;
-                    // Bring dun's balance down to Xero's; never up (what dun
-                    // recorded on its own is kept).
-                    let st = invoice_state(book, existing, NaiveDate::MAX);
-                    let balance = total + st.fees - st.paid - st.credited - st.written_off;
-                    let target = total - settled;
-                    let gap = balance - target;
-                    if gap < Decimal::ZERO {
-                        plan.warnings.push(format!(
-                            "invoice {}: dun has {} open, less than Xero's {}; left as it is",
-                            g.number,
-                            plain_amount(balance),
-                            plain_amount(target)
-                        ));
-                    }
-                    let more_paid = (paid - st.paid).max(Decimal::ZERO).min(gap.max(Decimal::ZERO));
-                    let more_credit = (gap - more_paid).max(Decimal::ZERO);
-                    plan.updated += 1;
-                    (inv, more_paid, more_credit)
+                let mut inv = existing.clone();
+                inv.issue_date = issued;
+                inv.due_date = due;
+                inv.total = total;
+                inv.lines = lines;
+                inv.reference = reference;
+                // Bring dun's balance down to Xero's; never up (what dun
+                // recorded on its own is kept).
+                let st = invoice_state(book, existing, NaiveDate::MAX);
+                let balance = total + st.fees - st.paid - st.credited - st.written_off;
+                let target = total - settled;
+                let gap = balance - target;
+                if gap < Decimal::ZERO {
+                    plan.warnings.push(format!(
+                        "invoice {}: dun has {} open, less than Xero's {}; left as it is",
+                        g.number,
+                        plain_amount(balance),
+                        plain_amount(target)
+                    ));
                 }
-            },
+                let more_paid = (paid - st.paid).max(Decimal::ZERO).min(gap.max(Decimal::ZERO));
+                let more_credit = (gap - more_paid).max(Decimal::ZERO);
+                (inv, more_paid, more_credit)
+            }
         };
         if carry_paid > Decimal::ZERO {
             carried_payments += 1;
