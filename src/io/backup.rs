@@ -189,13 +189,7 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
             k => return Err(format!("it is damaged: record {n} has an unknown kind {k}")),
         }
     }
-    let found = Counts {
-        clients: batch.clients.len() as u64,
-        invoices: batch.invoices.len() as u64,
-        payments: batch.payments.len() as u64,
-        adjustments: batch.adjustments.len() as u64,
-        notes: batch.notes.len() as u64,
-    };
+    let found = batch.counts();
     if found != info.counts {
         return Err(format!("it is damaged: the header counts {:?} but it holds {found:?}", info.counts));
     }

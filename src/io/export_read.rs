@@ -24,7 +24,7 @@ use crate::domain::{
     AccountEvent, Adjustment, AdjustmentKind, Allocation, CallOutcome, Client, Completion, Currency, Dispute, Hold,
     Invoice, LineItem, Note, NoteKind, Payment, PaymentMethod, Promise,
 };
-use crate::store::{Batch, Counts};
+use crate::store::Batch;
 
 fn located(file: &str, line: u64, column: &str, value: &str, message: impl Into<String>) -> ImportError {
     ImportError { file: file.into(), line, column: column.into(), value: value.into(), message: message.into() }
@@ -132,13 +132,7 @@ pub fn from_files(dir: &str, files: &[(String, Vec<u8>)]) -> Result<Batch, Error
         ExportFormat::Csv => read_csv(&path, &get, &mut errors),
     };
     if errors.is_empty() {
-        let found = Counts {
-            clients: batch.clients.len() as u64,
-            invoices: batch.invoices.len() as u64,
-            payments: batch.payments.len() as u64,
-            adjustments: batch.adjustments.len() as u64,
-            notes: batch.notes.len() as u64,
-        };
+        let found = batch.counts();
         if found != manifest.counts {
             errors.push(located(
                 &path(MANIFEST),

@@ -98,6 +98,17 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// How many records of each kind the batch holds.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            clients: self.clients.len() as u64,
+            invoices: self.invoices.len() as u64,
+            payments: self.payments.len() as u64,
+            adjustments: self.adjustments.len() as u64,
+            notes: self.notes.len() as u64,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.clients.is_empty()
             && self.invoices.is_empty()
@@ -288,12 +299,6 @@ impl Store {
     pub fn take_book(&mut self) -> Result<Book> {
         self.book()?;
         Ok(self.book.take().unwrap_or_default())
-    }
-
-    /// Whether the book has been loaded (for callers that only want to
-    /// update it when it is already in memory).
-    pub fn book_loaded(&self) -> Option<&Book> {
-        self.book.as_ref()
     }
 
     fn load_book(&self) -> Result<Book> {
