@@ -1,12 +1,10 @@
 //! Unsaved form input that must survive a dropped SSH connection.
 //!
-//! When the interface gets SIGHUP or SIGTERM with a form open, it writes the
-//! form's fields here before exiting; the next start offers them back. One
+//! When the interface gets SIGHUP or SIGTERM with a form open, its signal
+//! thread writes the form's fields here (from `tui::logging::DraftSlot`); the next start offers them back. One
 //! draft at a time: the interface has one form open at most.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -48,34 +46,6 @@ pub fn clear(data_dir: &Path) {
     let _ = std::fs::remove_file(path(data_dir));
 }
 
-/// Set when SIGHUP or SIGTERM arrives; the event loop checks it between
-/// events and saves any open form before leaving.
-#[derive(Clone, Debug)]
-pub struct HangupFlag(Arc<AtomicBool>);
-
-impl HangupFlag {
-    /// Registers the flag for SIGHUP and SIGTERM.
-    pub fn install() -> std::io::Result<HangupFlag> {
-        let flag = Arc::new(AtomicBool::new(false));
-        signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&flag))?;
-        signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&flag))?;
-        Ok(HangupFlag(flag))
-    }
-
-    /// A flag no signal sets (tests).
-    pub fn never() -> HangupFlag {
-        HangupFlag(Arc::new(AtomicBool::new(false)))
-    }
-
-    pub fn raised(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    pub fn raise(&self) {
-        self.0.store(true, Ordering::Relaxed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,16 +68,5 @@ mod tests {
         assert_eq!(mode, 0o600);
         clear(tmp.path());
         assert_eq!(load(tmp.path()), None);
-    }
-
-    #[test]
-    fn hangup_flag_is_set_by_sighup() {
-        let f = HangupFlag::install().unwrap();
-        assert!(!f.raised());
-        // SAFETY: raising a signal in our own process; the handler only sets a flag.
-        unsafe {
-            libc::raise(libc::SIGHUP);
-        }
-        assert!(f.raised());
     }
 }
