@@ -125,13 +125,16 @@ pub struct PayArgs {
 }
 
 #[derive(Args, Debug)]
+// An amount against one invoice with a reason: a credit note, a write-off,
+// or a charged fee (`dun charge`).
 pub struct CreditArgs {
     pub invoice: String,
     #[arg(value_parser = parse_amount_arg)]
     pub amount: Decimal,
+    /// Why: it is shown on the account.
     #[arg(long)]
     pub reason: String,
-    /// Date of the credit (default: today).
+    /// Date of the entry (default: today).
     #[arg(long, value_parser = parse_date_arg)]
     pub date: Option<NaiveDate>,
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
-use super::{parse_amount_arg, parse_date_arg, Ctx, Format};
+use super::{parse_date_arg, Ctx, Format};
 use crate::config::Config;
 use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{Adjustment, AdjustmentKind, Book, Currency, Instalment, LateFeePolicy};
@@ -28,7 +28,7 @@ pub enum ReportCmd {
     /// Charge the late fee an invoice has earned under the fee policy, as an explicit fee line.
     Fee(FeeArgs),
     /// Charge a fee of a given amount on an invoice.
-    Charge(ChargeArgs),
+    Charge(super::book_cmds::CreditArgs),
     /// List the early-payment discounts still available.
     Discounts(AsOfArgs),
     /// Show, set or clear an invoice's payment plan.
@@ -90,19 +90,6 @@ pub struct FeeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ChargeArgs {
-    pub invoice: String,
-    #[arg(value_parser = parse_amount_arg)]
-    pub amount: Decimal,
-    /// Why: it is shown on the account.
-    #[arg(long)]
-    pub reason: String,
-    /// Date of the charge (default: today).
-    #[arg(long, value_parser = parse_date_arg)]
-    pub date: Option<NaiveDate>,
-}
-
-#[derive(Args, Debug)]
 pub struct PlanArgs {
     pub invoice: String,
     /// An instalment, DATE:AMOUNT (repeat for each; they must add up to the open balance).
@@ -115,7 +102,7 @@ pub struct PlanArgs {
 
 pub fn run(ctx: &Ctx, cmd: ReportCmd) -> anyhow::Result<()> {
     match cmd {
-        ReportCmd::Aging(a) => quiet_broken_pipe(aging(ctx, a)),
+        ReportCmd::Aging(a) => super::output::quiet_broken_pipe(aging(ctx, a)),
         ReportCmd::Stats(a) => stats(ctx, a),
         ReportCmd::Fees(a) => fees_list(ctx, a),
         ReportCmd::Fee(a) => fee(ctx, a),
@@ -198,23 +185,6 @@ fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     drop(out);
     ctx.done_reading(store);
     Ok(())
-}
-
-/// A reader that stops early (`dun aging | head`) is not an error.
-fn quiet_broken_pipe(r: anyhow::Result<()>) -> anyhow::Result<()> {
-    use std::io::ErrorKind::BrokenPipe;
-    let Err(e) = r else { return Ok(()) };
-    let io = e.downcast_ref::<std::io::Error>().map(|io| io.kind());
-    let csv = e.downcast_ref::<csv::Error>().and_then(|c| match c.kind() {
-        csv::ErrorKind::Io(io) => Some(io.kind()),
-        _ => None,
-    });
-    let json = e.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind());
-    if [io, csv, json].contains(&Some(BrokenPipe)) {
-        Ok(())
-    } else {
-        Err(e)
-    }
 }
 
 /// The aging as rows: per client and currency, or per currency with credit.
@@ -608,7 +578,7 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn charge(ctx: &Ctx, a: ChargeArgs) -> anyhow::Result<()> {
+fn charge(ctx: &Ctx, a: super::book_cmds::CreditArgs) -> anyhow::Result<()> {
     if a.amount <= Decimal::ZERO {
         bail!("a fee must be more than zero");
     }
