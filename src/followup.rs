@@ -697,7 +697,9 @@ mod tests {
     #[test]
     fn mark_done_completes_todays_action_and_the_client_moves_on() {
         let mut b = book();
-        let rules = Rules::default();
+        // No history here: without required steps the ladder goes by age alone.
+        let mut rules = Rules::default();
+        rules.levels.iter_mut().for_each(|l| l.required = false);
         let today = d(31);
         let act = rules::client_action(&b, &rules, "C1", today).unwrap();
         assert_eq!((act.level, act.invoices.clone()), (5, vec!["I1".to_string()]));
@@ -734,7 +736,9 @@ mod tests {
     #[test]
     fn dispute_resolve_and_their_undo() {
         let mut b = book();
-        let rules = Rules::default();
+        // No history here: without required steps the ladder goes by age alone.
+        let mut rules = Rules::default();
+        rules.levels.iter_mut().for_each(|l| l.required = false);
         let today = d(31);
         let mut ids = ids();
         let batch = dispute(&b, &mut ids, &stamp(d(20)), "I1", "wrong price").unwrap();

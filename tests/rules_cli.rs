@@ -62,9 +62,11 @@ fn today_csv_has_the_exact_columns_and_rows() {
     let got = csv_today(t.path(), DAY);
     let want = [
         HEADER,
-        "C1,Acme Ltd,escalation,5,Letter of demand,EUR USD,50.00 1000.00,43,INV-1 INV-4,\
-         INV-1 (+1 more) 43 days overdue (≥30: Letter of demand); no contact logged; no promise; \
-         1 more invoice due at other levels",
+        // No history: the first reminder (a required step) comes before the
+        // letter of demand and the call the invoices have reached.
+        "C1,Acme Ltd,reminder,2,First reminder,EUR USD,50.00 1250.50,43,INV-1 INV-4 INV-2,\
+         catching up: no reminder sent yet; 43 days overdue (INV-1 (+2 more); ≥1: First reminder before \
+         Letter of demand); no contact logged; no promise",
         "C2,\"Beta, Inc\",reminder,2,First reminder,EUR,99.00,5,INV-3,\
          INV-3 5 days overdue (≥1: First reminder); no contact logged; no promise",
     ]
@@ -81,18 +83,23 @@ fn today_csv_has_the_exact_columns_and_rows() {
     let mut keys_sorted = keys.clone();
     keys_sorted.sort();
     assert_eq!(keys_sorted, want_keys);
-    assert_eq!(rows[0]["amount_overdue"], "50.00 1000.00");
+    assert_eq!(rows[0]["amount_overdue"], "50.00 1250.50");
     assert_eq!(rows[1]["client_name"], "Beta, Inc");
 
     let table = ok(t.path(), DAY, &["today"]);
-    assert!(table.starts_with("2026-03-15: 2 to chase (1 escalations, 0 calls, 1 reminders)"), "{table}");
-    assert!(table.contains("50.00 1,000.00"), "{table}");
+    assert!(table.starts_with("2026-03-15: 2 to chase (0 escalations, 0 calls, 2 reminders)"), "{table}");
+    assert!(table.contains("50.00 1,250.50"), "{table}");
 }
 
 #[test]
 fn log_done_moves_the_client_on_and_then_off_the_list() {
     let t = setup();
     let dir = t.path();
+    ok(dir, DAY, &["log", "C1", "--kind", "email", "--text", "Reminder sent", "--done"]);
+    // The reminder sent, the letter of demand the old invoices reached is next.
+    let list = csv_today(dir, DAY);
+    let c1 = list.lines().find(|l| l.starts_with("C1,")).expect("C1 still listed");
+    assert!(c1.starts_with("C1,Acme Ltd,escalation,5,Letter of demand,EUR USD,50.00 1000.00,43,INV-1 INV-4,"), "{c1}");
     let o = dun(dir, DAY, &["log", "C1", "--kind", "letter", "--text", "Letter of demand posted", "--done"]);
     assert!(o.ok, "{}", o.stderr);
     assert!(o.stderr.contains("saved"), "{}", o.stderr);
@@ -193,7 +200,7 @@ fn an_invalid_rules_file_is_an_error_never_a_fallback() {
     std::fs::write(dir.join("rules.toml"), "[[level]]\nname = \"Nudge\"\ndays = 10\naction = \"call\"\n").unwrap();
     assert!(ok(dir, DAY, &["rules", "check"]).contains("ok, 1 levels"));
     let shown = ok(dir, DAY, &["rules", "show", "--format", "csv"]);
-    assert_eq!(shown, "level,days,action,name,min_amount,min_gap_days\n1,+10,call,Nudge,,\n");
+    assert_eq!(shown, "level,days,action,name,min_amount,min_gap_days,required,over_limit\n1,+10,call,Nudge,,,,\n");
     let list = csv_today(dir, DAY);
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.contains("\nC1,Acme Ltd,call,1,Nudge,EUR USD,50.00 1250.50,43,INV-1 INV-4 INV-2,"), "{list}");

@@ -130,6 +130,12 @@ impl World {
             n.promise = Some(Promise { date: by, amount: dec(amount), currency: Currency::USD, invoices });
         })
     }
+    /// The first reminder (level 2, a required step) recorded as sent on
+    /// d(1) for the invoices, in an internal note (so it is not a contact).
+    fn reminded(self, invoices: &[&str]) -> Self {
+        let invoices = invoices.iter().map(|s| s.to_string()).collect();
+        self.note(d(1), NoteKind::Internal, |n| n.completes = Some(Completion { level: 2, invoices }))
+    }
     /// Undoes the latest note.
     fn undo_last(self, on: NaiveDate) -> Self {
         let last = self.notes.last().expect("a note to undo").id;
@@ -233,8 +239,8 @@ fn cases() -> Vec<Case> {
     v.extend([
         case("nothing before the first threshold", one(), d(-4), Nothing { pause: None }),
         case(
-            "catch-up: missed days show only the highest level reached",
-            one(),
+            "catch-up: missed days show only the highest level reached (required steps done)",
+            one().reminded(&["I1"]),
             d(45),
             Act {
                 kind: "escalation",
@@ -243,6 +249,70 @@ fn cases() -> Vec<Case> {
                 overdue: "1000.00 USD",
                 why: &["45 days overdue (≥30: Letter of demand)", "no contact logged", "no promise"],
             },
+        ),
+        case(
+            "catch-up after an import: the first reminder comes before the letter of demand",
+            one(),
+            d(45),
+            Act {
+                kind: "reminder",
+                level: 2,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &[
+                    "catching up: no reminder sent yet; 45 days overdue (I1; ≥1: First reminder before Letter of demand)",
+                    "no contact logged",
+                    "no promise",
+                ],
+            },
+        ),
+        case(
+            "catch-up after an import: the first reminder comes before the agency",
+            one(),
+            d(94),
+            Act {
+                kind: "reminder",
+                level: 2,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["catching up: no reminder sent yet; 94 days overdue", "before Collection agency"],
+            },
+        ),
+        case(
+            "catch-up: the reminder sent, the letter of demand comes before the agency",
+            one().done(d(80), 2, &["I1"]),
+            d(94),
+            Act {
+                kind: "escalation",
+                level: 5,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["catching up: no letter of demand sent yet; 94 days overdue", "last contact 14 days ago (email)"],
+            },
+        ),
+        case(
+            "catch-up: once the letter of demand is done, the agency",
+            one().done(d(80), 2, &["I1"]).done(d(85), 5, &["I1"]),
+            d(94),
+            Act { kind: "escalation", level: 6, invoices: &["I1"], overdue: "1000.00 USD", why: &["(≥60: Collection agency)"] },
+        ),
+        case(
+            "catch-up: a higher level done counts for the required ones below it",
+            one().done(d(31), 5, &["I1"]),
+            d(61),
+            Act { kind: "escalation", level: 6, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
+        ),
+        case(
+            "catch-up: no catching up before the first required step is reached",
+            one(),
+            d(0),
+            Act { kind: "reminder", level: 1, invoices: &["I1"], overdue: "1000.00 USD", why: &["due today (≥-3"] },
+        ),
+        case(
+            "catch-up: the second reminder is not required",
+            one().reminded(&["I1"]),
+            d(20),
+            Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &["(≥14: Phone call)"] },
         ),
         case(
             "a missed action is still there a week later",
@@ -272,13 +342,19 @@ fn cases() -> Vec<Case> {
         case("a higher level done covers the lower ones", one().done(d(2), 4, &["I1"]), d(10), Nothing { pause: None }),
         case(
             "an undone completion no longer counts",
-            one().done(d(31), 5, &["I1"]).undo_last(d(32)),
+            one().reminded(&["I1"]).done(d(31), 5, &["I1"]).undo_last(d(32)),
             d(40),
             Act { kind: "escalation", level: 5, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
         case(
+            "an undone completion no longer counts, not even for the required steps",
+            one().done(d(31), 5, &["I1"]).undo_last(d(32)),
+            d(40),
+            Act { kind: "reminder", level: 2, invoices: &["I1"], overdue: "1000.00 USD", why: &["catching up"] },
+        ),
+        case(
             "a corrected note counts instead of the one it supersedes",
-            one().done(d(31), 5, &["I1"]).note(d(31), NoteKind::Email, |n| n.supersedes = Some(1)),
+            one().reminded(&["I1"]).done(d(31), 5, &["I1"]).note(d(31), NoteKind::Email, |n| n.supersedes = Some(2)),
             d(40),
             Act {
                 kind: "escalation",
@@ -290,13 +366,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "a completion dated after today does not count yet",
-            one().done(d(41), 5, &["I1"]),
+            one().reminded(&["I1"]).done(d(41), 5, &["I1"]),
             d(40),
             Act { kind: "escalation", level: 5, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
         case(
             "partial payment: the open balance is chased",
-            one().paid("I1", d(5), "400"),
+            one().reminded(&["I1"]).paid("I1", d(5), "400"),
             d(14),
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "600.00 USD", why: &["14 days overdue"] },
         ),
@@ -415,13 +491,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "promise for one invoice leaves the others on the ladder",
-            one().inv("I2", d(0), "50").promise(d(10), d(20), "1000", &["I1"]),
+            one().inv("I2", d(0), "50").reminded(&["I2"]).promise(d(10), d(20), "1000", &["I1"]),
             d(15),
             Act { kind: "call", level: 4, invoices: &["I2"], overdue: "50.00 USD", why: &[] },
         ),
         case(
             "an undone promise does not pause",
-            one().promise(d(10), d(20), "1000", &["I1"]).undo_last(d(10)),
+            one().reminded(&["I1"]).promise(d(10), d(20), "1000", &["I1"]).undo_last(d(10)),
             d(15),
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &["no promise"] },
         ),
@@ -457,7 +533,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "snooze ends on its date",
-            one().with_client(|c| c.snoozed_until = Some(d(20))),
+            one().reminded(&["I1"]).with_client(|c| c.snoozed_until = Some(d(20))),
             d(20),
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
@@ -499,7 +575,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "multi-currency client: one action, one amount per currency",
-            one().inv_of("C1", "E1", d(0), "200", Currency::EUR),
+            one().inv_of("C1", "E1", d(0), "200", Currency::EUR).reminded(&["I1", "E1"]),
             d(31),
             Act {
                 kind: "escalation",
@@ -511,7 +587,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "most severe kind wins; the rest wait their turn",
-            one().inv("I2", d(25), "50"),
+            one().inv("I2", d(25), "50").reminded(&["I1"]),
             d(31),
             Act {
                 kind: "escalation",
@@ -523,7 +599,7 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "an internal note is not a contact",
-            one().note(d(12), NoteKind::Internal, |_| {}),
+            one().reminded(&["I1"]).note(d(12), NoteKind::Internal, |_| {}),
             d(14),
             Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &["no contact logged"] },
         ),
@@ -566,6 +642,28 @@ currencies = ["EUR"]
 name = "Reminder"
 days = 1
 action = "reminder"
+"#;
+    let over_limit = r#"
+[[level]]
+name = "Reminder"
+days = 1
+action = "reminder"
+[[level]]
+name = "Hold new work"
+days = 2
+action = "call"
+over_limit = true
+"#;
+    let required = r#"
+[[level]]
+name = "Notice"
+days = 1
+action = "reminder"
+required = true
+[[level]]
+name = "Call"
+days = 10
+action = "call"
 "#;
     let ruled = |name, world, rules, today, expect| Case { name, world, rules: Some(rules), today, expect };
     v.extend([
@@ -623,6 +721,47 @@ action = "reminder"
             filter_tag,
             d(5),
             Act { kind: "reminder", level: 1, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
+        ),
+        ruled(
+            "over limit: the level applies while the client owes more than its limit",
+            one().with_client(|c| c.credit_limit = Some(dec("500"))).done(d(1), 1, &["I1"]),
+            over_limit,
+            d(5),
+            Act { kind: "call", level: 2, invoices: &["I1"], overdue: "1000.00 USD", why: &["(≥2: Hold new work)"] },
+        ),
+        ruled(
+            "over limit: within the limit the level is skipped",
+            one().with_client(|c| c.credit_limit = Some(dec("5000"))).done(d(1), 1, &["I1"]),
+            over_limit,
+            d(5),
+            Nothing { pause: None },
+        ),
+        ruled(
+            "over limit: without a limit the level never applies",
+            one(),
+            over_limit,
+            d(5),
+            Act { kind: "reminder", level: 1, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
+        ),
+        ruled(
+            "required in rules.toml: a skipped required level comes first",
+            one(),
+            required,
+            d(12),
+            Act {
+                kind: "reminder",
+                level: 1,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["catching up: no reminder sent yet; 12 days overdue"],
+            },
+        ),
+        ruled(
+            "no required level in rules.toml: the highest level reached, as before",
+            one(),
+            gap,
+            d(20),
+            Act { kind: "call", level: 2, invoices: &["I1"], overdue: "1000.00 USD", why: &["(≥14: Call)"] },
         ),
         ruled("filter: by account currency", one(), filter_cur, d(5), Nothing { pause: Some("account currency USD") }),
     ]);
@@ -741,7 +880,11 @@ fn crowd() -> World {
 #[test]
 fn priority_order_is_documented_and_deterministic() {
     let w = crowd();
-    let list = rules::today(&w.book(), &Rules::default(), d(0));
+    // Without required steps, so each client's level is the one its age
+    // reaches (the crowd has no history to catch up on).
+    let mut rules = Rules::default();
+    rules.levels.iter_mut().for_each(|l| l.required = false);
+    let list = rules::today(&w.book(), &rules, d(0));
     let order: Vec<&str> = list.iter().map(|a| a.client_id.as_str()).collect();
     assert_eq!(order, vec!["C2", "C1", "C5", "C3", "C6", "C4"]);
     // 20 000 + 50 000/100 + 10 × 40
@@ -750,7 +893,7 @@ fn priority_order_is_documented_and_deterministic() {
     let mut r = w.clone();
     r.clients.reverse();
     r.invoices.reverse();
-    assert_eq!(rules::today(&r.book(), &Rules::default(), d(0)), list);
+    assert_eq!(rules::today(&r.book(), &rules, d(0)), list);
 }
 
 mod properties {

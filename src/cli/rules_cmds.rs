@@ -313,6 +313,8 @@ fn show(ctx: &Ctx, as_toml: bool) -> anyhow::Result<()> {
         ("name", Align::Left),
         ("min_amount", Align::Left),
         ("min_gap_days", Align::Right),
+        ("required", Align::Left),
+        ("over_limit", Align::Left),
     ]);
     r.title = Some(match &rules.source {
         RulesSource::BuiltIn => "The built-in default ladder (no rules.toml in the data directory)".to_string(),
@@ -333,6 +335,8 @@ fn show(ctx: &Ctx, as_toml: bool) -> anyhow::Result<()> {
             l.name.clone(),
             min,
             l.min_gap_days.map(|g| g.to_string()).unwrap_or_default(),
+            if l.required { "yes" } else { "" }.to_string(),
+            if l.over_limit { "yes" } else { "" }.to_string(),
         ]);
     }
     if ctx.format != Format::Table {

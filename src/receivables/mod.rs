@@ -3,6 +3,7 @@
 pub mod aging;
 pub mod allocate;
 pub mod balance;
+pub mod credit;
 pub mod discount;
 pub mod fees;
 pub mod kpi;
@@ -10,4 +11,5 @@ pub mod plan;
 
 pub use aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 pub use balance::{account_credit, invoice_state, open_balance, InvoiceState};
+pub use credit::{credit_use, CreditUse};
 pub use plan::{open_parts, OpenPart};

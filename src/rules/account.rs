@@ -67,7 +67,7 @@ pub fn client_action(book: &Book, rules: &Rules, client: &Client, today: NaiveDa
     if cands.iter().all(|c| c.pause.is_some()) {
         return None;
     }
-    let stakes = stakes(rules, client, &cands, today);
+    let stakes = stakes(book, rules, client, &cands, today);
     let ladders: Vec<InvoiceLadder> = cands
         .iter()
         .filter(|c| c.pause.is_none())

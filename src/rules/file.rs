@@ -46,6 +46,10 @@ struct RawLevel {
     min_amount: Option<Spanned<toml::Value>>,
     #[serde(default)]
     min_gap_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    over_limit: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,7 +122,16 @@ pub fn parse(text: &str) -> Result<Rules, String> {
             None => MinAmount::None,
             Some(v) => min_amount(text, v)?,
         };
-        levels.push(Level { number: (i + 1) as u8, name, days: days as i32, kind: l.action, min_amount, min_gap_days });
+        levels.push(Level {
+            number: (i + 1) as u8,
+            name,
+            days: days as i32,
+            kind: l.action,
+            min_amount,
+            min_gap_days,
+            required: l.required,
+            over_limit: l.over_limit,
+        });
     }
     let run_lead_days = match raw.payment_run.lead_days {
         None => DEFAULT_RUN_LEAD_DAYS,
@@ -223,6 +236,12 @@ pub fn to_toml(rules: &Rules) -> String {
         if let Some(g) = l.min_gap_days {
             s.push_str(&format!("min_gap_days = {g}\n"));
         }
+        if l.required {
+            s.push_str("required = true\n");
+        }
+        if l.over_limit {
+            s.push_str("over_limit = true\n");
+        }
     }
     s
 }
@@ -251,6 +270,8 @@ days = 10
 action = "call"
 min_amount = 12.5
 min_gap_days = 3
+required = true
+over_limit = true
 
 [[level]]
 name = "Solicitor"
@@ -270,6 +291,8 @@ min_amount = { USD = "1,000.00", EUR = 900 }
         assert_eq!((r.levels[0].number, r.levels[0].days, r.levels[0].kind), (1, -5, ActionKind::Reminder));
         assert_eq!(r.levels[1].min_amount, MinAmount::Any("12.5".parse().unwrap()));
         assert_eq!(r.levels[1].min_gap_days, Some(3));
+        assert!(r.levels[1].required && r.levels[1].over_limit);
+        assert!(!r.levels[0].required && !r.levels[0].over_limit);
         assert_eq!(r.levels[2].min_amount.for_currency(Currency::USD), Some(Decimal::from(1000)));
         assert_eq!(r.levels[2].min_amount.for_currency(Currency::EUR), Some(Decimal::from(900)));
         assert_eq!(r.levels[2].min_amount.for_currency(Currency::GBP), None);

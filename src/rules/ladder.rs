@@ -23,6 +23,12 @@ pub struct Level {
     /// The level waits until this many days have passed since the last
     /// contact logged with the client.
     pub min_gap_days: Option<u32>,
+    /// A required step is never skipped: while it is not done, it comes
+    /// before any later level the invoice has reached (catching up).
+    pub required: bool,
+    /// The level applies only while the client's open balance is over its
+    /// credit limit (see `receivables::credit_use`).
+    pub over_limit: bool,
 }
 
 /// A level's minimum amount at stake: the open balance of the client's
@@ -110,22 +116,26 @@ pub struct Rules {
 impl Default for Rules {
     /// The default ladder of issue 4 / docs/rules.md.
     fn default() -> Self {
-        let lvl = |number, days, kind, name: &str| Level {
+        let lvl = |number, days, kind, name: &str, required| Level {
             number,
             name: name.to_string(),
             days,
             kind,
             min_amount: MinAmount::None,
             min_gap_days: None,
+            required,
+            over_limit: false,
         };
+        // The first overdue reminder and the letter of demand are required:
+        // no one gets a letter of demand, or goes to an agency, unwarned.
         Rules {
             levels: vec![
-                lvl(1, -3, ActionKind::Reminder, "Courtesy reminder"),
-                lvl(2, 1, ActionKind::Reminder, "First reminder"),
-                lvl(3, 7, ActionKind::Reminder, "Second reminder"),
-                lvl(4, 14, ActionKind::Call, "Phone call"),
-                lvl(5, 30, ActionKind::Escalation, "Letter of demand"),
-                lvl(6, 60, ActionKind::Escalation, "Collection agency"),
+                lvl(1, -3, ActionKind::Reminder, "Courtesy reminder", false),
+                lvl(2, 1, ActionKind::Reminder, "First reminder", true),
+                lvl(3, 7, ActionKind::Reminder, "Second reminder", false),
+                lvl(4, 14, ActionKind::Call, "Phone call", false),
+                lvl(5, 30, ActionKind::Escalation, "Letter of demand", true),
+                lvl(6, 60, ActionKind::Escalation, "Collection agency", false),
             ],
             run_lead_days: DEFAULT_RUN_LEAD_DAYS,
             filter: ClientFilter::default(),
@@ -174,6 +184,8 @@ mod tests {
                 (6, 60, "escalation", "Collection agency"),
             ]
         );
+        let required: Vec<u8> = r.levels.iter().filter(|l| l.required).map(|l| l.number).collect();
+        assert_eq!(required, vec![2, 5], "the first overdue reminder and the letter of demand");
         assert_eq!(r.level(0), None);
         assert_eq!(r.level(6).map(|l| l.days), Some(60));
         assert_eq!(r.level_name(0), "Broken promise");

@@ -14,7 +14,7 @@ use super::plan::ladder_terms;
 use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
-use crate::receivables::open_balance;
+use crate::receivables::{credit_use, open_balance};
 
 /// One invoice's place on the ladder on a day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -57,6 +57,9 @@ pub struct Due {
     pub moved_for_run: Option<NaiveDate>,
     /// For a broken-promise call: the promise.
     pub broken_promise: Option<PromiseRef>,
+    /// Set when this is a required level not yet done, due before the
+    /// higher level the invoice has reached (this one).
+    pub catching_up: Option<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -172,7 +175,7 @@ fn shift(d: NaiveDate, days: i64) -> NaiveDate {
 /// client's invoices in play (chaseable, not paused) that have reached the
 /// level by date. Only needed when a level has a minimum amount.
 #[derive(Debug, Default)]
-pub(crate) struct Stakes(Vec<Vec<(Currency, Decimal)>>);
+pub(crate) struct Stakes(Vec<Vec<(Currency, Decimal)>>, bool);
 
 impl Stakes {
     fn add(&mut self, level_ix: usize, c: Currency, a: Decimal) {
@@ -183,6 +186,11 @@ impl Stakes {
             Some((_, v)) => *v += a,
             None => self.0[level_ix].push((c, a)),
         }
+    }
+    /// Whether the client is over its credit limit (only worked out when a
+    /// level has the `over_limit` condition).
+    pub fn over_limit(&self) -> bool {
+        self.1
     }
     pub fn get(&self, level_ix: usize, c: Currency) -> Decimal {
         self.0.get(level_ix).and_then(|v| v.iter().find(|(k, _)| *k == c)).map(|(_, v)| *v).unwrap_or_default()
@@ -252,8 +260,11 @@ pub(crate) fn candidates<'a>(
 }
 
 /// Amounts at stake per level, from the candidates in play.
-pub(crate) fn stakes(rules: &Rules, client: &Client, cands: &[Candidate<'_>], today: NaiveDate) -> Stakes {
+pub(crate) fn stakes(book: &Book, rules: &Rules, client: &Client, cands: &[Candidate<'_>], today: NaiveDate) -> Stakes {
     let mut s = Stakes::default();
+    if rules.levels.iter().any(|l| l.over_limit) {
+        s.1 = credit_use(book, client, today).is_some_and(|u| u.over());
+    }
     if rules.levels.iter().all(|l| l.min_amount.is_none()) {
         return s;
     }
@@ -284,8 +295,10 @@ pub(crate) fn ladder_of(
         if today < date {
             continue;
         }
-        let enough = level.min_amount.for_currency(inv.currency).is_none_or(|min| stakes.get(ix, inv.currency) >= min);
-        if enough {
+        if level.over_limit && !stakes.over_limit() {
+            continue;
+        }
+        if applies(level, ix, stakes, inv.currency) {
             reached = Some((level, moved));
         } else {
             below_minimum = Some(level.number);
@@ -322,14 +335,29 @@ pub(crate) fn ladder_of(
             kind: ActionKind::Call,
             moved_for_run: None,
             broken_promise: Some(b.clone()),
+            catching_up: None,
         });
         return st;
     }
-    let Some((level, moved)) = reached else { return st };
-    let level_no = level.number;
-    if done.is_some_and(|d| d >= level_no) {
+    let Some((top_level, moved)) = reached else { return st };
+    if done.is_some_and(|d| d >= top_level.number) {
         return st;
     }
+    // Catching up: a required level below the one reached, not yet done
+    // (a higher level done covers it), comes first. Its date has passed,
+    // since thresholds increase and reminders only ever move earlier.
+    let required = rules.levels.iter().enumerate().find(|(ix, l)| {
+        l.required
+            && l.number < top_level.number
+            && done.is_none_or(|d| d < l.number)
+            && (!l.over_limit || stakes.over_limit())
+            && applies(l, *ix, stakes, inv.currency)
+    });
+    let (level, moved, catching_up) = match required {
+        Some((_, l)) => (l, None, Some(top_level.number)),
+        None => (top_level, moved, None),
+    };
+    let level_no = level.number;
     if let (Some(gap), Some(last)) = (level.min_gap_days, facts.last_contact) {
         let until = shift(last.date, gap.into());
         if today < until {
@@ -337,15 +365,20 @@ pub(crate) fn ladder_of(
             return st;
         }
     }
-    st.due = Some(Due { level: level_no, kind: level.kind, moved_for_run: moved, broken_promise: None });
+    st.due = Some(Due { level: level_no, kind: level.kind, moved_for_run: moved, broken_promise: None, catching_up });
     st
+}
+
+/// Whether a level's minimum amount (if any) is met by what is at stake.
+fn applies(level: &Level, ix: usize, stakes: &Stakes, c: Currency) -> bool {
+    level.min_amount.for_currency(c).is_none_or(|min| stakes.get(ix, c) >= min)
 }
 
 /// The ladder state of every open invoice of a client, in the book's order.
 pub fn client_ladders(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Vec<InvoiceLadder> {
     let facts = ClientFacts::gather(book, &client.id, today);
     let cands = candidates(book, rules, client, &facts, today);
-    let stakes = stakes(rules, client, &cands, today);
+    let stakes = stakes(book, rules, client, &cands, today);
     cands.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
 }
 
@@ -385,7 +418,7 @@ pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDat
     // Amount conditions look at the whole client, so every open invoice is a
     // candidate; the answer is this invoice's row.
     let cands = candidates(book, rules, client, &facts, today);
-    let stakes = stakes(rules, client, &cands, today);
+    let stakes = stakes(book, rules, client, &cands, today);
     match cands.iter().find(|c| c.inv.number == inv.number) {
         Some(c) => ladder_of(rules, client, &facts, &stakes, c, today),
         None => blank(Pause::Settled),

@@ -1,12 +1,15 @@
 //! The one line that explains an action, built only from the facts that
 //! led to it, e.g. `INV-0042 31 days overdue (≥30: Letter of demand);
-//! last contact 12 days ago (call, no answer); no promise`.
+//! last contact 12 days ago (call, no answer); no promise`, or when a
+//! required step was skipped, `catching up: no reminder sent yet; 94 days
+//! overdue (INV-0042; ≥1: First reminder before Collection agency); …`.
 
 use chrono::NaiveDate;
 
 use super::facts::ClientFacts;
 use super::ladder::Rules;
 use super::state::InvoiceLadder;
+use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::Book;
 
@@ -59,6 +62,17 @@ pub fn promise(book: &Book, facts: &ClientFacts<'_>, today: NaiveDate) -> String
     }
 }
 
+/// "no reminder sent yet", "no letter of demand sent yet", "no phone call
+/// made yet": the required step that was skipped.
+pub fn missing_step(rules: &Rules, level: u8) -> String {
+    let name = rules.level_name(level).to_lowercase();
+    match rules.level(level).map(|l| l.kind) {
+        Some(ActionKind::Reminder) => "no reminder sent yet".to_string(),
+        Some(ActionKind::Call) => format!("no {name} made yet"),
+        _ => format!("no {name} sent yet"),
+    }
+}
+
 /// The why line for an action covering `covered` (oldest first).
 pub fn line(
     book: &Book,
@@ -87,6 +101,19 @@ pub fn line(
                 p.made
             ));
             parts.push(last_contact(facts, today));
+        }
+        None if due.catching_up.is_some() => {
+            let reached = rules.level_name(due.catching_up.unwrap_or_default());
+            let level = rules.level(due.level);
+            let threshold = level.map(|l| l.days).unwrap_or_default();
+            parts.push(format!(
+                "catching up: {}; {} ({who}; ≥{threshold}: {} before {reached})",
+                missing_step(rules, due.level),
+                age(first.days_overdue),
+                rules.level_name(due.level)
+            ));
+            parts.push(last_contact(facts, today));
+            parts.push(promise(book, facts, today));
         }
         None => {
             let level = rules.level(due.level);
