@@ -78,6 +78,7 @@ fn ctx(data: &Path) -> Ctx {
         format: None,
         config: Some(data.join("no-config.toml")).filter(|p| p.exists()),
         theme: Some("default".into()),
+        allow_other_owner: false,
     };
     Ctx::new(&g).expect("ctx")
 }

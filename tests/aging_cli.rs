@@ -123,7 +123,9 @@ fn custom_buckets_rename_the_columns() {
         "client_id,client_name,currency,current,1-15,16-45,46+,total\n\
          A,Acme Ltd,USD,1100.00,400.00,300.00,1000.00,2800.00\n"
     );
-    let b = worked_example("[aging]\nbuckets = [45, 15]\n");
+    // A bad config stops every command, so it is written after the book.
+    let b = worked_example("");
+    std::fs::write(&b.config, "[aging]\nbuckets = [45, 15]\n").unwrap();
     assert!(b.fails(&["aging"]).contains("ascending"));
 }
 

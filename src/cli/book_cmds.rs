@@ -149,7 +149,7 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             if let Some(d) = a.run_days.iter().find(|d| !(1..=31).contains(*d)) {
                 bail!("payment-run day {d} is not a day of the month (1 to 31)");
             }
-            let mut store = ctx.open_store()?;
+            let mut store = ctx.open_or_create_store()?;
             let existing = store.client(&a.id)?;
             if existing.is_some() && !a.update {
                 bail!("client {} already exists (use --update to change it)", a.id);

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::{Format, GlobalArgs};
-use crate::store::{paths, Store};
+use crate::store::{paths, OpenOptions, Store, StoreError};
 
 pub struct Ctx {
     pub data_dir: PathBuf,
@@ -27,25 +26,65 @@ impl Ctx {
             Some(super::FormatArg::Json) => Format::Json,
             _ => Format::Table,
         };
+        // Read once up front, for every command: a missing `--config FILE`
+        // or a misspelt key is an error even for commands that do not use
+        // the setting, so a typo never silently does nothing.
+        crate::config::Config::load(g.config.as_deref()).map_err(anyhow::Error::msg)?;
         Ok(Ctx { data_dir, today, format, global: g.clone(), left_for_exit: Default::default() })
     }
 
-    /// Opens the store and, on the first open of the day, keeps the daily
+    /// Opens the existing book (a folder without one is an error with a
+    /// hint) and, on the first open of the real day, keeps the daily
     /// backup (`[backup] keep_days`, default 7) so a damaged store is never
     /// the only copy. A failed backup is reported but does not stop the
     /// command: the user still needs to reach their book.
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        let mut store = self.open_store_without_backup()?;
-        if let Err(e) = crate::io::backup::daily(&mut store, self.today, self.backup_keep_days()) {
-            eprintln!("dun: warning: the daily backup failed: {e}");
+        self.open_and_back_up(false)
+    }
+
+    /// [`Ctx::open_store`] for the commands that may start a book (import,
+    /// client add, demo): a missing or empty folder gets a new one.
+    pub fn open_or_create_store(&self) -> anyhow::Result<Store> {
+        self.open_and_back_up(true)
+    }
+
+    fn open_and_back_up(&self, create: bool) -> anyhow::Result<Store> {
+        let mut store = self.open_with(create)?;
+        if let Some(day) = self.backup_day() {
+            if let Err(e) = crate::io::backup::daily(&mut store, day, self.backup_keep_days()) {
+                eprintln!("dun: warning: the daily backup failed: {}", crate::text::sanitize(&e));
+            }
         }
         Ok(store)
     }
 
-    /// Opens the store and leaves the daily backup to the caller (the
-    /// interface takes it on a thread of its own after the first screen).
+    /// Opens the existing book and leaves the daily backup to the caller
+    /// (the interface takes it on a thread of its own after the first screen).
     pub fn open_store_without_backup(&self) -> anyhow::Result<Store> {
-        Store::open(&self.data_dir).with_context(|| format!("cannot open the book in {}", self.data_dir.display()))
+        self.open_with(false)
+    }
+
+    fn open_with(&self, create: bool) -> anyhow::Result<Store> {
+        let opts = OpenOptions { create, any_owner: self.global.allow_other_owner };
+        let mut store = Store::open_with(&self.data_dir, opts).map_err(|e| match e {
+            // Already a whole sentence naming the folder.
+            e @ (StoreError::NoBook(_) | StoreError::NotABook(_) | StoreError::OtherOwner { .. }) => {
+                anyhow::Error::new(e)
+            }
+            e => anyhow::Error::new(e).context(format!("cannot open the book in {}", self.data_dir.display())),
+        })?;
+        for w in store.take_warnings() {
+            eprintln!("dun: warning: {}", crate::text::sanitize(&w));
+        }
+        Ok(store)
+    }
+
+    /// The day the daily backup is named after: the real date, and none at
+    /// all on a `--today` run. Planning runs must never write or prune real
+    /// backups (a pretend date would name one, and keep-N pruning would then
+    /// delete the real ones).
+    pub fn backup_day(&self) -> Option<NaiveDate> {
+        self.global.today.is_none().then_some(self.today)
     }
 
     /// `[backup] keep_days` from the config (the default when it cannot be read).

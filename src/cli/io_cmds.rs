@@ -171,7 +171,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         today: Some(ctx.today),
         progress: Some(&tick),
     };
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_or_create_store()?;
     let mut ids = store.ids();
     let book = store.book()?;
     let layout = match ctx.global.format {
@@ -241,7 +241,7 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         bail!("`import book` reads a folder written by `dun export`; --from does not apply");
     }
     let batch = export_read::read_dir(&a.file).map_err(|errors| anyhow!("{errors}"))?;
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_or_create_store()?;
     if store.counts() != crate::store::Counts::default() {
         bail!(
             "{} already holds a book; `import book` loads an export into an empty data directory only (try --data NEWDIR)",

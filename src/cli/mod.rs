@@ -48,6 +48,10 @@ pub struct GlobalArgs {
     /// Colour theme for the interface (default, light, high-contrast, mono).
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Open a book that belongs to another user (normally refused: files dun
+    /// creates there would belong to you and could lock its owner out).
+    #[arg(long, global = true)]
+    pub allow_other_owner: bool,
 }
 
 pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {

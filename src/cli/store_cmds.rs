@@ -10,7 +10,7 @@ pub fn open_interface(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 pub fn demo(ctx: &Ctx, no_tui: bool) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
+    let mut store = ctx.open_or_create_store()?;
     if store.counts().clients > 0 {
         bail!(
             "{} already holds a book; the demo needs an empty directory (try --data /tmp/dun-demo)",
@@ -30,10 +30,7 @@ pub fn demo(ctx: &Ctx, no_tui: bool) -> anyhow::Result<()> {
 }
 
 pub fn verify(ctx: &Ctx) -> anyhow::Result<()> {
-    let store = match crate::store::Store::open(&ctx.data_dir) {
-        Ok(s) => s,
-        Err(e) => bail!("the store in {} cannot be opened: {e}", ctx.data_dir.display()),
-    };
+    let store = ctx.open_store_without_backup()?;
     let report = store.verify();
     let c = report.counts;
     if report.is_ok() {

@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 
 use super::export::sorted;
 use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
-use crate::store::paths::{ensure_private_dir, write_atomic};
+use crate::store::paths::{describe_io, ensure_private_dir, write_atomic};
 use crate::store::{codec, schema, Batch, Counts, Store};
 
 pub const MAGIC: &str = "dun-backup 1";
@@ -200,12 +200,17 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
 pub fn write(store: &mut Store, path: &Path) -> Result<BackupInfo, String> {
     let book = store.book().map_err(|e| format!("cannot read the book to back it up: {e}"))?;
     let (info, bytes) = snapshot(book)?;
+    // Only the file the user named is made: a missing folder is most often
+    // a typo, and creating a tree of folders (as root, perhaps) is not ours to do.
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.exists() {
-            ensure_private_dir(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        if !parent.is_dir() {
+            return Err(format!(
+                "the folder {} does not exist; dun backup writes only the file you name (create the folder first)",
+                parent.display()
+            ));
         }
     }
-    write_atomic(path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_atomic(path, &bytes).map_err(|e| format!("cannot write the backup: {}", describe_io(path, &e)))?;
     Ok(info)
 }
 
@@ -280,7 +285,8 @@ fn daily_day(name: &str) -> Option<NaiveDate> {
 /// The daily automatic backup, called by the shells after opening the
 /// store: on the first open of `today` it writes `backups/dun-today.backup`
 /// in the data folder and keeps the newest `keep_days` such files (by
-/// count, not age, so a long holiday does not delete them all). Returns the
+/// count, not age, so a long holiday does not delete them all). `today`
+/// must be the real date: the shells skip this on `--today` runs. Returns the
 /// file written, or None when there was nothing to do (already done today,
 /// turned off with `keep_days = 0`, or an empty book).
 pub fn daily(store: &mut Store, today: NaiveDate, keep_days: u32) -> Result<Option<PathBuf>, String> {
@@ -313,11 +319,14 @@ pub fn daily_from_book(
     let path = dir.join(daily_name(today));
     ensure_private_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let (_, bytes) = snapshot(book)?;
-    write_atomic(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_atomic(&path, &bytes).map_err(|e| describe_io(&path, &e))?;
+    // Files named after a later day were left by planning runs of an older
+    // dun; they are not counted, so they can never push a real one out.
     let mut days: Vec<NaiveDate> = fs::read_dir(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(daily_day))
+        .filter(|d| *d <= today)
         .collect();
     days.sort_unstable();
     let excess = days.len().saturating_sub(keep_days as usize);

@@ -29,22 +29,39 @@ impl Manifest {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
+        // Strict: an empty, cut or garbled manifest must not read as "no
+        // writes yet", which would silently turn the lost-writes check off.
+        let damaged = |why: &str| {
+            format!(
+                "{} is damaged ({why}), so dun cannot check that no writes were lost. Run `dun verify`; \
+                 if it finds no problems, delete that file and dun writes a new one",
+                path.display()
+            )
+        };
         let mut m = Manifest::default();
+        let mut seen = [false; 6];
         for line in text.lines() {
             if line.starts_with('#') {
                 continue;
             }
-            let Some((k, v)) = line.split_once(' ') else { continue };
-            let v: u64 = v.trim().parse().map_err(|_| format!("{} is damaged (line '{line}')", path.display()))?;
-            match k {
-                "seq" => m.seq = v,
-                "clients" => m.counts.clients = v,
-                "invoices" => m.counts.invoices = v,
-                "payments" => m.counts.payments = v,
-                "adjustments" => m.counts.adjustments = v,
-                "notes" => m.counts.notes = v,
-                _ => {}
-            }
+            let Some((k, v)) = line.split_once(' ') else {
+                return Err(damaged(&format!("line '{}'", crate::text::sanitize(line))));
+            };
+            let v: u64 = v.trim().parse().map_err(|_| damaged(&format!("line '{}'", crate::text::sanitize(line))))?;
+            let (i, slot) = match k {
+                "seq" => (0, &mut m.seq),
+                "clients" => (1, &mut m.counts.clients),
+                "invoices" => (2, &mut m.counts.invoices),
+                "payments" => (3, &mut m.counts.payments),
+                "adjustments" => (4, &mut m.counts.adjustments),
+                "notes" => (5, &mut m.counts.notes),
+                _ => return Err(damaged(&format!("unknown line '{}'", crate::text::sanitize(line)))),
+            };
+            *slot = v;
+            seen[i] = true;
+        }
+        if !seen.iter().all(|s| *s) {
+            return Err(damaged(if text.trim().is_empty() { "empty" } else { "lines missing" }));
         }
         Ok(Some(m))
     }

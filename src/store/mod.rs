@@ -48,9 +48,20 @@ const DB_DIR: &str = "db";
 pub enum StoreError {
     #[error("{0}")]
     Locked(String),
+    /// A read-only command pointed at a folder with no book (a typo in
+    /// `--data` must not look like an empty book).
+    #[error("no book at {0}. To start one: `dun import clients FILE` (or invoices), `dun client add`, or `dun demo` for a sample book; or check --data / $DUN_DATA")]
+    NoBook(String),
+    /// A folder that holds other things: dun never turns it into a book.
+    #[error("{0} is not empty and holds no dun book; dun creates a book only in a new or empty folder (choose another --data DIR)")]
+    NotABook(String),
+    /// The book belongs to another user: files this process created there
+    /// would lock its owner out.
+    #[error("this book belongs to {owner}; run dun as {owner} (the book is {dir}; --allow-other-owner opens it anyway, and files dun creates there will belong to you)")]
+    OtherOwner { dir: String, owner: String },
     #[error("{0}")]
     Schema(String),
-    #[error("the store in {dir} has lost writes: it holds {found} of the {expected} writes recorded in its manifest (damaged log?). Run `dun verify`, then restore the latest backup")]
+    #[error("the store in {dir} has lost writes: it holds {found} of the {expected} writes recorded in its manifest (damaged log?). Nothing was changed; copy the folder aside, run `dun verify`, and restore a backup into a new folder (`dun restore FILE --data NEWDIR`) to compare: a backup older than the lost writes does not hold them either")]
     LostWrites { dir: String, found: u64, expected: u64 },
     #[error("damaged record in {tree} (key {key}): {err}. Run `dun verify` for a full report")]
     Corrupt { tree: &'static str, key: String, err: CodecError },
@@ -63,6 +74,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How [`Store::open_with`] treats the data folder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Make a new book when the folder is missing or empty (only commands
+    /// that create one: import, client add, demo, restore). Otherwise such
+    /// a folder is [`StoreError::NoBook`].
+    pub create: bool,
+    /// Open a book owned by another user (`--allow-other-owner`).
+    pub any_owner: bool,
+}
 
 /// How many records of each kind the store holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,15 +186,28 @@ pub struct Store {
     t: Trees,
     meta: Meta,
     book: Option<Book>,
+    /// Things the user should know that did not stop the work (a data
+    /// folder others can read; a saved write whose manifest update
+    /// failed). The shells take them with [`Store::take_warnings`]; any
+    /// left when the store is dropped go to stderr, so none is lost.
+    warnings: Vec<String>,
     _lock: DirLock,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        for w in self.warnings.drain(..) {
+            eprintln!("dun: warning: {}", crate::text::sanitize(&w));
+        }
+    }
 }
 
 fn sled_err(dir: &Path) -> impl Fn(sled::Error) -> StoreError + '_ {
     move |err| StoreError::Sled { dir: dir.display().to_string(), err }
 }
 
-fn io_err(what: &str, e: std::io::Error) -> StoreError {
-    StoreError::Io(format!("{what}: {e}"))
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Io(paths::describe_io(path, &e))
 }
 
 pub(crate) fn id_key(id: u64) -> [u8; 8] {
@@ -188,16 +223,53 @@ pub(crate) fn pair_key(a: &str, b: &[u8]) -> Vec<u8> {
 }
 
 impl Store {
-    /// Opens the store in `dir`, creating it (private, 0700) if it does not
-    /// exist. Fails clearly if another process holds it, if it was written
-    /// by a newer dun, or if writes have gone missing.
+    /// Opens the book in `dir`, creating one when the folder is missing or
+    /// empty (for commands that create a book and for tests); see
+    /// [`Store::open_with`].
     pub fn open(dir: &Path) -> Result<Store> {
-        paths::ensure_private_dir(dir).map_err(|e| io_err(&format!("cannot create {}", dir.display()), e))?;
+        Store::open_with(dir, OpenOptions { create: true, any_owner: false })
+    }
+
+    /// Opens the book in `dir`; a folder without one is [`StoreError::NoBook`].
+    pub fn open_existing(dir: &Path) -> Result<Store> {
+        Store::open_with(dir, OpenOptions::default())
+    }
+
+    /// Opens the book in `dir`. A new book is made only in a folder that
+    /// does not exist (created 0700) or is empty, and only with
+    /// `opts.create`; a folder holding anything else is refused. Modes are
+    /// changed only on files dun creates: a data folder others can read is
+    /// reported in [`Store::take_warnings`], not changed. Fails clearly if
+    /// the book belongs to another user, another process holds it, it was
+    /// written by a newer dun, or writes have gone missing.
+    pub fn open_with(dir: &Path, opts: OpenOptions) -> Result<Store> {
+        let shown = || dir.display().to_string();
+        match paths::inspect(dir).map_err(io_err(dir))? {
+            paths::DirState::Missing | paths::DirState::Empty if !opts.create => {
+                return Err(StoreError::NoBook(shown()))
+            }
+            paths::DirState::Other => return Err(StoreError::NotABook(shown())),
+            paths::DirState::Missing => paths::ensure_private_dir(dir).map_err(io_err(dir))?,
+            paths::DirState::Empty | paths::DirState::Book => {}
+        }
+        if !opts.any_owner {
+            if let Some(owner) = paths::other_owner(dir) {
+                return Err(StoreError::OtherOwner { dir: shown(), owner });
+            }
+        }
+        let mut warnings: Vec<String> = paths::exposure_warning(dir).into_iter().collect();
         let lock = DirLock::acquire(dir).map_err(StoreError::Locked)?;
         let db_path = dir.join(DB_DIR);
+        paths::clear_unfinished_snapshots(&db_path).map_err(io_err(&db_path))?;
         let fresh = !db_path.exists();
         let db = open_sled(&db_path).map_err(sled_err(dir))?;
-        paths::make_tree_private(dir).map_err(|e| io_err("cannot make the data files private", e))?;
+        if fresh {
+            // Everything in the new `db` folder is sled's, made just now by
+            // this process: private whatever the caller's umask.
+            std::fs::set_permissions(&db_path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+                .map_err(io_err(&db_path))?;
+            paths::make_new_tree_private(&db_path).map_err(io_err(&db_path))?;
+        }
         let open = |name: &str| db.open_tree(name).map_err(sled_err(dir));
         let t = Trees {
             meta: open("meta")?,
@@ -249,7 +321,7 @@ impl Store {
                 })?
             }
         };
-        let manifest = Manifest::read(dir).map_err(StoreError::Io)?;
+        let manifest = Manifest::read(dir).map_err(StoreError::Schema)?;
         if let Some(m) = manifest {
             if meta.seq < m.seq {
                 return Err(StoreError::LostWrites {
@@ -260,15 +332,25 @@ impl Store {
             }
         }
         if manifest.map(|m| m.seq) != Some(meta.seq) {
-            Manifest { seq: meta.seq, counts: meta.counts }
-                .write(dir)
-                .map_err(|e| io_err("cannot write the manifest", e))?;
+            // Behind only: the store holds everything, so a failed update
+            // costs nothing but the next open trying again.
+            if let Err(e) = (Manifest { seq: meta.seq, counts: meta.counts }).write(dir) {
+                warnings.push(format!(
+                    "the manifest could not be brought up to date ({}); the book itself is fine",
+                    paths::describe_io(&dir.join(manifest::FILE), &e)
+                ));
+            }
         }
-        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, _lock: lock })
+        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, warnings, _lock: lock })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Warnings collected since the last call (see the field's comment).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
     pub fn meta(&self) -> Meta {
         self.meta
@@ -531,9 +613,16 @@ impl Store {
                 TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
             })?;
         self.db.flush().map_err(sled_err(&self.dir))?;
-        Manifest { seq: meta.seq, counts: meta.counts }
-            .write(&self.dir)
-            .map_err(|e| io_err("the write reached the store, but the manifest could not be updated", e))?;
+        // The write is on disk from here on: it must be reported as saved.
+        // A manifest left behind only weakens the lost-writes check until
+        // the next open brings it up to date; failing here would make a
+        // script retry, and duplicate, a write that was kept.
+        if let Err(e) = (Manifest { seq: meta.seq, counts: meta.counts }).write(&self.dir) {
+            self.warnings.push(format!(
+                "the change was saved, but the manifest could not be updated ({}); dun updates it on the next open",
+                paths::describe_io(&self.dir.join(manifest::FILE), &e)
+            ));
+        }
         self.meta = meta;
         if let Some(book) = self.book.as_mut() {
             apply_to_book(book, batch);
@@ -604,14 +693,24 @@ fn open_sled(path: &Path) -> sled::Result<sled::Db> {
 }
 
 /// sled's errors are written for its developers; say what they mean for the
-/// user's data.
+/// user's data. A damaged store is never answered with "restore a backup"
+/// alone: the daily backup can be older than the store, and restoring it
+/// would lose the writes since.
 fn describe_sled_error(dir: &str, err: &sled::Error) -> String {
     match err {
         sled::Error::Corruption { .. } => format!(
-            "the store's files in {dir} are damaged (the storage engine found corrupted data). \
-             Nothing was changed. Restore the latest backup (see `dun restore`); automatic daily backups are in {dir}/backups"
+            "the store's files in {dir} are damaged (the storage engine cannot read its log). Nothing was changed. \
+             Copy the folder aside before anything else; `dun verify` says what can be read. A backup (in {dir}/backups) \
+             holds the book as of its date only: restoring it loses every change made since"
         ),
-        sled::Error::Io(e) => format!("cannot read or write the store in {dir}: {e}"),
+        sled::Error::Io(e) => match e.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => paths::no_space(Path::new(dir)),
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                let file = paths::first_inaccessible(Path::new(dir)).unwrap_or_else(|| PathBuf::from(dir));
+                paths::describe_io(&file, e)
+            }
+            _ => format!("cannot read or write the store in {dir}: {}", paths::plain_os_error(e)),
+        },
         other => format!("storage error in {dir}: {other}"),
     }
 }

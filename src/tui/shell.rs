@@ -115,11 +115,12 @@ type BackupResult = std::sync::mpsc::Receiver<Result<Option<std::path::PathBuf>,
 /// disk, on a thread of its own. A failure shows on the status line.
 fn daily_backup_in_background(ctx: &Ctx, app: &App) -> Option<BackupResult> {
     let keep = ctx.backup_keep_days();
-    if keep == 0 || crate::io::backup::daily_done(&ctx.data_dir, ctx.today) {
+    let today = ctx.backup_day()?;
+    if keep == 0 || crate::io::backup::daily_done(&ctx.data_dir, today) {
         return None;
     }
     let book = app.book().clone();
-    let (dir, today) = (ctx.data_dir.clone(), ctx.today);
+    let dir = ctx.data_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("dun-backup".into())
