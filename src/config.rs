@@ -16,8 +16,17 @@ pub struct Config {
     pub fees: FeesConfig,
     pub backup: BackupConfig,
     pub ui: UiConfig,
-    /// Key rebindings for the interface: action name → list of keys.
-    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// Key rebindings for the interface: action name → list of keys, or a
+    /// section name (`[keys.aging]`) → its own such table.
+    pub keys: std::collections::BTreeMap<String, KeyBinding>,
+}
+
+/// One entry of `[keys]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum KeyBinding {
+    Keys(Vec<String>),
+    Section(std::collections::BTreeMap<String, Vec<String>>),
 }
 
 #[derive(Debug, Clone, Deserialize)]

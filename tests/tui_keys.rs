@@ -31,20 +31,20 @@ fn vim_keys_arrows_and_pages_move_the_selection() {
     let mut app = app();
     keys(&mut app, &["2"]);
     keys(&mut app, &["j", "j", "down"]);
-    assert_eq!(app.clients.list.selected, 3);
+    assert_eq!(app.screens.clients.list.selected, 3);
     keys(&mut app, &["k", "up"]);
-    assert_eq!(app.clients.list.selected, 1);
+    assert_eq!(app.screens.clients.list.selected, 1);
     keys(&mut app, &["G"]);
-    assert_eq!(app.clients.list.selected, 39);
+    assert_eq!(app.screens.clients.list.selected, 39);
     keys(&mut app, &["j"]);
-    assert_eq!(app.clients.list.selected, 39, "stops at the end");
+    assert_eq!(app.screens.clients.list.selected, 39, "stops at the end");
     keys(&mut app, &["g"]);
-    assert_eq!(app.clients.list.selected, 0);
+    assert_eq!(app.screens.clients.list.selected, 0);
     app.size = (80, 24);
     keys(&mut app, &["ctrl-d"]);
-    assert_eq!(app.clients.list.selected, 8);
+    assert_eq!(app.screens.clients.list.selected, 8);
     keys(&mut app, &["ctrl-u"]);
-    assert_eq!(app.clients.list.selected, 0);
+    assert_eq!(app.screens.clients.list.selected, 0);
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn brackets_and_digits_switch_screens() {
 fn tab_moves_between_the_list_and_its_detail_pane() {
     let mut app = app();
     keys(&mut app, &["2", "j", "j", "j"]);
-    let black = app.clients.rows[3];
+    let black = app.screens.clients.rows[3];
     // Narrow: Tab shows the selected client's detail in place of the list.
     keys(&mut app, &["tab"]);
     assert_eq!(app.pane, Pane::Detail);
@@ -76,12 +76,12 @@ fn tab_moves_between_the_list_and_its_detail_pane() {
     assert!(s.contains("Black Mesa Research") && s.contains("Open invoices") && !s.contains("Aperture"), "{s}");
     // j/k now move in the client's open invoices; Enter opens one.
     keys(&mut app, &["j"]);
-    assert_eq!(app.detail.list.selected, 1);
-    assert_eq!(app.clients.list.selected, 3, "the list stays put");
+    assert_eq!(app.screens.detail.list.selected, 1);
+    assert_eq!(app.screens.clients.list.selected, 3, "the list stays put");
     keys(&mut app, &["enter"]);
     let View::Invoice(r) = app.view else { panic!("{:?}", app.view) };
     assert_eq!(app.model.invoices[r].client, Some(black));
-    assert_eq!(r, app.detail.rows[1]);
+    assert_eq!(r, app.screens.detail.rows[1]);
     // Back returns to the detail pane, then Esc (or Shift-Tab) to the list.
     keys(&mut app, &["esc"]);
     assert_eq!((app.view, app.pane), (View::Tab(Tab::Clients), Pane::Detail));
@@ -122,7 +122,7 @@ fn enter_drills_from_today_to_client_to_invoice_and_back_returns() {
     assert_eq!(app.view, View::Client(vandelay));
     keys(&mut app, &["backspace"]);
     assert_eq!(app.view, View::Tab(Tab::Today));
-    assert_eq!(app.today.list.selected, 1, "back keeps the place in the list");
+    assert_eq!(app.screens.today.list.selected, 1, "back keeps the place in the list");
     keys(&mut app, &["esc"]);
     assert_eq!(app.view, View::Tab(Tab::Today), "back at the top stays put");
 }
@@ -136,9 +136,9 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
     // ALL USD is the third book row (EUR, GBP, USD); 31-60 is column 2.
     keys(&mut app, &["j", "j", "l", "l", "enter"]);
     assert_eq!(app.view, View::Tab(Tab::Invoices));
-    assert_eq!(app.invoices.scope, Scope::Book);
-    assert!(!app.invoices.rows.is_empty());
-    for &r in &app.invoices.rows {
+    assert_eq!(app.screens.invoices.scope, Scope::Book);
+    assert!(!app.screens.invoices.rows.is_empty());
+    for &r in &app.screens.invoices.rows {
         let row = &app.model.invoices[r];
         let inv = &app.book().invoices()[row.ix];
         assert_eq!(inv.currency.as_str(), "USD");
@@ -146,9 +146,10 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
         assert!(row.is_open());
     }
     // The drilled list adds up to the cell.
-    let sum: rust_decimal::Decimal = app.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
+    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
     let cell =
-        app.aging.all.iter().find(|r| r.client.is_none() && r.currency.as_str() == "USD").expect("row").amounts[2];
+        app.screens.aging.all.iter().find(|r| r.client.is_none() && r.currency.as_str() == "USD").expect("row").amounts
+            [2];
     assert_eq!(sum, cell);
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("USD 31-60"), "{s}");
@@ -156,11 +157,11 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
     assert_eq!(app.view, View::Tab(Tab::Aging));
     // A client's row drills to that client's invoices.
     keys(&mut app, &["j", "h", "h", "h", "h", "h", "l", "l", "l", "l", "l", "enter"]);
-    let sel = app.aging.rows[app.aging.list.selected];
-    let client = app.aging.all[sel].client.expect("client row");
-    assert_eq!(app.invoices.scope, Scope::Client(client));
-    let total: rust_decimal::Decimal = app.aging.all[sel].amounts.iter().sum();
-    let sum: rust_decimal::Decimal = app.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
+    let sel = app.screens.aging.rows[app.screens.aging.list.selected];
+    let client = app.screens.aging.all[sel].client.expect("client row");
+    assert_eq!(app.screens.invoices.scope, Scope::Client(client));
+    let total: rust_decimal::Decimal = app.screens.aging.all[sel].amounts.iter().sum();
+    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
     assert_eq!(sum, total, "the total column lists every open invoice");
 }
 
@@ -170,29 +171,29 @@ fn slash_filters_clients_as_you_type_and_esc_clears() {
     keys(&mut app, &["2", "/"]);
     assert!(app.is_filtering());
     type_text(&mut app, "mul");
-    let names: Vec<&str> = app.clients.rows.iter().map(|&i| app.book().clients()[i].name.as_str()).collect();
+    let names: Vec<&str> = app.screens.clients.rows.iter().map(|&i| app.book().clients()[i].name.as_str()).collect();
     assert!(names.contains(&"Müller Bäckerei GmbH"), "{names:?}");
     assert!(names.iter().all(|n| dun::tui::app::fuzzy_match("mul", n)));
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("/mul"), "the filter shows while typing: {s}");
     type_text(&mut app, "ler");
-    assert_eq!(app.clients.rows.len(), 1);
+    assert_eq!(app.screens.clients.rows.len(), 1);
     keys(&mut app, &["backspace", "backspace", "backspace"]);
-    assert!(app.clients.rows.len() > 1, "backspace widens the list again");
+    assert!(app.screens.clients.rows.len() > 1, "backspace widens the list again");
     keys(&mut app, &["enter"]);
     assert!(!app.is_filtering(), "enter keeps the filter and returns to the list");
-    let kept = app.clients.rows.len();
+    let kept = app.screens.clients.rows.len();
     keys(&mut app, &["j"]);
-    assert_eq!(app.clients.rows.len(), kept);
+    assert_eq!(app.screens.clients.rows.len(), kept);
     keys(&mut app, &["esc"]);
-    assert_eq!(app.clients.rows.len(), 40, "esc clears a kept filter first");
+    assert_eq!(app.screens.clients.rows.len(), 40, "esc clears a kept filter first");
     // Ids match too.
     keys(&mut app, &["/"]);
     type_text(&mut app, "c0032");
-    assert_eq!(app.clients.rows.len(), 1);
-    assert_eq!(app.book().clients()[app.clients.rows[0]].id, "C000032");
+    assert_eq!(app.screens.clients.rows.len(), 1);
+    assert_eq!(app.book().clients()[app.screens.clients.rows[0]].id, "C000032");
     keys(&mut app, &["esc"]);
-    assert!(!app.is_filtering() && app.clients.filter.is_empty());
+    assert!(!app.is_filtering() && app.screens.clients.filter.is_empty());
 }
 
 #[test]
@@ -201,10 +202,10 @@ fn invoice_status_filter_and_scope() {
     keys(&mut app, &["3"]);
     // Today's first action is Black Mesa: its invoices.
     let black = app.book().clients().iter().position(|c| c.id == "C000032").expect("client");
-    assert_eq!(app.invoices.scope, Scope::Client(black));
+    assert_eq!(app.screens.invoices.scope, Scope::Client(black));
     keys(&mut app, &["a"]);
-    assert_eq!(app.invoices.scope, Scope::Book);
-    assert_eq!(app.invoices.rows.len(), app.book().invoices().len());
+    assert_eq!(app.screens.invoices.scope, Scope::Book);
+    assert_eq!(app.screens.invoices.rows.len(), app.book().invoices().len());
     type Check = fn(&dun::tui::model::InvoiceRow) -> bool;
     let cases: [(StatusFilter, Check); 4] = [
         (StatusFilter::Open, |r| r.is_open()),
@@ -214,25 +215,25 @@ fn invoice_status_filter_and_scope() {
     ];
     for (want, check) in cases {
         keys(&mut app, &["f"]);
-        assert_eq!(app.invoices.status, want);
-        assert!(!app.invoices.rows.is_empty(), "{want:?}");
-        assert!(app.invoices.rows.iter().all(|&r| check(&app.model.invoices[r])), "{want:?}");
+        assert_eq!(app.screens.invoices.status, want);
+        assert!(!app.screens.invoices.rows.is_empty(), "{want:?}");
+        assert!(app.screens.invoices.rows.iter().all(|&r| check(&app.model.invoices[r])), "{want:?}");
     }
     keys(&mut app, &["f"]);
-    assert_eq!(app.invoices.status, StatusFilter::All);
+    assert_eq!(app.screens.invoices.status, StatusFilter::All);
 }
 
 #[test]
 fn clients_sort_cycles_columns_and_reverses() {
     let mut app = app();
     keys(&mut app, &["2", "o"]);
-    let bal: Vec<_> = app.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
+    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
     assert!(bal.windows(2).all(|w| w[0] >= w[1]), "balance, largest first");
     keys(&mut app, &["O"]);
-    let bal: Vec<_> = app.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
+    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
     assert!(bal.windows(2).all(|w| w[0] <= w[1]));
     keys(&mut app, &["o", "o"]);
-    let days: Vec<_> = app.clients.rows.iter().map(|&i| app.model.clients[i].oldest_days).collect();
+    let days: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].oldest_days).collect();
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "oldest days overdue first");
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("sort: days ↓"), "{s}");
@@ -242,7 +243,7 @@ fn clients_sort_cycles_columns_and_reverses() {
 fn copy_puts_the_selected_clients_email_or_phone_on_the_clipboard() {
     let mut app = app();
     keys(&mut app, &["2"]);
-    let first = &app.book().clients()[app.clients.rows[0]];
+    let first = &app.book().clients()[app.screens.clients.rows[0]];
     let (email, phone) = (first.email.clone(), first.phone.clone());
     assert_eq!(keys(&mut app, &["y"]), Effect::Copy(email.clone()));
     assert_eq!(keys(&mut app, &["Y"]), Effect::Copy(phone));
@@ -256,7 +257,7 @@ fn rebinding_from_the_config_changes_behaviour_footer_and_help() {
     let km = Keymap::with_overrides(&cfg.keys).expect("keys");
     let mut app = app_with(Theme::built_in("default").expect("theme"), km);
     keys(&mut app, &["2", "n", "n", "j"]);
-    assert_eq!(app.clients.list.selected, 2, "n moves down, j no longer does");
+    assert_eq!(app.screens.clients.list.selected, 2, "n moves down, j no longer does");
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("h help"), "footer shows the new key: {s}");
     keys(&mut app, &["h"]);
@@ -271,7 +272,10 @@ fn help_overlay_is_generated_from_the_keymap_and_any_key_closes_it() {
     let mut app = app();
     keys(&mut app, &["?"]);
     let s = screen(&render(&mut app, 80, 24));
-    assert!(s.contains("keys in force (any other key closes)"));
+    assert!(s.contains("keys here (any other key closes)"), "{s}");
+    let s = screen(&render(&mut app, 100, 80));
+    assert!(s.contains("Navigation") && s.contains("Logging") && s.contains("Keys of this screen (Today)"), "{s}");
+    assert!(s.contains("n                a free note"), "n is a note unless filtering: {s}");
     assert!(s.contains("ctrl-d") && s.contains("half a page down"), "{s}");
     keys(&mut app, &["x"]);
     assert!(!app.help);
@@ -284,12 +288,12 @@ fn notes_are_newest_first_and_scope_toggles() {
     type_text(&mut app, "müller");
     keys(&mut app, &["enter", "5"]);
     let notes = app.book().notes().to_vec();
-    let dates: Vec<_> = app.notes.rows.iter().map(|&i| notes[i].date).collect();
+    let dates: Vec<_> = app.screens.notes.rows.iter().map(|&i| notes[i].date).collect();
     assert!(!dates.is_empty());
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
-    assert!(app.notes.rows.iter().all(|&i| notes[i].client_id == "C000013"));
+    assert!(app.screens.notes.rows.iter().all(|&i| notes[i].client_id == "C000013"));
     keys(&mut app, &["a"]);
-    assert_eq!(app.notes.rows.len(), notes.len());
+    assert_eq!(app.screens.notes.rows.len(), notes.len());
 }
 
 #[test]
@@ -342,11 +346,11 @@ fn pasting_into_the_filter_narrows_the_list_and_never_runs_actions() {
     let mut app = app();
     keys(&mut app, &["2"]);
     app.on_paste("qqq");
-    assert_eq!(app.clients.rows.len(), 40, "paste outside a field does nothing");
+    assert_eq!(app.screens.clients.rows.len(), 40, "paste outside a field does nothing");
     keys(&mut app, &["/"]);
     app.on_paste("black\nmesa");
-    assert_eq!(app.clients.filter, "black mesa");
-    assert_eq!(app.clients.rows.len(), 1);
+    assert_eq!(app.screens.clients.filter, "black mesa");
+    assert_eq!(app.screens.clients.rows.len(), 1);
     assert!(app.is_filtering());
 }
 
@@ -361,8 +365,64 @@ fn aging_follows_the_configured_basis_and_keeps_the_totals() {
     assert!(s.contains("Aging by invoice date"), "{s}");
     // Same open balance per currency, spread differently over the buckets.
     let total = |a: &dun::tui::app::App| -> Vec<rust_decimal::Decimal> {
-        a.aging.all.iter().filter(|r| r.client.is_none()).map(|r| r.amounts.iter().copied().sum()).collect()
+        a.screens.aging.all.iter().filter(|r| r.client.is_none()).map(|r| r.amounts.iter().copied().sum()).collect()
     };
     assert_eq!(total(&by_due), total(&by_issue));
-    assert_ne!(by_due.aging.all[0].amounts, by_issue.aging.all[0].amounts);
+    assert_ne!(by_due.screens.aging.all[0].amounts, by_issue.screens.aging.all[0].amounts);
+}
+
+#[test]
+fn keys_are_per_screen_h_and_l_move_columns_on_aging_only() {
+    let mut app = app();
+    keys(&mut app, &["4", "l", "l"]);
+    assert_eq!(app.screens.aging.col, 2);
+    assert!(app.form.is_none(), "l moved the column, no letter form");
+    keys(&mut app, &["h"]);
+    assert_eq!(app.screens.aging.col, 1);
+    assert!(app.form.is_none(), "h moved the column, no hold form");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("l bucket →") && s.contains("h bucket ←"), "the hint line names the Aging keys: {s}");
+}
+
+#[test]
+fn n_after_a_filter_is_the_next_match_and_a_note_without_one() {
+    let mut app = app();
+    keys(&mut app, &["2", "/"]);
+    type_text(&mut app, "in");
+    keys(&mut app, &["enter"]);
+    let matches = app.screens.clients.rows.len();
+    assert!(matches > 2, "{matches}");
+    keys(&mut app, &["n", "n"]);
+    assert_eq!(app.screens.clients.list.selected, 2);
+    assert!(app.form.is_none(), "n moved to the next match");
+    keys(&mut app, &["N", "N", "N"]);
+    assert_eq!(app.screens.clients.list.selected, matches - 1, "N wraps round backwards");
+    keys(&mut app, &["esc", "n"]);
+    assert!(app.form.is_some(), "without a filter n opens a note");
+}
+
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() {
+    let mut app = app();
+    app.size = (50, 10);
+    keys(&mut app, &["2", "c", "j"]);
+    assert_eq!(app.view, View::Tab(Tab::Today), "nothing moved behind the message");
+    assert!(app.form.is_none());
+    assert_eq!(keys(&mut app, &["q"]), Effect::Quit, "quitting still works");
+    app.size = (80, 24);
+    keys(&mut app, &["2"]);
+    assert_eq!(app.view, View::Tab(Tab::Clients));
+}
+
+#[test]
+fn the_invoice_selection_starts_over_when_the_scope_changes() {
+    let mut app = app();
+    keys(&mut app, &["3", "G"]);
+    assert!(app.screens.invoices.list.selected > 0);
+    keys(&mut app, &["a"]);
+    assert_eq!(app.screens.invoices.list.selected, 0, "a new scope starts at the top");
+    keys(&mut app, &["G", "f"]);
+    assert_eq!(app.screens.invoices.list.selected, 0, "a new status starts at the top");
+    keys(&mut app, &["G", "1", "j", "3"]);
+    assert_eq!(app.screens.invoices.list.selected, 0, "another client's invoices start at the top");
 }

@@ -43,7 +43,7 @@ fn status(app: &App) -> String {
 }
 
 fn first_today_client(app: &App) -> String {
-    app.model.actions[app.today.rows[0]].client_id.clone()
+    app.model.actions[app.screens.today.rows[0]].client_id.clone()
 }
 
 fn notes_of(app: &App, client: &str) -> Vec<dun::domain::Note> {
@@ -119,6 +119,7 @@ fn a_refused_save_keeps_the_form_and_the_typing() {
     // A client with nothing due: "done" cannot be saved.
     keys(&mut app, &["2"]);
     let idle = app
+        .screens
         .clients
         .rows
         .iter()
@@ -161,7 +162,7 @@ fn dispute_and_resolve_the_selected_invoice() {
     keys(&mut app, &["enter"]); // the first client's detail, its open invoices listed
     assert!(matches!(app.view, View::Client(_)));
     let number = {
-        let r = app.detail.rows[app.detail.list.selected];
+        let r = app.screens.detail.rows[app.screens.detail.list.selected];
         app.book().invoices()[app.model.invoices[r].ix].number.clone()
     };
     keys(&mut app, &["d"]);
@@ -223,7 +224,7 @@ fn hold_and_release_with_one_key() {
 fn a_payment_defaults_to_the_selected_invoice_balance() {
     let (tmp, mut app) = store_app();
     keys(&mut app, &["enter"]);
-    let r = app.detail.rows[app.detail.list.selected];
+    let r = app.screens.detail.rows[app.screens.detail.list.selected];
     let inv = app.book().invoices()[app.model.invoices[r].ix].clone();
     let open = dun::receivables::open_balance(app.book(), &inv, day());
     assert!(open > Decimal::ZERO);
@@ -238,7 +239,7 @@ fn a_payment_defaults_to_the_selected_invoice_balance() {
 fn done_moves_the_client_up_the_ladder() {
     let (_tmp, mut app) = store_app();
     let client = first_today_client(&app);
-    let action = app.model.actions[app.today.rows[0]].clone();
+    let action = app.model.actions[app.screens.today.rows[0]].clone();
     keys(&mut app, &["x", "enter"]);
     assert_eq!(status(&app), "saved: action done");
     let n = notes_of(&app, &client).last().unwrap().clone();

@@ -2,7 +2,8 @@
 //! key map; `App::update` applies them. Tests drive the interface with these
 //! values and need no terminal.
 
-/// The five top-level screens, in tab order (keys 1–5).
+/// The top-level screens. Their order, titles and jump keys are registered
+/// once, in `screens::TABS`; each is drawn and driven by its own component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
     Today,
@@ -10,22 +11,6 @@ pub enum Tab {
     Invoices,
     Aging,
     Notes,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Today, Tab::Clients, Tab::Invoices, Tab::Aging, Tab::Notes];
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Today => "Today",
-            Tab::Clients => "Clients",
-            Tab::Invoices => "Invoices",
-            Tab::Aging => "Aging",
-            Tab::Notes => "Notes",
-        }
-    }
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
 }
 
 /// A user intent. The bindable ones have a name (used in `[keys]` of the
@@ -52,6 +37,9 @@ pub enum Action {
     Enter,
     Back,
     Filter,
+    /// After `/`: the next (previous) row that matches the filter.
+    NextMatch,
+    PrevMatch,
     Help,
     Quit,
     Suspend,
@@ -77,6 +65,12 @@ pub enum Action {
     Undo,
     /// Read the book again (others may have written since).
     Reload,
+    // Inside a logging form (the `form` section of the key map).
+    FormSave,
+    FormCancel,
+    FormNext,
+    FormPrev,
+    FormEditor,
 }
 
 /// Which half of a screen has the keys: the list, or the detail of its

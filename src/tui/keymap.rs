@@ -1,83 +1,152 @@
-//! The key map as data: every bindable action with its name, its default
-//! keys and a description. The help overlay and the footer hints are
-//! generated from the map in force, so they cannot drift from behaviour.
+//! The key map as data: every bindable action with its name, its section,
+//! its default keys and a description. The help overlay and the footer
+//! hints are generated from the map in force, so they cannot drift from
+//! behaviour.
+//!
+//! Keys are per screen: a [`Section`] (list, client, aging, form) is looked
+//! up before the global one, so `h` is "hold" on the lists and "column left"
+//! on Aging, and `n` is "next match" while a filter is on and "note" when
+//! not (the screen declines the first meaning, the global one applies).
 //!
 //! `config.toml` rebinds by action name: `[keys] down = ["j", "ctrl-n"]`
 //! replaces the keys of `down` (and takes those keys away from any other
-//! action); `down = []` unbinds it.
+//! action of the same section); `down = []` unbinds it. A section may be
+//! named: `[keys.aging] left = ["h", "left"]`.
 
 use std::collections::BTreeMap;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::{Action, Tab};
+use super::action::Action;
+
+/// Where a binding applies. Global bindings work everywhere a section does
+/// not bind the same key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Section {
+    Global,
+    /// Today, Clients, Invoices, Notes.
+    List,
+    /// The client and invoice views, and a list's detail pane.
+    Client,
+    Aging,
+    /// An open logging form.
+    Form,
+}
+
+impl Section {
+    pub const ALL: [Section; 5] = [Section::Global, Section::List, Section::Client, Section::Aging, Section::Form];
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::Global => "global",
+            Section::List => "list",
+            Section::Client => "client",
+            Section::Aging => "aging",
+            Section::Form => "form",
+        }
+    }
+}
+
+/// How help groups the actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Navigation,
+    Logging,
+    /// Belongs to the screen whose section binds it.
+    Screen,
+}
 
 /// One bindable action.
+#[derive(Clone, Copy)]
 pub struct Bindable {
     pub action: Action,
     pub name: &'static str,
     pub desc: &'static str,
+    pub section: Section,
+    pub group: Group,
     pub defaults: &'static [&'static str],
 }
 
-/// The defaults. Order is the order of the help overlay.
+const fn nav(action: Action, name: &'static str, desc: &'static str, defaults: &'static [&'static str]) -> Bindable {
+    Bindable { action, name, desc, section: Section::Global, group: Group::Navigation, defaults }
+}
+
+const fn log(action: Action, name: &'static str, desc: &'static str, defaults: &'static [&'static str]) -> Bindable {
+    Bindable { action, name, desc, section: Section::Global, group: Group::Logging, defaults }
+}
+
+const fn own(
+    section: Section,
+    action: Action,
+    name: &'static str,
+    desc: &'static str,
+    defaults: &'static [&'static str],
+) -> Bindable {
+    Bindable { action, name, desc, section, group: Group::Screen, defaults }
+}
+
+/// The defaults. Order is the order of the help overlay. The screens' jump
+/// keys come from their registration (`screens::TABS`).
 pub const BINDABLE: &[Bindable] = &[
-    Bindable { action: Action::Down, name: "down", desc: "move down", defaults: &["down", "j"] },
-    Bindable { action: Action::Up, name: "up", desc: "move up", defaults: &["up", "k"] },
-    Bindable { action: Action::Top, name: "top", desc: "go to the first row", defaults: &["g", "home"] },
-    Bindable { action: Action::Bottom, name: "bottom", desc: "go to the last row", defaults: &["G", "end"] },
-    Bindable { action: Action::HalfPageDown, name: "half_page_down", desc: "half a page down", defaults: &["ctrl-d"] },
-    Bindable { action: Action::HalfPageUp, name: "half_page_up", desc: "half a page up", defaults: &["ctrl-u"] },
-    Bindable { action: Action::PageDown, name: "page_down", desc: "a page down", defaults: &["pagedown", "ctrl-f"] },
-    Bindable { action: Action::PageUp, name: "page_up", desc: "a page up", defaults: &["pageup", "ctrl-b"] },
-    Bindable { action: Action::Left, name: "left", desc: "aging column left (h on Aging)", defaults: &["left"] },
-    Bindable { action: Action::Right, name: "right", desc: "aging column right (l on Aging)", defaults: &["right"] },
-    Bindable { action: Action::Enter, name: "enter", desc: "open / drill in", defaults: &["enter"] },
-    Bindable { action: Action::Back, name: "back", desc: "back / clear filter", defaults: &["esc", "backspace"] },
-    Bindable { action: Action::NextPane, name: "next_pane", desc: "list ⇄ detail pane", defaults: &["tab"] },
-    Bindable { action: Action::PrevPane, name: "prev_pane", desc: "detail ⇄ list pane", defaults: &["shift-tab"] },
-    Bindable { action: Action::NextTab, name: "next_tab", desc: "next screen", defaults: &["]"] },
-    Bindable { action: Action::PrevTab, name: "prev_tab", desc: "previous screen", defaults: &["["] },
-    Bindable { action: Action::Jump(Tab::Today), name: "today", desc: "Today screen", defaults: &["1"] },
-    Bindable { action: Action::Jump(Tab::Clients), name: "clients", desc: "Clients screen", defaults: &["2"] },
-    Bindable { action: Action::Jump(Tab::Invoices), name: "invoices", desc: "Invoices screen", defaults: &["3"] },
-    Bindable { action: Action::Jump(Tab::Aging), name: "aging", desc: "Aging screen", defaults: &["4"] },
-    Bindable { action: Action::Jump(Tab::Notes), name: "notes", desc: "Notes screen", defaults: &["5"] },
-    Bindable { action: Action::Filter, name: "filter", desc: "filter as you type", defaults: &["/"] },
-    Bindable { action: Action::Sort, name: "sort", desc: "sort by next column", defaults: &["o"] },
-    Bindable { action: Action::ReverseSort, name: "reverse_sort", desc: "reverse the sort", defaults: &["O"] },
-    Bindable { action: Action::CycleStatus, name: "status_filter", desc: "status filter", defaults: &["f"] },
-    Bindable { action: Action::ToggleScope, name: "scope", desc: "client / whole book", defaults: &["a"] },
-    Bindable { action: Action::CopyEmail, name: "copy_email", desc: "copy client email", defaults: &["y"] },
-    Bindable { action: Action::CopyPhone, name: "copy_phone", desc: "copy client phone", defaults: &["Y"] },
-    Bindable {
-        action: Action::LogCall,
-        name: "log_call",
-        desc: "log a call (outcome, note, promise)",
-        defaults: &["c"],
-    },
-    Bindable { action: Action::LogEmail, name: "log_email", desc: "log an email sent", defaults: &["e"] },
-    Bindable { action: Action::LogLetter, name: "log_letter", desc: "log a letter sent", defaults: &["l"] },
-    Bindable { action: Action::LogNote, name: "log_note", desc: "a free note (kind by one key)", defaults: &["n"] },
-    Bindable { action: Action::Promise, name: "promise", desc: "promise to pay", defaults: &["p"] },
-    Bindable { action: Action::Dispute, name: "dispute", desc: "dispute the selected invoice", defaults: &["d"] },
-    Bindable { action: Action::Resolve, name: "resolve", desc: "resolve the invoice's dispute", defaults: &["D"] },
-    Bindable { action: Action::Snooze, name: "snooze", desc: "snooze the client until a date", defaults: &["s"] },
-    Bindable { action: Action::Hold, name: "hold", desc: "put on hold / release", defaults: &["h"] },
-    Bindable { action: Action::Payment, name: "payment", desc: "record a payment", defaults: &["$"] },
-    Bindable { action: Action::Done, name: "done", desc: "mark the suggested action done", defaults: &["x"] },
-    Bindable { action: Action::Editor, name: "editor", desc: "long note in $EDITOR", defaults: &["E"] },
-    Bindable { action: Action::Undo, name: "undo", desc: "undo this session's last entry", defaults: &["u"] },
-    Bindable {
-        action: Action::Reload,
-        name: "reload",
-        desc: "read the book again (others' changes)",
-        defaults: &["R"],
-    },
-    Bindable { action: Action::Help, name: "help", desc: "this help", defaults: &["?", "f1"] },
-    Bindable { action: Action::Suspend, name: "suspend", desc: "suspend to shell", defaults: &["ctrl-z"] },
-    Bindable { action: Action::Quit, name: "quit", desc: "quit", defaults: &["q", "ctrl-c"] },
+    nav(Action::Down, "down", "move down", &["down", "j"]),
+    nav(Action::Up, "up", "move up", &["up", "k"]),
+    nav(Action::Top, "top", "go to the first row", &["g", "home"]),
+    nav(Action::Bottom, "bottom", "go to the last row", &["G", "end"]),
+    nav(Action::HalfPageDown, "half_page_down", "half a page down", &["ctrl-d"]),
+    nav(Action::HalfPageUp, "half_page_up", "half a page up", &["ctrl-u"]),
+    nav(Action::PageDown, "page_down", "a page down", &["pagedown", "ctrl-f"]),
+    nav(Action::PageUp, "page_up", "a page up", &["pageup", "ctrl-b"]),
+    nav(Action::Enter, "enter", "open / drill in", &["enter"]),
+    nav(Action::Back, "back", "back / clear filter", &["esc", "backspace"]),
+    nav(Action::NextPane, "next_pane", "list ⇄ detail pane", &["tab"]),
+    nav(Action::PrevPane, "prev_pane", "detail ⇄ list pane", &["shift-tab"]),
+    nav(Action::NextTab, "next_tab", "next screen", &["]"]),
+    nav(Action::PrevTab, "prev_tab", "previous screen", &["["]),
+    nav(Action::Filter, "filter", "filter as you type", &["/"]),
+    nav(Action::CopyEmail, "copy_email", "copy client email", &["y"]),
+    nav(Action::CopyPhone, "copy_phone", "copy client phone", &["Y"]),
+    nav(Action::Reload, "reload", "read the book again (others' changes)", &["R"]),
+    nav(Action::Help, "help", "this help", &["?", "f1"]),
+    nav(Action::Suspend, "suspend", "suspend to shell", &["ctrl-z"]),
+    nav(Action::Quit, "quit", "quit", &["q", "ctrl-c"]),
+    log(Action::LogCall, "log_call", "log a call (outcome, note, promise)", &["c"]),
+    log(Action::LogEmail, "log_email", "log an email sent", &["e"]),
+    log(Action::LogLetter, "log_letter", "log a letter sent", &["l"]),
+    log(Action::LogNote, "log_note", "a free note (kind by one key)", &["n"]),
+    log(Action::Promise, "promise", "promise to pay", &["p"]),
+    log(Action::Dispute, "dispute", "dispute the selected invoice", &["d"]),
+    log(Action::Resolve, "resolve", "resolve the invoice's dispute", &["D"]),
+    log(Action::Snooze, "snooze", "snooze the client until a date", &["s"]),
+    log(Action::Hold, "hold", "put on hold / release", &["h"]),
+    log(Action::Payment, "payment", "record a payment", &["$"]),
+    log(Action::Done, "done", "mark the suggested action done", &["x"]),
+    log(Action::Editor, "editor", "long note in $EDITOR", &["E"]),
+    log(Action::Undo, "undo", "undo this session's last entry", &["u"]),
+    own(Section::List, Action::NextMatch, "next_match", "next match (while filtering)", &["n"]),
+    own(Section::List, Action::PrevMatch, "prev_match", "previous match (while filtering)", &["N"]),
+    own(Section::List, Action::Sort, "sort", "sort by next column", &["o"]),
+    own(Section::List, Action::ReverseSort, "reverse_sort", "reverse the sort", &["O"]),
+    own(Section::List, Action::CycleStatus, "status_filter", "status filter", &["f"]),
+    own(Section::List, Action::ToggleScope, "scope", "client / whole book", &["a"]),
+    own(Section::Aging, Action::Left, "left", "bucket column left", &["h", "left"]),
+    own(Section::Aging, Action::Right, "right", "bucket column right", &["l", "right"]),
+    own(Section::Form, Action::FormSave, "save", "save the form", &["enter"]),
+    own(Section::Form, Action::FormCancel, "cancel", "cancel, write nothing", &["esc"]),
+    own(Section::Form, Action::FormNext, "next_field", "next field", &["tab", "down"]),
+    own(Section::Form, Action::FormPrev, "prev_field", "previous field", &["shift-tab", "up"]),
+    own(Section::Form, Action::FormEditor, "field_editor", "the field in $EDITOR", &["ctrl-x"]),
 ];
+
+/// Every bindable action: the fixed ones and the screens' jump keys.
+pub fn bindables() -> impl Iterator<Item = Bindable> {
+    BINDABLE.iter().copied().chain(super::screens::TABS.iter().map(|t| Bindable {
+        action: Action::Jump(t.tab),
+        name: t.name,
+        desc: t.desc,
+        section: Section::Global,
+        group: Group::Navigation,
+        defaults: t.keys,
+    }))
+}
 
 /// A key as the map stores it: code plus the modifiers that matter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -198,11 +267,11 @@ impl Key {
     }
 }
 
-/// The map in force: action → keys, and key → action.
+/// The map in force: per section, action → keys and key → action.
 #[derive(Clone, Debug)]
 pub struct Keymap {
-    by_action: Vec<(Action, Vec<Key>)>,
-    by_key: BTreeMap<Key, Action>,
+    by_action: Vec<(Action, Section, Vec<Key>)>,
+    by_key: BTreeMap<(Section, Key), Action>,
 }
 
 impl Default for Keymap {
@@ -212,48 +281,100 @@ impl Default for Keymap {
     }
 }
 
+/// The `[keys]` table of the config: `name = [keys]` at the top, or a
+/// section's table of them (`[keys.aging]`).
+pub type Overrides = BTreeMap<String, crate::config::KeyBinding>;
+
 impl Keymap {
     /// The defaults with the config's `[keys]` section applied on top.
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, String> {
-        let mut by_action: Vec<(Action, Vec<Key>)> = Vec::with_capacity(BINDABLE.len());
-        for b in BINDABLE {
+    pub fn with_overrides(overrides: &Overrides) -> Result<Keymap, String> {
+        let all: Vec<Bindable> = bindables().collect();
+        let mut by_action: Vec<(Action, Section, Vec<Key>)> = Vec::with_capacity(all.len());
+        for b in &all {
             let keys = b.defaults.iter().map(|k| Key::parse(k)).collect::<Result<Vec<_>, _>>()?;
-            by_action.push((b.action, keys));
+            by_action.push((b.action, b.section, keys));
         }
-        for (name, keys) in overrides {
-            let b = BINDABLE.iter().find(|b| b.name == name).ok_or_else(|| {
-                let names: Vec<&str> = BINDABLE.iter().map(|b| b.name).collect();
-                format!("[keys] {name}: no such action (actions: {})", names.join(", "))
+        let mut flat: Vec<(Option<Section>, &str, &[String])> = Vec::new();
+        for (name, v) in overrides {
+            match v {
+                crate::config::KeyBinding::Keys(keys) => flat.push((None, name, keys)),
+                crate::config::KeyBinding::Section(map) => {
+                    let section = Section::ALL.iter().copied().find(|s| s.name() == name).ok_or_else(|| {
+                        let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+                        format!("[keys.{name}]: no such section (sections: {})", names.join(", "))
+                    })?;
+                    for (n, keys) in map {
+                        flat.push((Some(section), n, keys));
+                    }
+                }
+            }
+        }
+        for (section, name, keys) in flat {
+            let where_ = section.map_or("[keys]".to_string(), |s| format!("[keys.{}]", s.name()));
+            let b = all.iter().find(|b| b.name == name && section.is_none_or(|s| s == b.section)).ok_or_else(|| {
+                let names: Vec<&str> =
+                    all.iter().filter(|b| section.is_none_or(|s| s == b.section)).map(|b| b.name).collect();
+                format!("{where_} {name}: no such action (actions: {})", names.join(", "))
             })?;
             let parsed = keys
                 .iter()
                 .map(|k| Key::parse(k))
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("[keys] {name}: {e}"))?;
-            // A key the user gives to one action is taken from the others.
-            for (_, ks) in by_action.iter_mut() {
-                ks.retain(|k| !parsed.contains(k));
+                .map_err(|e| format!("{where_} {name}: {e}"))?;
+            // A key the user gives to one action is taken from the others
+            // of its section.
+            for (_, s, ks) in by_action.iter_mut() {
+                if *s == b.section {
+                    ks.retain(|k| !parsed.contains(k));
+                }
             }
-            if let Some(slot) = by_action.iter_mut().find(|(a, _)| *a == b.action) {
-                slot.1 = parsed;
+            if let Some(slot) = by_action.iter_mut().find(|(a, _, _)| *a == b.action) {
+                slot.2 = parsed;
             }
         }
         let mut by_key = BTreeMap::new();
-        for (a, ks) in &by_action {
+        for (a, s, ks) in &by_action {
             for k in ks {
-                by_key.insert(*k, *a);
+                by_key.insert((*s, *k), *a);
             }
         }
         Ok(Keymap { by_action, by_key })
     }
 
+    /// What a key means in `section`: the section's own action first, then
+    /// the global one. The caller tries them in order.
+    pub fn actions_for(&self, section: Section, ev: &KeyEvent) -> [Option<Action>; 2] {
+        let Some(key) = Key::from_event(ev) else { return [None, None] };
+        let own = if section == Section::Global { None } else { self.by_key.get(&(section, key)).copied() };
+        [own, self.by_key.get(&(Section::Global, key)).copied()]
+    }
+
+    /// The global meaning of a key (what works on every screen).
     pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(ev)?;
-        self.by_key.get(&key).copied()
+        self.by_key.get(&(Section::Global, key)).copied()
+    }
+
+    /// The form section's meaning of a key.
+    pub fn form_action(&self, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(ev)?;
+        self.by_key.get(&(Section::Form, key)).copied()
     }
 
     pub fn keys_for(&self, action: Action) -> &[Key] {
-        self.by_action.iter().find(|(a, _)| *a == action).map_or(&[], |(_, k)| k.as_slice())
+        self.by_action.iter().find(|(a, _, _)| *a == action).map_or(&[], |(_, _, k)| k.as_slice())
+    }
+
+    /// The keys that reach `action` on a screen of `section`: a global key
+    /// is left out where the section gives it another meaning.
+    pub fn keys_in(&self, section: Section, action: Action) -> Vec<Key> {
+        let Some((_, s, keys)) = self.by_action.iter().find(|(a, _, _)| *a == action) else { return vec![] };
+        // `n`/`N` mean "next match" only while a filter is on; otherwise the
+        // global meaning of the key applies, so they do not hide it.
+        let shadows = |k: &Key| {
+            self.by_key.get(&(section, *k)).is_some_and(|a| !matches!(a, Action::NextMatch | Action::PrevMatch))
+        };
+        keys.iter().copied().filter(|k| *s != Section::Global || section == Section::Global || !shadows(k)).collect()
     }
 
     /// The first key bound to `action`, as a label ("" when unbound).
@@ -261,13 +382,28 @@ impl Keymap {
         self.keys_for(action).first().map(Key::label).unwrap_or_default()
     }
 
+    /// The first key that reaches `action` in `section` ("" when none).
+    pub fn label_in(&self, section: Section, action: Action) -> String {
+        self.keys_in(section, action).first().map(Key::label).unwrap_or_default()
+    }
+
     /// (keys, description) for every action, for the help overlay.
     pub fn help_lines(&self) -> Vec<(String, &'static str)> {
-        BINDABLE
-            .iter()
+        bindables()
             .map(|b| {
                 let keys: Vec<String> = self.keys_for(b.action).iter().map(Key::label).collect();
                 (if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") }, b.desc)
+            })
+            .collect()
+    }
+
+    /// (keys, description) of one help group as they work in `section`.
+    pub fn group_lines(&self, section: Section, pick: impl Fn(&Bindable) -> bool) -> Vec<(String, &'static str)> {
+        bindables()
+            .filter(|b| pick(b))
+            .map(|b| {
+                let keys: Vec<String> = self.keys_in(section, b.action).iter().map(Key::label).collect();
+                (if keys.is_empty() { "(unbound here)".to_string() } else { keys.join(" ") }, b.desc)
             })
             .collect()
     }
@@ -276,7 +412,13 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::KeyBinding;
+    use crate::tui::action::Tab;
     use ratatui::crossterm::event::KeyEventKind;
+
+    fn keys(ks: &[&str]) -> KeyBinding {
+        KeyBinding::Keys(ks.iter().map(|k| k.to_string()).collect())
+    }
 
     fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent {
@@ -301,21 +443,55 @@ mod tests {
     }
 
     #[test]
-    fn every_default_key_parses_and_no_key_is_bound_twice() {
+    fn every_default_key_parses_and_no_key_is_bound_twice_in_a_section() {
         let mut seen = std::collections::HashSet::new();
-        for b in BINDABLE {
+        for b in bindables() {
             for k in b.defaults {
                 let key = Key::parse(k).unwrap();
-                assert!(seen.insert(key), "{k} bound twice");
+                assert!(seen.insert((b.section, key)), "{k} bound twice in {}", b.section.name());
             }
         }
     }
 
     #[test]
+    fn a_section_key_comes_before_the_global_one() {
+        let km = Keymap::default();
+        let h = ev(KeyCode::Char('h'), KeyModifiers::NONE);
+        assert_eq!(km.actions_for(Section::Aging, &h), [Some(Action::Left), Some(Action::Hold)]);
+        assert_eq!(km.actions_for(Section::List, &h), [None, Some(Action::Hold)]);
+        let n = ev(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(km.actions_for(Section::List, &n), [Some(Action::NextMatch), Some(Action::LogNote)]);
+        // Help on Aging does not offer h for hold: it moves the column there.
+        assert!(km.keys_in(Section::Aging, Action::Hold).is_empty());
+        assert_eq!(km.label_in(Section::List, Action::Hold), "h");
+    }
+
+    #[test]
+    fn a_named_section_rebinds_only_there() {
+        let mut o = Overrides::new();
+        let mut aging = BTreeMap::new();
+        aging.insert("left".to_string(), vec!["b".to_string()]);
+        o.insert("aging".to_string(), KeyBinding::Section(aging));
+        let km = Keymap::with_overrides(&o).unwrap();
+        let b = ev(KeyCode::Char('b'), KeyModifiers::NONE);
+        assert_eq!(km.actions_for(Section::Aging, &b)[0], Some(Action::Left));
+        let h = ev(KeyCode::Char('h'), KeyModifiers::NONE);
+        assert_eq!(km.actions_for(Section::Aging, &h), [None, Some(Action::Hold)]);
+        let mut o = Overrides::new();
+        o.insert("nowhere".to_string(), KeyBinding::Section(BTreeMap::new()));
+        assert!(Keymap::with_overrides(&o).unwrap_err().contains("[keys.nowhere]: no such section"));
+        let mut o = Overrides::new();
+        let mut list = BTreeMap::new();
+        list.insert("left".to_string(), vec!["b".to_string()]);
+        o.insert("list".to_string(), KeyBinding::Section(list));
+        assert!(Keymap::with_overrides(&o).unwrap_err().contains("[keys.list] left: no such action"));
+    }
+
+    #[test]
     fn overrides_replace_keys_steal_them_from_others_and_can_unbind() {
-        let mut o = BTreeMap::new();
-        o.insert("up".to_string(), vec!["j".to_string()]);
-        o.insert("quit".to_string(), vec![]);
+        let mut o = Overrides::new();
+        o.insert("up".to_string(), keys(&["j"]));
+        o.insert("quit".to_string(), keys(&[]));
         let km = Keymap::with_overrides(&o).unwrap();
         assert_eq!(km.action_for(&ev(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Up));
         assert_eq!(km.action_for(&ev(KeyCode::Char('k'), KeyModifiers::NONE)), None);
@@ -327,12 +503,12 @@ mod tests {
 
     #[test]
     fn bad_overrides_name_the_action_or_key() {
-        let mut o = BTreeMap::new();
-        o.insert("dwon".to_string(), vec!["j".to_string()]);
+        let mut o = Overrides::new();
+        o.insert("dwon".to_string(), keys(&["j"]));
         let e = Keymap::with_overrides(&o).unwrap_err();
         assert!(e.contains("dwon") && e.contains("no such action"), "{e}");
-        let mut o = BTreeMap::new();
-        o.insert("down".to_string(), vec!["ctrl-".to_string()]);
+        let mut o = Overrides::new();
+        o.insert("down".to_string(), keys(&["ctrl-"]));
         let e = Keymap::with_overrides(&o).unwrap_err();
         assert!(e.contains("[keys] down") && e.contains("'ctrl-'"), "{e}");
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::action::{Action, Effect};
-use super::app::{App, Source, Status, View};
+use super::app::{App, Source, Status};
 use super::entry::{Form, FormContext, FormKind, FormResult, Intent};
 use crate::domain::{Money, NoteKind};
 use crate::drafts::Draft;
@@ -107,17 +107,7 @@ impl App {
     /// The selected invoice (a book invoice index), if the view has one
     /// for the focused client.
     fn selected_invoice(&self) -> Option<usize> {
-        let row = match self.view {
-            View::Tab(super::action::Tab::Invoices) if !self.in_detail() => {
-                self.invoices.rows.get(self.invoices.list.selected).copied()
-            }
-            View::Invoice(r) => Some(r),
-            View::Client(_) => self.detail.rows.get(self.detail.list.selected).copied(),
-            _ if self.in_detail() => self.detail.rows.get(self.detail.list.selected).copied(),
-            _ => None,
-        }?;
-        let inv = &self.model.invoices[row];
-        (inv.client == self.focus).then_some(inv.ix)
+        self.selected_invoice_row().map(|r| self.model.invoices[r].ix)
     }
 
     fn form_context(&self, with_invoice: bool) -> Option<FormContext> {
@@ -364,17 +354,7 @@ impl App {
         let today = self.today();
         let actions = crate::rules::today(self.book(), &self.rules, today);
         self.model = super::model::Model::build(self.book(), today, actions);
-        self.aging.built = false;
-        self.refresh_today();
-        self.refresh_clients();
-        self.refresh_invoices();
-        self.refresh_notes();
-        if let Some(c) = self.focus {
-            let sel = self.detail.list.selected;
-            self.load_detail(c);
-            self.detail.list.selected = sel;
-            self.detail.list.clamp(self.detail.rows.len());
-        }
+        self.refresh_all();
         self.sync_focus();
     }
 

@@ -1,7 +1,9 @@
 //! The terminal interface (ratatui + crossterm), in the Elm style: keys
-//! become [`action::Action`]s through the [`keymap`], `App::update` applies
-//! them to the [`app::App`] state, and `impl Widget for &App` ([`ui`])
-//! draws from borrowed state. [`run`] (in `shell.rs`) is the only part that
+//! become [`action::Action`]s through the [`keymap`] (the screen's section,
+//! then the global keys), `App::update` routes them to the current screen's
+//! component ([`screens`]: its state, keys, hints and drawing) and then to
+//! their global meaning, and `impl Widget for &App` ([`ui`]) draws from
+//! borrowed state. [`run`] (in `shell.rs`) is the only part that
 //! touches the terminal, the clock or signals; the update asks it for side
 //! effects by returning an [`action::Effect`].
 //!
@@ -19,6 +21,7 @@ pub mod input;
 pub mod keymap;
 mod logging;
 pub mod model;
+pub mod screens;
 mod shell;
 pub mod theme;
 pub mod ui;

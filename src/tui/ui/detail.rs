@@ -162,7 +162,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
                 spans.push(Span::styled(format!("{} ", o.as_str()), style));
             }
             spans.push(Span::styled(s(&n.text), style));
-            for e in super::notes::extras(n) {
+            for e in crate::tui::screens::notes::extras(n) {
                 let r = if e.starts_with("promise") { Role::Promise } else { Role::Muted };
                 spans.push(Span::styled(format!(" · {}", s(e)), t.style(r)));
             }
@@ -209,7 +209,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
             buf.set_string(r.x - 1, yy, "│", t.style(Role::Border));
         }
     }
-    let open: &[usize] = if full { &app.detail.rows } else { &[] };
+    let open: &[usize] = if full { &app.screens.detail.rows } else { &[] };
     let side_rows: Vec<usize>;
     let open = if full {
         open
@@ -225,7 +225,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         super::title(app, inv_area, buf, "Open invoices", &[open.len().to_string()]);
         let body = Rect { y: inv_area.y + 1, height: inv_area.height - 1, ..inv_area };
         let fresh = ListState::default();
-        let list = if full { &app.detail.list } else { &fresh };
+        let list = if full { &app.screens.detail.list } else { &fresh };
         table::draw(buf, body, t, &OPEN_COLS, 10, list, open.len(), full, "none", &|i| {
             let row = &m.invoices[open[i]];
             let inv = &app.book().invoices()[row.ix];
@@ -238,7 +238,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
                 (format_amount(row.balance), t.style(role)),
                 (if row.days_overdue > 0 { row.days_overdue.to_string() } else { String::new() }, t.style(role)),
                 (row.level.map(|l| l.to_string()).unwrap_or_default(), muted),
-                (super::invoices::flags(row), t.style(super::invoices::flags_role(row))),
+                (crate::tui::screens::invoices::flags(row), t.style(crate::tui::screens::invoices::flags_role(row))),
             ]
         });
     }

@@ -1,26 +1,26 @@
-//! Drawing: `impl Widget for &App` renders every frame from borrowed state
-//! (nothing is cloned or recomputed per frame beyond the visible rows).
+//! Drawing the frame: `impl Widget for &App` renders every frame from
+//! borrowed state (nothing is cloned or recomputed per frame beyond the
+//! visible rows). The body is the current screen's own drawing
+//! (`screens`); this module draws what they share: the tab bar, the
+//! detail pane beside a list, the form, the status line and help.
 //!
 //! Layout: a tab bar, the body, and one status line. At [`WIDE`] columns
 //! and more the body shows a list and its detail side by side; below
 //! [`MIN_W`]×[`MIN_H`] a clear "too small" message replaces everything.
 
-mod aging;
-mod clients;
-mod detail;
+pub mod detail;
 pub mod fmt;
-mod invoices;
-mod notes;
 pub mod table;
-mod today;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::action::{Action, Tab};
-use super::app::{App, Side, Status, View};
+use super::action::Action;
+use super::app::{App, Side, Status};
+use super::keymap::{Group, Section};
+use super::screens::{self, Hint};
 use super::theme::Role;
 
 pub const MIN_W: u16 = 60;
@@ -38,15 +38,7 @@ impl Widget for &App {
             Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
         tab_bar(self, top, buf);
         let wide = area.width >= WIDE;
-        match self.view {
-            View::Tab(Tab::Today) => today::draw(self, body, buf, wide),
-            View::Tab(Tab::Clients) => list_screen(self, body, buf, wide, clients::draw_list),
-            View::Tab(Tab::Invoices) => list_screen(self, body, buf, wide, invoices::draw_list),
-            View::Tab(Tab::Aging) => list_screen(self, body, buf, wide, aging::draw_list),
-            View::Tab(Tab::Notes) => list_screen(self, body, buf, wide, notes::draw_list),
-            View::Client(c) => detail::client(self, c, body, buf, wide, true),
-            View::Invoice(r) => detail::invoice(self, r, body, buf, 0),
-        }
+        self.screen().draw(self, body, buf, wide);
         if let Some(form) = &self.form {
             draw_form(self, form, body, buf);
         }
@@ -57,7 +49,8 @@ impl Widget for &App {
     }
 }
 
-type DrawList = fn(&App, Rect, &mut Buffer, bool);
+/// Draws a screen's list into an area.
+pub type DrawList<'a> = &'a dyn Fn(Rect, &mut Buffer);
 
 /// The logging form, docked at the bottom of the body over the list, so the
 /// selection it was opened on stays in view above it.
@@ -84,7 +77,7 @@ pub fn list_screen(app: &App, area: Rect, buf: &mut Buffer, wide: bool, draw_lis
         if app.in_detail() {
             draw_side(app, area, buf);
         } else {
-            draw_list(app, area, buf, wide);
+            draw_list(area, buf);
         }
         return;
     }
@@ -94,7 +87,7 @@ pub fn list_screen(app: &App, area: Rect, buf: &mut Buffer, wide: bool, draw_lis
     let list_w = (area.width * 55 / 100).max(80).min(area.width.saturating_sub(40));
     let [l, rule_area, r] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Length(1), Constraint::Min(20)]).areas(area);
-    draw_list(app, l, buf, wide);
+    draw_list(l, buf);
     // The rule lights up on the side that has the keys.
     let (sym, style) =
         if app.in_detail() { ("┃", app.theme.style(Role::Key)) } else { ("│", app.theme.style(Role::Border)) };
@@ -111,8 +104,8 @@ fn draw_side(app: &App, area: Rect, buf: &mut Buffer) {
     match app.side() {
         Side::Client(c) => detail::client(app, c, area, buf, false, focused),
         Side::Invoice(r) => detail::invoice(app, r, area, buf, scroll),
-        Side::Note(i) => notes::note_full(app, &app.theme, &app.book().notes()[i], area, buf, scroll),
-        Side::Book => aging::book_summary(app, area, buf),
+        Side::Note(i) => screens::notes::note_full(app, &app.theme, &app.book().notes()[i], area, buf, scroll),
+        Side::Book => screens::aging::book_summary(app, area, buf),
         Side::None => title(app, area, buf, "Nothing selected", &[]),
     }
 }
@@ -147,9 +140,11 @@ fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
 fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" dun ", t.style(Role::Title))];
-    for tab in Tab::ALL {
+    for info in &screens::TABS {
+        let tab = info.tab;
         let key = app.keymap.first_label(Action::Jump(tab));
-        let label = if key.is_empty() { format!(" {} ", tab.title()) } else { format!(" {key} {} ", tab.title()) };
+        let title = app.screens.tab(tab).title(app);
+        let label = if key.is_empty() { format!(" {title} ") } else { format!(" {key} {title} ") };
         let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::Tab) };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(label, style));
@@ -163,56 +158,27 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The hints for the current view: (action, label), first key in force.
-fn hints(app: &App) -> Vec<(Action, &'static str)> {
+/// The hints for the current view: the screen's own keys (or the detail
+/// pane's), then the way back, help and quit.
+fn hints(app: &App) -> Vec<Hint> {
     let has_side = !matches!(app.side(), Side::None | Side::Book);
     let mut h = if app.in_detail() {
-        let mut h = vec![];
-        if let Side::Client(_) = app.side() {
-            h.extend([(Action::Down, "invoices"), (Action::Enter, "open invoice"), (Action::CopyEmail, "copy email")]);
-        } else {
-            h.push((Action::Down, "scroll"));
-        }
-        h.push((Action::NextPane, "back to the list"));
+        let mut h = match app.side() {
+            Side::Client(_) => screens::Screen::commands(&app.screens.detail, app),
+            Side::None | Side::Book | Side::Invoice(_) | Side::Note(_) => vec![screens::hint(Action::Down, "scroll")],
+        };
+        h.push(screens::hint(Action::NextPane, "back to the list"));
         h
     } else {
-        match app.view {
-            View::Tab(Tab::Today) => vec![(Action::Enter, "open"), (Action::Filter, "filter")],
-            View::Tab(Tab::Clients) => vec![
-                (Action::Enter, "open"),
-                (Action::Filter, "filter"),
-                (Action::Sort, "sort"),
-                (Action::ReverseSort, "reverse"),
-                (Action::CopyEmail, "copy email"),
-            ],
-            View::Tab(Tab::Invoices) => vec![
-                (Action::Enter, "open"),
-                (Action::CycleStatus, "status"),
-                (Action::ToggleScope, "client/book"),
-                (Action::Filter, "filter"),
-            ],
-            View::Tab(Tab::Aging) => {
-                vec![(Action::Right, "bucket"), (Action::Enter, "invoices"), (Action::Filter, "filter")]
-            }
-            View::Tab(Tab::Notes) => {
-                vec![(Action::Enter, "client"), (Action::ToggleScope, "client/book"), (Action::Filter, "filter")]
-            }
-            View::Client(_) => vec![
-                (Action::Enter, "invoice"),
-                (Action::CopyEmail, "copy email"),
-                (Action::CopyPhone, "copy phone"),
-                (Action::Back, "back"),
-            ],
-            View::Invoice(_) => vec![(Action::Enter, "client"), (Action::Back, "back")],
-        }
+        app.screen().commands(app)
     };
     if has_side && !app.in_detail() {
-        h.push((Action::NextPane, "detail"));
+        h.push(screens::hint(Action::NextPane, "detail"));
     }
-    if !app.back.is_empty() && !h.iter().any(|(a, _)| *a == Action::Back) {
-        h.push((Action::Back, "back"));
+    if !app.back.is_empty() && !h.iter().any(|x| x.action == Action::Back) {
+        h.push(screens::hint(Action::Back, "back"));
     }
-    h.extend([(Action::Help, "help"), (Action::Quit, "quit")]);
+    h.extend([screens::hint(Action::Help, "help"), screens::hint(Action::Quit, "quit")]);
     h
 }
 
@@ -234,80 +200,179 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
             Status::Error(m) => Line::from(Span::styled(crate::text::sanitize(m).into_owned(), t.style(Role::Error))),
         }
     } else {
-        let mut spans = Vec::new();
-        for (a, label) in hints(app) {
-            let key = app.keymap.first_label(a);
-            if key.is_empty() {
-                continue;
+        let section = app.section();
+        // How long a hint stays as the line gets short: the screen's own
+        // keys go first (last first), then quit, the pane and back; help
+        // stays, so every other key can be found.
+        let rank = |a: Action| match a {
+            Action::Help => 3,
+            Action::NextPane | Action::Back => 2,
+            Action::Quit => 1,
+            _ => 0,
+        };
+        let mut items: Vec<(String, &'static str, u8)> = hints(app)
+            .into_iter()
+            .filter_map(|Hint { action, label }| {
+                let key = app.keymap.label_in(section, action);
+                (!key.is_empty()).then_some((key, label, rank(action)))
+            })
+            .collect();
+        let prefix = if app.filter().is_empty() {
+            String::new()
+        } else {
+            format!("filter: {}  ", crate::text::sanitize(app.filter()))
+        };
+        let width = |items: &[(String, &str, u8)]| {
+            crate::text::width(&prefix)
+                + items.iter().map(|(k, l, _)| crate::text::width(k) + 1 + crate::text::width(l)).sum::<usize>()
+                + 2 * items.len().saturating_sub(1)
+        };
+        while width(&items) > usize::from(area.width) {
+            let low = items.iter().map(|x| x.2).filter(|&r| r < 3).min();
+            match low.and_then(|low| items.iter().rposition(|x| x.2 == low)) {
+                Some(i) => {
+                    items.remove(i);
+                }
+                None => break,
             }
-            if !spans.is_empty() {
+        }
+        let mut spans = Vec::new();
+        if !prefix.is_empty() {
+            spans.push(Span::styled(prefix, t.style(Role::Key)));
+        }
+        for (i, (key, label, _)) in items.into_iter().enumerate() {
+            if i > 0 {
                 spans.push(Span::styled("  ", t.style(Role::Muted)));
             }
             spans.push(Span::styled(key, t.style(Role::Key)));
             spans.push(Span::styled(format!(" {label}"), t.style(Role::Muted)));
-        }
-        if !app.filter().is_empty() {
-            spans.insert(
-                0,
-                Span::styled(format!("filter: {}  ", crate::text::sanitize(app.filter())), t.style(Role::Key)),
-            );
         }
         Line::from(spans)
     };
     buf.set_line(area.x, area.y, &line, area.width);
 }
 
-/// The help overlay: every action with the keys bound to it now, in two
-/// columns when they fit, scrollable with the move keys otherwise.
+/// The lines of help for where the user is: navigation, logging, and this
+/// screen's own keys, each with the keys that work here.
+pub fn help_sections(app: &App) -> Vec<(String, Vec<(String, String)>)> {
+    let km = &app.keymap;
+    let section = app.section();
+    let owned = |v: Vec<(String, &'static str)>| v.into_iter().map(|(k, d)| (k, d.to_string())).collect::<Vec<_>>();
+    let nav = owned(km.group_lines(section, |b| b.group == Group::Navigation));
+    let log = owned(km.group_lines(section, |b| b.group == Group::Logging));
+    let mut own: Vec<(String, String)> = Vec::new();
+    let commands = if app.in_detail() {
+        match app.side() {
+            Side::Client(_) => screens::Screen::commands(&app.screens.detail, app),
+            Side::None | Side::Book | Side::Invoice(_) | Side::Note(_) => vec![],
+        }
+    } else {
+        app.screen().commands(app)
+    };
+    for b in super::keymap::bindables().filter(|b| b.group == Group::Screen && b.section == section) {
+        let keys: Vec<String> = km.keys_in(section, b.action).iter().map(|k| k.label()).collect();
+        let keys = if keys.is_empty() { "(unbound)".to_string() } else { keys.join(" ") };
+        own.push((keys, b.desc.to_string()));
+    }
+    for c in commands {
+        if own.iter().any(|(_, d)| d == c.label) {
+            continue;
+        }
+        let keys: Vec<String> = km.keys_in(section, c.action).iter().map(|k| k.label()).collect();
+        if !keys.is_empty() && !nav.iter().chain(log.iter()).any(|(k, d)| *k == keys.join(" ") && d == c.label) {
+            own.push((keys.join(" "), c.label.to_string()));
+        }
+    }
+    let here = if app.in_detail() {
+        "the detail pane".to_string()
+    } else {
+        let t = app.screen().title(app);
+        if t.is_empty() {
+            "this screen".into()
+        } else {
+            format!("this screen ({})", crate::text::sanitize(&t))
+        }
+    };
+    let mut out = vec![("Navigation".to_string(), nav), ("Logging".to_string(), log)];
+    if section != Section::Global && !own.is_empty() {
+        out.push((format!("Keys of {here}"), own));
+    }
+    out
+}
+
+/// The help overlay: the keys in force, grouped (navigation, logging, this
+/// screen); long descriptions wrap, and the move keys scroll.
 fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let lines = app.keymap.help_lines();
-    let key_w = lines.iter().map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(16);
-    let desc_w = lines.iter().map(|(_, d)| crate::text::width(d)).max().unwrap_or(10);
-    let max_w = area.width.saturating_sub(4);
+    let sections = help_sections(app);
+    let key_w =
+        sections.iter().flat_map(|(_, l)| l.iter()).map(|(k, _)| crate::text::width(k)).max().unwrap_or(4).min(16);
+    let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2);
-    let inner_max = usize::from(max_w.saturating_sub(2));
-    // Two columns when one would not fit the height and each column still
-    // gets at least 14 columns of description.
-    let half = inner_max.saturating_sub(2) / 2;
-    let desc_w = if half >= key_w + 2 + 14 { desc_w.min(half - key_w - 2) } else { desc_w };
-    let entry_w = key_w + 2 + desc_w;
-    let two = inner_max >= 2 * entry_w + 2 && lines.len() > usize::from(h.saturating_sub(2));
-    let rows = if two { lines.len().div_ceil(2) } else { lines.len() };
-    // As wide as the content (and the title), no wider.
-    let content_w = if two { 2 * entry_w + 2 } else { entry_w } + 2;
-    let w = (content_w.max(48) as u16).min(max_w);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + 1, width: w, height: h };
     Clear.render(rect, buf);
+    let inner_w = usize::from(w.saturating_sub(2));
+    let desc_w = inner_w.saturating_sub(key_w + 2).max(8);
+    let mut text: Vec<Line> = Vec::new();
+    for (title, lines) in &sections {
+        if !text.is_empty() {
+            text.push(Line::from(""));
+        }
+        text.push(Line::from(Span::styled(title.clone(), t.style(Role::Header))));
+        for (k, d) in lines {
+            // Descriptions wrap under themselves, never cut.
+            let wrapped = textwrap_words(d, desc_w);
+            for (i, part) in wrapped.into_iter().enumerate() {
+                let key = if i == 0 { crate::text::pad_right(k, key_w) } else { " ".repeat(key_w) };
+                text.push(Line::from(vec![
+                    Span::styled(key, t.style(Role::Key)),
+                    Span::raw("  "),
+                    Span::styled(part, t.style(Role::Text)),
+                ]));
+            }
+        }
+    }
     let visible = usize::from(h.saturating_sub(2));
-    let max_scroll = rows.saturating_sub(visible) as u16;
+    let max_scroll = text.len().saturating_sub(visible) as u16;
     let scroll = app.help_scroll.min(max_scroll);
-    let more = if max_scroll > scroll { " · j/k scroll, more below" } else { "" };
+    let more = if max_scroll > scroll { " · j/k scroll" } else { "" };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
-        .title(Span::styled(format!(" keys in force (any other key closes){more} "), t.style(Role::Title)));
+        .title(Span::styled(format!(" keys here (any other key closes){more} "), t.style(Role::Title)));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let entry = |i: usize| -> Vec<Span> {
-        match lines.get(i) {
-            Some((k, d)) => vec![
-                Span::styled(crate::text::pad_right(k, key_w), t.style(Role::Key)),
-                Span::raw("  "),
-                Span::styled(crate::text::pad_right(d, desc_w), t.style(Role::Text)),
-            ],
-            None => vec![],
-        }
-    };
-    let text: Vec<Line> = (0..rows)
-        .map(|r| {
-            let mut spans = entry(r);
-            if two {
-                spans.push(Span::raw("  "));
-                spans.extend(entry(r + rows));
-            }
-            Line::from(spans)
-        })
-        .collect();
     Paragraph::new(text).scroll((scroll, 0)).render(inner, buf);
+}
+
+/// Splits `s` into lines of at most `width` columns at spaces (a word
+/// longer than the line is cut into pieces, never dropped).
+pub fn textwrap_words(s: &str, width: usize) -> Vec<String> {
+    use crate::text::width as w;
+    let width = width.max(1);
+    let mut out = vec![String::new()];
+    for word in s.split(' ').filter(|x| !x.is_empty()) {
+        let cur = out.last_mut().expect("one line at least");
+        let sep = usize::from(!cur.is_empty());
+        if w(cur) + sep + w(word) <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        } else if w(word) <= width {
+            out.push(word.to_string());
+        } else {
+            if !cur.is_empty() {
+                out.push(String::new());
+            }
+            for ch in word.chars() {
+                let line = out.last_mut().expect("one line at least");
+                if w(line) + w(ch.encode_utf8(&mut [0; 4])) > width && !line.is_empty() {
+                    out.push(String::new());
+                }
+                out.last_mut().expect("one line at least").push(ch);
+            }
+        }
+    }
+    out
 }

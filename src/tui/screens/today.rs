@@ -5,11 +5,86 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::fmt;
-use super::table::{self, col, ColSpec};
+use super::{hint, list_moves, Cx, Hint, Outcome, Screen};
 use crate::rules::ActionKind;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{fuzzy_match, App, ListState, Side, View};
+use crate::tui::keymap::Section;
 use crate::tui::theme::Role;
+use crate::tui::ui::fmt;
+use crate::tui::ui::table::{self, col, ColSpec};
+
+#[derive(Clone, Debug, Default)]
+pub struct Today {
+    /// Indexes into the day's actions that pass the filter.
+    pub rows: Vec<usize>,
+    pub list: ListState,
+    pub filter: String,
+}
+
+impl Screen for Today {
+    fn title(&self, _app: &App) -> String {
+        "Today".into()
+    }
+
+    fn section(&self) -> Section {
+        Section::List
+    }
+
+    fn commands(&self, _app: &App) -> Vec<Hint> {
+        let mut h = vec![hint(Action::Enter, "open"), hint(Action::Filter, "filter")];
+        if !self.filter.is_empty() {
+            h.push(hint(Action::NextMatch, "next match"));
+        }
+        h
+    }
+
+    fn refresh(&mut self, cx: &Cx) {
+        let f = &self.filter;
+        let m = cx.model;
+        self.rows = (0..m.actions.len())
+            .filter(|&i| {
+                let a = &m.actions[i];
+                f.is_empty() || fuzzy_match(f, &a.client_name) || fuzzy_match(f, &a.client_id)
+            })
+            .collect();
+        self.list.clamp(self.rows.len());
+    }
+
+    fn handle(&mut self, action: Action, cx: &Cx) -> Outcome {
+        match action {
+            Action::Enter => cx.focus.map_or(Outcome::Done, |c| Outcome::Open(View::Client(c))),
+            _ => list_moves(&mut self.list, self.rows.len(), action, cx, !self.filter.is_empty()),
+        }
+    }
+
+    fn selected(&self) -> usize {
+        self.list.selected
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, f: String, cx: &Cx) {
+        self.filter = f;
+        self.list.selected = 0;
+        self.refresh(cx);
+    }
+
+    fn focus(&self, app: &App) -> Option<usize> {
+        let m = &app.model;
+        self.rows.get(self.list.selected).and_then(|&i| m.client_ix.get(&m.actions[i].client_id).copied())
+    }
+
+    fn side(&self, app: &App) -> Side {
+        app.focus.map_or(Side::None, Side::Client)
+    }
+
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+        draw(self, app, area, buf, wide)
+    }
+}
 
 const COLS: [ColSpec; 5] = [
     col("Action", 12, false, 0),
@@ -19,7 +94,7 @@ const COLS: [ColSpec; 5] = [
     col("Days", 4, true, 0),
 ];
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let t = &app.theme;
     let m = &app.model;
     // Header: the day, counts per kind, overdue totals.
@@ -46,19 +121,19 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     buf.set_line(area.x, area.y + 1, &overdue, area.width);
 
     let rest = Rect { y: area.y + 2, height: area.height - 2, ..area };
-    super::list_screen(app, rest, buf, wide, draw_list);
+    crate::tui::ui::list_screen(app, rest, buf, wide, &|r, b| draw_list(s, app, r, b));
 }
 
 /// The list of actions and the why line of the selected one.
-fn draw_list(app: &App, list: Rect, buf: &mut Buffer, _wide: bool) {
+fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let m = &app.model;
     // The why line of the selected action sits under the list.
     let why_h = if list.height > 8 { 3 } else { 0 };
     let table_area = Rect { height: list.height.saturating_sub(1 + why_h), y: list.y + 1, ..list };
-    let s = &app.today;
-    let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
-    super::title(app, list, buf, "Today", &[super::position(s.list.selected, s.rows.len()), filter]);
+    let filter = super::filter_fact(&s.filter);
+    let ui = crate::tui::ui::title;
+    ui(app, list, buf, "Today", &[crate::tui::ui::position(s.list.selected, s.rows.len()), filter]);
     let empty = if m.actions.is_empty() {
         "Nothing to chase today: no client needs a reminder, a call or an escalation."
     } else {

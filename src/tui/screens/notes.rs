@@ -6,12 +6,139 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::fmt;
-use super::table::{self, col, ColSpec};
+use super::{hint, list_moves, Cx, Hint, Outcome, Screen};
 use crate::domain::money::format_amount;
 use crate::domain::{AccountEvent, Note};
-use crate::tui::app::{App, Scope};
+use crate::tui::action::Action;
+use crate::tui::app::{fuzzy_match, App, ListState, Scope, Side, View};
+use crate::tui::keymap::Section;
 use crate::tui::theme::{Role, Theme};
+use crate::tui::ui::fmt;
+use crate::tui::ui::table::{self, col, ColSpec};
+
+#[derive(Clone, Debug)]
+pub struct Notes {
+    /// Indexes into `book.notes()`, newest first.
+    pub rows: Vec<usize>,
+    pub list: ListState,
+    pub filter: String,
+    pub scope: Scope,
+}
+
+impl Default for Notes {
+    fn default() -> Self {
+        Notes { rows: vec![], list: ListState::default(), filter: String::new(), scope: Scope::Book }
+    }
+}
+
+impl Screen for Notes {
+    fn title(&self, _app: &App) -> String {
+        "Notes".into()
+    }
+
+    fn section(&self) -> Section {
+        Section::List
+    }
+
+    fn commands(&self, _app: &App) -> Vec<Hint> {
+        let mut h = vec![
+            hint(Action::Enter, "client"),
+            hint(Action::ToggleScope, "client/book"),
+            hint(Action::Filter, "filter"),
+        ];
+        if !self.filter.is_empty() {
+            h.push(hint(Action::NextMatch, "next match"));
+        }
+        h
+    }
+
+    fn show(&mut self, cx: &Cx) {
+        let scope = cx.focus.map_or(self.scope, Scope::Client);
+        if scope != self.scope {
+            self.scope = scope;
+            self.list = ListState::default();
+        }
+        self.refresh(cx);
+    }
+
+    fn refresh(&mut self, cx: &Cx) {
+        let book = cx.book;
+        let f = self.filter.as_str();
+        let mut rows: Vec<usize> = match self.scope {
+            Scope::Client(c) => {
+                let id = &book.clients()[c].id;
+                // The log is in id order, so a note's index is found by id.
+                let notes = book.notes();
+                book.client_notes(id)
+                    .filter_map(|n| {
+                        notes
+                            .binary_search_by_key(&n.id, |x| x.id)
+                            .ok()
+                            .or_else(|| notes.iter().position(|x| x.id == n.id))
+                    })
+                    .collect()
+            }
+            Scope::Book => (0..book.notes().len()).collect(),
+        };
+        if !f.is_empty() {
+            rows.retain(|&i| {
+                let n = &book.notes()[i];
+                fuzzy_match(f, &n.text)
+                    || cx.model.client_ix.get(&n.client_id).is_some_and(|&c| fuzzy_match(f, &book.clients()[c].name))
+            });
+        }
+        rows.sort_by(|&a, &b| {
+            let (na, nb) = (&book.notes()[a], &book.notes()[b]);
+            (nb.date, nb.at, nb.id).cmp(&(na.date, na.at, na.id))
+        });
+        self.rows = rows;
+        self.list.clamp(self.rows.len());
+    }
+
+    fn handle(&mut self, action: Action, cx: &Cx) -> Outcome {
+        match action {
+            Action::Enter => cx.focus.map_or(Outcome::Done, |c| Outcome::Open(View::Client(c))),
+            Action::ToggleScope => {
+                self.scope = match (self.scope, cx.focus) {
+                    (Scope::Book, Some(c)) => Scope::Client(c),
+                    _ => Scope::Book,
+                };
+                self.list = ListState::default();
+                self.refresh(cx);
+                Outcome::Done
+            }
+            _ => list_moves(&mut self.list, self.rows.len(), action, cx, !self.filter.is_empty()),
+        }
+    }
+
+    fn selected(&self) -> usize {
+        self.list.selected
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, f: String, cx: &Cx) {
+        self.filter = f;
+        self.list.selected = 0;
+        self.refresh(cx);
+    }
+
+    fn focus(&self, app: &App) -> Option<usize> {
+        self.rows
+            .get(self.list.selected)
+            .and_then(|&i| app.model.client_ix.get(&app.book().notes()[i].client_id).copied())
+    }
+
+    fn side(&self, _app: &App) -> Side {
+        self.rows.get(self.list.selected).map_or(Side::None, |&i| Side::Note(i))
+    }
+
+    fn draw(&self, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+        crate::tui::ui::list_screen(app, area, buf, wide, &|r, b| draw_list(self, app, r, b, wide));
+    }
+}
 
 const COLS: [ColSpec; 7] = [
     col("Date", 10, false, 0),
@@ -54,16 +181,16 @@ pub fn extras(n: &Note) -> Vec<String> {
     out
 }
 
-pub fn draw_list(app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
+fn draw_list(s: &Notes, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let t = &app.theme;
-    let s = &app.notes;
     let list = area;
     let who = match s.scope {
         Scope::Client(c) => app.book().clients()[c].name.clone(),
         Scope::Book => "whole book".into(),
     };
-    let filter = if s.filter.is_empty() { String::new() } else { format!("filter: {}", s.filter) };
-    super::title(app, list, buf, "Notes", &[who, super::position(s.list.selected, s.rows.len()), filter]);
+    let filter = super::filter_fact(&s.filter);
+    let position = crate::tui::ui::position(s.list.selected, s.rows.len());
+    crate::tui::ui::title(app, list, buf, "Notes", &[who, position, filter]);
     // Narrow: the selected note in full under the list (wide: beside it).
     let preview_h = if !wide && list.height > 10 { 5 } else { 0 };
     let body = Rect { y: list.y + 1, height: list.height.saturating_sub(1 + preview_h), ..list };
