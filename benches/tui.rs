@@ -79,6 +79,7 @@ fn ctx(data: &Path) -> Ctx {
         config: Some(data.join("no-config.toml")).filter(|p| p.exists()),
         theme: Some("default".into()),
         allow_other_owner: false,
+        socket: None,
     };
     Ctx::new(&g).expect("ctx")
 }

@@ -15,6 +15,7 @@ pub mod followup;
 pub mod io;
 pub mod receivables;
 pub mod rules;
+pub mod server;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -10,6 +10,7 @@ mod io_cmds;
 pub mod output;
 mod report_cmds;
 mod rules_cmds;
+mod server_cmds;
 mod store_cmds;
 
 use std::path::PathBuf;
@@ -52,6 +53,10 @@ pub struct GlobalArgs {
     /// creates there would belong to you and could lock its owner out).
     #[arg(long, global = true)]
     pub allow_other_owner: bool,
+    /// The socket of a `dun serve` whose socket is not in the data folder
+    /// (default: $DUN_SOCKET, else DIR/dun.sock when a server listens there).
+    #[arg(long, global = true, value_name = "PATH", env = "DUN_SOCKET")]
+    pub socket: Option<PathBuf>,
 }
 
 pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -95,6 +100,10 @@ pub enum Command {
     WriteOff(book_cmds::CreditArgs),
     /// Check every record, count and index in the store.
     Verify,
+    /// Run the team server: the one process that opens the book; everyone's dun uses it (docs/team.md).
+    Serve,
+    /// Show the book's server: who is connected, and the last write.
+    Status,
     #[command(flatten)]
     Io(io_cmds::IoCmd),
     #[command(flatten)]
@@ -161,6 +170,8 @@ fn dispatch(ctx: &Ctx, command: Option<Command>) -> anyhow::Result<()> {
         Some(Command::Credit(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::Credit),
         Some(Command::WriteOff(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::WriteOff),
         Some(Command::Verify) => store_cmds::verify(ctx),
+        Some(Command::Serve) => server_cmds::serve(ctx),
+        Some(Command::Status) => server_cmds::status(ctx),
         Some(Command::Io(c)) => io_cmds::run(ctx, c),
         Some(Command::Report(c)) => report_cmds::run(ctx, c),
         Some(Command::Rules(c)) => rules_cmds::run(ctx, c),

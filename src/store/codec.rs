@@ -76,6 +76,33 @@ pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CodecErr
     Ok(value)
 }
 
+/// Messages on the server's socket (src/server) use the same envelope with
+/// a larger limit: a snapshot carries a whole book, not one record.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
+
+/// Decodes a socket message written by [`encode`], with [`MAX_MESSAGE_BYTES`].
+pub fn decode_message<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    if bytes.len() < HEADER {
+        return Err(CodecError::Truncated(bytes.len()));
+    }
+    if bytes[0] != FORMAT_V1 {
+        return Err(CodecError::UnknownVersion(bytes[0]));
+    }
+    let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let payload = &bytes[HEADER..];
+    let computed = crc32fast::hash(payload);
+    if stored != computed {
+        return Err(CodecError::Checksum { stored, computed });
+    }
+    let config = bincode::config::standard().with_limit::<MAX_MESSAGE_BYTES>();
+    let (value, used) =
+        bincode::serde::decode_from_slice(payload, config).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != payload.len() {
+        return Err(CodecError::Trailing(payload.len() - used));
+    }
+    Ok(value)
+}
+
 /// Bare bincode bytes of a value, for tests that damage a payload.
 pub fn encode_payload<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))

@@ -1,0 +1,336 @@
+//! `dun serve`: one process owns the book and serves everyone else over a
+//! Unix socket, the way tmux and PostgreSQL do.
+//!
+//! The server is the only process that opens the store. Each connection is
+//! a session on its own thread: the kernel says who connected
+//! ([`peer::peer_cred`]), `team.toml` says what they may do ([`team`]), and
+//! every write is built and applied here, one at a time, so ids, authors and
+//! sequence numbers are decided in one place. Each commit is pushed to the
+//! sessions that watch (open interfaces).
+//!
+//! Modules: `frame` (bytes on the socket), `protocol` (what is said),
+//! `peer` (who is there), `team` (who may do what), `lifecycle` (socket,
+//! pid file, stale files), `client` (the other end).
+
+pub mod client;
+pub mod frame;
+pub mod lifecycle;
+pub mod peer;
+pub mod protocol;
+pub mod team;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{codec, Store};
+use frame::{FrameError, Kind};
+use peer::OsUser;
+use protocol::{Change, Hello, Refusal, Request, Response, ServerStatus, Session, Snapshot, Welcome};
+use team::Role;
+
+/// How long a client has to say hello after connecting.
+const HELLO_DEADLINE: Duration = Duration::from_secs(5);
+
+/// What `dun serve` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    pub socket: Option<PathBuf>,
+}
+
+/// A line in the server's log (stderr: the journal under systemd).
+pub fn log(msg: &str) {
+    let line = format!("{} dun serve: {}\n", Utc::now().format("%Y-%m-%dT%H:%M:%SZ"), crate::text::sanitize(msg));
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// What every session shares.
+struct Shared {
+    dir: PathBuf,
+    socket: PathBuf,
+    started: DateTime<Utc>,
+    store: Mutex<Store>,
+    sessions: Mutex<BTreeMap<u64, Session>>,
+    watchers: Mutex<Vec<mpsc::Sender<Change>>>,
+    last_write: Mutex<Option<Change>>,
+    next_session: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A session that panicked must not take the whole server with it; the
+    // data behind these locks is never left half-changed by a panic (the
+    // store's writes are transactions).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
+    let dir = &opts.data_dir;
+    lifecycle::check_folder(dir, "the data folder", false).map_err(anyhow::Error::msg)?;
+    if let Some(team) = team::Team::load(dir).map_err(anyhow::Error::msg)? {
+        let groups: Vec<&str> = team.group_names().map(|(n, _)| n).collect();
+        log(&format!("team from {} (groups: {})", team.path.display(), groups.join(", ")));
+    } else {
+        log(&format!("no {} in {}: only this account may connect", team::FILE_NAME, dir.display()));
+    }
+    let mut store = Store::open(dir).map_err(|e| match e {
+        crate::store::StoreError::Locked(m) => anyhow::anyhow!("{m}; is a server already running for this book?"),
+        e => anyhow::anyhow!("cannot open the book in {}: {e}", dir.display()),
+    })?;
+    store.book().map_err(|e| anyhow::anyhow!("cannot load the book in {}: {e}", dir.display()))?;
+    let socket = lifecycle::socket_path(dir, opts.socket.as_deref());
+    // Written before the socket answers, so whoever sees the socket finds the pid.
+    let pid = lifecycle::PidFile::write(dir, &socket).map_err(anyhow::Error::msg)?;
+    let (listener, notes) = match lifecycle::bind(&socket) {
+        Ok(l) => l,
+        Err(e) => {
+            pid.remove();
+            anyhow::bail!(e)
+        }
+    };
+    for n in notes {
+        log(&n);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    let shared = Arc::new(Shared {
+        dir: dir.clone(),
+        socket: socket.clone(),
+        started: Utc::now(),
+        store: Mutex::new(store),
+        sessions: Mutex::new(BTreeMap::new()),
+        watchers: Mutex::new(Vec::new()),
+        last_write: Mutex::new(None),
+        next_session: AtomicU64::new(1),
+    });
+    log(&format!("serving {} (pid {}, seq {})", dir.display(), std::process::id(), lock(&shared.store).meta().seq));
+    let result = accept_loop(&listener, &shared, &stop);
+    // Taking the store waits for the write in flight, if any; no other
+    // starts after this, and the process ends with the store closed.
+    let store = lock(&shared.store);
+    let _ = std::fs::remove_file(&socket);
+    pid.remove();
+    log(&format!("stopped at seq {}", store.meta().seq));
+    result
+}
+
+fn accept_loop(listener: &UnixListener, shared: &Arc<Shared>, stop: &AtomicBool) -> anyhow::Result<()> {
+    while !stop.load(Ordering::SeqCst) {
+        // Poll with a timeout so a signal is noticed within a fifth of a second.
+        let mut pfd = libc::pollfd { fd: listener.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: poll reads and writes only our one pollfd.
+        let rc = unsafe { libc::poll(&mut pfd, 1, 200) };
+        if rc <= 0 {
+            continue;
+        }
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let shared = Arc::clone(shared);
+                let spawned =
+                    std::thread::Builder::new().name("dun-session".into()).spawn(move || session(stream, &shared));
+                if let Err(e) = spawned {
+                    log(&format!("cannot start a session: {e}"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                log(&format!("accept failed: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    log("stopping (signal)");
+    Ok(())
+}
+
+/// Who a session is, for the log.
+struct Who {
+    user: OsUser,
+    pid: i32,
+}
+
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (uid {}, pid {})", self.user.name, self.user.uid, self.pid)
+    }
+}
+
+fn send(stream: &mut UnixStream, response: &Response<'_>) -> std::io::Result<()> {
+    let bytes = codec::encode(response).map_err(|e| std::io::Error::other(e.to_string()))?;
+    frame::write_frame(stream, Kind::Message, &bytes)
+}
+
+fn send_text(stream: &mut UnixStream, text: &str) {
+    let _ = frame::write_frame(stream, Kind::Text, text.as_bytes());
+}
+
+fn session(mut stream: UnixStream, shared: &Shared) {
+    let cred = match peer::peer_cred(&stream) {
+        Ok(c) => c,
+        Err(e) => {
+            log(&format!("refused a connection whose peer cannot be told: {e}"));
+            return;
+        }
+    };
+    let user = peer::user_by_uid(cred.uid).unwrap_or(OsUser {
+        name: format!("uid {}", cred.uid),
+        uid: cred.uid,
+        gid: cred.gid,
+    });
+    let who = Who { user, pid: cred.pid };
+    let _ = stream.set_read_timeout(Some(HELLO_DEADLINE));
+    let hello = match frame::read_frame(&mut stream, 4096) {
+        Ok(f) if f.kind == Kind::Hello => Hello::decode(&f.body),
+        Ok(f) => Err(format!("the first message is a {:?} frame, not a hello", f.kind)),
+        Err(e) => Err(e.to_string()),
+    };
+    let _ = stream.set_read_timeout(None);
+    let hello = match hello {
+        Ok(h) => h,
+        Err(e) => {
+            log(&format!("refused {who}: {e}"));
+            send_text(&mut stream, &format!("refused: {e}"));
+            return;
+        }
+    };
+    if hello.protocol != protocol::PROTOCOL {
+        let m = protocol::mismatch_message(&hello);
+        log(&format!("refused {who}: {m}"));
+        send_text(&mut stream, &m);
+        return;
+    }
+    let role = match team::admit(&shared.dir, &who.user) {
+        Ok(r) => r,
+        Err(m) => {
+            log(&format!("refused {who}: {m}"));
+            send_text(&mut stream, &m);
+            return;
+        }
+    };
+    let seq = lock(&shared.store).meta().seq;
+    let welcome =
+        Welcome { user: who.user.name.clone(), role, server_version: env!("CARGO_PKG_VERSION").to_string(), seq };
+    if send(&mut stream, &Response::Welcome(welcome)).is_err() {
+        return;
+    }
+    let id = shared.next_session.fetch_add(1, Ordering::SeqCst);
+    lock(&shared.sessions)
+        .insert(id, Session { user: who.user.name.clone(), role, pid: who.pid, since: Utc::now(), watching: false });
+    log(&format!("{who} connected as {role}"));
+    let end = serve_requests(&mut stream, shared, &who, role, id);
+    lock(&shared.sessions).remove(&id);
+    match end {
+        Ok(()) => log(&format!("{who} disconnected")),
+        Err(e) => {
+            log(&format!("dropped {who}: {e}"));
+            send_text(&mut stream, &format!("the server dropped this connection: {e}"));
+        }
+    }
+}
+
+/// Answers requests until the client hangs up (`Ok`) or sends something
+/// that is not a request (`Err`, logged by the caller).
+fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Role, id: u64) -> Result<(), String> {
+    loop {
+        let f = match frame::read_frame(stream, protocol::MAX_REQUEST) {
+            Ok(f) => f,
+            Err(FrameError::Closed) => return Ok(()),
+            Err(e) => return Err(format!("malformed message: {e}")),
+        };
+        if f.kind != Kind::Message {
+            return Err(format!("malformed message: a {:?} frame where a request belongs", f.kind));
+        }
+        let request: Request = codec::decode_message(&f.body).map_err(|e| format!("malformed request: {e}"))?;
+        if role < request.needs() {
+            let refusal = Refusal {
+                message: format!("{} is a {role} on this book; that needs the {} role", who.user.name, request.needs()),
+                needs: Some(request.needs()),
+            };
+            send(stream, &Response::Refused(refusal)).map_err(|e| e.to_string())?;
+            continue;
+        }
+        match request {
+            Request::Snapshot => {
+                let mut store = lock(&shared.store);
+                let seq = store.meta().seq;
+                let book = store.book().map_err(|e| e.to_string())?;
+                // Encoded under the lock, sent after it: a slow reader must not hold up writers.
+                let bytes = codec::encode(&Response::Snapshot(Snapshot::of(seq, book))).map_err(|e| e.to_string())?;
+                drop(store);
+                frame::write_frame(stream, Kind::Message, &bytes).map_err(|e| e.to_string())?;
+            }
+            Request::Status => {
+                let status = status(shared);
+                send(stream, &Response::Status(status)).map_err(|e| e.to_string())?;
+            }
+            Request::Watch => return watch(stream, shared, id),
+        }
+    }
+}
+
+fn status(shared: &Shared) -> ServerStatus {
+    ServerStatus {
+        pid: std::process::id(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        since: shared.started,
+        data_dir: shared.dir.display().to_string(),
+        socket: shared.socket.display().to_string(),
+        seq: lock(&shared.store).meta().seq,
+        sessions: lock(&shared.sessions).values().cloned().collect(),
+        last_write: lock(&shared.last_write).clone(),
+    }
+}
+
+/// Pushes each commit to the client until it hangs up.
+fn watch(stream: &mut UnixStream, shared: &Shared, id: u64) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel();
+    let seq = {
+        // Registered under the store's lock, so no commit falls between the
+        // sequence reported here and the first one pushed.
+        let store = lock(&shared.store);
+        lock(&shared.watchers).push(tx);
+        store.meta().seq
+    };
+    if let Some(s) = lock(&shared.sessions).get_mut(&id) {
+        s.watching = true;
+    }
+    send(stream, &Response::Watching { seq }).map_err(|e| e.to_string())?;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(change) => {
+                if send(stream, &Response::Committed(change)).is_err() {
+                    return Ok(());
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if hung_up(stream) {
+                    return Ok(());
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+    }
+}
+
+/// Whether a watching client has closed its end (it sends nothing while watching).
+fn hung_up(stream: &UnixStream) -> bool {
+    let mut pfd = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: poll with a zero timeout on our one pollfd.
+    let rc = unsafe { libc::poll(&mut pfd, 1, 0) };
+    rc > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+}
+
+/// The default socket of the book in `dir` (for clients looking for a server).
+pub fn default_socket(dir: &Path) -> PathBuf {
+    dir.join(lifecycle::SOCKET_NAME)
+}
