@@ -183,3 +183,29 @@ fn world_writable_data_folder_or_socket_folder_is_refused() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("can be written by anyone"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_follower_reports_the_outage_and_reconnects_after_a_restart() {
+    use dun::server::client::{follow, News};
+    let mut book = OwnBook::start("follow");
+    let news = follow(book.socket.clone());
+    let next = || news.recv_timeout(Duration::from_secs(20)).expect("news from the follower");
+    assert!(matches!(next(), News::Connected { again: false, .. }));
+    book.kill(libc::SIGKILL);
+    match next() {
+        News::Lost(m) => assert!(m.contains("lost") || m.contains("closed"), "{m}"),
+        other => panic!("expected the outage, got {other:?}"),
+    }
+    book.restart();
+    // Retries while the server was down say nothing more; then it is back.
+    loop {
+        match next() {
+            News::Connected { again, .. } => {
+                assert!(again);
+                break;
+            }
+            News::Lost(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

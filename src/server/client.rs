@@ -160,3 +160,77 @@ fn name(r: &Response<'_>) -> &'static str {
         Response::Refused(_) => "a refusal",
     }
 }
+
+/// What a [`follow`] thread reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum News {
+    /// Watching, from this sequence on. `again`: after an outage, so the
+    /// book may have changed meanwhile (read it again) and the user is told.
+    Connected { seq: u64, again: bool },
+    /// Someone wrote to the book.
+    Change(Change),
+    /// The server went away; retrying. Said once per outage.
+    Lost(String),
+}
+
+/// How often a follower retries a server that went away.
+const RETRY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Follows the server on `socket` on a thread of its own: every commit, and
+/// every outage and reconnection, arrive on the returned channel. The thread
+/// ends when the receiver is dropped (noticed at the next news) or when the
+/// server refuses the connection outright (the user was removed from the
+/// team: reported as `Lost`, then the channel closes).
+pub fn follow(socket: PathBuf) -> std::sync::mpsc::Receiver<News> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new().name("dun-follow".into()).spawn(move || {
+        let mut again = false;
+        let mut said_lost = false;
+        loop {
+            match Connection::open(&socket).and_then(Connection::watch) {
+                Ok((seq, mut watcher)) => {
+                    if tx.send(News::Connected { seq, again }).is_err() {
+                        return;
+                    }
+                    loop {
+                        match watcher.next_change() {
+                            Ok(c) => {
+                                if tx.send(News::Change(c)).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e) => {
+                                if tx.send(News::Lost(e.to_string())).is_err() {
+                                    return;
+                                }
+                                said_lost = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) if e.is_outage() => {
+                    if !said_lost {
+                        if tx.send(News::Lost(e.to_string())).is_err() {
+                            return;
+                        }
+                        said_lost = true;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(News::Lost(e.to_string()));
+                    return;
+                }
+            }
+            again = true;
+            std::thread::sleep(RETRY);
+        }
+    });
+    if let Err(e) = spawned {
+        // No thread: the interface still works, it only stops being live.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = tx.send(News::Lost(format!("cannot follow the server: {e}")));
+        return rx;
+    }
+    rx
+}
