@@ -291,7 +291,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
         for ((when, level), invoices) in done {
             let Some(l) = ladder.level(level) else { continue };
             let (kind, outcome, text) = match l.kind {
-                crate::rules::ActionKind::Reminder => {
+                crate::rules::ActionKind::Reminder | crate::rules::ActionKind::ApplyCredit => {
                     (NoteKind::Email, None, format!("{} emailed with statement attached", l.name))
                 }
                 crate::rules::ActionKind::Call => {
@@ -406,7 +406,7 @@ fn pay(ids: &mut IdAlloc, client: &Client, number: &str, date: NaiveDate, amount
         date,
         amount,
         currency: client.currency,
-        method: *rng.pick(&PaymentMethod::ALL[..5]),
+        method: rng.pick(&PaymentMethod::DEFAULTS[..5]).clone(),
         reference: format!("RCPT-{}", 10000 + rng.below(90000)),
         allocations: vec![Allocation { invoice: number.to_string(), amount }],
         reverses: None,

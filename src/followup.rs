@@ -240,6 +240,11 @@ pub fn mark_done(
     client(book, client_id)?;
     let action = rules::client_action(book, rules, client_id, stamp.date)
         .ok_or_else(|| format!("nothing is due for client {client_id} on {}", stamp.date))?;
+    if action.kind == rules::ActionKind::ApplyCredit {
+        return Err(format!(
+            "client {client_id} is in credit: apply the credit (dun credit apply {client_id}) rather than marking a chase done"
+        ));
+    }
     let invoices: Vec<String> = if only.is_empty() {
         action.invoices.clone()
     } else {
@@ -489,7 +494,10 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
     let changed = |what: &str| format!("{what} has changed since note #{note_id}; undo the later entries first");
     let mut batch = Batch::default();
     match &orig.event {
-        None => {}
+        // Agency placement and reasons live in the log alone: the reversing
+        // note below is the whole undo.
+        None
+        | Some(AccountEvent::PlacedWithAgency { .. } | AccountEvent::Recalled | AccountEvent::LateReason { .. }) => {}
         Some(AccountEvent::Dispute { invoice: number, .. }) => {
             let inv = invoice(book, number)?;
             if inv.dispute.is_none() {
@@ -574,7 +582,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
                 date: p.date,
                 amount: -p.amount,
                 currency: p.currency,
-                method: p.method,
+                method: p.method.clone(),
                 reference: format!("reversal of payment #{payment_id}"),
                 allocations: p
                     .allocations

@@ -129,7 +129,11 @@ fn payment() -> impl Strategy<Value = Payment> {
         date(),
         decimal(),
         currency(),
-        proptest::sample::select(PaymentMethod::ALL.to_vec()),
+        proptest::sample::select({
+            let mut m = PaymentMethod::DEFAULTS.to_vec();
+            m.push(PaymentMethod::Named("Klarna".into()));
+            m
+        }),
         text(),
         proptest::collection::vec((text(), decimal()), 0..4),
         proptest::option::of(any::<u64>()),
@@ -152,7 +156,12 @@ fn adjustment() -> impl Strategy<Value = Adjustment> {
         any::<u64>(),
         text(),
         date(),
-        proptest::sample::select(vec![AdjustmentKind::Credit, AdjustmentKind::WriteOff, AdjustmentKind::Fee]),
+        proptest::sample::select(vec![
+            AdjustmentKind::Credit,
+            AdjustmentKind::WriteOff,
+            AdjustmentKind::Fee,
+            AdjustmentKind::Discount,
+        ]),
         decimal(),
         text(),
         proptest::option::of(any::<u64>()),
@@ -178,6 +187,9 @@ fn event() -> impl Strategy<Value = AccountEvent> {
         Just(AccountEvent::Unsnooze),
         any::<u64>().prop_map(|payment_id| AccountEvent::Payment { payment_id }),
         any::<u64>().prop_map(|adjustment_id| AccountEvent::Adjustment { adjustment_id }),
+        text().prop_map(|agency| AccountEvent::PlacedWithAgency { agency }),
+        Just(AccountEvent::Recalled),
+        proptest::sample::select(LateReason::ALL.to_vec()).prop_map(|reason| AccountEvent::LateReason { reason }),
     ]
 }
 

@@ -123,7 +123,11 @@ fn invoice(i: usize) -> impl Strategy<Value = (usize, Invoice)> {
 }
 
 fn method() -> impl Strategy<Value = PaymentMethod> {
-    prop::sample::select(PaymentMethod::ALL.to_vec())
+    prop::sample::select({
+        let mut m = PaymentMethod::DEFAULTS.to_vec();
+        m.push(PaymentMethod::Named("Klarna".into()));
+        m
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +169,12 @@ fn adjustment() -> impl Strategy<Value = (usize, Adjustment)> {
     (
         any::<usize>(),
         date(),
-        prop::sample::select(vec![AdjustmentKind::Credit, AdjustmentKind::WriteOff, AdjustmentKind::Fee]),
+        prop::sample::select(vec![
+            AdjustmentKind::Credit,
+            AdjustmentKind::WriteOff,
+            AdjustmentKind::Fee,
+            AdjustmentKind::Discount,
+        ]),
         dec(),
         text(),
         prop::option::of(1u64..50),
@@ -185,6 +194,9 @@ fn event() -> impl Strategy<Value = Option<AccountEvent>> {
         Just(AccountEvent::Unsnooze),
         (1u64..99).prop_map(|payment_id| AccountEvent::Payment { payment_id }),
         (1u64..99).prop_map(|adjustment_id| AccountEvent::Adjustment { adjustment_id }),
+        Just(AccountEvent::PlacedWithAgency { agency: "Debt Recovery Ltd".into() }),
+        Just(AccountEvent::Recalled),
+        prop::sample::select(LateReason::ALL.to_vec()).prop_map(|reason| AccountEvent::LateReason { reason }),
     ])
 }
 

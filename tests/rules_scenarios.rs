@@ -9,8 +9,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use dun::domain::{
-    Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Instalment, Invoice, Money, Note,
-    NoteKind, Payment, PaymentMethod, Promise,
+    AccountEvent, Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Instalment, Invoice,
+    Money, Note, NoteKind, Payment, PaymentMethod, Promise,
 };
 use dun::rules::{self, file, Rules};
 
@@ -135,6 +135,25 @@ impl World {
     fn reminded(self, invoices: &[&str]) -> Self {
         let invoices = invoices.iter().map(|s| s.to_string()).collect();
         self.note(d(1), NoteKind::Internal, |n| n.completes = Some(Completion { level: 2, invoices }))
+    }
+    /// An unallocated payment from C1 (USD): credit on account.
+    fn credit(mut self, on: NaiveDate, amount: &str) -> Self {
+        let id = self.id();
+        self.payments.push(Payment {
+            id,
+            client_id: "C1".into(),
+            date: on,
+            amount: dec(amount),
+            currency: Currency::USD,
+            method: PaymentMethod::BankTransfer,
+            reference: String::new(),
+            allocations: vec![],
+            reverses: None,
+        });
+        self
+    }
+    fn event(self, on: NaiveDate, e: AccountEvent) -> Self {
+        self.note(on, NoteKind::Internal, |n| n.event = Some(e))
     }
     /// Undoes the latest note.
     fn undo_last(self, on: NaiveDate) -> Self {
@@ -596,6 +615,52 @@ fn cases() -> Vec<Case> {
                 overdue: "1000.00 USD",
                 why: &["1 more invoice due at other levels"],
             },
+        ),
+        case(
+            "in credit: not reminded; the list says to apply the credit",
+            one().reminded(&["I1"]).credit(d(3), "1000"),
+            d(8),
+            Act {
+                kind: "apply credit",
+                level: 3,
+                invoices: &["I1"],
+                overdue: "1000.00 USD",
+                why: &["in credit: 1,000.00 USD on account covers what is overdue; apply it (dun credit apply C1)"],
+            },
+        ),
+        case(
+            "in credit: not called either",
+            one().reminded(&["I1"]).credit(d(3), "1500"),
+            d(20),
+            Act { kind: "apply credit", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &["in credit"] },
+        ),
+        case(
+            "credit smaller than the overdue amount: chased as usual",
+            one().reminded(&["I1"]).credit(d(3), "999.99"),
+            d(20),
+            Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &["(≥14: Phone call)"] },
+        ),
+        case(
+            "placed with an agency: no actions",
+            one().event(d(70), AccountEvent::PlacedWithAgency { agency: "ARC Collections".into() }),
+            d(90),
+            Nothing { pause: Some("placed with agency ARC Collections since 2026-05-11") },
+        ),
+        case(
+            "recalled from the agency: the ladder resumes",
+            one()
+                .reminded(&["I1"])
+                .done(d(40), 5, &["I1"])
+                .event(d(70), AccountEvent::PlacedWithAgency { agency: "ARC".into() })
+                .event(d(80), AccountEvent::Recalled),
+            d(90),
+            Act { kind: "escalation", level: 6, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
+        ),
+        case(
+            "an undone placement does not count",
+            one().reminded(&["I1"]).event(d(10), AccountEvent::PlacedWithAgency { agency: "ARC".into() }).undo_last(d(11)),
+            d(14),
+            Act { kind: "call", level: 4, invoices: &["I1"], overdue: "1000.00 USD", why: &[] },
         ),
         case(
             "an internal note is not a contact",

@@ -15,6 +15,6 @@ pub use book::Book;
 pub use client::{Client, Hold};
 pub use invoice::{Dispute, Invoice, InvoiceStatus, LineItem};
 pub use money::{Currency, Money, Totals};
-pub use note::{AccountEvent, CallOutcome, Completion, Note, NoteKind, Promise};
+pub use note::{AccountEvent, CallOutcome, Completion, LateReason, Note, NoteKind, Promise};
 pub use payment::{Adjustment, AdjustmentKind, Allocation, Payment, PaymentMethod};
 pub use terms::{DiscountTerms, Instalment, LateFeePolicy};

@@ -173,13 +173,97 @@ pub struct Completion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountEvent {
-    Dispute { invoice: String, reason: String },
-    Resolve { invoice: String },
-    Hold { reason: String },
+    Dispute {
+        invoice: String,
+        reason: String,
+    },
+    Resolve {
+        invoice: String,
+    },
+    Hold {
+        reason: String,
+    },
     Unhold,
     // chrono's text form (bincode-safe); rare enough not to need the compact one.
-    Snooze { until: NaiveDate },
+    Snooze {
+        until: NaiveDate,
+    },
     Unsnooze,
-    Payment { payment_id: u64 },
-    Adjustment { adjustment_id: u64 },
+    Payment {
+        payment_id: u64,
+    },
+    Adjustment {
+        adjustment_id: u64,
+    },
+    // Appended only (the codec stores the position), so older books read.
+    /// The account was placed with a collection agency: no reminders until
+    /// it is recalled; payments still apply.
+    PlacedWithAgency {
+        agency: String,
+    },
+    /// The account was recalled from the agency.
+    Recalled,
+    /// Why the client is paying late, as the collector judged it.
+    LateReason {
+        reason: LateReason,
+    },
+}
+
+/// Why a client pays late: oversight or genuine difficulty call for
+/// different handling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LateReason {
+    Forgot,
+    CashFlow,
+    Dispute,
+    WrongContact,
+    ClientProcess,
+    Other,
+}
+
+impl LateReason {
+    pub const ALL: [LateReason; 6] = [
+        LateReason::Forgot,
+        LateReason::CashFlow,
+        LateReason::Dispute,
+        LateReason::WrongContact,
+        LateReason::ClientProcess,
+        LateReason::Other,
+    ];
+    /// The name typed and exported (`cash-flow`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LateReason::Forgot => "forgot",
+            LateReason::CashFlow => "cash-flow",
+            LateReason::Dispute => "dispute",
+            LateReason::WrongContact => "wrong-contact",
+            LateReason::ClientProcess => "client-process",
+            LateReason::Other => "other",
+        }
+    }
+    /// Words for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LateReason::Forgot => "forgot (oversight)",
+            LateReason::CashFlow => "cash-flow difficulty",
+            LateReason::Dispute => "dispute",
+            LateReason::WrongContact => "wrong contact",
+            LateReason::ClientProcess => "process issue at the client",
+            LateReason::Other => "other",
+        }
+    }
+}
+
+impl FromStr for LateReason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        LateReason::ALL.into_iter().find(|r| r.as_str() == t).ok_or_else(|| {
+            format!(
+                "'{}' is not a reason for lateness (forgot, cash-flow, dispute, wrong-contact, client-process, other)",
+                s.trim()
+            )
+        })
+    }
 }

@@ -45,7 +45,12 @@ pub struct Allocation {
     pub amount: Decimal,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How a payment arrived. The methods are data: the documented default set
+/// ([`PaymentMethod::DEFAULTS`]) plus the names a user adds in config.toml
+/// (`[payments] methods = [...]`), kept as [`PaymentMethod::Named`].
+///
+/// Stored: variants are only ever appended (the codec stores the position).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     BankTransfer,
@@ -54,18 +59,33 @@ pub enum PaymentMethod {
     Cheque,
     Cash,
     Other,
+    Stripe,
+    PayPal,
+    GoCardless,
+    DirectDebit,
+    Mobile,
+    Crypto,
+    /// A method the user added in config.toml, as written there.
+    Named(String),
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 6] = [
+    /// The documented default set, in the order the interface offers them.
+    pub const DEFAULTS: [PaymentMethod; 12] = [
         PaymentMethod::BankTransfer,
         PaymentMethod::Card,
         PaymentMethod::Ach,
         PaymentMethod::Cheque,
         PaymentMethod::Cash,
+        PaymentMethod::Stripe,
+        PaymentMethod::PayPal,
+        PaymentMethod::GoCardless,
+        PaymentMethod::DirectDebit,
+        PaymentMethod::Mobile,
+        PaymentMethod::Crypto,
         PaymentMethod::Other,
     ];
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             PaymentMethod::BankTransfer => "bank transfer",
             PaymentMethod::Card => "card",
@@ -73,7 +93,49 @@ impl PaymentMethod {
             PaymentMethod::Cheque => "cheque",
             PaymentMethod::Cash => "cash",
             PaymentMethod::Other => "other",
+            PaymentMethod::Stripe => "stripe",
+            PaymentMethod::PayPal => "paypal",
+            PaymentMethod::GoCardless => "gocardless",
+            PaymentMethod::DirectDebit => "direct debit",
+            PaymentMethod::Mobile => "mobile",
+            PaymentMethod::Crypto => "crypto",
+            PaymentMethod::Named(n) => n,
         }
+    }
+
+    /// Parses a method from the default set or from `extra` (the user's
+    /// additions, matched ignoring case, spaces and punctuation).
+    pub fn parse_with(s: &str, extra: &[String]) -> Result<PaymentMethod, String> {
+        let norm = |s: &str| -> String { s.trim().to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect() };
+        let n = norm(s);
+        let known = match n.as_str() {
+            "banktransfer" | "bank" | "transfer" | "wire" | "bacs" | "eft" => Some(PaymentMethod::BankTransfer),
+            "card" | "creditcard" | "debitcard" => Some(PaymentMethod::Card),
+            "ach" => Some(PaymentMethod::Ach),
+            "cheque" | "check" => Some(PaymentMethod::Cheque),
+            "cash" => Some(PaymentMethod::Cash),
+            "other" | "" => Some(PaymentMethod::Other),
+            "stripe" => Some(PaymentMethod::Stripe),
+            "paypal" => Some(PaymentMethod::PayPal),
+            "gocardless" => Some(PaymentMethod::GoCardless),
+            "directdebit" | "dd" | "sepadirectdebit" | "sepadd" => Some(PaymentMethod::DirectDebit),
+            "mobile" | "mobilemoney" | "mobilepayment" => Some(PaymentMethod::Mobile),
+            "crypto" | "cryptocurrency" | "bitcoin" => Some(PaymentMethod::Crypto),
+            _ => None,
+        };
+        if let Some(m) = known {
+            return Ok(m);
+        }
+        if let Some(e) = extra.iter().find(|e| norm(e) == n) {
+            return Ok(PaymentMethod::Named(e.trim().to_string()));
+        }
+        let mut names: Vec<&str> = PaymentMethod::DEFAULTS.iter().map(|m| m.as_str()).collect();
+        names.extend(extra.iter().map(|e| e.as_str()));
+        Err(format!(
+            "'{}' is not a payment method ({}; add your own under [payments] methods in config.toml)",
+            s.trim(),
+            names.join(", ")
+        ))
     }
 }
 
@@ -85,22 +147,9 @@ impl fmt::Display for PaymentMethod {
 
 impl FromStr for PaymentMethod {
     type Err = String;
+    /// The default set only; see [`PaymentMethod::parse_with`] for config additions.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm: String = s.trim().to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        Ok(match norm.as_str() {
-            "banktransfer" | "bank" | "transfer" | "wire" | "bacs" | "eft" => PaymentMethod::BankTransfer,
-            "card" | "creditcard" | "debitcard" => PaymentMethod::Card,
-            "ach" => PaymentMethod::Ach,
-            "cheque" | "check" => PaymentMethod::Cheque,
-            "cash" => PaymentMethod::Cash,
-            "other" | "" => PaymentMethod::Other,
-            _ => {
-                return Err(format!(
-                    "'{}' is not a payment method (bank transfer, card, ACH, cheque, cash, other)",
-                    s.trim()
-                ))
-            }
-        })
+        PaymentMethod::parse_with(s, &[])
     }
 }
 
@@ -129,6 +178,9 @@ pub enum AdjustmentKind {
     WriteOff,
     /// A late fee or interest that was charged: increases the balance.
     Fee,
+    /// An early-payment discount the client took within its terms:
+    /// reduces the balance (appended: the codec stores the position).
+    Discount,
 }
 
 impl AdjustmentKind {
@@ -136,7 +188,7 @@ impl AdjustmentKind {
     pub fn signed(self, amount: Decimal) -> Decimal {
         match self {
             AdjustmentKind::Fee => amount,
-            AdjustmentKind::Credit | AdjustmentKind::WriteOff => -amount,
+            AdjustmentKind::Credit | AdjustmentKind::WriteOff | AdjustmentKind::Discount => -amount,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -144,6 +196,42 @@ impl AdjustmentKind {
             AdjustmentKind::Credit => "credit",
             AdjustmentKind::WriteOff => "write-off",
             AdjustmentKind::Fee => "fee",
+            AdjustmentKind::Discount => "discount allowed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_are_the_default_set_plus_the_users() {
+        let extra = vec!["Klarna".to_string(), "Wise Business".to_string()];
+        let cases: &[(&str, Result<PaymentMethod, &str>)] = &[
+            ("paypal", Ok(PaymentMethod::PayPal)),
+            ("PayPal", Ok(PaymentMethod::PayPal)),
+            ("Stripe", Ok(PaymentMethod::Stripe)),
+            ("gocardless", Ok(PaymentMethod::GoCardless)),
+            ("direct-debit", Ok(PaymentMethod::DirectDebit)),
+            ("mobile", Ok(PaymentMethod::Mobile)),
+            ("crypto", Ok(PaymentMethod::Crypto)),
+            ("bank transfer", Ok(PaymentMethod::BankTransfer)),
+            ("check", Ok(PaymentMethod::Cheque)),
+            ("klarna", Ok(PaymentMethod::Named("Klarna".into()))),
+            ("wise-business", Ok(PaymentMethod::Named("Wise Business".into()))),
+            ("venmo", Err("'venmo' is not a payment method")),
+        ];
+        for (input, want) in cases {
+            match (PaymentMethod::parse_with(input, &extra), want) {
+                (Ok(got), Ok(w)) => assert_eq!(&got, w, "{input}"),
+                (Err(e), Err(w)) => assert!(e.contains(w) && e.contains("Klarna"), "{e}"),
+                (got, _) => panic!("{input}: {got:?}"),
+            }
+        }
+        assert!("klarna".parse::<PaymentMethod>().is_err(), "additions only with the config");
+        for m in PaymentMethod::DEFAULTS {
+            assert_eq!(m.as_str().parse::<PaymentMethod>().unwrap(), m, "each default reads back");
         }
     }
 }

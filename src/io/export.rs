@@ -286,6 +286,9 @@ fn event_cells(e: &Option<AccountEvent>) -> [String; 5] {
         AccountEvent::Unsnooze => [s("unsnooze"), s(""), s(""), s(""), s("")],
         AccountEvent::Payment { payment_id } => [s("payment"), s(""), s(""), s(""), payment_id.to_string()],
         AccountEvent::Adjustment { adjustment_id } => [s("adjustment"), s(""), s(""), s(""), adjustment_id.to_string()],
+        AccountEvent::PlacedWithAgency { agency } => [s("agency"), s(""), agency.clone(), s(""), s("")],
+        AccountEvent::Recalled => [s("recall"), s(""), s(""), s(""), s("")],
+        AccountEvent::LateReason { reason } => [s("late_reason"), s(""), s(reason.as_str()), s(""), s("")],
     }
 }
 

@@ -20,6 +20,7 @@ use super::import::{Errors, ImportError};
 use super::native::LineCounter;
 use crate::domain::dates::parse_iso;
 use crate::domain::terms::{DiscountTerms, Instalment, LateFeePolicy};
+use crate::domain::LateReason;
 use crate::domain::{
     AccountEvent, Adjustment, AdjustmentKind, Allocation, CallOutcome, Client, Completion, Currency, Dispute, Hold,
     Invoice, LineItem, Note, NoteKind, Payment, PaymentMethod, Promise,
@@ -288,7 +289,9 @@ impl Cell<'_> {
 }
 
 fn adjustment_kind(s: &str) -> Option<AdjustmentKind> {
-    [AdjustmentKind::Credit, AdjustmentKind::WriteOff, AdjustmentKind::Fee].into_iter().find(|k| k.as_str() == s)
+    [AdjustmentKind::Credit, AdjustmentKind::WriteOff, AdjustmentKind::Fee, AdjustmentKind::Discount]
+        .into_iter()
+        .find(|k| k.as_str() == s)
 }
 
 fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f [u8]>, errors: &mut Errors) -> Batch {
@@ -422,12 +425,10 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
         if !client_ids.contains(&client_id) {
             c.fail("client_id", "no such client in clients.csv");
         }
+        // An export holds the user's own methods too: any other name is kept.
         let method = match c.raw("method").parse::<PaymentMethod>() {
             Ok(m) => m,
-            Err(m) => {
-                c.fail("method", m);
-                PaymentMethod::Other
-            }
+            Err(_) => PaymentMethod::Named(c.text("method")),
         };
         batch.payments.push(Payment {
             id,
@@ -467,7 +468,7 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             c.fail("invoice_number", "no such invoice in invoices.csv");
         }
         let kind = adjustment_kind(c.raw("kind")).unwrap_or_else(|| {
-            c.fail("kind", "must be credit, write-off or fee");
+            c.fail("kind", "must be credit, write-off, fee or discount allowed");
             AdjustmentKind::Credit
         });
         batch.adjustments.push(Adjustment {
@@ -537,10 +538,19 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             "unsnooze" => Some(AccountEvent::Unsnooze),
             "payment" => Some(AccountEvent::Payment { payment_id: c.id("event_ref") }),
             "adjustment" => Some(AccountEvent::Adjustment { adjustment_id: c.id("event_ref") }),
+            "agency" => Some(AccountEvent::PlacedWithAgency { agency: c.text("event_reason") }),
+            "recall" => Some(AccountEvent::Recalled),
+            "late_reason" => match c.raw("event_reason").parse::<LateReason>() {
+                Ok(reason) => Some(AccountEvent::LateReason { reason }),
+                Err(e) => {
+                    c.fail("event_reason", e);
+                    None
+                }
+            },
             _ => {
                 c.fail(
                     "event",
-                    "is not an account event (dispute, resolve, hold, unhold, snooze, unsnooze, payment, adjustment)",
+                    "is not an account event (dispute, resolve, hold, unhold, snooze, unsnooze, payment, adjustment, agency, recall, late_reason)",
                 );
                 None
             }

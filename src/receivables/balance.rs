@@ -15,7 +15,9 @@ pub struct InvoiceState {
     pub written_off: Decimal,
     /// Late fees and interest that were charged (explicit adjustments).
     pub fees: Decimal,
-    /// total + fees − paid − credited − written off.
+    /// Early-payment discounts allowed (taken within the terms).
+    pub discounted: Decimal,
+    /// total + fees − paid − credited − written off − discounted.
     pub balance: Decimal,
     pub last_payment: Option<NaiveDate>,
 }
@@ -23,7 +25,7 @@ pub struct InvoiceState {
 impl InvoiceState {
     pub fn status(&self) -> InvoiceStatus {
         if self.balance > Decimal::ZERO {
-            if self.paid + self.credited + self.written_off > Decimal::ZERO {
+            if self.paid + self.credited + self.written_off + self.discounted > Decimal::ZERO {
                 InvoiceStatus::PartlyPaid
             } else {
                 InvoiceStatus::Open
@@ -61,10 +63,11 @@ pub fn invoice_state(book: &Book, inv: &Invoice, as_of: NaiveDate) -> InvoiceSta
                 AdjustmentKind::Credit => st.credited += adj.amount,
                 AdjustmentKind::WriteOff => st.written_off += adj.amount,
                 AdjustmentKind::Fee => st.fees += adj.amount,
+                AdjustmentKind::Discount => st.discounted += adj.amount,
             }
         }
     }
-    st.balance = inv.total + st.fees - st.paid - st.credited - st.written_off;
+    st.balance = inv.total + st.fees - st.paid - st.credited - st.written_off - st.discounted;
     st
 }
 

@@ -1,5 +1,6 @@
 //! Receivables math: pure functions of the book and an explicit date.
 
+pub mod agency;
 pub mod aging;
 pub mod allocate;
 pub mod balance;
@@ -9,6 +10,7 @@ pub mod fees;
 pub mod kpi;
 pub mod plan;
 
+pub use agency::{placement, Placement};
 pub use aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 pub use balance::{account_credit, invoice_state, open_balance, InvoiceState};
 pub use credit::{credit_use, CreditUse};

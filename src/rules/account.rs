@@ -15,8 +15,10 @@ use super::facts::ClientFacts;
 use super::ladder::{Rules, BROKEN_PROMISE_LEVEL};
 use super::priority::{score, severity};
 use super::state::{candidates, client_pause, ladder_of, stakes, Due, InvoiceLadder};
-use super::{why, Action};
+use super::{why, Action, ActionKind};
+use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Money, Totals};
+use crate::receivables::account_credit;
 
 fn rank(d: &Due) -> (i64, bool, u8) {
     (severity(d.kind), d.level == BROKEN_PROMISE_LEVEL, d.level)
@@ -42,14 +44,28 @@ pub(crate) fn choose(
     }
     let overdue: Vec<Money> = totals.iter().collect();
     let days_overdue = covered.iter().map(|l| l.days_overdue).max().unwrap_or_default();
-    let reason = why::line(book, rules, facts, &covered, others_due, today);
+    let mut reason = why::line(book, rules, facts, &covered, others_due, today);
+    let mut kind = best.kind;
+    // A client whose credit on account covers what is overdue is not
+    // chased: the credit should be applied instead.
+    let credit = account_credit(book, &client.id, today);
+    if !overdue.is_empty() && overdue.iter().all(|m| credit.get(m.currency) >= m.amount) {
+        let have: Vec<String> =
+            overdue.iter().map(|m| format!("{} {}", format_amount(credit.get(m.currency)), m.currency)).collect();
+        reason = format!(
+            "in credit: {} on account covers what is overdue; apply it (dun credit apply {}) instead of chasing; {reason}",
+            have.join(" and "),
+            client.id
+        );
+        kind = ActionKind::ApplyCredit;
+    }
     Some(Action {
         client_id: client.id.clone(),
         client_name: client.name.clone(),
-        kind: best.kind,
+        kind,
         level: best.level,
         level_name: rules.level_name(best.level).to_string(),
-        score: score(best.kind, &overdue, days_overdue),
+        score: score(kind, &overdue, days_overdue),
         overdue,
         days_overdue,
         invoices: covered.iter().map(|l| l.invoice.clone()).collect(),
@@ -59,7 +75,7 @@ pub(crate) fn choose(
 
 /// One client's action for the day, if it needs one.
 pub fn client_action(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Action> {
-    if client_pause(rules, client, today).is_some() {
+    if client_pause(book, rules, client, today).is_some() {
         return None;
     }
     let facts = ClientFacts::gather(book, &client.id, today);

@@ -41,15 +41,20 @@ pub enum ActionKind {
     Reminder,
     Call,
     Escalation,
+    /// Not a chase: the client's credit on account covers what is overdue,
+    /// so the action is to apply it (`dun credit apply`), not to remind.
+    ApplyCredit,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 3] = [ActionKind::Reminder, ActionKind::Call, ActionKind::Escalation];
+    pub const ALL: [ActionKind; 4] =
+        [ActionKind::Reminder, ActionKind::Call, ActionKind::Escalation, ActionKind::ApplyCredit];
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Reminder => "reminder",
             ActionKind::Call => "call",
             ActionKind::Escalation => "escalation",
+            ActionKind::ApplyCredit => "apply credit",
         }
     }
 }

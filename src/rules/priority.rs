@@ -27,7 +27,7 @@ const DAY_CAP: i64 = 365;
 
 pub fn severity(kind: ActionKind) -> i64 {
     match kind {
-        ActionKind::Reminder => 0,
+        ActionKind::Reminder | ActionKind::ApplyCredit => 0,
         ActionKind::Call => 1,
         ActionKind::Escalation => 2,
     }

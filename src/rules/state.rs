@@ -14,7 +14,7 @@ use super::plan::ladder_terms;
 use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
-use crate::receivables::{credit_use, open_balance};
+use crate::receivables::{credit_use, open_balance, placement};
 
 /// One invoice's place on the ladder on a day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -95,6 +95,10 @@ pub enum Pause {
     Snoozed {
         until: NaiveDate,
     },
+    WithAgency {
+        agency: String,
+        since: NaiveDate,
+    },
     Excluded,
     Disputed {
         reason: String,
@@ -122,6 +126,7 @@ impl fmt::Display for Pause {
             Pause::FilteredOut { why } => write!(f, "not chased: {why}"),
             Pause::OnHold { reason, since } => write!(f, "client on hold since {since}: {reason}"),
             Pause::Snoozed { until } => write!(f, "client snoozed until {until}"),
+            Pause::WithAgency { agency, since } => write!(f, "placed with agency {agency} since {since}"),
             Pause::Excluded => write!(f, "excluded from chasing"),
             Pause::Disputed { reason, since } => write!(f, "disputed since {since}: {reason}"),
             Pause::Promised { date, amount, .. } => {
@@ -135,8 +140,9 @@ impl fmt::Display for Pause {
     }
 }
 
-/// The client-wide reason for no actions (filter, hold, snooze), if any.
-pub fn client_pause(rules: &Rules, client: &Client, today: NaiveDate) -> Option<Pause> {
+/// The client-wide reason for no actions (filter, hold, snooze, with an
+/// agency), if any.
+pub fn client_pause(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Pause> {
     if let Some(why) = rules.filter.rejects(client) {
         return Some(Pause::FilteredOut { why });
     }
@@ -145,6 +151,9 @@ pub fn client_pause(rules: &Rules, client: &Client, today: NaiveDate) -> Option<
     }
     if client.is_snoozed(today) {
         return Some(Pause::Snoozed { until: client.snoozed_until.unwrap_or(today) });
+    }
+    if let Some(p) = placement(book, &client.id, today) {
+        return Some(Pause::WithAgency { agency: p.agency, since: p.since });
     }
     None
 }
@@ -216,7 +225,7 @@ pub(crate) fn candidates<'a>(
     facts: &ClientFacts<'a>,
     today: NaiveDate,
 ) -> Vec<Candidate<'a>> {
-    let cpause = client_pause(rules, client, today);
+    let cpause = client_pause(book, rules, client, today);
     let mut out = Vec::new();
     for inv in book.client_invoices(&client.id) {
         let open = open_balance(book, inv, today);

@@ -459,7 +459,7 @@ impl Form {
                     payment: PaymentInput {
                         amount,
                         date,
-                        method: PaymentMethod::ALL[self.picked("method").unwrap_or(0)],
+                        method: METHODS[self.picked("method").unwrap_or(0)].1.parse().unwrap_or(PaymentMethod::Other),
                         reference: self.value("reference"),
                         invoice: c.invoice.clone(),
                     },

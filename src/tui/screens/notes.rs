@@ -167,6 +167,9 @@ pub fn extras(n: &Note) -> Vec<String> {
             AccountEvent::Unsnooze => "snooze lifted".into(),
             AccountEvent::Payment { payment_id } => format!("payment #{payment_id}"),
             AccountEvent::Adjustment { adjustment_id } => format!("adjustment #{adjustment_id}"),
+            AccountEvent::PlacedWithAgency { agency } => format!("placed with agency: {agency}"),
+            AccountEvent::Recalled => "recalled from the agency".into(),
+            AccountEvent::LateReason { reason } => format!("late because: {}", reason.describe()),
         });
     }
     if let Some(c) = &n.completes {

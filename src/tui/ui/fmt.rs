@@ -14,6 +14,7 @@ pub fn kind_marker(k: ActionKind) -> &'static str {
         ActionKind::Reminder => "- reminder",
         ActionKind::Call => "* call",
         ActionKind::Escalation => "! escalation",
+        ActionKind::ApplyCredit => "+ apply credit",
     }
 }
 
@@ -23,12 +24,13 @@ pub fn kind_short(k: ActionKind) -> &'static str {
         ActionKind::Reminder => "- remind",
         ActionKind::Call => "* call",
         ActionKind::Escalation => "! escalate",
+        ActionKind::ApplyCredit => "+ credit",
     }
 }
 
 pub fn kind_role(k: ActionKind) -> Role {
     match k {
-        ActionKind::Reminder => Role::Reminder,
+        ActionKind::Reminder | ActionKind::ApplyCredit => Role::Reminder,
         ActionKind::Call => Role::Call,
         ActionKind::Escalation => Role::Escalation,
     }
