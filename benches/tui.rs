@@ -80,6 +80,7 @@ fn ctx(data: &Path) -> Ctx {
         theme: Some("default".into()),
         allow_other_owner: false,
         socket: None,
+        wait: None,
     };
     Ctx::new(&g).expect("ctx")
 }

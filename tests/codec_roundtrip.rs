@@ -347,3 +347,45 @@ fn a_huge_length_prefix_does_not_allocate() {
     payload.extend_from_slice(&[0xFD, 0, 0, 0, 0, 0, 0, 0, 0x10]);
     assert!(decode_payload::<Note>(&payload).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Every stored type survives the read image too (sections of chunked
+    /// codec envelopes), in the store's key order, open and closed alike.
+    #[test]
+    fn books_round_trip_through_the_read_image(
+        clients in proptest::collection::vec(client(), 0..6),
+        invoices in proptest::collection::vec(invoice(), 0..12),
+        payments in proptest::collection::vec(payment(), 0..8),
+        adjustments in proptest::collection::vec(adjustment(), 0..6),
+        notes in proptest::collection::vec(note(), 0..6),
+        seq in any::<u64>(),
+    ) {
+        use dun::store::image::{self, Image, Need};
+        // Ids come from the store, unique and increasing.
+        let renumber = |i: usize| i as u64 + 1;
+        let payments: Vec<Payment> = payments.into_iter().enumerate().map(|(i, p)| Payment { id: renumber(i), ..p }).collect();
+        let adjustments: Vec<Adjustment> =
+            adjustments.into_iter().enumerate().map(|(i, a)| Adjustment { id: renumber(i), ..a }).collect();
+        let notes: Vec<Note> = notes.into_iter().enumerate().map(|(i, n)| Note { id: renumber(i), ..n }).collect();
+        let book = Book::new(clients, invoices, payments, adjustments, notes);
+        let dir = tempfile::tempdir().unwrap();
+        image::publish(dir.path(), &book, seq).unwrap();
+        let im = Image::open(dir.path()).unwrap();
+        prop_assert_eq!(im.seq, seq);
+        let back = im.book(Need::All).unwrap();
+        let mut clients = book.clients().to_vec();
+        clients.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut invoices = book.invoices().to_vec();
+        invoices.sort_by(|a, b| a.number.cmp(&b.number));
+        prop_assert_eq!(back.clients(), &clients[..]);
+        prop_assert_eq!(back.invoices(), &invoices[..]);
+        for (x, y) in back.invoices().iter().zip(&invoices) {
+            same_scales(&[x.total], &[y.total]);
+        }
+        prop_assert_eq!(back.payments(), book.payments());
+        prop_assert_eq!(back.adjustments(), book.adjustments());
+        prop_assert_eq!(back.notes(), book.notes());
+    }
+}

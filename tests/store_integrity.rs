@@ -147,10 +147,13 @@ fn a_second_process_gets_a_message_naming_the_directory_and_holder() {
     let msg = Store::open(tmp.path()).err().expect("must be locked").to_string();
     assert!(msg.contains(&tmp.path().display().to_string()), "{msg}");
     assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
-    // And through the binary, as a user would see it.
-    let err = common::dun_err(tmp.path(), &["client", "list"]);
+    // And through the binary, as a user would see it: a writer told not to
+    // wait is refused, naming the holder.
+    let err = common::dun_err(tmp.path(), &["--wait", "0", "client", "add", "C1", "Acme"]);
     assert!(err.contains("in use by another dun process"), "{err}");
     assert!(!err.contains("WouldBlock"), "no OS error dump: {err}");
+    // A reader is not refused: it reads the published image.
+    common::dun_ok(tmp.path(), &["client", "list"]);
 }
 
 #[test]

@@ -13,6 +13,7 @@ use crate::domain::{
     PaymentMethod,
 };
 use crate::receivables::{self, allocate::allocate_payment};
+use crate::store::image::Need;
 use crate::store::Batch;
 
 #[derive(Subcommand, Debug)]
@@ -171,8 +172,8 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             Ok(())
         }
         ClientCmd::List => {
-            let mut store = ctx.open_store()?;
-            let book = store.book()?;
+            let owned = ctx.read_book(Need::OpenAsOf(ctx.today))?;
+            let book = &owned;
             let mut r = Report::new(&[
                 ("id", Align::Left),
                 ("name", Align::Left),
@@ -200,12 +201,12 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 ]);
             }
             let printed = r.print(ctx.format);
-            ctx.done_reading(store);
+            ctx.done_with(owned);
             printed
         }
         ClientCmd::Show { id } => {
-            let mut store = ctx.open_store()?;
-            let book = store.book()?;
+            let owned = ctx.read_book(Need::All)?;
+            let book = &owned;
             let c = book.client(&id).ok_or_else(|| anyhow!("no client {id}"))?;
             let mut r = Report::new(&[("field", Align::Left), ("value", Align::Left)]);
             let mut kv = |k: &str, v: String| r.rows.push(vec![k.to_string(), v]);
@@ -232,8 +233,8 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             Ok(())
         }
         ClientCmd::Notes { id, limit } => {
-            let mut store = ctx.open_store()?;
-            let book = store.book()?;
+            let owned = ctx.read_book(Need::All)?;
+            let book = &owned;
             book.client(&id).ok_or_else(|| anyhow!("no client {id}"))?;
             let mut r = Report::new(&[
                 ("id", Align::Right),
@@ -414,8 +415,8 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
             Ok(())
         }
         InvoiceCmd::List { client, status } => {
-            let mut store = ctx.open_store()?;
-            let book = store.book()?;
+            let owned = ctx.read_book(Need::All)?;
+            let book = &owned;
             let r = match &client {
                 Some(c) => {
                     book.client(c).ok_or_else(|| anyhow!("no client {c}"))?;
@@ -424,12 +425,12 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
                 None => invoice_report(ctx, book.invoices().iter(), book, status),
             };
             let printed = r.print(ctx.format);
-            ctx.done_reading(store);
+            ctx.done_with(owned);
             printed
         }
         InvoiceCmd::Show { number } => {
-            let mut store = ctx.open_store()?;
-            let book = store.book()?;
+            let owned = ctx.read_book(Need::All)?;
+            let book = &owned;
             let inv = book.invoice(&number).ok_or_else(|| anyhow!("no invoice {number}"))?;
             invoice_report(ctx, std::iter::once(inv), book, StatusFilter::All).print(ctx.format)?;
             let mut r = Report::new(&[

@@ -5,7 +5,14 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::{Format, GlobalArgs};
+use crate::domain::Book;
+use crate::store::image::{Image, ImageError, Need};
 use crate::store::{paths, OpenOptions, Store, StoreError};
+
+/// How long a writer waits for another by default (`--wait`): far longer
+/// than any write but an import of a big file, short enough that a stuck
+/// process is reported.
+pub const DEFAULT_WAIT_SECS: u64 = 30;
 
 pub struct Ctx {
     pub data_dir: PathBuf,
@@ -15,6 +22,8 @@ pub struct Ctx {
     pub global: GlobalArgs,
     /// Stores that were only read, left for the process's exit to reclaim.
     left_for_exit: std::cell::RefCell<Vec<Store>>,
+    /// Books that were only read, likewise.
+    books_left: std::cell::RefCell<Vec<Book>>,
 }
 
 impl Ctx {
@@ -30,7 +39,14 @@ impl Ctx {
         // or a misspelt key is an error even for commands that do not use
         // the setting, so a typo never silently does nothing.
         crate::config::Config::load(g.config.as_deref()).map_err(anyhow::Error::msg)?;
-        Ok(Ctx { data_dir, today, format, global: g.clone(), left_for_exit: Default::default() })
+        Ok(Ctx {
+            data_dir,
+            today,
+            format,
+            global: g.clone(),
+            left_for_exit: Default::default(),
+            books_left: Default::default(),
+        })
     }
 
     /// Opens the existing book (a folder without one is an error with a
@@ -66,7 +82,16 @@ impl Ctx {
 
     fn open_with(&self, create: bool) -> anyhow::Result<Store> {
         let opts = OpenOptions { create, any_owner: self.global.allow_other_owner };
-        let mut store = Store::open_with(&self.data_dir, opts).map_err(|e| match e {
+        let wait = std::time::Duration::from_secs(self.global.wait.unwrap_or(DEFAULT_WAIT_SECS));
+        let dir = self.data_dir.display();
+        let waiting = |who: &str| {
+            eprintln!(
+                "dun: the book in {dir} is in use by another dun process{}; waiting up to {} s (--wait)",
+                crate::text::sanitize(who),
+                wait.as_secs()
+            );
+        };
+        let mut store = Store::open_waiting(&self.data_dir, opts, wait, waiting).map_err(|e| match e {
             // Already a whole sentence naming the folder.
             e @ (StoreError::NoBook(_) | StoreError::NotABook(_) | StoreError::OtherOwner { .. }) => {
                 anyhow::Error::new(e)
@@ -85,6 +110,44 @@ impl Ctx {
     /// delete the real ones).
     pub fn backup_day(&self) -> Option<NaiveDate> {
         self.global.today.is_none().then_some(self.today)
+    }
+
+    /// The book for a command that only reads it: from the published read
+    /// image, without opening the store or taking its lock, so a reader is
+    /// never refused because someone is writing. `need` says how much is
+    /// decoded. When the image is missing, stale or damaged, the store is
+    /// opened instead (waiting for a writer, as writers do), which also
+    /// publishes the image again.
+    pub fn read_book(&self, need: Need) -> anyhow::Result<Book> {
+        // The first command of the day keeps the daily backup, as before
+        // there was an image: that takes the store (and its lock), once.
+        let backup_due = || {
+            self.backup_day().is_some_and(|day| !crate::io::backup::daily_done(&self.data_dir, day))
+                && self.backup_keep_days() > 0
+        };
+        let read = Image::open_current(&self.data_dir).and_then(|im| {
+            if !im.is_empty() && backup_due() {
+                Err(ImageError::Missing)
+            } else {
+                im.book(need)
+            }
+        });
+        match read {
+            Ok(book) => return Ok(book),
+            Err(e @ (ImageError::Damaged(_) | ImageError::Io { .. })) => {
+                eprintln!("dun: note: {e}; reading the store instead");
+            }
+            Err(_) => {}
+        }
+        let mut store = self.open_store()?;
+        let book = store.take_book()?;
+        self.done_reading(store);
+        Ok(book)
+    }
+
+    /// Ends a command that only read `book` (see [`Ctx::done_reading`]).
+    pub fn done_with(&self, book: Book) {
+        self.books_left.borrow_mut().push(book);
     }
 
     /// `[backup] keep_days` from the config (the default when it cannot be read).

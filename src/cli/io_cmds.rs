@@ -13,6 +13,7 @@ use crate::domain::dates::DateOrder;
 use crate::io::export::{self, ExportFormat};
 use crate::io::import::{Conflict, ImportOptions, Plan};
 use crate::io::{backup, export_read, native, notes, xero};
+use crate::store::image::Need;
 
 #[derive(Subcommand, Debug)]
 pub enum IoCmd {
@@ -264,8 +265,8 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::All)?;
+    let book = &owned;
     let format = match ctx.format {
         super::Format::Json => ExportFormat::Json,
         super::Format::Csv | super::Format::Table => ExportFormat::Csv,
@@ -283,7 +284,7 @@ fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
         a.dir.display(),
         files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
     );
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     Ok(())
 }
 

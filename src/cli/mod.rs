@@ -57,6 +57,11 @@ pub struct GlobalArgs {
     /// (default: $DUN_SOCKET, else DIR/dun.sock when a server listens there).
     #[arg(long, global = true, value_name = "PATH", env = "DUN_SOCKET")]
     pub socket: Option<PathBuf>,
+    /// When another dun process is writing to the book, wait up to this many
+    /// seconds for it (default 30; 0 fails at once). Commands that only read
+    /// never wait: they read the published image.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait: Option<u64>,
 }
 
 pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {

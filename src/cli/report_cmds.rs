@@ -14,6 +14,7 @@ use crate::domain::{Adjustment, AdjustmentKind, Book, Currency, Instalment, Late
 use crate::receivables::aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 use crate::receivables::kpi::{self, Period};
 use crate::receivables::{discount, fees, open_balance, plan};
+use crate::store::image::Need;
 use crate::store::Batch;
 use crate::text;
 
@@ -153,8 +154,8 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     let opts = aging_options(&load_config(ctx)?)?;
     let as_of = a.when.as_of.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::OpenAsOf(as_of))?;
+    let book = &owned;
     let mut r = age_book(book, as_of, &opts);
     if let Some(c) = a.currency {
         r.retain_currency(c);
@@ -183,7 +184,7 @@ fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     use std::io::Write;
     out.flush()?;
     drop(out);
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     Ok(())
 }
 
@@ -310,8 +311,8 @@ fn pct(v: Option<Decimal>) -> String {
 
 fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
     let as_of = a.when.as_of.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::All)?;
+    let book = &owned;
     let f = ctx.format;
     if let Some(id) = &a.client {
         return client_forecast(book, id, as_of, f);
@@ -401,7 +402,7 @@ fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
         ]);
     }
     let printed = r.print(f);
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     printed
 }
 
@@ -452,8 +453,8 @@ fn client_forecast(book: &Book, id: &str, as_of: NaiveDate, f: Format) -> anyhow
 fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
     let book_policy = book_fee_policy(&load_config(ctx)?)?;
     let as_of = a.when.as_of.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::All)?;
+    let book = &owned;
     if let Some(c) = &a.client {
         book.client(c).ok_or_else(|| anyhow!("no client {c}"))?;
     }
@@ -508,7 +509,7 @@ fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
         r.footer.push(row);
     }
     let printed = r.print(f);
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     printed
 }
 
@@ -613,8 +614,8 @@ fn charge(ctx: &Ctx, a: super::book_cmds::CreditArgs) -> anyhow::Result<()> {
 
 fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
     let as_of = a.as_of.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::All)?;
+    let book = &owned;
     let f = ctx.format;
     let mut r = Report::new(&[
         ("number", Align::Left),
@@ -642,7 +643,7 @@ fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
         }
     }
     let printed = r.print(f);
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     printed
 }
 

@@ -15,6 +15,7 @@ use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{CallOutcome, NoteKind};
 use crate::followup::{self, NoteInput, PromiseInput, Stamp};
 use crate::rules::{self, file, MinAmount, Rules, RulesSource};
+use crate::store::image::Need;
 use crate::store::Batch;
 
 #[derive(Subcommand, Debug)]
@@ -229,8 +230,8 @@ pub const TODAY_COLUMNS: [&str; 10] = [
 
 fn today(ctx: &Ctx) -> anyhow::Result<()> {
     let rules = load_rules(ctx)?;
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::OpenAsOf(ctx.today))?;
+    let book = &owned;
     let actions = rules::today(book, &rules, ctx.today);
     let aligns = [
         Align::Left,
@@ -273,7 +274,7 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
     // Rendered first so that `dun today | head` ends quietly.
     let mut rendered = Vec::with_capacity(256 * (actions.len() + 1));
     let printed = r.write(ctx.format, &mut rendered).and_then(|()| super::output::emit(&rendered));
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     printed
 }
 

@@ -20,6 +20,7 @@
 //! gone).
 
 pub mod codec;
+pub mod image;
 pub mod lock;
 pub mod manifest;
 pub mod paths;
@@ -243,6 +244,18 @@ impl Store {
     /// the book belongs to another user, another process holds it, it was
     /// written by a newer dun, or writes have gone missing.
     pub fn open_with(dir: &Path, opts: OpenOptions) -> Result<Store> {
+        Store::open_waiting(dir, opts, std::time::Duration::ZERO, |_| {})
+    }
+
+    /// [`Store::open_with`], waiting up to `wait` while another process
+    /// holds the book; `waiting` is told (once, with the holder) when that
+    /// begins.
+    pub fn open_waiting(
+        dir: &Path,
+        opts: OpenOptions,
+        wait: std::time::Duration,
+        waiting: impl FnOnce(&str),
+    ) -> Result<Store> {
         let shown = || dir.display().to_string();
         match paths::inspect(dir).map_err(io_err(dir))? {
             paths::DirState::Missing | paths::DirState::Empty if !opts.create => {
@@ -258,7 +271,7 @@ impl Store {
             }
         }
         let mut warnings: Vec<String> = paths::exposure_warning(dir).into_iter().collect();
-        let lock = DirLock::acquire(dir).map_err(StoreError::Locked)?;
+        let lock = DirLock::acquire_within(dir, wait, waiting).map_err(StoreError::Locked)?;
         let db_path = dir.join(DB_DIR);
         paths::clear_unfinished_snapshots(&db_path).map_err(io_err(&db_path))?;
         let fresh = !db_path.exists();
@@ -297,6 +310,8 @@ impl Store {
                     .insert(META_KEY, codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?)
                     .map_err(sled_err(dir))?;
                 db.flush().map_err(sled_err(dir))?;
+                // A new book is empty: readers can have its image at once.
+                let _ = image::publish(dir, &Book::default(), meta.seq);
                 meta
             }
             Some(v) => {
@@ -368,12 +383,40 @@ impl Store {
         }
     }
 
-    /// The whole book in memory, loaded on first use.
+    /// The whole book in memory, loaded on first use: from the read image
+    /// when it is of this store's latest write (one file read, checked
+    /// chunk by chunk), else from sled, and then the image is published
+    /// again so the next reader finds it.
     pub fn book(&mut self) -> Result<&Book> {
         if self.book.is_none() {
-            self.book = Some(self.load_book()?);
+            let from_image = image::Image::open(&self.dir)
+                .ok()
+                .filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION)
+                .and_then(|im| im.book(image::Need::All).ok());
+            let book = match from_image {
+                Some(b) => b,
+                None => {
+                    let b = self.load_book()?;
+                    self.publish(&b);
+                    b
+                }
+            };
+            self.book = Some(book);
         }
         Ok(self.book.as_ref().expect("loaded above"))
+    }
+
+    /// Publishes the read image of `book` (this store's state at its
+    /// current sequence). A failure leaves the store correct: the old image
+    /// is withdrawn, so readers fall back to the store, and a warning says why.
+    fn publish(&mut self, book: &Book) {
+        if let Err(e) = image::publish(&self.dir, book, self.meta.seq) {
+            let _ = image::withdraw(&self.dir);
+            self.warnings.push(format!(
+                "the read image could not be published ({}); commands that read will open the store until the next write",
+                paths::describe_io(&self.dir.join(image::FILE), &e)
+            ));
+        }
     }
 
     /// The book, moved out of the store (loaded first if need be), for a
@@ -484,6 +527,8 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        // The book is needed afterwards to publish the read image.
+        self.book()?;
         let mut meta = self.meta;
         let mut fresh_ids = std::collections::HashSet::new();
         let enc = |e: CodecError| StoreError::Invalid(e.to_string());
@@ -624,8 +669,10 @@ impl Store {
             ));
         }
         self.meta = meta;
-        if let Some(book) = self.book.as_mut() {
-            apply_to_book(book, batch);
+        if let Some(mut book) = self.book.take() {
+            apply_to_book(&mut book, batch);
+            self.publish(&book);
+            self.book = Some(book);
         }
         Ok(())
     }

@@ -1,0 +1,669 @@
+//! The published read image: what readers need, in one file beside the
+//! store, so read-only commands and the interface's start-up never open
+//! sled or take the write lock.
+//!
+//! Whoever commits a write (the store, holding the lock) publishes the image
+//! after the flush and the manifest: temp file, fsync, rename, fsync of the
+//! folder, so a reader sees the previous image or the new one, never half.
+//! The image is stamped with the store's sequence; a reader uses it only when
+//! that equals the manifest's, and otherwise (missing, stale after a crash
+//! between manifest and image, damaged) falls back to the store.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! 0   magic "DUNIMAGE"
+//! 8   image format (u32, 1)     12  schema version (u32)
+//! 16  store sequence (u64)      24  closed_through (i32 days from CE, or i32::MIN)
+//! 28  section count N (u32)
+//! 32  N × { kind u32, records u64, offset u64, length u64 }
+//! ..  crc32 of every byte above
+//! then the sections, each a run of chunks: { length u32, codec envelope }
+//! ```
+//! A chunk is a codec envelope (version byte, crc32, bincode payload) of up
+//! to [`CHUNK`] records, so every byte is checksummed, a chunk stays under the
+//! codec's record limit, and chunks decode on several threads.
+//!
+//! Open items and closed history are separate sections. An invoice is
+//! closed when everything applied to it, at any date, leaves nothing owed;
+//! its adjustments go with it, and so do payments whose every allocation is
+//! to a closed invoice, with nothing left as credit, dated before the
+//! client's first promise (a promise counts payments made after it).
+//! `closed_through` is the latest date of anything closed: as of that day or
+//! later, closed history changes no balance, so aging and the day's list
+//! decode only the open sections (on the generated book, a third of it).
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::codec::{self, CodecError};
+use super::manifest::Manifest;
+use super::paths::write_atomic;
+use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
+
+pub const FILE: &str = "dun.image";
+const MAGIC: &[u8; 8] = b"DUNIMAGE";
+pub const IMAGE_FORMAT: u32 = 1;
+/// Records per chunk: small enough that a chunk stays far below the codec's
+/// 16 MB record limit, large enough that the per-chunk cost is noise.
+const CHUNK: usize = 2048;
+/// A chunk whose encoding passes this is split in two before it is written.
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+const FIXED: usize = 32;
+const ENTRY: usize = 28;
+/// More sections than this in a header means the header is damaged.
+const MAX_SECTIONS: usize = 64;
+
+/// What a section holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+enum Kind {
+    Clients = 1,
+    OpenInvoices = 2,
+    OpenPayments = 3,
+    OpenAdjustments = 4,
+    Notes = 5,
+    ClosedInvoices = 6,
+    ClosedPayments = 7,
+    ClosedAdjustments = 8,
+}
+
+/// How much of the book a reader needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Everything (listings, exports, key figures, history).
+    All,
+    /// Balances, aging and the day's list as of a date: open items, every
+    /// client and note, and the payments that can still matter.
+    OpenAsOf(NaiveDate),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("no read image")]
+    Missing,
+    #[error("cannot read the read image {path}: {err}")]
+    Io { path: PathBuf, err: std::io::Error },
+    #[error("the read image is damaged: {0}")]
+    Damaged(String),
+    #[error("the read image has format {0}, which this dun does not read")]
+    Format(u32),
+    #[error("the read image is of write {image}, the store is at write {store}")]
+    Stale { image: u64, store: u64 },
+    #[error("cannot read the manifest: {0}")]
+    Manifest(String),
+}
+
+impl From<CodecError> for ImageError {
+    fn from(e: CodecError) -> Self {
+        ImageError::Damaged(e.to_string())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Section {
+    kind: u32,
+    records: u64,
+    offset: u64,
+    len: u64,
+}
+
+/// An image file checked down to its header: sections are read and
+/// verified only when asked for.
+#[derive(Debug)]
+pub struct Image {
+    file: File,
+    path: PathBuf,
+    pub seq: u64,
+    pub schema: u32,
+    closed_through: Option<NaiveDate>,
+    sections: Vec<Section>,
+}
+
+fn days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+impl Image {
+    /// Opens the image in `dir` and checks its header; the sections are not
+    /// read yet.
+    pub fn open(dir: &Path) -> Result<Image, ImageError> {
+        let path = dir.join(FILE);
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ImageError::Missing),
+            Err(err) => return Err(ImageError::Io { path, err }),
+        };
+        let io = |err| ImageError::Io { path: path.clone(), err };
+        let size = file.metadata().map_err(io)?.len();
+        let mut fixed = [0u8; FIXED];
+        file.read_exact_at(&mut fixed, 0).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => ImageError::Damaged("shorter than its header".into()),
+            _ => io(e),
+        })?;
+        if &fixed[..8] != MAGIC {
+            return Err(ImageError::Damaged("not a dun read image".into()));
+        }
+        let format = u32_at(&fixed, 8);
+        if format != IMAGE_FORMAT {
+            return Err(ImageError::Format(format));
+        }
+        let n = u32_at(&fixed, 28) as usize;
+        if n > MAX_SECTIONS {
+            return Err(ImageError::Damaged(format!("header claims {n} sections")));
+        }
+        let mut header = vec![0u8; FIXED + n * ENTRY + 4];
+        file.read_exact_at(&mut header, 0).map_err(|_| ImageError::Damaged("shorter than its section table".into()))?;
+        let body = header.len() - 4;
+        if crc32fast::hash(&header[..body]) != u32_at(&header, body) {
+            return Err(ImageError::Damaged("header checksum does not match".into()));
+        }
+        let sections: Vec<Section> = (0..n)
+            .map(|i| {
+                let at = FIXED + i * ENTRY;
+                Section {
+                    kind: u32_at(&header, at),
+                    records: u64_at(&header, at + 4),
+                    offset: u64_at(&header, at + 12),
+                    len: u64_at(&header, at + 20),
+                }
+            })
+            .collect();
+        if sections.iter().any(|s| s.offset.checked_add(s.len).is_none_or(|end| end > size)) {
+            return Err(ImageError::Damaged("a section runs past the end of the file (torn write?)".into()));
+        }
+        let ct = u32_at(&fixed, 24) as i32;
+        Ok(Image {
+            file,
+            path,
+            seq: u64_at(&fixed, 16),
+            schema: u32_at(&fixed, 12),
+            closed_through: if ct == i32::MIN { None } else { NaiveDate::from_num_days_from_ce_opt(ct) },
+            sections,
+        })
+    }
+
+    /// Opens the image and checks that it is of the store's latest write
+    /// (the manifest's sequence) and of this dun's schema.
+    pub fn open_current(dir: &Path) -> Result<Image, ImageError> {
+        let image = Image::open(dir)?;
+        let store = Manifest::read(dir).map_err(ImageError::Manifest)?.map(|m| m.seq).unwrap_or(0);
+        if image.seq != store {
+            return Err(ImageError::Stale { image: image.seq, store });
+        }
+        if image.schema != super::schema::SCHEMA_VERSION {
+            return Err(ImageError::Format(image.schema));
+        }
+        Ok(image)
+    }
+
+    /// Whether the book holds no clients and no invoices.
+    pub fn is_empty(&self) -> bool {
+        let kinds = [Kind::Clients, Kind::OpenInvoices, Kind::ClosedInvoices].map(|k| k as u32);
+        self.sections.iter().filter(|s| kinds.contains(&s.kind)).all(|s| s.records == 0)
+    }
+
+    /// The latest date of anything in the closed sections.
+    pub fn closed_through(&self) -> Option<NaiveDate> {
+        self.closed_through
+    }
+
+    /// Whether `need` can be met from the open sections alone.
+    pub fn open_suffices(&self, need: Need) -> bool {
+        match need {
+            Need::All => false,
+            Need::OpenAsOf(d) => self.closed_through.is_none_or(|c| d >= c),
+        }
+    }
+
+    /// The book, or as much of it as `need` asks for, every chunk checked.
+    pub fn book(&self, need: Need) -> Result<Book, ImageError> {
+        let open_only = self.open_suffices(need);
+        std::thread::scope(|sc| {
+            // Invoices are most of the bytes: they decode beside the rest.
+            let invoices = sc.spawn(|| -> Result<Vec<Invoice>, ImageError> {
+                let open = self.section::<Invoice>(Kind::OpenInvoices)?;
+                if open_only {
+                    return Ok(open);
+                }
+                let closed = self.section::<Invoice>(Kind::ClosedInvoices)?;
+                Ok(merge_by(open, closed, |a, b| a.number < b.number))
+            });
+            let clients = self.section::<Client>(Kind::Clients)?;
+            let notes = self.section::<Note>(Kind::Notes)?;
+            let mut payments = self.section::<Payment>(Kind::OpenPayments)?;
+            let mut adjustments = self.section::<Adjustment>(Kind::OpenAdjustments)?;
+            if !open_only {
+                payments = merge_by(payments, self.section(Kind::ClosedPayments)?, |a, b| a.id < b.id);
+                adjustments = merge_by(adjustments, self.section(Kind::ClosedAdjustments)?, |a, b| a.id < b.id);
+            }
+            let invoices = invoices.join().map_err(|_| ImageError::Damaged("the invoice decoder failed".into()))??;
+            Ok(Book::new(clients, invoices, payments, adjustments, notes))
+        })
+    }
+
+    /// Records in a section: its chunks read in one go and decoded on as
+    /// many threads as it is worth.
+    fn section<T: DeserializeOwned + Send>(&self, kind: Kind) -> Result<Vec<T>, ImageError> {
+        let Some(s) = self.sections.iter().find(|s| s.kind == kind as u32) else {
+            return Err(ImageError::Damaged(format!("section {kind:?} is missing")));
+        };
+        let mut bytes = vec![0u8; s.len as usize];
+        self.file.read_exact_at(&mut bytes, s.offset).map_err(|err| ImageError::Io { path: self.path.clone(), err })?;
+        let mut chunks = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let len = bytes.get(at..at + 4).map(|b| u32_at(b, 0) as usize);
+            let end = len.and_then(|l| (at + 4).checked_add(l)).filter(|&e| e <= bytes.len());
+            let Some(end) = end else {
+                return Err(ImageError::Damaged(format!("section {kind:?} has a truncated chunk")));
+            };
+            chunks.push(&bytes[at + 4..end]);
+            at = end;
+        }
+        let threads =
+            if chunks.len() < 8 { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) };
+        let decoded: Vec<Result<Vec<Vec<T>>, CodecError>> = if threads == 1 {
+            vec![chunks.iter().map(|c| codec::decode::<Vec<T>>(c)).collect()]
+        } else {
+            let per = chunks.len().div_ceil(threads);
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = chunks
+                    .chunks(per)
+                    .map(|part| sc.spawn(move || part.iter().map(|c| codec::decode::<Vec<T>>(c)).collect()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(CodecError::Decode("decoder thread failed".into()))))
+                    .collect()
+            })
+        };
+        let mut out = Vec::with_capacity(s.records.min(1 << 26) as usize);
+        for part in decoded {
+            for chunk in part? {
+                out.extend(chunk);
+            }
+        }
+        if out.len() as u64 != s.records {
+            return Err(ImageError::Damaged(format!(
+                "section {kind:?} holds {} records, its header says {}",
+                out.len(),
+                s.records
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// Merges two lists sorted by `less` into one sorted list.
+fn merge_by<T>(a: Vec<T>, b: Vec<T>, less: impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if less(y, x) {
+                    out.extend(b.next());
+                } else {
+                    out.extend(a.next());
+                }
+            }
+            (Some(_), None) => {
+                out.extend(a);
+                break;
+            }
+            (None, _) => {
+                out.extend(b);
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("four bytes"))
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// Indices of `items` in key order (the order the store keeps them in),
+/// without sorting when they already are, as they are when loaded.
+fn key_order<T, K: Ord + ?Sized>(items: &[T], key: impl Fn(&T) -> &K) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..items.len() as u32).collect();
+    if !items.windows(2).all(|w| key(&w[0]) <= key(&w[1])) {
+        order.sort_by(|&a, &b| key(&items[a as usize]).cmp(key(&items[b as usize])));
+    }
+    order
+}
+
+/// Which records are closed history (see the module comment).
+struct Split {
+    invoice_closed: Vec<bool>,
+    payment_closed: Vec<bool>,
+    adjustment_closed: Vec<bool>,
+    closed_through: Option<NaiveDate>,
+}
+
+fn split(book: &Book) -> Split {
+    let mut closed_through: Option<NaiveDate> = None;
+    let note_date = |d: NaiveDate, ct: &mut Option<NaiveDate>| *ct = (*ct).max(Some(d));
+    let invoices = book.invoices();
+    let mut invoice_closed = vec![false; invoices.len()];
+    let mut closed_numbers: rustc_hash::FxHashSet<&str> = Default::default();
+    for (i, inv) in invoices.iter().enumerate() {
+        if settled(book, inv) {
+            invoice_closed[i] = true;
+            closed_numbers.insert(&inv.number);
+            // Due dates do not matter: a settled invoice owes nothing once
+            // it is issued and everything applied to it is dated.
+            note_date(inv.issue_date, &mut closed_through);
+        }
+    }
+    let mut first_promise: rustc_hash::FxHashMap<&str, NaiveDate> = Default::default();
+    for n in book.notes() {
+        if n.promise.is_some() {
+            let e = first_promise.entry(&n.client_id).or_insert(n.date);
+            *e = (*e).min(n.date);
+        }
+    }
+    let payment_closed: Vec<bool> = book
+        .payments()
+        .iter()
+        .map(|p| {
+            let allocated = p.allocations.iter().try_fold(Decimal::ZERO, |s, a| s.checked_add(a.amount));
+            let closed = !p.allocations.is_empty()
+                && allocated == Some(p.amount)
+                && p.allocations.iter().all(|a| closed_numbers.contains(a.invoice.as_str()))
+                && first_promise.get(p.client_id.as_str()).is_none_or(|&d| p.date < d);
+            if closed {
+                note_date(p.date, &mut closed_through);
+            }
+            closed
+        })
+        .collect();
+    let adjustment_closed: Vec<bool> = book
+        .adjustments()
+        .iter()
+        .map(|a| {
+            let closed = closed_numbers.contains(a.invoice.as_str());
+            if closed {
+                note_date(a.date, &mut closed_through);
+            }
+            closed
+        })
+        .collect();
+    Split { invoice_closed, payment_closed, adjustment_closed, closed_through }
+}
+
+/// Whether everything applied to `inv`, at any date, leaves nothing owed.
+/// Checked arithmetic: amounts this large are refused on input, but the
+/// writer must never panic on what a store holds (an overflow counts as open).
+fn settled(book: &Book, inv: &Invoice) -> bool {
+    use crate::domain::AdjustmentKind;
+    let mut balance = Some(inv.total);
+    for (_, a) in book.invoice_allocations(&inv.number) {
+        balance = balance.and_then(|b| b.checked_sub(a.amount));
+    }
+    for adj in book.invoice_adjustments(&inv.number) {
+        balance = balance.and_then(|b| match adj.kind {
+            AdjustmentKind::Fee => b.checked_add(adj.amount),
+            AdjustmentKind::Credit | AdjustmentKind::WriteOff => b.checked_sub(adj.amount),
+        });
+    }
+    balance == Some(Decimal::ZERO)
+}
+
+/// Appends one section of the records of `items` at `order` whose flag in
+/// `pick` is `want`.
+fn put_section<T: Serialize>(
+    out: &mut Vec<u8>,
+    table: &mut Vec<Section>,
+    kind: Kind,
+    items: &[T],
+    order: &[u32],
+    pick: Option<(&[bool], bool)>,
+) -> Result<(), CodecError> {
+    let offset = out.len() as u64;
+    let chosen: Vec<&T> = order
+        .iter()
+        .filter(|&&i| pick.is_none_or(|(flags, want)| flags[i as usize] == want))
+        .map(|&i| &items[i as usize])
+        .collect();
+    for chunk in chosen.chunks(CHUNK) {
+        put_chunk(out, chunk)?;
+    }
+    table.push(Section { kind: kind as u32, records: chosen.len() as u64, offset, len: out.len() as u64 - offset });
+    Ok(())
+}
+
+fn put_chunk<T: Serialize>(out: &mut Vec<u8>, chunk: &[&T]) -> Result<(), CodecError> {
+    let env = codec::encode(&chunk)?;
+    if env.len() > CHUNK_BYTES && chunk.len() > 1 {
+        let (a, b) = chunk.split_at(chunk.len() / 2);
+        put_chunk(out, a)?;
+        return put_chunk(out, b);
+    }
+    if env.len() > u32::MAX as usize {
+        return Err(CodecError::Encode("an image chunk is over 4 GB".into()));
+    }
+    out.extend_from_slice(&(env.len() as u32).to_le_bytes());
+    out.extend_from_slice(&env);
+    Ok(())
+}
+
+/// The image of `book` at store sequence `seq`, as bytes.
+pub fn encode(book: &Book, seq: u64) -> Result<Vec<u8>, CodecError> {
+    let sp = split(book);
+    let kinds = 8;
+    let header_len = FIXED + kinds * ENTRY + 4;
+    let mut out = vec![0u8; header_len];
+    let mut table = Vec::with_capacity(kinds);
+    let clients = key_order(book.clients(), |c| c.id.as_str());
+    let invoices = key_order(book.invoices(), |i| i.number.as_str());
+    let payments = key_order(book.payments(), |p| &p.id);
+    let adjustments = key_order(book.adjustments(), |a| &a.id);
+    let notes = key_order(book.notes(), |n| &n.id);
+    put_section(&mut out, &mut table, Kind::Clients, book.clients(), &clients, None)?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::OpenInvoices,
+        book.invoices(),
+        &invoices,
+        Some((&sp.invoice_closed, false)),
+    )?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::OpenPayments,
+        book.payments(),
+        &payments,
+        Some((&sp.payment_closed, false)),
+    )?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::OpenAdjustments,
+        book.adjustments(),
+        &adjustments,
+        Some((&sp.adjustment_closed, false)),
+    )?;
+    put_section(&mut out, &mut table, Kind::Notes, book.notes(), &notes, None)?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::ClosedInvoices,
+        book.invoices(),
+        &invoices,
+        Some((&sp.invoice_closed, true)),
+    )?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::ClosedPayments,
+        book.payments(),
+        &payments,
+        Some((&sp.payment_closed, true)),
+    )?;
+    put_section(
+        &mut out,
+        &mut table,
+        Kind::ClosedAdjustments,
+        book.adjustments(),
+        &adjustments,
+        Some((&sp.adjustment_closed, true)),
+    )?;
+    let h = &mut out[..header_len];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&IMAGE_FORMAT.to_le_bytes());
+    h[12..16].copy_from_slice(&super::schema::SCHEMA_VERSION.to_le_bytes());
+    h[16..24].copy_from_slice(&seq.to_le_bytes());
+    h[24..28].copy_from_slice(&sp.closed_through.map_or(i32::MIN, days).to_le_bytes());
+    h[28..32].copy_from_slice(&(table.len() as u32).to_le_bytes());
+    for (i, s) in table.iter().enumerate() {
+        let at = FIXED + i * ENTRY;
+        h[at..at + 4].copy_from_slice(&s.kind.to_le_bytes());
+        h[at + 4..at + 12].copy_from_slice(&s.records.to_le_bytes());
+        h[at + 12..at + 20].copy_from_slice(&s.offset.to_le_bytes());
+        h[at + 20..at + 28].copy_from_slice(&s.len.to_le_bytes());
+    }
+    let body = header_len - 4;
+    let crc = crc32fast::hash(&h[..body]);
+    h[body..].copy_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+/// Publishes the image of `book` at `seq` in `dir`, atomically.
+pub fn publish(dir: &Path, book: &Book, seq: u64) -> std::io::Result<()> {
+    let bytes = encode(book, seq).map_err(std::io::Error::other)?;
+    write_atomic(&dir.join(FILE), &bytes)
+}
+
+/// Removes the image (a reader then falls back to the store).
+pub fn withdraw(dir: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(dir.join(FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::receivables::aging::{age_book, AgingOptions};
+    use crate::store::IdAlloc;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn demo_book(today: NaiveDate) -> Book {
+        let b = crate::demo::build(today, &mut IdAlloc::starting_at(0));
+        Book::new(b.clients, b.invoices, b.payments, b.adjustments, b.notes)
+    }
+
+    fn publish_and_open(book: &Book, seq: u64) -> (tempfile::TempDir, Image) {
+        let dir = tempfile::tempdir().unwrap();
+        publish(dir.path(), book, seq).unwrap();
+        let im = Image::open(dir.path()).unwrap();
+        (dir, im)
+    }
+
+    #[test]
+    fn the_whole_book_comes_back_in_key_order() {
+        let book = demo_book(day("2026-06-15"));
+        let (_d, im) = publish_and_open(&book, 7);
+        assert_eq!(im.seq, 7);
+        let back = im.book(Need::All).unwrap();
+        let mut invoices = book.invoices().to_vec();
+        invoices.sort_by(|a, b| a.number.cmp(&b.number));
+        assert_eq!(back.invoices(), &invoices[..]);
+        assert_eq!(back.clients(), book.clients());
+        assert_eq!(back.payments(), book.payments());
+        assert_eq!(back.adjustments(), book.adjustments());
+        assert_eq!(back.notes(), book.notes());
+    }
+
+    #[test]
+    fn open_sections_give_the_same_aging_and_day_list() {
+        let today = day("2026-06-15");
+        let book = demo_book(today);
+        let (_d, im) = publish_and_open(&book, 1);
+        let ct = im.closed_through().expect("the demo book has settled invoices");
+        assert!(ct <= today, "closed history ends by the demo's today ({ct})");
+        let open = im.book(Need::OpenAsOf(today)).unwrap();
+        assert!(open.invoices().len() < book.invoices().len(), "paid invoices are left out");
+        let opts = AgingOptions::default();
+        for as_of in [today, day("2026-07-01"), day("2027-01-01")] {
+            assert_eq!(age_book(&open, as_of, &opts), age_book(&book, as_of, &opts));
+        }
+        let rules = crate::rules::Rules::default();
+        assert_eq!(crate::rules::today(&open, &rules, today), crate::rules::today(&book, &rules, today));
+        // Before the closed history ends, the whole book is read.
+        let before = ct.pred_opt().unwrap();
+        assert!(!im.open_suffices(Need::OpenAsOf(before)));
+        assert_eq!(im.book(Need::OpenAsOf(before)).unwrap().invoices().len(), book.invoices().len());
+    }
+
+    #[test]
+    fn every_damaged_byte_is_caught() {
+        let book = demo_book(day("2026-06-15"));
+        let (dir, _) = publish_and_open(&book, 3);
+        let path = dir.path().join(FILE);
+        let good = std::fs::read(&path).unwrap();
+        // A spread of positions over the header and every section.
+        let step = (good.len() / 97).max(1);
+        for at in (0..good.len()).step_by(step) {
+            let mut bad = good.clone();
+            bad[at] ^= 0x40;
+            std::fs::write(&path, &bad).unwrap();
+            let read = Image::open(dir.path()).and_then(|im| im.book(Need::All));
+            assert!(read.is_err(), "a flipped bit at byte {at} of {} went unnoticed", good.len());
+        }
+        for cut in [0, 10, good.len() / 2, good.len() - 1] {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert!(Image::open(dir.path()).and_then(|im| im.book(Need::All)).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_stale_image_is_refused() {
+        let book = demo_book(day("2026-06-15"));
+        let (dir, _) = publish_and_open(&book, 4);
+        Manifest { seq: 5, counts: Default::default() }.write(dir.path()).unwrap();
+        assert!(matches!(Image::open_current(dir.path()), Err(ImageError::Stale { image: 4, store: 5 })));
+        Manifest { seq: 4, counts: Default::default() }.write(dir.path()).unwrap();
+        assert!(Image::open_current(dir.path()).is_ok());
+        withdraw(dir.path()).unwrap();
+        assert!(matches!(Image::open_current(dir.path()), Err(ImageError::Missing)));
+    }
+
+    #[test]
+    fn big_records_split_into_chunks_under_the_codec_limit() {
+        let mut c = Client::new("C1", "x".repeat(3 << 20), crate::domain::Currency::USD);
+        c.contact = "y".repeat(1 << 20);
+        let clients: Vec<Client> = (0..4)
+            .map(|i| {
+                let mut c = c.clone();
+                c.id = format!("C{i}");
+                c
+            })
+            .collect();
+        let book = Book::new(clients, vec![], vec![], vec![], vec![]);
+        let (_d, im) = publish_and_open(&book, 1);
+        assert_eq!(im.book(Need::All).unwrap().clients(), book.clients());
+    }
+}
