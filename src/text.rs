@@ -26,6 +26,13 @@ pub fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// [`sanitize`] for a message of several lines: line breaks are kept,
+/// everything else is neutralised the same way. For errors and warnings,
+/// which quote values from files and arguments.
+pub fn sanitize_lines(s: &str) -> String {
+    s.split('\n').map(|l| sanitize(l).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
 fn needs_escape(c: char) -> bool {
     let u = c as u32;
     u < 0x20
@@ -89,6 +96,7 @@ mod tests {
         assert_eq!(sanitize("a\u{202E}b"), "a\u{FFFD}b");
         assert_eq!(sanitize("a\u{9B}b"), "a\u{FFFD}b");
         assert_eq!(sanitize("Müller 佐藤 ☕"), "Müller 佐藤 ☕");
+        assert_eq!(sanitize_lines("a\x1b]52;c;aGk=\x07\nb\rc\x08"), "a␛]52;c;aGk=␇\nb c␈");
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn import_errors_name_file_line_and_column_and_write_nothing() {
     let err = dun_err(&d, &["import", "invoices", inv.to_str().unwrap()]);
     let file = inv.display().to_string();
     for expected in [
-        format!("{file}:3: column issue_date: '2026-02-30' is not a real date (no such day in that month) (value '2026-02-30')"),
+        format!("{file}:3: column issue_date: '2026-02-30' is not a real date: 2026-02 has 28 days (value '2026-02-30')"),
         format!("{file}:4: column amount: commas must separate groups of three digits (use a dot for decimals) (value '12,34.5')"),
         format!("{file}:5: column client_id: no such client (import clients first) (value 'C9')"),
         format!("{file}:6: column number: appears twice in this file (invoice numbers are unique) (value 'I1')"),

@@ -37,8 +37,8 @@ fn unknown_client() {
 fn impossible_date() {
     assert_eq!(
         invoices_error("native/invoices_bad_date.csv"),
-        "tests/fixtures/native/invoices_bad_date.csv:2: column issue_date: '2026-02-30' is not a real date (no such \
-         day in that month) (value '2026-02-30')\nnothing was imported"
+        "tests/fixtures/native/invoices_bad_date.csv:2: column issue_date: '2026-02-30' is not a real date: \
+         2026-02 has 28 days (value '2026-02-30')\nnothing was imported"
     );
 }
 
@@ -129,7 +129,7 @@ fn notes_errors_are_located() {
             "{f}:2: column kind: 'fax' is not a note kind (call, email, letter, sms, meeting, internal) (value 'fax')\n\
              {f}:3: column promise_amount: is empty, but promise_date is given (a promise needs both) (value '')\n\
              {f}:4: column client_id: no such client (import clients first) (value 'C7')\n\
-             {f}:5: column timestamp: '2026-02-30' is not a real date (no such day in that month) (value '2026-02-30 10:00')\n\
+             {f}:5: column timestamp: '2026-02-30' is not a real date: 2026-02 has 28 days (value '2026-02-30 10:00')\n\
              nothing was imported"
         )
     );

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
-use super::{parse_amount_arg, parse_date_arg, Ctx};
+use super::{parse_amount_arg, parse_date_arg, parse_invoice_number_arg, parse_terms_arg, Ctx};
 use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{
     client::validate_client_id, Adjustment, AdjustmentKind, Client, Currency, Invoice, LineItem, Money, Payment,
@@ -44,8 +44,8 @@ pub struct ClientAddArgs {
     pub email: String,
     #[arg(long, default_value = "")]
     pub phone: String,
-    /// Payment terms in days, the default for new invoices.
-    #[arg(long, default_value_t = 30)]
+    /// Payment terms in days (0 to 3650), the default for new invoices.
+    #[arg(long, default_value_t = 30, value_parser = parse_terms_arg)]
     pub terms: u32,
     #[arg(long, default_value = "USD")]
     pub currency: Currency,
@@ -90,6 +90,8 @@ pub enum StatusFilter {
 
 #[derive(Args, Debug)]
 pub struct InvoiceAddArgs {
+    /// The invoice number: up to 64 characters, no control characters.
+    #[arg(value_parser = parse_invoice_number_arg)]
     pub number: String,
     pub client: String,
     /// The total, when not given as lines.
@@ -395,6 +397,8 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
             if total <= Decimal::ZERO {
                 bail!("an invoice total must be more than zero");
             }
+            crate::domain::validate::money_value(total)
+                .map_err(|m| anyhow!("the invoice total {} {m}", total.normalize()))?;
             let issued = a.issued.unwrap_or(ctx.today);
             let due = match a.due {
                 Some(d) => d,

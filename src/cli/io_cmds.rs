@@ -51,6 +51,10 @@ pub struct ImportArgs {
     /// Order of day, month and year in dates written with slashes.
     #[arg(long, value_enum)]
     pub date_format: Option<DateFormatArg>,
+    /// The character between columns (default ','): e.g. ';' for files
+    /// saved by a spreadsheet set to a European locale, or `tab`.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Report what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -107,15 +111,33 @@ pub struct RestoreArgs {
     pub file: PathBuf,
 }
 
+/// `--delimiter`: one ASCII character other than a quote or a line end, or `tab`.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => Ok(s.as_bytes()[0]),
+        _ => Err(format!("'{}' is not one character like ';' or ',' (or `tab`)", crate::text::sanitize(s))),
+    }
+}
+
 fn read_file(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow!(
-            "{}: the file is not UTF-8 text (first bad byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
+    String::from_utf8(bytes).map_err(|e| anyhow!("{}", not_utf8(path, e.as_bytes(), e.utf8_error().valid_up_to())))
+}
+
+/// Where a file stops being UTF-8, as a line and column (a byte offset
+/// means nothing in an editor), with the usual cause.
+fn not_utf8(path: &Path, bytes: &[u8], at: usize) -> String {
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    format!(
+        "{}:{line}: the file is not UTF-8 text (byte 0x{:02X} at column {column}); save it as UTF-8 \
+         (it may be Latin-1 or Windows-1252) and import it again",
+        path.display(),
+        bytes[at]
+    )
 }
 
 /// A progress bar on stderr when it is a terminal and the work is large;
@@ -164,6 +186,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
             DateFormatArg::Mdy => DateOrder::Mdy,
             DateFormatArg::Ymd => DateOrder::Ymd,
         }),
+        delimiter: a.delimiter,
         on_conflict: match a.on_conflict {
             OnConflict::Skip => Conflict::Skip,
             OnConflict::Update => Conflict::Update,

@@ -13,6 +13,7 @@ mod rules_cmds;
 mod server_cmds;
 mod store_cmds;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -68,8 +69,21 @@ pub fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
     crate::domain::dates::parse_iso(s)
 }
 
+/// A money amount argument (`domain::validate::money`: at most two
+/// decimal places, never rounded).
 pub fn parse_amount_arg(s: &str) -> Result<rust_decimal::Decimal, String> {
-    crate::domain::money::parse_amount(s).map_err(|e| e.to_string())
+    let d = crate::domain::money::parse_amount(s).map_err(|e| e.to_string())?;
+    crate::domain::validate::money_value(d).map_err(|m| format!("'{}' {m}", crate::text::sanitize(s)))
+}
+
+/// Payment terms in days (`domain::validate::terms_days`).
+pub fn parse_terms_arg(s: &str) -> Result<u32, String> {
+    crate::domain::validate::terms_days_text(s)
+}
+
+/// A new invoice's number (`domain::validate::invoice_number`).
+pub fn parse_invoice_number_arg(s: &str) -> Result<String, String> {
+    crate::domain::validate::invoice_number(s).map(|()| s.to_string())
 }
 
 /// What `--format` accepts: an output format, or for `import` the layout
@@ -117,6 +131,27 @@ pub enum Command {
     Rules(rules_cmds::RulesCmd),
 }
 
+/// Bad arguments exit 2 with clap's message, with any value quoted from the
+/// command line escaped (an invoice number holding an escape sequence must
+/// not reach the terminal raw). `--help` and `--version` print as they are,
+/// to stdout, and a closed pipe there is not an error either.
+fn argument_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let text = e.render().to_string();
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            if e.exit_code() == 0 =>
+        {
+            let _ = output::emit(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let _ = write!(std::io::stderr(), "{}", crate::text::sanitize_lines(&text));
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+    }
+}
+
 /// Runs dun with the process's arguments and returns its exit code. Errors
 /// go to stderr; data goes to stdout.
 pub fn main() -> ExitCode {
@@ -126,12 +161,19 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::umask(0o077);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(e),
+    };
     let (result, ctx) = run_with_ctx(cli);
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped early (`dun stats | head -1`): not an error.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dun: {e:#}");
+            // Messages quote values from files and arguments: the one
+            // escaping rule applies to them as to every other output.
+            let _ = writeln!(std::io::stderr(), "dun: {}", crate::text::sanitize_lines(&format!("{e:#}")));
             ExitCode::from(1)
         }
     };

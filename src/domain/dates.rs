@@ -13,8 +13,18 @@ pub fn parse_iso(input: &str) -> Result<NaiveDate, String> {
     }
     let num = |p: &str| p.parse::<u32>().map_err(|_| format!("'{s}' is not a date in the form YYYY-MM-DD"));
     let (y, m, d) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
-    NaiveDate::from_ymd_opt(y as i32, m, d)
-        .ok_or_else(|| format!("'{s}' is not a real date (no such day in that month)"))
+    real_date(s, y, m, d)
+}
+
+/// The date, or a message saying which part is impossible.
+fn real_date(s: &str, y: u32, m: u32, d: u32) -> Result<NaiveDate, String> {
+    if !(1..=12).contains(&m) {
+        return Err(format!("'{s}' is not a real date: there is no month {m} (months run 01 to 12)"));
+    }
+    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| {
+        let days = NaiveDate::from_ymd_opt(y as i32, m, 1).map(|first| end_of_month(first).day()).unwrap_or(31);
+        format!("'{s}' is not a real date: {y:04}-{m:02} has {days} days")
+    })
 }
 
 /// The order of day, month and year in a date written with slashes.
@@ -46,8 +56,7 @@ pub fn parse_with_order(input: &str, order: DateOrder) -> Result<NaiveDate, Stri
     if !(1000..=9999).contains(&y) {
         return Err(format!("'{s}' needs a four-digit year"));
     }
-    NaiveDate::from_ymd_opt(y as i32, m, d)
-        .ok_or_else(|| format!("'{s}' is not a real date (no such day in that month)"))
+    real_date(s, y, m, d)
 }
 
 /// The last day of the month `date` is in.
@@ -114,7 +123,8 @@ mod tests {
 
     #[test]
     fn iso_refuses_impossible_dates() {
-        assert!(parse_iso("2026-02-30").unwrap_err().contains("not a real date"));
+        assert!(parse_iso("2026-02-30").unwrap_err().contains("not a real date: 2026-02 has 28 days"));
+        assert!(parse_iso("2026-13-01").unwrap_err().contains("there is no month 13"));
         assert!(parse_iso("2026-2-3").is_err());
         assert!(parse_iso("26-02-03").is_err());
         assert_eq!(parse_iso("2028-02-29").unwrap(), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());

@@ -10,6 +10,7 @@ pub mod money;
 pub mod note;
 pub mod payment;
 pub mod terms;
+pub mod validate;
 
 pub use book::Book;
 pub use client::{Client, Hold};

@@ -348,7 +348,10 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             contact: c.text("contact"),
             email: c.text("email"),
             phone: c.text("phone"),
-            terms_days: c.parse("terms_days", "a number of days").unwrap_or_default(),
+            terms_days: c
+                .parse::<u32>("terms_days", "a number of days")
+                .and_then(|n| crate::domain::validate::terms_days(n).map_err(|m| c.fail("terms_days", m)).ok())
+                .unwrap_or_default(),
             currency: c.currency("currency"),
             credit_limit: c.opt_dec("credit_limit"),
             payment_run_days: run_days,
@@ -371,6 +374,9 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
         }
         if invoice_ix.insert(number.clone(), batch.invoices.len()).is_some() {
             c.fail("number", "appears twice");
+        }
+        if let Err(m) = crate::domain::validate::invoice_number(&number) {
+            c.fail("number", m);
         }
         let dispute = c.opt_date("dispute_since").map(|since| Dispute { reason: c.text("dispute_reason"), since });
         let discount = c.opt_dec("discount_percent").map(|percent| DiscountTerms {

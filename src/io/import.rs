@@ -48,6 +48,8 @@ pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
 #[derive(Clone, Copy, Default)]
 pub struct ImportOptions<'a> {
     pub date_order: Option<DateOrder>,
+    /// The byte between columns (`--delimiter`); None is a comma.
+    pub delimiter: Option<u8>,
     pub on_conflict: Conflict,
     /// The day of the import (the shell's `--today`). Xero's layout says how
     /// much was paid but not when, so that payment is dated on this day:
@@ -60,6 +62,7 @@ impl fmt::Debug for ImportOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImportOptions")
             .field("date_order", &self.date_order)
+            .field("delimiter", &self.delimiter)
             .field("on_conflict", &self.on_conflict)
             .field("today", &self.today)
             .finish_non_exhaustive()

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::import::{Conflict, Errors, ImportError, ImportOptions, Plan};
 use crate::domain::dates::{parse_iso, parse_with_order};
-use crate::domain::money::parse_amount;
+use crate::domain::validate;
 use crate::domain::{client::validate_client_id, Allocation, Book, Client, Currency, Invoice, Money, Payment};
 use crate::receivables::invoice_state;
 use crate::store::IdAlloc;
@@ -24,11 +24,23 @@ pub struct Table {
 }
 
 impl Table {
-    /// Reads `text` as CSV with a header row. `required` columns must be
-    /// present (in any order); unknown columns are ignored.
-    pub fn parse(file: &str, text: &str, required: &[&str], errors: &mut Errors) -> Option<Table> {
+    /// Reads `text` as CSV with a header row, its columns separated by
+    /// `delimiter` (default `,`). `required` columns must be present (in
+    /// any order); unknown columns are ignored.
+    pub fn parse(
+        file: &str,
+        text: &str,
+        required: &[&str],
+        delimiter: Option<u8>,
+        errors: &mut Errors,
+    ) -> Option<Table> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
+        let delimiter = delimiter.unwrap_or(b',');
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
         let headers = match rdr.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
@@ -51,9 +63,10 @@ impl Table {
                 column: String::new(),
                 value: String::new(),
                 message: format!(
-                    "missing column(s): {} (the header must name {})",
+                    "missing column(s): {} (the header must name {}){}",
                     missing.join(", "),
-                    required.join(",")
+                    required.join(","),
+                    delimiter_hint(text, delimiter, required)
                 ),
             });
             return None;
@@ -160,10 +173,39 @@ impl<'t> LineCounter<'t> {
     }
 }
 
+/// When the header row splits into the required columns on another
+/// separator (a spreadsheet saved with `;`, the usual in much of Europe, or
+/// tabs), says which `--delimiter` to give.
+fn delimiter_hint(text: &str, used: u8, required: &[&str]) -> String {
+    let header = text.lines().next().unwrap_or("");
+    for (sep, shown) in [(b';', "';'"), (b'\t', "tab"), (b',', "','"), (b'|', "'|'")] {
+        if sep == used {
+            continue;
+        }
+        let cols: HashSet<String> = header.split(sep as char).map(normalize_header).collect();
+        if required.iter().all(|c| cols.contains(&normalize_header(c))) {
+            let arg = if sep == b'\t' { "tab".to_string() } else { format!("'{}'", sep as char) };
+            return format!("; the columns seem to be separated by {shown}: give --delimiter {arg}");
+        }
+    }
+    String::new()
+}
+
 /// Header names compare without case, surrounding blanks, or the `*` that
 /// marks required columns in Xero's templates.
 fn normalize_header(h: &str) -> String {
     h.trim().trim_start_matches('*').trim().to_ascii_lowercase()
+}
+
+/// For a date like `01/11/2026` read without `--date-format`: which option
+/// to give (the order cannot be guessed: it is 1 November or January 11).
+pub fn slash_date_hint(v: &str) -> &'static str {
+    let parts: Vec<&str> = v.trim().split(['/', '.']).collect();
+    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        "; for dates written like 01/11/2026 give --date-format dmy (day first) or mdy (month first)"
+    } else {
+        ""
+    }
 }
 
 /// A located cell parser: each returns None after recording the error.
@@ -191,13 +233,29 @@ impl Cells<'_> {
         let v = self.required(col)?;
         let parsed = match self.opts.date_order {
             Some(order) => parse_with_order(&v, order),
-            None => parse_iso(&v),
+            None => parse_iso(&v).map_err(|m| m + slash_date_hint(&v)),
         };
         parsed.map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
     }
     pub fn amount(&mut self, col: &str) -> Option<Decimal> {
         let v = self.required(col)?;
-        parse_amount(&v).map_err(|e| self.errors.push(self.t.error(self.line, col, &v, e.reason))).ok()
+        crate::domain::money::parse_amount(&v)
+            .map_err(|e| self.errors.push(self.t.error(self.line, col, &v, e.reason)))
+            .ok()
+    }
+    /// A money amount: as [`Cells::amount`], and refused (never rounded)
+    /// with more than two decimal places (`domain::validate::money`).
+    pub fn money(&mut self, col: &str) -> Option<Decimal> {
+        let v = self.required(col)?;
+        validate::money(&v).map_err(|m| self.errors.push(self.t.error(self.line, col, &v, m))).ok()
+    }
+    /// `Some(None)` for an empty cell, `None` after recording a bad money amount.
+    pub fn optional_money(&mut self, col: &str) -> Option<Option<Decimal>> {
+        if self.t.get(self.row, col).is_empty() {
+            Some(None)
+        } else {
+            self.money(col).map(Some)
+        }
     }
     /// `Some(None)` for an empty cell, `None` after recording a bad amount.
     pub fn optional_amount(&mut self, col: &str) -> Option<Option<Decimal>> {
@@ -233,8 +291,13 @@ impl Cells<'_> {
 
 pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(file, text, &["id", "name", "email", "phone", "terms_days", "currency"], &mut errors)
-    else {
+    let Some(t) = Table::parse(
+        file,
+        text,
+        &["id", "name", "email", "phone", "terms_days", "currency"],
+        opts.delimiter,
+        &mut errors,
+    ) else {
         return Err(errors);
     };
     let mut plan = Plan::default();
@@ -261,10 +324,10 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
         let terms_days = if terms.is_empty() {
             30
         } else {
-            match terms.parse::<u32>() {
-                Ok(n) if n <= 3650 => n,
-                _ => {
-                    c.fail("terms_days", &terms, "must be a whole number of days (0 to 3650)");
+            match validate::terms_days_text(&terms) {
+                Ok(n) => n,
+                Err(m) => {
+                    c.fail("terms_days", &terms, m);
                     continue;
                 }
             }
@@ -300,10 +363,10 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
             client.credit_limit = if v.is_empty() {
                 None
             } else {
-                match parse_amount(&v) {
+                match validate::money(&v) {
                     Ok(a) => Some(a),
-                    Err(e) => {
-                        c.fail("credit_limit", &v, e.reason);
+                    Err(m) => {
+                        c.fail("credit_limit", &v, m);
                         continue;
                     }
                 }
@@ -342,9 +405,13 @@ pub fn split_list(s: &str) -> Vec<String> {
 
 pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) =
-        Table::parse(file, text, &["number", "client_id", "issue_date", "due_date", "currency", "amount"], &mut errors)
-    else {
+    let Some(t) = Table::parse(
+        file,
+        text,
+        &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
+        opts.delimiter,
+        &mut errors,
+    ) else {
         return Err(errors);
     };
     let mut plan = Plan::default();
@@ -360,12 +427,16 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
         let issued = c.date("issue_date");
         let due = c.date("due_date");
         let currency = c.currency("currency");
-        let amount = c.amount("amount");
+        let amount = c.money("amount");
         let (Some(number), Some(client_id), Some(issued), Some(due), Some(currency), Some(amount)) =
             (number, client_id, issued, due, currency, amount)
         else {
             continue;
         };
+        if let Err(m) = validate::invoice_number(&number) {
+            c.fail("number", &number, m);
+            continue;
+        }
         if !seen.insert(number.clone()) {
             c.fail("number", &number, "appears twice in this file (invoice numbers are unique)");
             continue;
@@ -429,8 +500,13 @@ pub fn payments(
     ids: &mut IdAlloc,
 ) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(file, text, &["date", "invoice_number", "amount", "method", "reference"], &mut errors)
-    else {
+    let Some(t) = Table::parse(
+        file,
+        text,
+        &["date", "invoice_number", "amount", "method", "reference"],
+        opts.delimiter,
+        &mut errors,
+    ) else {
         return Err(errors);
     };
     let mut existing: HashSet<(chrono::NaiveDate, &str, Decimal, &str)> = HashSet::new();
@@ -451,7 +527,13 @@ pub fn payments(
         let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
         let date = c.date("date");
         let number = c.required("invoice_number");
-        let amount = c.amount("amount");
+        let amount = c.money("amount");
+        let date = match (date, opts.today) {
+            (Some(d), Some(today)) => {
+                validate::payment_date(d, today).map_err(|m| c.fail("date", &d.to_string(), m)).ok()
+            }
+            (d, _) => d,
+        };
         let method_text = c.text("method");
         let method = match method_text.parse() {
             Ok(m) => Some(m),

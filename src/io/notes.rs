@@ -46,7 +46,7 @@ pub fn parse_timestamp(s: &str, order: Option<DateOrder>) -> Result<(DateTime<Ut
 
 pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: &mut IdAlloc) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(file, text, &REQUIRED, &mut errors) else {
+    let Some(t) = Table::parse(file, text, &REQUIRED, opts.delimiter, &mut errors) else {
         return Err(errors);
     };
     // What is already in the log, so re-importing the same file is safe.
@@ -79,7 +79,7 @@ pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: 
         let (pdate, pamount) = (c.text("promise_date"), c.text("promise_amount"));
         let promise_parts = match (pdate.is_empty(), pamount.is_empty()) {
             (true, true) => Some(None),
-            (false, false) => match (c.date("promise_date"), c.amount("promise_amount")) {
+            (false, false) => match (c.date("promise_date"), c.money("promise_amount")) {
                 (Some(d), Some(a)) if a > Decimal::ZERO => Some(Some((d, a))),
                 (Some(_), Some(a)) => {
                     c.fail("promise_amount", &a.to_string(), "a promised amount must be more than zero");

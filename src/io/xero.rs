@@ -188,7 +188,7 @@ pub fn invoices(
     ids: &mut IdAlloc,
 ) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(file, text, &REQUIRED, &mut errors) else {
+    let Some(t) = Table::parse(file, text, &REQUIRED, opts.delimiter, &mut errors) else {
         return Err(errors);
     };
     let order = match opts.date_order {
@@ -281,10 +281,10 @@ pub fn invoices(
         let contact = c.required("ContactName");
         let issued = c.date("InvoiceDate");
         let due = c.date("DueDate");
-        let total = c.amount("Total");
-        let tax_total = c.optional_amount("TaxTotal");
-        let paid = c.optional_amount("InvoiceAmountPaid");
-        let amount_due = c.optional_amount("InvoiceAmountDue");
+        let total = c.money("Total");
+        let tax_total = c.optional_money("TaxTotal");
+        let paid = c.optional_money("InvoiceAmountPaid");
+        let amount_due = c.optional_money("InvoiceAmountDue");
         let currency = if c.text("Currency").is_empty() { Some(None) } else { c.currency("Currency").map(Some) };
         let (
             Some(contact),
