@@ -420,7 +420,7 @@ fn settled(book: &Book, inv: &Invoice) -> bool {
     for adj in book.invoice_adjustments(&inv.number) {
         balance = balance.and_then(|b| match adj.kind {
             AdjustmentKind::Fee => b.checked_add(adj.amount),
-            AdjustmentKind::Credit | AdjustmentKind::WriteOff => b.checked_sub(adj.amount),
+            AdjustmentKind::Credit | AdjustmentKind::WriteOff | AdjustmentKind::Discount => b.checked_sub(adj.amount),
         });
     }
     balance == Some(Decimal::ZERO)
