@@ -7,15 +7,17 @@
 //! `store::codec` knows bincode; nothing below the faces reads the clock.
 
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod drafts;
-pub mod followup;
 pub mod io;
+pub mod ledger;
 pub mod receivables;
 pub mod rules;
 pub mod server;
+pub mod session;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -185,7 +185,7 @@ fn fees_are_listed_then_charged_once() {
     // The fee is owed like the rest, and ages with the invoice.
     assert!(b.ok(&["aging", "--by-client", "--format", "csv"]).contains(",866.70,200.00,2866.70\n"));
     b.ok(&["charge", "A1", "12.50", "--reason", "returned cheque"]);
-    assert!(b.fails(&["charge", "A1", "12.50", "--reason", " "]).contains("--reason"));
+    assert!(b.fails(&["charge", "A1", "12.50", "--reason", " "]).contains("a fee needs a reason"));
     assert!(b.fails(&["charge", "A1", "0", "--reason", "x"]).contains("more than zero"));
     assert!(b.fails(&["charge", "NOPE", "1", "--reason", "x"]).contains("no invoice NOPE"));
     assert!(b.ok(&["aging", "--by-client", "--format", "csv"]).contains("A,Acme Ltd,USD,1112.50,"));

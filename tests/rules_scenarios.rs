@@ -1040,11 +1040,13 @@ mod properties {
             let mut book = w.book();
             let list = rules::today(&book, &rules, d(0));
             let mut ids = dun::store::IdAlloc::starting_at(10_000);
-            let stamp = dun::followup::Stamp { date: d(0), at: DateTime::<Utc>::from_naive_utc_and_offset(d(0).and_hms_opt(9, 0, 0).unwrap(), Utc), author: "p".into() };
+            let stamp = dun::command::Stamp { date: d(0), at: DateTime::<Utc>::from_naive_utc_and_offset(d(0).and_hms_opt(9, 0, 0).unwrap(), Utc), author: "p".into() };
             for a in &list {
-                let input = dun::followup::NoteInput::new(NoteKind::Email, "done");
-                let batch = dun::followup::mark_done(&book, &rules, &mut ids, &stamp, &a.client_id, input, &[]).unwrap();
-                for n in batch.notes { book.add_note(n); }
+                let note = dun::command::NoteInput::new(NoteKind::Email, "done");
+                let done = dun::command::Command::MarkDone { client: a.client_id.clone(), kind: None, note, only: vec![] };
+                let policy = dun::command::Policy { rules: rules.clone(), fees: None };
+                let built = dun::command::build(&book, &policy, &stamp, &mut ids, done).unwrap();
+                for n in built.batch.notes { book.add_note(n); }
                 if let Some(next) = rules::client_action(&book, &rules, &a.client_id, d(0)) {
                     prop_assert!(next.level != a.level || next.invoices.iter().all(|n| !a.invoices.contains(n)),
                         "{} came back: {:?} then {:?}", a.client_id, a, next);

@@ -1,20 +1,18 @@
 //! Entering and looking at clients, invoices, payments and credits.
 
-use anyhow::{anyhow, bail, Context as _};
-use chrono::{Days, NaiveDate};
+use anyhow::{anyhow, bail};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
 use super::{parse_amount_arg, parse_date_arg, parse_invoice_number_arg, parse_terms_arg, Ctx};
+use crate::command::{ClientFields, Command, CommandError, NewInvoice, PaymentInput};
 use crate::domain::money::{format_amount, plain_amount};
-use crate::domain::{
-    client::validate_client_id, Adjustment, AdjustmentKind, Client, Currency, Invoice, LineItem, Money, Payment,
-    PaymentMethod,
-};
-use crate::receivables::{self, allocate::allocate_payment};
+use crate::domain::{AdjustmentKind, Currency, Invoice, LineItem, PaymentMethod};
+use crate::ledger::{Expect, LedgerError};
+use crate::receivables;
 use crate::store::image::Need;
-use crate::store::Batch;
 
 #[derive(Subcommand, Debug)]
 pub enum ClientCmd {
@@ -37,29 +35,31 @@ pub enum ClientCmd {
 pub struct ClientAddArgs {
     /// Short unique id, like C000123.
     pub id: String,
-    pub name: String,
-    #[arg(long, default_value = "")]
-    pub contact: String,
-    #[arg(long, default_value = "")]
-    pub email: String,
-    #[arg(long, default_value = "")]
-    pub phone: String,
-    /// Payment terms in days (0 to 3650), the default for new invoices.
-    #[arg(long, default_value_t = 30, value_parser = parse_terms_arg)]
-    pub terms: u32,
-    #[arg(long, default_value = "USD")]
-    pub currency: Currency,
+    /// The client's name (required when adding).
+    pub name: Option<String>,
+    #[arg(long)]
+    pub contact: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Payment terms in days (0 to 3650), the default for new invoices [default: 30].
+    #[arg(long, value_parser = parse_terms_arg)]
+    pub terms: Option<u32>,
+    /// Billing currency [default: USD]; cannot change once the client has invoices.
+    #[arg(long)]
+    pub currency: Option<Currency>,
     #[arg(long, value_parser = parse_amount_arg)]
     pub credit_limit: Option<Decimal>,
     /// Days of the month the client runs payments, e.g. 15,31 (31 = last day).
     #[arg(long, value_delimiter = ',')]
-    pub run_days: Vec<u8>,
+    pub run_days: Option<Vec<u8>>,
     #[arg(long, value_delimiter = ',')]
-    pub tags: Vec<String>,
+    pub tags: Option<Vec<String>>,
     /// The collector who owns the account.
-    #[arg(long, default_value = "")]
-    pub owner: String,
-    /// Replace an existing client with this id instead of refusing.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Change an existing client (only the fields given) instead of refusing.
     #[arg(long)]
     pub update: bool,
 }
@@ -145,33 +145,31 @@ pub struct CreditArgs {
 pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
     match cmd {
         ClientCmd::Add(a) => {
-            validate_client_id(&a.id).map_err(anyhow::Error::msg)?;
-            if a.name.trim().is_empty() {
-                bail!("a client needs a name");
+            let fields = ClientFields {
+                name: a.name,
+                contact: a.contact,
+                email: a.email,
+                phone: a.phone,
+                terms_days: a.terms,
+                currency: a.currency,
+                credit_limit: a.credit_limit,
+                payment_run_days: a.run_days,
+                tags: a.tags,
+                owner: a.owner,
+            };
+            let command = if a.update {
+                Command::UpdateClient { id: a.id, fields, add_missing: true }
+            } else {
+                Command::AddClient { id: a.id, fields }
+            };
+            // Adding a client may start a book.
+            let ledger = ctx.session.ledger_over(ctx.open_or_create_store()?);
+            match ctx.write_with(ledger, Expect::Latest, command) {
+                Err(e) if matches!(e.downcast_ref(), Some(LedgerError::Command(CommandError::ClientExists(_)))) => {
+                    bail!("{e} (use --update to change it)")
+                }
+                other => other.map(|_| ()),
             }
-            if let Some(d) = a.run_days.iter().find(|d| !(1..=31).contains(*d)) {
-                bail!("payment-run day {d} is not a day of the month (1 to 31)");
-            }
-            let mut store = ctx.open_or_create_store()?;
-            let existing = store.client(&a.id)?;
-            if existing.is_some() && !a.update {
-                bail!("client {} already exists (use --update to change it)", a.id);
-            }
-            let mut c = existing.unwrap_or_else(|| Client::new(&a.id, &a.name, a.currency));
-            c.name = a.name;
-            c.contact = a.contact;
-            c.email = a.email;
-            c.phone = a.phone;
-            c.terms_days = a.terms;
-            c.currency = a.currency;
-            c.credit_limit = a.credit_limit;
-            c.payment_run_days = a.run_days;
-            c.tags = a.tags;
-            c.owner = a.owner;
-            let id = c.id.clone();
-            store.apply(Batch { clients: vec![c], ..Default::default() })?;
-            eprintln!("saved client {id}");
-            Ok(())
         }
         ClientCmd::List => {
             let owned = ctx.read_book(Need::OpenAsOf(ctx.today))?;
@@ -373,50 +371,18 @@ fn parse_line(s: &str) -> anyhow::Result<LineItem> {
 pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
     match cmd {
         InvoiceCmd::Add(a) => {
-            let mut store = ctx.open_store()?;
-            let client = store.client(&a.client)?.ok_or_else(|| anyhow!("no client {}", a.client))?;
-            if store.invoice(&a.number)?.is_some() {
-                bail!("invoice {} already exists", a.number);
-            }
-            if a.number.trim().is_empty() {
-                bail!("an invoice needs a number");
-            }
             let lines = a.lines.iter().map(|l| parse_line(l)).collect::<anyhow::Result<Vec<_>>>()?;
-            let total = match (a.amount, lines.is_empty()) {
-                (Some(t), true) => t,
-                (None, false) => lines.iter().map(LineItem::total).sum(),
-                (Some(t), false) => {
-                    let sum: Decimal = lines.iter().map(LineItem::total).sum();
-                    if sum != t {
-                        bail!("the lines add up to {} but the amount given is {}", plain_amount(sum), plain_amount(t));
-                    }
-                    t
-                }
-                (None, true) => bail!("give the invoice an amount or --line items"),
+            let invoice = NewInvoice {
+                number: a.number,
+                client: a.client,
+                amount: a.amount,
+                lines,
+                issued: a.issued,
+                due: a.due,
+                currency: a.currency,
+                reference: a.reference,
             };
-            if total <= Decimal::ZERO {
-                bail!("an invoice total must be more than zero");
-            }
-            crate::domain::validate::money_value(total)
-                .map_err(|m| anyhow!("the invoice total {} {m}", total.normalize()))?;
-            let issued = a.issued.unwrap_or(ctx.today);
-            let due = match a.due {
-                Some(d) => d,
-                None => issued
-                    .checked_add_days(Days::new(client.terms_days.into()))
-                    .context("the due date is out of range")?,
-            };
-            if due < issued {
-                bail!("the due date {due} is before the issue date {issued}");
-            }
-            let currency = a.currency.unwrap_or(client.currency);
-            let mut inv = Invoice::new(&a.number, &client.id, issued, due, Money::new(total, currency));
-            inv.lines = lines;
-            inv.reference = a.reference;
-            inv.discount = client.discount.clone();
-            store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
-            eprintln!("saved invoice {} for {} {} due {due}", a.number, format_amount(total), currency);
-            Ok(())
+            ctx.write(Command::AddInvoice(invoice)).map(|_| ())
         }
         InvoiceCmd::List { client, status } => {
             let owned = ctx.read_book(Need::All)?;
@@ -469,70 +435,17 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
 }
 
 pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
-    if a.amount <= Decimal::ZERO {
-        bail!("a payment must be more than zero");
-    }
-    let mut store = ctx.open_store()?;
-    let date = a.date.unwrap_or(ctx.today);
-    let book = store.book()?;
-    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?.clone();
-    let allocations =
-        allocate_payment(book, &inv.client_id, Money::new(a.amount, inv.currency), date, Some(&inv.number));
-    let id = store.ids().payment();
-    let p = Payment {
-        id,
-        client_id: inv.client_id.clone(),
-        date,
+    let payment = PaymentInput {
         amount: a.amount,
-        currency: inv.currency,
+        date: a.date.unwrap_or(ctx.today),
         method: a.method,
         reference: a.reference,
-        allocations,
-        reverses: None,
+        invoice: Some(a.invoice),
     };
-    let credit = p.unallocated();
-    let spread: Vec<String> =
-        p.allocations.iter().map(|x| format!("{} {}", x.invoice, format_amount(x.amount))).collect();
-    store.apply(Batch { payments: vec![p], ..Default::default() })?;
-    eprintln!(
-        "saved payment #{id} of {} {}: {}{}",
-        format_amount(a.amount),
-        inv.currency,
-        if spread.is_empty() { "nothing open".to_string() } else { spread.join(", ") },
-        if credit > Decimal::ZERO {
-            format!("; {} left as credit on account", format_amount(credit))
-        } else {
-            String::new()
-        }
-    );
-    Ok(())
+    ctx.write(Command::Pay { client: None, payment }).map(|_| ())
 }
 
 pub fn credit(ctx: &Ctx, a: CreditArgs, kind: AdjustmentKind) -> anyhow::Result<()> {
-    if a.amount <= Decimal::ZERO {
-        bail!("the amount must be more than zero");
-    }
-    if a.reason.trim().is_empty() {
-        bail!("give a --reason");
-    }
-    let mut store = ctx.open_store()?;
-    let date = a.date.unwrap_or(ctx.today);
-    let book = store.book()?;
-    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
-    let open = receivables::open_balance(book, inv, date);
-    if a.amount > open {
-        bail!(
-            "{} of {} is more than the open balance of invoice {} ({})",
-            kind.as_str(),
-            format_amount(a.amount),
-            inv.number,
-            format_amount(open)
-        );
-    }
-    let id = store.ids().adjustment();
-    let adj =
-        Adjustment { id, invoice: a.invoice.clone(), date, kind, amount: a.amount, reason: a.reason, reverses: None };
-    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
-    eprintln!("saved {} #{id} of {} on invoice {}", kind.as_str(), format_amount(a.amount), a.invoice);
-    Ok(())
+    let command = Command::Adjust { kind, invoice: a.invoice, amount: a.amount, reason: a.reason, date: a.date };
+    ctx.write(command).map(|_| ())
 }

@@ -1,23 +1,21 @@
-//! What every command needs: where the data is, what day it is, how to print.
+//! What every command needs: the [`Session`] (data folder, today, config,
+//! how to open the book), how to print, the ledger for writes, and the
+//! read image for reads.
 
-use std::path::PathBuf;
-
-use chrono::NaiveDate;
+use std::ops::Deref;
 
 use super::{Format, GlobalArgs};
+use crate::command::Command;
 use crate::domain::Book;
+use crate::ledger::{Applied, Embedded, Expect, Ledger as _, Request};
+use crate::session::Session;
 use crate::store::image::{Image, ImageError, Need};
-use crate::store::{paths, OpenOptions, Store, StoreError};
+use crate::store::Store;
 
-/// How long a writer waits for another by default (`--wait`): far longer
-/// than any write but an import of a big file, short enough that a stuck
-/// process is reported.
-pub const DEFAULT_WAIT_SECS: u64 = 30;
+pub use crate::session::DEFAULT_WAIT_SECS;
 
 pub struct Ctx {
-    pub data_dir: PathBuf,
-    /// `--today`, else the local date: the only place the CLI reads the clock.
-    pub today: NaiveDate,
+    pub session: Session,
     pub format: Format,
     pub global: GlobalArgs,
     /// Stores that were only read, left for the process's exit to reclaim.
@@ -26,22 +24,25 @@ pub struct Ctx {
     books_left: std::cell::RefCell<Vec<Book>>,
 }
 
+impl Deref for Ctx {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
 impl Ctx {
     pub fn new(g: &GlobalArgs) -> anyhow::Result<Ctx> {
-        let data_dir = paths::resolve_data_dir(g.data.as_deref()).map_err(anyhow::Error::msg)?;
-        let today = g.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let mut session =
+            Session::new(g.data.as_deref(), g.today, g.config.clone(), g.theme.clone(), g.allow_other_owner)?;
+        session.wait = std::time::Duration::from_secs(g.wait.unwrap_or(DEFAULT_WAIT_SECS));
         let format = match g.format {
             Some(super::FormatArg::Csv) => Format::Csv,
             Some(super::FormatArg::Json) => Format::Json,
             _ => Format::Table,
         };
-        // Read once up front, for every command: a missing `--config FILE`
-        // or a misspelt key is an error even for commands that do not use
-        // the setting, so a typo never silently does nothing.
-        crate::config::Config::load(g.config.as_deref()).map_err(anyhow::Error::msg)?;
         Ok(Ctx {
-            data_dir,
-            today,
+            session,
             format,
             global: g.clone(),
             left_for_exit: Default::default(),
@@ -49,67 +50,24 @@ impl Ctx {
         })
     }
 
-    /// Opens the existing book (a folder without one is an error with a
-    /// hint) and, on the first open of the real day, keeps the daily
-    /// backup (`[backup] keep_days`, default 7) so a damaged store is never
-    /// the only copy. A failed backup is reported but does not stop the
-    /// command: the user still needs to reach their book.
-    pub fn open_store(&self) -> anyhow::Result<Store> {
-        self.open_and_back_up(false)
+    /// Applies one command through the ledger (opening the store, with the
+    /// daily backup) and says what was saved on stderr.
+    pub fn write(&self, command: Command) -> anyhow::Result<Applied> {
+        let ledger = self.session.ledger_over(self.open_store()?);
+        self.write_with(ledger, Expect::Latest, command)
     }
 
-    /// [`Ctx::open_store`] for the commands that may start a book (import,
-    /// client add, demo): a missing or empty folder gets a new one.
-    pub fn open_or_create_store(&self) -> anyhow::Result<Store> {
-        self.open_and_back_up(true)
-    }
-
-    fn open_and_back_up(&self, create: bool) -> anyhow::Result<Store> {
-        let mut store = self.open_with(create)?;
-        if let Some(day) = self.backup_day() {
-            if let Err(e) = crate::io::backup::daily(&mut store, day, self.backup_keep_days()) {
-                eprintln!("dun: warning: the daily backup failed: {}", crate::text::sanitize(&e));
-            }
+    /// Applies a command through a ledger the caller set up (over a store
+    /// it read from, with `expect` its sequence; or with a policy).
+    pub fn write_with(&self, mut ledger: Embedded, expect: Expect, command: Command) -> anyhow::Result<Applied> {
+        let applied = ledger.apply(Request { command, expect, today: self.today })?;
+        // The summary holds typed text (names, reasons): escaped for the terminal.
+        let done = crate::text::sanitize(&applied.built.done);
+        match applied.note() {
+            Some(n) => eprintln!("saved: {done} (note #{n})"),
+            None => eprintln!("saved: {done}"),
         }
-        Ok(store)
-    }
-
-    /// Opens the existing book and leaves the daily backup to the caller
-    /// (the interface takes it on a thread of its own after the first screen).
-    pub fn open_store_without_backup(&self) -> anyhow::Result<Store> {
-        self.open_with(false)
-    }
-
-    fn open_with(&self, create: bool) -> anyhow::Result<Store> {
-        let opts = OpenOptions { create, any_owner: self.global.allow_other_owner };
-        let wait = std::time::Duration::from_secs(self.global.wait.unwrap_or(DEFAULT_WAIT_SECS));
-        let dir = self.data_dir.display();
-        let waiting = |who: &str| {
-            eprintln!(
-                "dun: the book in {dir} is in use by another dun process{}; waiting up to {} s (--wait)",
-                crate::text::sanitize(who),
-                wait.as_secs()
-            );
-        };
-        let mut store = Store::open_waiting(&self.data_dir, opts, wait, waiting).map_err(|e| match e {
-            // Already a whole sentence naming the folder.
-            e @ (StoreError::NoBook(_) | StoreError::NotABook(_) | StoreError::OtherOwner { .. }) => {
-                anyhow::Error::new(e)
-            }
-            e => anyhow::Error::new(e).context(format!("cannot open the book in {}", self.data_dir.display())),
-        })?;
-        for w in store.take_warnings() {
-            eprintln!("dun: warning: {}", crate::text::sanitize(&w));
-        }
-        Ok(store)
-    }
-
-    /// The day the daily backup is named after: the real date, and none at
-    /// all on a `--today` run. Planning runs must never write or prune real
-    /// backups (a pretend date would name one, and keep-N pruning would then
-    /// delete the real ones).
-    pub fn backup_day(&self) -> Option<NaiveDate> {
-        self.global.today.is_none().then_some(self.today)
+        Ok(applied)
     }
 
     /// The book for a command that only reads it: from the published read
@@ -148,13 +106,6 @@ impl Ctx {
     /// Ends a command that only read `book` (see [`Ctx::done_reading`]).
     pub fn done_with(&self, book: Book) {
         self.books_left.borrow_mut().push(book);
-    }
-
-    /// `[backup] keep_days` from the config (the default when it cannot be read).
-    pub fn backup_keep_days(&self) -> u32 {
-        crate::config::Config::load(self.global.config.as_deref())
-            .map(|c| c.backup.keep_days)
-            .unwrap_or(crate::config::BackupConfig::default().keep_days)
     }
 
     /// Ends a command that only read `store`. Freeing a large book and

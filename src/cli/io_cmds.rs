@@ -9,10 +9,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Ctx;
+use crate::command::{Command, ImportIds};
 use crate::domain::dates::DateOrder;
 use crate::io::export::{self, ExportFormat};
 use crate::io::import::{Conflict, ImportOptions, Plan};
 use crate::io::{backup, export_read, native, notes, xero};
+use crate::ledger::{Ledger as _, Request};
 use crate::store::image::Need;
 
 #[derive(Subcommand, Debug)]
@@ -233,7 +235,11 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     } else {
         spinner(format!("writing {} {what} in one transaction", plan.new + plan.updated))
     };
-    let applied = store.apply(plan.batch);
+    // Planned row by row against this book: refused if anything was
+    // written since (see `ledger::Expect`).
+    let seq = store.meta().seq;
+    let command = Command::Import { records: plan.batch, ids: ImportIds::Fresh, into_empty: false };
+    let applied = ctx.session.ledger_over(store).apply(Request::at(seq, ctx.today, command));
     writing.finish_and_clear();
     applied?;
     println!(
@@ -265,7 +271,7 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         bail!("`import book` reads a folder written by `dun export`; --from does not apply");
     }
     let batch = export_read::read_dir(&a.file).map_err(|errors| anyhow!("{errors}"))?;
-    let mut store = ctx.open_or_create_store()?;
+    let store = ctx.open_or_create_store()?;
     if store.counts() != crate::store::Counts::default() {
         bail!(
             "{} already holds a book; `import book` loads an export into an empty data directory only (try --data NEWDIR)",
@@ -280,7 +286,8 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let writing = spinner(format!("writing {summary} in one transaction"));
-    let applied = store.apply(batch);
+    let command = Command::Import { records: batch, ids: ImportIds::Keep, into_empty: true };
+    let applied = ctx.session.ledger_over(store).apply(Request::latest(ctx.today, command));
     writing.finish_and_clear();
     applied?;
     println!("imported book from {}: {summary}", a.file.display());

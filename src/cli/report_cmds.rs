@@ -8,14 +8,15 @@ use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
 use super::{parse_date_arg, Ctx, Format};
+use crate::command::Command;
 use crate::config::Config;
 use crate::domain::money::{format_amount, plain_amount};
-use crate::domain::{Adjustment, AdjustmentKind, Book, Currency, Instalment, LateFeePolicy};
+use crate::domain::{AdjustmentKind, Book, Currency, Instalment, LateFeePolicy};
+use crate::ledger::Expect;
 use crate::receivables::aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 use crate::receivables::kpi::{self, Period};
 use crate::receivables::{discount, fees, open_balance, plan};
 use crate::store::image::Need;
-use crate::store::Batch;
 use crate::text;
 
 #[derive(Subcommand, Debug)]
@@ -125,9 +126,7 @@ fn aging_options(cfg: &Config) -> anyhow::Result<AgingOptions> {
 }
 
 fn book_fee_policy(cfg: &Config) -> anyhow::Result<Option<LateFeePolicy>> {
-    let f = &cfg.fees;
-    fees::parse_policy(f.fixed.as_deref(), f.percent.as_deref(), f.annual_rate.as_deref(), f.grace_days)
-        .map_err(anyhow::Error::msg)
+    crate::session::fee_terms(cfg)
 }
 
 /// Amounts for people get thousands separators; for scripts, plain.
@@ -517,7 +516,6 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
     let book_policy = book_fee_policy(&load_config(ctx)?)?;
     let date = a.date.unwrap_or(ctx.today);
     let mut store = ctx.open_store()?;
-    let mut ids = store.ids();
     let book = store.book()?;
     let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
     let Some(policy) = fees::policy_for(book, inv, book_policy.as_ref()) else {
@@ -527,7 +525,6 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
         );
     };
     let q = fees::quote(book, inv, date, policy);
-    let why = fees::describe(&q, policy, date);
     if a.dry_run {
         let mut r = Report::new(&[("part", Align::Left), ("amount", Align::Right)]);
         r.title = Some(format!(
@@ -556,60 +553,23 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if inv.is_disputed() {
-        bail!("invoice {} is disputed; resolve the dispute first, or charge an amount with dun charge", inv.number);
-    }
-    if date < inv.issue_date {
-        bail!("the date {date} is before invoice {} was issued", inv.number);
-    }
-    let id = ids.adjustment();
-    let number = inv.number.clone();
-    let currency = inv.currency;
-    let adj = Adjustment {
-        id,
-        invoice: number.clone(),
-        date,
-        kind: AdjustmentKind::Fee,
-        amount: q.chargeable,
-        reason: why.clone(),
-        reverses: None,
-    };
-    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
-    eprintln!("charged fee #{id} of {} {currency} on invoice {number}: {why}", format_amount(q.chargeable));
-    Ok(())
+    let invoice = inv.number.clone();
+    let ledger = ctx
+        .session
+        .ledger_over(store)
+        .with_policy(crate::command::Policy { rules: Default::default(), fees: book_policy });
+    ctx.write_with(ledger, Expect::Latest, Command::ChargeFee { invoice, date: Some(date) }).map(|_| ())
 }
 
 fn charge(ctx: &Ctx, a: super::book_cmds::CreditArgs) -> anyhow::Result<()> {
-    if a.amount <= Decimal::ZERO {
-        bail!("a fee must be more than zero");
-    }
-    if a.amount.round_dp(2) != a.amount {
-        bail!("a fee has at most two decimals");
-    }
-    if a.reason.trim().is_empty() {
-        bail!("give a --reason: it is shown on the account");
-    }
-    let date = a.date.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let id = store.ids().adjustment();
-    let book = store.book()?;
-    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
-    if date < inv.issue_date {
-        bail!("the date {date} is before invoice {} was issued", inv.number);
-    }
-    let currency = inv.currency;
-    let adj = Adjustment {
-        id,
-        invoice: a.invoice.clone(),
-        date,
+    let command = Command::Adjust {
         kind: AdjustmentKind::Fee,
+        invoice: a.invoice,
         amount: a.amount,
         reason: a.reason,
-        reverses: None,
+        date: a.date,
     };
-    store.apply(Batch { adjustments: vec![adj], ..Default::default() })?;
-    eprintln!("charged fee #{id} of {} {currency} on invoice {}", format_amount(a.amount), a.invoice);
-    Ok(())
+    ctx.write(command).map(|_| ())
 }
 
 fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
@@ -648,33 +608,14 @@ fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
 }
 
 fn set_plan(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
-    let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
     if a.clear {
-        if inv.plan.is_empty() {
-            eprintln!("invoice {} has no plan", inv.number);
-            return Ok(());
-        }
-        let mut inv = inv.clone();
-        inv.plan.clear();
-        let number = inv.number.clone();
-        store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
-        eprintln!("cleared the plan of invoice {number}: it is due on its own due date again");
-        return Ok(());
+        return ctx.write(Command::ClearPlan { invoice: a.invoice }).map(|_| ());
     }
     if a.instalments.is_empty() {
-        return show_plan(ctx, book, &a.invoice);
+        let mut store = ctx.open_store()?;
+        return show_plan(ctx, store.book()?, &a.invoice);
     }
-    let open = open_balance(book, inv, ctx.today);
-    let instalments = plan::validate_plan(inv, open, &a.instalments).map_err(anyhow::Error::msg)?;
-    let mut inv = inv.clone();
-    let n = instalments.len();
-    inv.plan = instalments;
-    let number = inv.number.clone();
-    store.apply(Batch { invoices: vec![inv], ..Default::default() })?;
-    eprintln!("saved a plan of {n} instalment(s) for invoice {number}");
-    Ok(())
+    ctx.write(Command::SetPlan { invoice: a.invoice, instalments: a.instalments }).map(|_| ())
 }
 
 fn show_plan(ctx: &Ctx, book: &Book, number: &str) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! The day's list, the rules file, and logging follow-ups from scripts.
-//! Thin: parse, load, call `rules` / `followup`, write, print.
+//! Thin: parse, load, call `rules`, or construct a [`Command`] for the
+//! ledger, and print.
 
 use std::path::PathBuf;
 
@@ -10,13 +11,12 @@ use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
 use super::{parse_amount_arg, Ctx, Format};
+use crate::command::{Command, NoteInput, PromiseInput};
 use crate::domain::dates::parse_relative;
 use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{CallOutcome, NoteKind};
-use crate::followup::{self, NoteInput, PromiseInput, Stamp};
 use crate::rules::{self, file, MinAmount, Rules, RulesSource};
 use crate::store::image::Need;
-use crate::store::Batch;
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCmd {
@@ -111,65 +111,31 @@ pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
         RulesCmd::Rules(RulesSub::Check { file }) => check(ctx, file),
         RulesCmd::Rules(RulesSub::Show { toml }) => show(ctx, toml),
         RulesCmd::Log(a) => log(ctx, a),
-        RulesCmd::Dispute { invoice, reason } => {
-            write(ctx, |b, ids, st| followup::dispute(b, ids, st, &invoice, &reason), format!("{invoice} disputed"))
-        }
-        RulesCmd::Resolve { invoice, text } => write(
-            ctx,
-            |b, ids, st| followup::resolve(b, ids, st, &invoice, &text),
-            format!("dispute on {invoice} resolved"),
-        ),
+        RulesCmd::Dispute { invoice, reason } => write(ctx, Command::Dispute { invoice, reason }),
+        RulesCmd::Resolve { invoice, text } => write(ctx, Command::Resolve { invoice, remark: text }),
         RulesCmd::Snooze { client, until } => {
             let until = date_arg(ctx, "--until", &until)?;
-            write(
-                ctx,
-                |b, ids, st| followup::snooze(b, ids, st, &client, until),
-                format!("{client} snoozed until {until}"),
-            )
+            write(ctx, Command::Snooze { client, until, remark: String::new() })
         }
-        RulesCmd::Unsnooze { client } => {
-            write(ctx, |b, ids, st| followup::unsnooze(b, ids, st, &client), format!("{client} no longer snoozed"))
-        }
-        RulesCmd::Hold { client, reason } => {
-            write(ctx, |b, ids, st| followup::hold(b, ids, st, &client, &reason), format!("{client} on hold"))
-        }
-        RulesCmd::Unhold { client } => {
-            write(ctx, |b, ids, st| followup::unhold(b, ids, st, &client), format!("{client} released from hold"))
-        }
-        RulesCmd::Undo { note } => {
-            write(ctx, |b, ids, st| followup::undo(b, ids, st, note), format!("note #{note} undone"))
-        }
+        RulesCmd::Unsnooze { client } => write(ctx, Command::Unsnooze { client }),
+        RulesCmd::Hold { client, reason } => write(ctx, Command::Hold { client, reason }),
+        RulesCmd::Unhold { client } => write(ctx, Command::Release { client }),
+        RulesCmd::Undo { note } => write(ctx, Command::Undo { note }),
     }
+}
+
+fn write(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    ctx.write(command).map(|_| ())
 }
 
 /// The rules in force for the data directory; an invalid rules.toml is an
 /// error, never a silent fall-back.
 pub fn load_rules(ctx: &Ctx) -> anyhow::Result<Rules> {
-    file::load(&ctx.data_dir).map_err(|e| anyhow!("{e}\n(fix the file, or check it with `dun rules check`)"))
-}
-
-fn stamp(ctx: &Ctx) -> Stamp {
-    Stamp { date: ctx.today, at: chrono::Utc::now(), author: crate::user_name() }
+    ctx.rules()
 }
 
 fn date_arg(ctx: &Ctx, flag: &str, s: &str) -> anyhow::Result<NaiveDate> {
     parse_relative(s, ctx.today).map_err(|e| anyhow!("{flag}: {e}"))
-}
-
-/// Builds a batch against the current book, writes it (flushed), and says so.
-fn write(
-    ctx: &Ctx,
-    build: impl FnOnce(&crate::domain::Book, &mut crate::store::IdAlloc, &Stamp) -> Result<Batch, String>,
-    done: String,
-) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
-    let mut ids = store.ids();
-    let st = stamp(ctx);
-    let batch = build(store.book()?, &mut ids, &st).map_err(anyhow::Error::msg)?;
-    let note_ids: Vec<String> = batch.notes.iter().map(|n| format!("#{}", n.id)).collect();
-    store.apply(batch)?;
-    eprintln!("saved: {done} (note {})", note_ids.join(", "));
-    Ok(())
 }
 
 fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
@@ -185,23 +151,14 @@ fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
         bail!("--invoices goes with --promise-date (what the promise is for) or --done (what was done)");
     }
     let next_follow_up = a.next.as_deref().map(|d| date_arg(ctx, "--next", d)).transpose()?;
-    let input = NoteInput { kind: a.kind, outcome: a.outcome, text: a.text, promise, next_follow_up };
-    let rules = if a.done { Some(load_rules(ctx)?) } else { None };
-    let client = a.client.clone();
-    let msg = match (&rules, a.corrects) {
-        (Some(_), _) => format!("{} note for {client}, today's action marked done", a.kind),
-        (None, Some(old)) => format!("{} note for {client}, correcting note #{old}", a.kind),
-        (None, None) => format!("{} note for {client}", a.kind),
+    let note = NoteInput { kind: a.kind, outcome: a.outcome, text: a.text, promise, next_follow_up };
+    let client = a.client;
+    let command = match (a.done, a.corrects) {
+        (true, _) => Command::MarkDone { client, kind: Some(a.kind), note, only: a.invoices },
+        (false, Some(note_id)) => Command::Correct { client, note_id, note },
+        (false, None) => Command::Log { client, note },
     };
-    write(
-        ctx,
-        |b, ids, st| match (&rules, a.corrects) {
-            (Some(r), _) => followup::mark_done(b, r, ids, st, &client, input, &a.invoices),
-            (None, Some(old)) => followup::correct(b, ids, st, &client, old, input),
-            (None, None) => followup::log_note(b, ids, st, &client, input),
-        },
-        msg,
-    )
+    write(ctx, command)
 }
 
 fn money_cells(ctx: &Ctx, a: &rules::Action) -> (String, String) {

@@ -4,28 +4,31 @@
 use anyhow::bail;
 
 use super::Ctx;
+use crate::command::{Command, ImportIds};
+use crate::ledger::{Ledger as _, Request};
 
 pub fn open_interface(ctx: &Ctx) -> anyhow::Result<()> {
-    crate::tui::run(ctx)
+    crate::tui::run(&ctx.session)
 }
 
 pub fn demo(ctx: &Ctx, no_tui: bool) -> anyhow::Result<()> {
-    let mut store = ctx.open_or_create_store()?;
+    let store = ctx.open_or_create_store()?;
     if store.counts().clients > 0 {
         bail!(
             "{} already holds a book; the demo needs an empty directory (try --data /tmp/dun-demo)",
             ctx.data_dir.display()
         );
     }
-    let mut ids = store.ids();
-    let batch = crate::demo::build(ctx.today, &mut ids);
+    // Placeholder ids from 0: the ledger gives the demo's payments,
+    // adjustments and notes their own.
+    let batch = crate::demo::build(ctx.today, &mut crate::store::IdAlloc::starting_at(0));
     let (c, i) = (batch.clients.len(), batch.invoices.len());
-    store.apply(batch)?;
+    let command = Command::Import { records: batch, ids: ImportIds::Fresh, into_empty: true };
+    ctx.session.ledger_over(store).apply(Request::latest(ctx.today, command))?;
     eprintln!("demo book written to {}: {c} clients, {i} invoices, as of {}", ctx.data_dir.display(), ctx.today);
     if no_tui {
         return Ok(());
     }
-    drop(store);
     open_interface(ctx)
 }
 

@@ -110,8 +110,9 @@ pub struct Meta {
 
 /// A set of records written together or not at all. Clients and invoices
 /// are inserted or replaced by key; payments, adjustments and notes are
-/// append-only and need ids from [`Store::next_ids`].
-#[derive(Clone, Debug, Default)]
+/// append-only and need ids from [`Store::ids`]. Serialisable: a batch is
+/// what a ledger reports back after a command, over a socket too.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
     pub clients: Vec<Client>,
     pub invoices: Vec<Invoice>,
@@ -760,6 +761,16 @@ fn describe_sled_error(dir: &str, err: &sled::Error) -> String {
         },
         other => format!("storage error in {dir}: {other}"),
     }
+}
+
+/// The book of the data folder `dir` and the sequence of the last write it
+/// holds, for a reader: the one read path of [`crate::ledger::Embedded`]'s
+/// snapshot (the interface's start-up). Today it opens the store, reads
+/// the book and closes it again.
+pub fn read_book(dir: &Path, opts: OpenOptions) -> Result<(Book, u64)> {
+    let mut store = Store::open_with(dir, opts)?;
+    let book = store.take_book()?;
+    Ok((book, store.meta().seq))
 }
 
 /// Applies a batch that the store has written to an in-memory book, in the

@@ -16,6 +16,7 @@ use super::model::Model;
 use super::screens::{self, Cx, Outcome, Screen, Screens};
 use super::theme::Theme;
 use crate::domain::Book;
+use crate::ledger::{Ledger, LedgerError};
 use crate::rules::Action as Chase;
 
 pub use super::screens::aging::AgingRow;
@@ -97,20 +98,20 @@ pub enum Status {
     Error(String),
 }
 
-/// Where the book lives: the store's own copy in the running program (no
-/// second copy of a large book; the store keeps it in step with every
-/// durable write), or a plain value in tests.
+/// Where the book comes from: a [`Ledger`] in the running program, or a
+/// plain value in tests.
 pub enum Source {
     Memory(Box<Book>),
-    /// The book of a data directory, read at start-up. The store itself is
-    /// closed between writes, so the directory is not locked while the
-    /// interface sits open: a cron job's `dun today`, or a colleague's dun,
-    /// can use the book meanwhile. Each write reopens the store, reloads the
-    /// book first if someone else wrote since (`seq`), writes, and closes.
-    Dir {
-        dir: std::path::PathBuf,
+    /// The book as of write `seq`, read through `ledger`, which every write
+    /// goes through. The embedded ledger opens the store only for a read or
+    /// a write, so the folder is not locked while the interface sits open:
+    /// a cron job's `dun today`, or a colleague's dun, can use the book
+    /// meanwhile. `dir` is where drafts are kept.
+    Ledger {
+        ledger: Box<dyn Ledger>,
         book: Box<Book>,
         seq: u64,
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -118,15 +119,14 @@ impl Source {
     pub fn book(&self) -> &Book {
         match self {
             Source::Memory(b) => b,
-            Source::Dir { book, .. } => book,
+            Source::Ledger { book, .. } => book,
         }
     }
 
-    /// Takes the book out of an open store and closes it.
-    pub fn from_store(mut store: crate::store::Store) -> Result<Source, crate::store::StoreError> {
-        let book = store.take_book()?;
-        let seq = store.meta().seq;
-        Ok(Source::Dir { dir: store.dir().to_path_buf(), book: Box::new(book), seq })
+    /// Reads the book through `ledger`.
+    pub fn from_ledger(mut ledger: Box<dyn Ledger>, dir: Option<std::path::PathBuf>) -> Result<Source, LedgerError> {
+        let snap = ledger.snapshot()?;
+        Ok(Source::Ledger { ledger, book: Box::new(snap.book), seq: snap.seq, dir })
     }
 }
 
@@ -176,12 +176,16 @@ impl From<Book> for Source {
 }
 
 impl From<crate::store::Store> for Source {
-    /// For tests and callers that have a store with its book loaded; a
-    /// store that cannot load its book gives an empty book (use
-    /// [`Source::from_store`] to see the error).
-    fn from(s: crate::store::Store) -> Source {
+    /// For tests: the book of an open store, which is closed; writes go
+    /// through an embedded ledger on its folder. A store that cannot load
+    /// its book gives an empty book.
+    fn from(mut s: crate::store::Store) -> Source {
         let dir = s.dir().to_path_buf();
-        Source::from_store(s).unwrap_or(Source::Dir { dir, book: Box::default(), seq: 0 })
+        let seq = s.meta().seq;
+        let book = s.take_book().unwrap_or_default();
+        drop(s);
+        let ledger = Box::new(crate::ledger::Embedded::new(&dir));
+        Source::Ledger { ledger, book: Box::new(book), seq, dir: Some(dir) }
     }
 }
 

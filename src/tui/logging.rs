@@ -1,8 +1,10 @@
 //! Logging follow-ups from the interface (issue 6): opening a form on the
-//! selection, saving what it says through `followup` and the store, undo,
-//! `$EDITOR`, and drafts that survive a dropped connection.
+//! selection, handing the [`Command`] it makes to the ledger, undo,
+//! `$EDITOR`, and drafts that survive a dropped connection. Nothing here
+//! decides what is written: the ledger builds every command in the core,
+//! as it does for the CLI.
 //!
-//! A save is durable before the screen says so: `Store::apply` returns only
+//! A save is durable before the screen says so: the ledger returns only
 //! after the write is flushed, and only then is "saved" shown. If the write
 //! fails, the form stays open with the typing intact and the error on it.
 
@@ -13,45 +15,23 @@ use crossterm::event::KeyEvent;
 
 use super::action::{Action, Effect};
 use super::app::{App, Source, Status};
-use super::entry::{Form, FormContext, FormKind, FormResult, Intent};
-use crate::domain::{Money, NoteKind};
+use super::entry::{Form, FormContext, FormKind, FormResult};
+use crate::command::Command;
+use crate::domain::Money;
 use crate::drafts::Draft;
-use crate::followup::{self, NoteInput, Stamp};
-use crate::rules::ActionKind;
+use crate::ledger::{LedgerError, Request};
 
 /// The open form's latest state, shared with the signal thread so a hang-up
 /// can save it even while the main loop is blocked.
 pub type DraftSlot = Arc<Mutex<Option<Draft>>>;
 
-/// What the interface needs to write: who writes, what time it is (read by
-/// the shell; tests fix it), and the undo stack of this session.
+/// The interface's side of logging: the undo stack of this session and the
+/// draft slot. (Who writes and when is stamped by the ledger.)
+#[derive(Default)]
 pub struct Logbook {
-    pub author: String,
-    pub clock: fn() -> DateTime<Utc>,
     /// Note ids this session wrote, newest last: what `u` undoes.
     pub session: Vec<u64>,
     pub draft_slot: DraftSlot,
-}
-
-impl Default for Logbook {
-    fn default() -> Self {
-        Logbook { author: crate::user_name(), clock: Utc::now, session: Vec::new(), draft_slot: DraftSlot::default() }
-    }
-}
-
-/// Opens the store for one write, waiting a little if another dun (a cron
-/// report, a colleague's save) has it at that moment: those hold it for a
-/// fraction of a second.
-fn open_for_write(dir: &std::path::Path) -> Result<crate::store::Store, crate::store::StoreError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    loop {
-        match crate::store::Store::open(dir) {
-            Err(crate::store::StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            other => return other,
-        }
-    }
 }
 
 impl App {
@@ -65,7 +45,7 @@ impl App {
                 self.close_form();
                 self.status = Some(Status::Info("cancelled; nothing was written".into()));
             }
-            FormResult::Submit(intent) => match self.save(intent) {
+            FormResult::Submit(command) => match self.write(command) {
                 Ok(msg) => {
                     self.close_form();
                     self.status = Some(Status::Info(msg));
@@ -91,7 +71,7 @@ impl App {
 
     /// Keeps the shared draft in step with the form.
     fn publish_draft(&self) {
-        let draft = self.form.as_ref().map(|f| f.to_draft((self.logbook.clock)().to_rfc3339()));
+        let draft = self.form.as_ref().map(|f| f.to_draft(Utc::now().to_rfc3339()));
         if let Ok(mut slot) = self.logbook.draft_slot.lock() {
             *slot = draft;
         }
@@ -99,7 +79,7 @@ impl App {
 
     fn data_dir(&self) -> Option<std::path::PathBuf> {
         match &self.source {
-            Source::Dir { dir, .. } => Some(dir.clone()),
+            Source::Ledger { dir, .. } => dir.clone(),
             Source::Memory(_) => None,
         }
     }
@@ -154,19 +134,15 @@ impl App {
             Action::Hold => {
                 let on_hold = self.focus.and_then(|c| self.book().clients().get(c)).is_some_and(|c| c.hold.is_some());
                 if on_hold {
-                    return self
-                        .quick(|book, ids, stamp, client, _| followup::unhold(book, ids, stamp, client), "released");
+                    return self.quick(|client, _| Ok(Command::Release { client: client.to_string() }));
                 }
                 FormKind::Hold
             }
             Action::Resolve => {
-                return self.quick(
-                    |book, ids, stamp, _, invoice| match invoice {
-                        Some(n) => followup::resolve(book, ids, stamp, n, ""),
-                        None => Err("select the disputed invoice first (Enter on the client, then pick it)".into()),
-                    },
-                    "dispute resolved",
-                );
+                return self.quick(|_, invoice| match invoice {
+                    Some(n) => Ok(Command::Resolve { invoice: n.to_string(), remark: String::new() }),
+                    None => Err("select the disputed invoice first (Enter on the client, then pick it)".into()),
+                });
             }
             Action::Undo => return self.undo(),
             Action::Editor => {
@@ -228,24 +204,15 @@ impl App {
         }
     }
 
-    /// A write with no form (release a hold, resolve a dispute).
-    fn quick(
-        &mut self,
-        build: impl FnOnce(
-            &crate::domain::Book,
-            &mut crate::store::IdAlloc,
-            &Stamp,
-            &str,
-            Option<&str>,
-        ) -> Result<crate::store::Batch, String>,
-        done: &str,
-    ) -> Effect {
+    /// A write with no form (release a hold, resolve a dispute), on the
+    /// focused client and the selected invoice.
+    fn quick(&mut self, command: impl FnOnce(&str, Option<&str>) -> Result<Command, String>) -> Effect {
         let client = self.focus.and_then(|c| self.book().clients().get(c)).map(|c| c.id.clone());
         let invoice = self.selected_invoice().map(|i| self.book().invoices()[i].number.clone());
         let Some(client) = client else { return Effect::None };
-        let result = self.write(|book, ids, stamp| build(book, ids, stamp, &client, invoice.as_deref()));
+        let result = command(&client, invoice.as_deref()).and_then(|c| self.write(c));
         self.status = Some(match result {
-            Ok(()) => Status::Info(format!("saved: {done}")),
+            Ok(msg) => Status::Info(msg),
             Err(e) => Status::Error(e),
         });
         Effect::None
@@ -257,95 +224,49 @@ impl App {
             self.status = Some(Status::Error("nothing of this session to undo".into()));
             return Effect::None;
         };
-        let result = self.write(|book, ids, stamp| followup::undo(book, ids, stamp, id));
+        let result = self.write(Command::Undo { note: id });
         self.status = Some(match result {
-            Ok(()) => {
+            Ok(msg) => {
                 // The reversing entry is not itself undoable from the stack.
                 self.logbook.session.pop();
                 self.logbook.session.pop();
-                Status::Info(format!("saved: undid entry #{id}"))
+                Status::Info(msg)
             }
             Err(e) => Status::Error(e),
         });
         Effect::None
     }
 
-    fn save(&mut self, intent: Intent) -> Result<String, String> {
-        let rules = self.rules.clone();
-        let msg = match &intent {
-            Intent::Log { note, .. } if note.promise.is_some() => "saved: promise to pay logged",
-            Intent::Log { note, .. } => match note.kind {
-                NoteKind::Call => "saved: call logged",
-                NoteKind::Email => "saved: email logged",
-                NoteKind::Letter => "saved: letter logged",
-                _ => "saved: note logged",
-            },
-            Intent::Dispute { .. } => "saved: invoice disputed",
-            Intent::Snooze { .. } => "saved: client snoozed",
-            Intent::Hold { .. } => "saved: client on hold",
-            Intent::Payment { .. } => "saved: payment recorded",
-            Intent::Done { .. } => "saved: action done",
-        };
-        let action_kind = match &intent {
-            Intent::Done { client_id, .. } => {
-                self.model.actions.iter().find(|a| &a.client_id == client_id).map(|a| a.kind)
-            }
-            _ => None,
-        };
-        self.write(move |book, ids, stamp| match intent {
-            Intent::Log { client_id, note } => followup::log_note(book, ids, stamp, &client_id, note),
-            Intent::Dispute { invoice, reason } => followup::dispute(book, ids, stamp, &invoice, &reason),
-            Intent::Snooze { client_id, until, text } => {
-                let mut b = followup::snooze(book, ids, stamp, &client_id, until)?;
-                if !text.trim().is_empty() {
-                    if let Some(n) = b.notes.first_mut() {
-                        n.text = format!("{}: {}", n.text, text.trim());
-                    }
-                }
-                Ok(b)
-            }
-            Intent::Hold { client_id, reason } => followup::hold(book, ids, stamp, &client_id, &reason),
-            Intent::Payment { client_id, payment } => followup::record_payment(book, ids, stamp, &client_id, payment),
-            Intent::Done { client_id, text } => {
-                let kind = match action_kind {
-                    Some(ActionKind::Call) => NoteKind::Call,
-                    Some(ActionKind::Escalation) => NoteKind::Letter,
-                    _ => NoteKind::Email,
-                };
-                followup::mark_done(book, &rules, ids, stamp, &client_id, NoteInput::new(kind, text), &[])
-            }
-        })?;
-        Ok(msg.to_string())
-    }
-
-    /// Builds a batch from the book as it is, writes it (flushed before
-    /// this returns), remembers its note for undo, and refreshes every
-    /// screen from the new book.
-    fn write(
-        &mut self,
-        build: impl FnOnce(&crate::domain::Book, &mut crate::store::IdAlloc, &Stamp) -> Result<crate::store::Batch, String>,
-    ) -> Result<(), String> {
-        let stamp = Stamp { date: self.today(), at: (self.logbook.clock)(), author: self.logbook.author.clone() };
-        let Source::Dir { dir, book, seq } = &mut self.source else {
+    /// Hands `command` to the ledger (which builds it against the book as
+    /// it is on disk, writes and flushes it before returning), remembers
+    /// its note for undo, brings the shown book up to date, and refreshes
+    /// every screen. Returns what to show: "saved: ..." or why not.
+    fn write(&mut self, command: Command) -> Result<String, String> {
+        let today = self.today();
+        let Source::Ledger { ledger, book, seq, .. } = &mut self.source else {
             return Err("this book is read-only here".into());
         };
-        let mut store = open_for_write(dir).map_err(|e| format!("not saved: {e}"))?;
-        if store.meta().seq != *seq {
-            // Someone else wrote since we last looked: build on their book.
-            **book = store.take_book().map_err(|e| format!("not saved: {e}"))?;
+        let applied = ledger.apply(Request::latest(today, command)).map_err(|e| match e {
+            // A refusal says what is wrong with the input, as the CLI does.
+            LedgerError::Command(e) => e.to_string(),
+            other => format!("not saved: {other}"),
+        })?;
+        let mut msg = format!("saved: {}", applied.built.done);
+        if applied.previous == *seq {
+            crate::store::apply_to_book(book, applied.built.batch.clone());
+        } else {
+            // Someone else wrote since we last read: read it all again.
+            match ledger.snapshot() {
+                Ok(snap) => **book = snap.book,
+                Err(e) => msg = format!("{msg}; but the book could not be read again ({e}): press R"),
+            }
         }
-        let mut ids = store.ids();
-        let batch = build(book, &mut ids, &stamp)?;
-        let note = batch.notes.first().map(|n| n.id);
-        store.apply(batch.clone()).map_err(|e| format!("not saved: {e}"))?;
-        *seq = store.meta().seq;
-        drop(store);
-        crate::store::apply_to_book(book, batch);
-        if let Some(id) = note {
+        *seq = applied.seq;
+        if let Some(id) = applied.note() {
             self.logbook.session.push(id);
         }
         self.after_write();
-        Ok(())
+        Ok(msg)
     }
 
     /// Rebuilds what the screens show from the changed book: the day's list
@@ -360,14 +281,15 @@ impl App {
 
     /// `R`: reads the book again, for what others wrote since.
     pub(super) fn reload(&mut self) {
-        let Source::Dir { dir, book, seq } = &mut self.source else { return };
-        let result = open_for_write(dir).and_then(|mut store| {
-            let moved = store.meta().seq != *seq;
-            if moved {
-                **book = store.take_book()?;
-                *seq = store.meta().seq;
+        let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };
+        let result = ledger.latest().and_then(|latest| {
+            if latest == *seq {
+                return Ok(false);
             }
-            Ok(moved)
+            let snap = ledger.snapshot()?;
+            **book = snap.book;
+            *seq = snap.seq;
+            Ok(true)
         });
         self.status = Some(match result {
             Ok(true) => {

@@ -8,9 +8,10 @@
 //! effects by returning an [`action::Effect`].
 //!
 //! Logging (`entry`, `logging.rs`): an open form takes every key; `Enter`
-//! turns it into an intent, `followup` into a batch, and the store (opened
-//! for the write only, see [`app::Source::Dir`]) writes and flushes it; then
-//! the [`model::Model`] is rebuilt and `app.status` says "saved" or why not.
+//! turns it into a [`crate::command::Command`], and the ledger the shell
+//! gave the app (see [`app::Source::Ledger`]) builds, writes and flushes
+//! it; then the [`model::Model`] is rebuilt and `app.status` says "saved"
+//! or why not. The interface never opens the store itself.
 //!
 //! Figures (100,000 invoices, `cargo bench --bench tui`): see benches/tui.rs.
 

@@ -19,8 +19,8 @@ use super::action::{Action, Effect};
 use super::app::App;
 use super::keymap::Keymap;
 use super::theme::{self, ColorDepth, Theme};
-use crate::cli::Ctx;
 use crate::config::Config;
+use crate::session::Session;
 
 /// What the interface needs before the book: settings, theme and keys.
 /// Read before the terminal is taken, so a mistake in the config file is
@@ -34,11 +34,10 @@ pub struct Settings {
     pub keymap: Keymap,
 }
 
-pub fn settings(ctx: &Ctx) -> anyhow::Result<Settings> {
-    let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
+pub fn settings(session: &Session) -> anyhow::Result<Settings> {
+    let config = Config::load(session.config_path.as_deref()).map_err(anyhow::Error::msg)?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg).context("in the config file")?;
-    let (name, explicit) =
-        theme::choose(ctx.global.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
+    let (name, explicit) = theme::choose(session.theme.as_deref(), config.ui.theme.as_deref(), theme::no_color_env());
     let user_dir = crate::store::paths::config_dir().map(|d| d.join("themes"));
     let theme = Theme::load(&name, user_dir.as_deref(), ColorDepth::from_env()).map_err(anyhow::Error::msg)?;
     if explicit && theme::no_color_env() {
@@ -47,25 +46,26 @@ pub fn settings(ctx: &Ctx) -> anyhow::Result<Settings> {
         // bare reset and wipe the selection's attributes.
         ratatui::crossterm::style::force_color_output(true);
     }
-    let rules = crate::rules::file::load(&ctx.data_dir).map_err(anyhow::Error::msg)?;
+    let rules = crate::rules::file::load(&session.data_dir).map_err(anyhow::Error::msg)?;
     Ok(Settings { config, rules, theme, keymap })
 }
 
-/// Opens the store, loads the book, works out the day's list and builds
-/// the app: everything up to the first frame, without a terminal. The store
-/// is closed again once the book is read (see `Source::Dir`); the daily
-/// backup is left to [`run`], after the first screen.
-pub fn prepare(ctx: &Ctx) -> anyhow::Result<App> {
-    let s = settings(ctx)?;
-    load(ctx, s)
+/// Reads the book through the session's ledger, works out the day's list
+/// and builds the app: everything up to the first frame, without a
+/// terminal. The ledger opens the store only to read or write (see
+/// `Source::Ledger`); the daily backup is left to [`run`], after the first
+/// screen.
+pub fn prepare(session: &Session) -> anyhow::Result<App> {
+    let s = settings(session)?;
+    load(session, s)
 }
 
-fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
-    let store = ctx.open_store_without_backup()?;
-    // The store is closed once the book is read: see `Source::Dir`.
-    let source = super::app::Source::from_store(store)?;
-    let actions = crate::rules::today(source.book(), &s.rules, ctx.today);
-    let mut app = App::new(source, ctx.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
+fn load(session: &Session, s: Settings) -> anyhow::Result<App> {
+    let ledger = Box::new(session.ledger());
+    let source = super::app::Source::from_ledger(ledger, Some(session.data_dir.clone()))
+        .with_context(|| format!("cannot open the book in {}", session.data_dir.display()))?;
+    let actions = crate::rules::today(source.book(), &s.rules, session.today);
+    let mut app = App::new(source, session.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.rules = s.rules;
     // Validated with the config: "due" or "invoice".
     app.aging_basis = s.config.aging.by.parse().unwrap_or_default();
@@ -73,12 +73,12 @@ fn load(ctx: &Ctx, s: Settings) -> anyhow::Result<App> {
     Ok(app)
 }
 
-/// Opens the interface on the book in `ctx`.
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let s = settings(ctx)?;
+/// Opens the interface on the book of `session`.
+pub fn run(session: &Session) -> anyhow::Result<()> {
+    let s = settings(session)?;
     let mouse = s.config.ui.mouse;
     let slot = super::logging::DraftSlot::default();
-    let stop = watch_signals(slot.clone(), ctx.data_dir.clone())?;
+    let stop = watch_signals(slot.clone(), session.data_dir.clone())?;
 
     // try_init installs a panic hook that restores the terminal before the
     // message is printed; the guard restores it on every other way out
@@ -91,19 +91,19 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }
     // Something on the screen at once, even while a large book loads.
-    let dir = ctx.data_dir.display().to_string();
+    let dir = session.data_dir.display().to_string();
     terminal.draw(|f| {
         let msg = format!("dun: opening the book in {}…", crate::text::sanitize(&dir));
         f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
     })?;
-    let mut app = load(ctx, s)?;
+    let mut app = load(session, s)?;
     app.logbook.draft_slot = slot;
-    if let Some(draft) = crate::drafts::load(&ctx.data_dir) {
+    if let Some(draft) = crate::drafts::load(&session.data_dir) {
         app.restore_draft(&draft);
     }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    let backup = daily_backup_in_background(ctx, &app);
+    let backup = daily_backup_in_background(session, &app);
     event_loop(&mut terminal, &mut app, &stop, mouse, backup)
 }
 
@@ -113,14 +113,14 @@ type BackupResult = std::sync::mpsc::Receiver<Result<Option<std::path::PathBuf>,
 /// large book that takes about a second, which the morning's first screen
 /// should not wait for: it is written from a copy of the book, as read from
 /// disk, on a thread of its own. A failure shows on the status line.
-fn daily_backup_in_background(ctx: &Ctx, app: &App) -> Option<BackupResult> {
-    let keep = ctx.backup_keep_days();
-    let today = ctx.backup_day()?;
-    if keep == 0 || crate::io::backup::daily_done(&ctx.data_dir, today) {
+fn daily_backup_in_background(session: &Session, app: &App) -> Option<BackupResult> {
+    let keep = session.backup_keep_days();
+    let today = session.backup_day()?;
+    if keep == 0 || crate::io::backup::daily_done(&session.data_dir, today) {
         return None;
     }
     let book = app.book().clone();
-    let dir = ctx.data_dir.clone();
+    let dir = session.data_dir.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("dun-backup".into())

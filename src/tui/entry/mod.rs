@@ -1,9 +1,10 @@
 //! Keyboard-only entry forms for logging follow-ups: small, inline, Tab
 //! between fields, Enter saves, Esc cancels with nothing written.
 //!
-//! A form turns keys into an [`Intent`]: a validated description of what the
-//! user asked for. Turning intents into store writes is `followup`'s job;
-//! the form never touches the store, so it is testable key by key.
+//! A form turns keys into a [`Command`]: what the user asked for, checked
+//! field by field here (so the form can point at the field) and against
+//! the book by the ledger that applies it (`logging.rs`). The form never
+//! touches the store, so it is testable key by key.
 
 mod render;
 
@@ -15,11 +16,11 @@ pub use render::FormStyles;
 
 use super::input::{Outcome, TextInput};
 
+use crate::command::{Command, NoteInput, PaymentInput, PromiseInput};
 use crate::domain::dates::parse_relative;
 use crate::domain::money::{parse_amount, plain_amount};
 use crate::domain::{CallOutcome, Currency, Money, NoteKind, PaymentMethod};
 use crate::drafts::Draft;
-use crate::followup::{NoteInput, PaymentInput, PromiseInput};
 
 /// What the form is for. Each has its own key in the interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,17 +112,6 @@ pub struct FormContext {
     pub today: NaiveDate,
 }
 
-/// A validated request, ready to become a store write through `followup`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Intent {
-    Log { client_id: String, note: NoteInput },
-    Dispute { invoice: String, reason: String },
-    Snooze { client_id: String, until: NaiveDate, text: String },
-    Hold { client_id: String, reason: String },
-    Payment { client_id: String, payment: PaymentInput },
-    Done { client_id: String, text: String },
-}
-
 /// A choice option: the key that picks it and its label.
 pub type Choice = (char, &'static str);
 
@@ -179,10 +169,13 @@ impl Field {
 
 /// What a key did to the form.
 #[derive(Clone, Debug, PartialEq)]
+// One per key press, moved straight to the caller: boxing the command
+// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum FormResult {
     Continue,
     Cancel,
-    Submit(Intent),
+    Submit(Command),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -379,7 +372,7 @@ impl Form {
     }
 
     /// Checks every field; on failure names the field and says why.
-    pub fn validate(&self) -> Result<Intent, (&'static str, String)> {
+    pub fn validate(&self) -> Result<Command, (&'static str, String)> {
         let c = &self.ctx;
         let text = self.value("text");
         let client_id = c.client_id.clone();
@@ -412,14 +405,14 @@ impl Form {
                     return Err(("text", "write a note (or Esc to cancel)".into()));
                 }
                 let next_follow_up = self.date("next", false)?;
-                Intent::Log { client_id, note: NoteInput { kind, outcome, text, promise, next_follow_up } }
+                Command::Log { client: client_id, note: NoteInput { kind, outcome, text, promise, next_follow_up } }
             }
             FormKind::Promise => {
                 let date = self.date("promise_date", true)?.unwrap_or(c.today);
                 let whole_or_selected = self.picked("scope") == Some(1);
                 let promise = self.promise(date, whole_or_selected)?;
-                Intent::Log {
-                    client_id,
+                Command::Log {
+                    client: client_id,
                     note: NoteInput {
                         kind: NoteKind::Call,
                         outcome: Some(CallOutcome::Reached),
@@ -433,20 +426,20 @@ impl Form {
                 if text.is_empty() {
                     return Err(("text", "give the reason for the dispute".into()));
                 }
-                Intent::Dispute { invoice: c.invoice.clone().unwrap_or_default(), reason: text }
+                Command::Dispute { invoice: c.invoice.clone().unwrap_or_default(), reason: text }
             }
             FormKind::Snooze => {
                 let until = self.date("until", true)?.unwrap_or(c.today);
                 if until <= c.today {
                     return Err(("until", "snooze until a day after today".into()));
                 }
-                Intent::Snooze { client_id, until, text }
+                Command::Snooze { client: client_id, until, remark: text }
             }
             FormKind::Hold => {
                 if text.is_empty() {
                     return Err(("text", "give the reason for the hold".into()));
                 }
-                Intent::Hold { client_id, reason: text }
+                Command::Hold { client: client_id, reason: text }
             }
             FormKind::Payment => {
                 let amount = self.amount("amount")?;
@@ -454,8 +447,8 @@ impl Form {
                 if date > c.today {
                     return Err(("date", "a payment cannot be dated in the future".into()));
                 }
-                Intent::Payment {
-                    client_id,
+                Command::Pay {
+                    client: Some(client_id),
                     payment: PaymentInput {
                         amount,
                         date,
@@ -465,7 +458,14 @@ impl Form {
                     },
                 }
             }
-            FormKind::Done => Intent::Done { client_id, text },
+            // The kind of contact is the one the action asks for (the ledger
+            // knows the action); the text may be empty.
+            FormKind::Done => Command::MarkDone {
+                client: client_id,
+                kind: None,
+                note: NoteInput::new(NoteKind::Internal, text),
+                only: Vec::new(),
+            },
         })
     }
 

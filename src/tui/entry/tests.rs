@@ -37,7 +37,7 @@ fn a_call_with_a_promise_next_friday_in_few_keystrokes() {
     let mut f = Form::open(FormKind::Call, ctx()).unwrap();
     // r (reached, moves on), note, Tab, "fri", Enter: the amount defaults.
     let r = keys(&mut f, "rwill pay\tfri\n");
-    let FormResult::Submit(Intent::Log { note, .. }) = r else { panic!("{r:?}") };
+    let FormResult::Submit(Command::Log { note, .. }) = r else { panic!("{r:?}") };
     assert_eq!(note.kind, NoteKind::Call);
     assert_eq!(note.outcome, Some(CallOutcome::Reached));
     assert_eq!(note.text, "will pay");
@@ -82,7 +82,7 @@ fn escape_cancels_and_nothing_is_submitted() {
 #[test]
 fn payment_defaults_to_the_selected_invoice_balance_and_today() {
     let mut f = Form::open(FormKind::Payment, ctx()).unwrap();
-    let FormResult::Submit(Intent::Payment { payment: p, .. }) = keys(&mut f, "\n") else { panic!() };
+    let FormResult::Submit(Command::Pay { payment: p, .. }) = keys(&mut f, "\n") else { panic!() };
     assert_eq!(p.amount, Decimal::new(25000, 2));
     assert_eq!(p.date, d("2026-11-25"));
     assert_eq!(p.method, PaymentMethod::BankTransfer);
@@ -90,7 +90,7 @@ fn payment_defaults_to_the_selected_invoice_balance_and_today() {
     let mut f = Form::open(FormKind::Payment, ctx()).unwrap();
     f.fields[0].input = Input::Text(TextInput::new("1,000"));
     let r = keys(&mut f, "\t\tq\n");
-    let FormResult::Submit(Intent::Payment { payment: p, .. }) = r else { panic!("{r:?}") };
+    let FormResult::Submit(Command::Pay { payment: p, .. }) = r else { panic!("{r:?}") };
     assert_eq!(p.amount, Decimal::from(1000));
     assert_eq!(p.method, PaymentMethod::Cheque);
 }
@@ -103,7 +103,7 @@ fn dispute_needs_an_invoice_and_a_reason() {
     let mut f = Form::open(FormKind::Dispute, ctx()).unwrap();
     assert_eq!(keys(&mut f, "\n"), FormResult::Continue);
     let r = keys(&mut f, "damaged goods\n");
-    assert_eq!(r, FormResult::Submit(Intent::Dispute { invoice: "INV-1".into(), reason: "damaged goods".into() }));
+    assert_eq!(r, FormResult::Submit(Command::Dispute { invoice: "INV-1".into(), reason: "damaged goods".into() }));
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn snooze_accepts_short_dates_and_refuses_today() {
     assert!(f.error.is_some());
     let mut f = Form::open(FormKind::Snooze, ctx()).unwrap();
     let r = keys(&mut f, "eom\n");
-    assert!(matches!(r, FormResult::Submit(Intent::Snooze { until, .. }) if until == d("2026-11-30")));
+    assert!(matches!(r, FormResult::Submit(Command::Snooze { until, .. }) if until == d("2026-11-30")));
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn the_form_draws_at_narrow_widths_without_panicking() {
 fn a_promise_for_the_selected_invoice_defaults_to_its_balance() {
     let mut f = Form::open(FormKind::Promise, ctx()).unwrap();
     let r = keys(&mut f, "+10\t\ti\n");
-    let FormResult::Submit(Intent::Log { note, .. }) = r else { panic!("{r:?}") };
+    let FormResult::Submit(Command::Log { note, .. }) = r else { panic!("{r:?}") };
     let p = note.promise.unwrap();
     assert_eq!(p.amount, Some(Decimal::new(25000, 2)));
     assert_eq!(p.invoices, vec!["INV-1".to_string()]);
