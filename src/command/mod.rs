@@ -37,7 +37,7 @@ use crate::store::{Batch, IdAlloc};
 
 pub use error::CommandError;
 pub use money::PaymentInput;
-pub use notes::{promise_default_amount, NoteInput, PromiseInput};
+pub use notes::{contact_for, promise_default_amount, NoteInput, PromiseInput};
 
 /// Who writes an entry, and when. Filled by the ledger: the embedded one
 /// from the OS user of the process and the session's business day, a server

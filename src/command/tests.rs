@@ -327,3 +327,155 @@ fn undoing_a_promise_lifts_the_pause() {
     assert!(rules::client_action(&b, &rules, "C1", d(31)).is_some());
     assert!(undo(&b, &mut later, &stamp(d(31)), 999).unwrap_err().contains("no note #999"));
 }
+
+fn cmd(book: &Book, ids: &mut IdAlloc, day: NaiveDate, c: Command) -> Result<Built, CommandError> {
+    build(book, &Policy::default(), &stamp(day), ids, c)
+}
+
+#[test]
+fn a_client_update_changes_only_the_fields_given() {
+    let mut b = book();
+    let mut c = b.client("C2").unwrap().clone();
+    c.email = "ap@other.example".into();
+    c.tags = vec!["key".into()];
+    c.credit_limit = Some(dec("5000"));
+    b.upsert_client(c.clone());
+    let fields = ClientFields { phone: Some("+44 20 7946 0000".into()), ..Default::default() };
+    let built =
+        cmd(&b, &mut ids(), d(1), Command::UpdateClient { id: "C2".into(), fields, add_missing: false }).unwrap();
+    let mut want = c;
+    want.phone = "+44 20 7946 0000".into();
+    assert_eq!(built.batch.clients, vec![want]);
+    assert_eq!(built.note, None);
+    let missing = Command::UpdateClient { id: "C9".into(), fields: ClientFields::default(), add_missing: false };
+    assert_eq!(cmd(&b, &mut ids(), d(1), missing).unwrap_err(), CommandError::NoClient("C9".into()));
+}
+
+#[test]
+fn a_currency_change_is_refused_once_the_client_has_invoices() {
+    let b = book();
+    let eur = ClientFields { currency: Some(Currency::EUR), ..Default::default() };
+    let e =
+        cmd(&b, &mut ids(), d(1), Command::UpdateClient { id: "C1".into(), fields: eur.clone(), add_missing: false })
+            .unwrap_err();
+    assert_eq!(
+        e,
+        CommandError::CurrencyChange { client: "C1".into(), from: Currency::USD, to: Currency::EUR, invoices: 2 }
+    );
+    let added = cmd(
+        &b,
+        &mut ids(),
+        d(1),
+        Command::AddClient { id: "C3".into(), fields: ClientFields { name: Some("New".into()), ..Default::default() } },
+    )
+    .unwrap();
+    let mut b2 = b.clone();
+    apply(&mut b2, added.batch);
+    let ok = cmd(&b2, &mut ids(), d(1), Command::UpdateClient { id: "C3".into(), fields: eur, add_missing: false });
+    assert_eq!(ok.unwrap().batch.clients[0].currency, Currency::EUR, "no invoices yet: allowed");
+    let again =
+        Command::AddClient { id: "C1".into(), fields: ClientFields { name: Some("x".into()), ..Default::default() } };
+    assert_eq!(cmd(&b, &mut ids(), d(1), again).unwrap_err(), CommandError::ClientExists("C1".into()));
+}
+
+#[test]
+fn a_payment_by_invoice_alone_refuses_a_future_date_and_is_undone_whole() {
+    let mut b = book();
+    let pay = |date| Command::Pay {
+        client: None,
+        payment: PaymentInput {
+            amount: dec("200"),
+            date,
+            method: PaymentMethod::BankTransfer,
+            reference: String::new(),
+            invoice: Some("I2".into()),
+        },
+    };
+    assert_eq!(
+        cmd(&b, &mut ids(), d(3), pay(d(4))).unwrap_err(),
+        CommandError::FutureDate { what: "payment".into(), date: d(4), today: d(3) }
+    );
+    let mut ids = ids();
+    let built = cmd(&b, &mut ids, d(3), pay(d(3))).unwrap();
+    assert_eq!(built.batch.payments[0].client_id, "C1");
+    let note = built.note.unwrap();
+    apply(&mut b, built.batch);
+    assert_eq!(open_balance(&b, b.invoice("I2").unwrap(), d(3)), dec("300"));
+    let undo = cmd(&b, &mut ids, d(3), Command::Undo { note }).unwrap();
+    apply(&mut b, undo.batch);
+    assert_eq!(open_balance(&b, b.invoice("I2").unwrap(), d(3)), dec("500"));
+}
+
+#[test]
+fn credits_write_offs_and_fees_are_log_entries_that_undo() {
+    let mut b = book();
+    let mut ids = ids();
+    let credit = |amount: &str| Command::Adjust {
+        kind: crate::domain::AdjustmentKind::Credit,
+        invoice: "I1".into(),
+        amount: dec(amount),
+        reason: "damaged".into(),
+        date: None,
+    };
+    let e = cmd(&b, &mut ids, d(3), credit("1000.01")).unwrap_err().to_string();
+    assert!(e.contains("more than the open balance"), "{e}");
+    assert!(cmd(&b, &mut ids, d(3), credit("1.005")).unwrap_err().to_string().contains("two decimals"));
+    let built = cmd(&b, &mut ids, d(3), credit("100")).unwrap();
+    let n = &built.batch.notes[0];
+    let adj = built.batch.adjustments[0].id;
+    assert_eq!(n.event, Some(AccountEvent::Adjustment { adjustment_id: adj }));
+    assert!(n.text.starts_with("Credit #"), "{}", n.text);
+    let note = built.note.unwrap();
+    apply(&mut b, built.batch);
+    assert_eq!(open_balance(&b, b.invoice("I1").unwrap(), d(3)), dec("900"));
+    let undo = cmd(&b, &mut ids, d(3), Command::Undo { note }).unwrap();
+    apply(&mut b, undo.batch);
+    assert_eq!(open_balance(&b, b.invoice("I1").unwrap(), d(3)), dec("1000"));
+}
+
+#[test]
+fn an_import_gets_fresh_ids_and_keeps_its_links() {
+    let b = book();
+    let mut records = Batch::default();
+    let mut p = crate::domain::Payment {
+        id: 1,
+        client_id: "C1".into(),
+        date: d(1),
+        amount: dec("10"),
+        currency: Currency::USD,
+        method: PaymentMethod::Cash,
+        reference: String::new(),
+        allocations: vec![],
+        reverses: None,
+    };
+    records.payments.push(p.clone());
+    p.id = 2;
+    p.reverses = Some(1);
+    records.payments.push(p);
+    let mut n = Note::new(7, "C1", stamp(d(1)).at, d(1), "x", NoteKind::Internal, "paid");
+    n.event = Some(AccountEvent::Payment { payment_id: 2 });
+    records.notes.push(n);
+    let mut ids = IdAlloc::starting_at(40);
+    let built = cmd(&b, &mut ids, d(1), Command::Import { records, ids: ImportIds::Fresh, into_empty: false }).unwrap();
+    let got: Vec<(u64, Option<u64>)> = built.batch.payments.iter().map(|p| (p.id, p.reverses)).collect();
+    assert_eq!(got, vec![(41, None), (42, Some(41))]);
+    assert_eq!(built.batch.notes[0].id, 41);
+    assert_eq!(built.batch.notes[0].event, Some(AccountEvent::Payment { payment_id: 42 }));
+    let into_empty = Command::Import { records: Batch::default(), ids: ImportIds::Keep, into_empty: true };
+    assert!(matches!(cmd(&b, &mut ids, d(1), into_empty), Err(CommandError::Conflict(_))));
+}
+
+#[test]
+fn commands_results_and_errors_cross_a_wire() {
+    let b = book();
+    let c = Command::Snooze { client: "C1".into(), until: d(9), remark: "on leave".into() };
+    let json = serde_json::to_string(&c).unwrap();
+    assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
+    let built = cmd(&b, &mut ids(), d(1), c).unwrap();
+    assert_eq!(built.batch.notes[0].text, "Snoozed until 2026-03-11: on leave");
+    let json = serde_json::to_string(&built).unwrap();
+    assert_eq!(serde_json::from_str::<Built>(&json).unwrap(), built);
+    let e = CommandError::WrongClient { invoice: "X1".into(), owner: "C2".into(), client: "C1".into() };
+    let back: CommandError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+    assert_eq!(back.to_string(), "invoice X1 belongs to client C2, not C1");
+}
