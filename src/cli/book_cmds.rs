@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::output::{Align, Report};
 use super::{parse_amount_arg, parse_date_arg, parse_invoice_number_arg, parse_terms_arg, Ctx};
-use crate::command::{ClientFields, Command, CommandError, NewInvoice, PaymentInput};
+use crate::command::{ClientFields, Command, CommandError, InvoiceFields, NewInvoice, PaymentInput};
 use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{AdjustmentKind, Currency, Invoice, LineItem, PaymentMethod};
 use crate::ledger::{Expect, LedgerError};
@@ -77,6 +77,21 @@ pub enum InvoiceCmd {
     },
     /// Show one invoice with its payments and credits.
     Show { number: String },
+    /// Change an invoice's due date, reference or exclusion (only the options given).
+    Edit(InvoiceEditArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InvoiceEditArgs {
+    pub number: String,
+    /// New due date (not before the issue date).
+    #[arg(long, value_parser = parse_date_arg)]
+    pub due: Option<NaiveDate>,
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Keep it in aging and totals but never chase it (true), or chase it again (false).
+    #[arg(long, value_name = "true|false")]
+    pub excluded: Option<bool>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,6 +398,10 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
                 reference: a.reference,
             };
             ctx.write(Command::AddInvoice(invoice)).map(|_| ())
+        }
+        InvoiceCmd::Edit(a) => {
+            let fields = InvoiceFields { due: a.due, reference: a.reference, excluded: a.excluded };
+            ctx.write(Command::EditInvoice { number: a.number, fields }).map(|_| ())
         }
         InvoiceCmd::List { client, status } => {
             let owned = ctx.read_book(Need::All)?;

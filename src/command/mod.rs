@@ -98,6 +98,18 @@ pub struct NewInvoice {
     pub reference: String,
 }
 
+/// An invoice's editable details; `None` keeps the current value. The
+/// amounts, client and currency are not editable: a wrong amount is put
+/// right with a credit note or a charge, which the history keeps.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceFields {
+    /// Not before the issue date.
+    pub due: Option<NaiveDate>,
+    pub reference: Option<String>,
+    /// Kept in aging and totals, but never chased.
+    pub excluded: Option<bool>,
+}
+
 /// How an import's payment, adjustment and note ids are set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportIds {
@@ -203,6 +215,11 @@ pub enum Command {
         add_missing: bool,
     },
     AddInvoice(NewInvoice),
+    /// Changes only the fields given.
+    EditInvoice {
+        number: String,
+        fields: InvoiceFields,
+    },
     /// Records read from a file (or built by `dun demo`), all or nothing.
     /// `into_empty` refuses a ledger that already holds clients.
     Import {
@@ -288,6 +305,7 @@ pub fn build(
         C::AddClient { id, fields } => records::add_client(book, &id, fields),
         C::UpdateClient { id, fields, add_missing } => records::update_client(book, &id, fields, add_missing),
         C::AddInvoice(inv) => records::add_invoice(book, stamp, inv),
+        C::EditInvoice { number, fields } => records::edit_invoice(book, &number, fields),
         C::Import { records, ids: how, into_empty } => records::import(book, ids, records, how, into_empty),
         C::Undo { note } => {
             notes::undo(book, ids, stamp, note).map(|b| Built::entry(b, format!("note #{note} undone")))

@@ -7,7 +7,7 @@ use chrono::Days;
 use rust_decimal::Decimal;
 
 use super::notes::{clean, client};
-use super::{Built, ClientFields, CommandError, ImportIds, NewInvoice, Stamp};
+use super::{Built, ClientFields, CommandError, ImportIds, InvoiceFields, NewInvoice, Stamp};
 use crate::domain::client::validate_client_id;
 use crate::domain::money::{format_amount, plain_amount};
 use crate::domain::{AccountEvent, Book, Client, Currency, Invoice, LineItem, Money};
@@ -140,6 +140,33 @@ pub fn add_invoice(book: &Book, stamp: &Stamp, a: NewInvoice) -> Result<Built> {
     inv.reference = a.reference;
     inv.discount = c.discount.clone();
     let done = format!("invoice {} for {} {currency} due {due}", a.number, format_amount(total));
+    Ok(Built::records(Batch { invoices: vec![inv], ..Default::default() }, done))
+}
+
+/// Changes an invoice's due date, reference or exclusion, keeping the rest.
+/// Refuses a due date before the issue date, and an invoice on a payment
+/// plan getting a new due date (the plan's dates are the ones in force).
+pub fn edit_invoice(book: &Book, number: &str, f: InvoiceFields) -> Result<Built> {
+    let old = book.invoice(number).ok_or_else(|| CommandError::NoInvoice(number.to_string()))?;
+    let mut inv = old.clone();
+    if let Some(due) = f.due {
+        if due < inv.issue_date {
+            return Err(format!("the due date {due} is before the issue date {}", inv.issue_date).into());
+        }
+        if !inv.plan.is_empty() && due != inv.due_date {
+            return Err(CommandError::Conflict(format!(
+                "invoice {number} is on a payment plan: change the plan (dun plan), not the due date"
+            )));
+        }
+        inv.due_date = due;
+    }
+    if let Some(r) = f.reference {
+        inv.reference = clean(&r);
+    }
+    if let Some(x) = f.excluded {
+        inv.excluded = x;
+    }
+    let done = if &inv == old { format!("invoice {number} unchanged") } else { format!("invoice {number} updated") };
     Ok(Built::records(Batch { invoices: vec![inv], ..Default::default() }, done))
 }
 

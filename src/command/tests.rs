@@ -479,3 +479,15 @@ fn commands_results_and_errors_cross_a_wire() {
     let back: CommandError = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
     assert_eq!(back.to_string(), "invoice X1 belongs to client C2, not C1");
 }
+
+#[test]
+fn an_invoice_edit_keeps_what_is_not_given() {
+    let b = book();
+    let edit = |fields| Command::EditInvoice { number: "I2".into(), fields };
+    let built = cmd(&b, &mut ids(), d(1), edit(InvoiceFields { excluded: Some(true), ..Default::default() })).unwrap();
+    let mut want = b.invoice("I2").unwrap().clone();
+    want.excluded = true;
+    assert_eq!(built.batch.invoices, vec![want]);
+    let early = InvoiceFields { due: Some(d(0) - chrono::Days::new(40)), ..Default::default() };
+    assert!(cmd(&b, &mut ids(), d(1), edit(early)).unwrap_err().to_string().contains("before the issue date"));
+}
