@@ -36,6 +36,9 @@ pub struct Session {
     pub any_owner: bool,
     /// `--wait`: how long opening the store waits for another dun.
     pub wait: std::time::Duration,
+    /// `--socket` / `DUN_SOCKET`: where the book's server listens when
+    /// that is not in the data folder (see [`Session::server`]).
+    pub socket: Option<PathBuf>,
 }
 
 impl Session {
@@ -56,7 +59,7 @@ impl Session {
         let today = today.unwrap_or_else(|| chrono::Local::now().date_naive());
         Config::load(config_path.as_deref()).map_err(anyhow::Error::msg)?;
         let wait = std::time::Duration::from_secs(DEFAULT_WAIT_SECS);
-        Ok(Session { data_dir, today, pretend_today, config_path, theme, any_owner, wait })
+        Ok(Session { data_dir, today, pretend_today, config_path, theme, any_owner, wait, socket: None })
     }
 
     /// How this session opens an existing book (`create`: or starts one).
@@ -153,6 +156,28 @@ impl Session {
     /// The ladder and fee terms are read when a command first needs them.
     pub fn ledger(&self) -> Embedded {
         Embedded::new(&self.data_dir).opening(self.open_options(false)).loading_policy(self.clone())
+    }
+
+    /// The book's server (`dun serve`), when one is running: the one on
+    /// [`Session::socket`], which must answer (waiting a little while it
+    /// restarts), else one listening in the data folder. With a server,
+    /// every read and write goes through it: this process never opens the
+    /// store.
+    pub fn server(&self) -> anyhow::Result<Option<crate::server::remote::Remote>> {
+        use crate::server::remote::Remote;
+        Ok(match &self.socket {
+            Some(socket) => Some(Remote::open(socket)?),
+            None => crate::server::client::locate(&self.data_dir, None)?.map(Remote::new),
+        })
+    }
+
+    /// The ledger a face works through: the server's when one is running,
+    /// else the store in this process.
+    pub fn shared_ledger(&self) -> anyhow::Result<Box<dyn crate::ledger::Ledger>> {
+        Ok(match self.server()? {
+            Some(remote) => Box::new(remote),
+            None => Box::new(self.ledger()),
+        })
     }
 
     /// A ledger over a store this session already opened (the CLI: one

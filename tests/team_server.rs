@@ -209,3 +209,154 @@ fn a_follower_reports_the_outage_and_reconnects_after_a_restart() {
         }
     }
 }
+
+/// The CSV rows of `dun client notes CLIENT` as `user`: (author, text).
+fn notes_of(book: &SharedBook, user: &str, client: &str) -> Vec<(String, String)> {
+    let out = book.as_user(user, &["--format", "csv", "client", "notes", client]);
+    assert!(out.status.success(), "client notes: {}", stderr(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap_or_else(|| panic!("no {name} column"));
+    let (a, t) = (col("author"), col("text"));
+    r.records().map(|rec| rec.unwrap()).map(|rec| (rec[a].to_string(), rec[t].to_string())).collect()
+}
+
+#[test]
+fn three_users_writing_at_once_are_all_saved_with_their_true_authors() {
+    let Some(book) = SharedBook::start("writers") else { return };
+    let client = "C000001";
+    let per_user = 100;
+    let started = std::time::Instant::now();
+    let results: Vec<(String, Vec<Duration>)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = [ANA, BEN, EVE]
+            .into_iter()
+            .map(|user| {
+                let book = &book;
+                sc.spawn(move || {
+                    let mut waits = Vec::new();
+                    for i in 0..per_user {
+                        let text = format!("{user} note {i}");
+                        let t = std::time::Instant::now();
+                        let out = book.as_user(user, &["log", client, "--kind", "internal", "--text", &text]);
+                        waits.push(t.elapsed());
+                        assert!(out.status.success(), "{user} note {i} refused: {}", stderr(&out));
+                    }
+                    (user.to_string(), waits)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let elapsed = started.elapsed();
+    let longest = results.iter().flat_map(|(_, w)| w).max().copied().unwrap();
+    let total = results.iter().map(|(_, w)| w.len()).sum::<usize>();
+    eprintln!(
+        "concurrent writers: {total} notes by 3 users in {:.2} s = {:.0} writes/s; longest wait (one whole `dun log` process) {:.0} ms",
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64(),
+        longest.as_secs_f64() * 1000.0
+    );
+    let notes = notes_of(&book, CAT, client);
+    for user in [ANA, BEN, EVE] {
+        for i in 0..per_user {
+            let text = format!("{user} note {i}");
+            let found: Vec<_> = notes.iter().filter(|(_, t)| *t == text).collect();
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            // USER said someone-else; the kernel said who it was.
+            assert_eq!(found[0].0, user, "{text}");
+        }
+    }
+    assert!(!notes.iter().any(|(a, _)| a == "someone-else"));
+    let log = book.log();
+    assert!(log.contains(&format!("{BEN} (uid")) && log.contains("wrote"), "{log}");
+}
+
+#[test]
+fn roles_are_enforced_and_refusals_name_the_role_needed() {
+    let Some(book) = SharedBook::start("roles") else { return };
+    // A viewer reads but cannot write.
+    assert!(book.as_user(CAT, &["today"]).status.success());
+    let out = book.as_user(CAT, &["log", "C000001", "--kind", "internal", "--text", "hello"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("needs the collector role"), "{}", stderr(&out));
+    // A collector logs, but cannot import or restore.
+    let out = book.as_user(BEN, &["log", "C000001", "--kind", "internal", "--text", "ben was here"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = book.dir.path().join("clients.csv");
+    std::fs::write(&csv, "id,name\nNEW1,New Client Ltd\n").unwrap();
+    std::fs::set_permissions(&csv, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let out = book.as_user(BEN, &["import", "clients", &csv.display().to_string()]);
+    assert!(!out.status.success(), "a collector imported: {}", stdout(&out));
+    assert!(stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    let out = book.as_user(BEN, &["restore", "/nonexistent.dunbak"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("admin"), "{}", stderr(&out));
+    // An admin imports.
+    let out = book.as_user(ANA, &["import", "clients", &csv.display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let notes = notes_of(&book, CAT, "C000001");
+    assert!(notes.iter().any(|(a, t)| a == BEN && t == "ben was here"));
+    assert!(!notes.iter().any(|(_, t)| t == "hello"));
+    assert!(book.log().contains("needs the collector role"), "{}", book.log());
+}
+
+#[test]
+fn sigkill_during_a_stream_of_writes_loses_no_acknowledged_write_and_repeats_none() {
+    use dun::command::{Command as Cmd, NoteInput};
+    use dun::domain::NoteKind;
+    use dun::ledger::{Ledger, Request};
+    use dun::server::client::Connection;
+    use dun::server::remote::Remote;
+    use std::sync::{mpsc, Arc, Mutex};
+
+    let mut book = OwnBook::start("crash");
+    let today = chrono::NaiveDate::parse_from_str(TODAY, "%Y-%m-%d").unwrap();
+    let notices = Arc::new(Mutex::new(Vec::<String>::new()));
+    let heard = Arc::clone(&notices);
+    let mut remote = Remote::new(Connection::open(&book.socket).unwrap())
+        .on_notice(move |m| heard.lock().unwrap().push(m.to_string()))
+        .waiting(Duration::from_secs(20));
+    let (acks, acked_rx) = mpsc::channel();
+    let writes = 120;
+    let writer = std::thread::spawn(move || {
+        let mut unknown = Vec::new();
+        for i in 0..writes {
+            let note = NoteInput::new(NoteKind::Internal, format!("stream note {i}"));
+            match remote.apply(Request::latest(today, Cmd::Log { client: "C000001".into(), note })) {
+                Ok(_) => acks.send(i).unwrap(),
+                Err(e) => unknown.push((i, e.to_string())),
+            }
+        }
+        unknown
+    });
+    // Kill the server in the middle of the stream, then bring it back.
+    let mut acked = Vec::new();
+    while acked.len() < 30 {
+        acked.push(acked_rx.recv_timeout(Duration::from_secs(20)).expect("writes before the crash"));
+    }
+    book.kill(libc::SIGKILL);
+    std::thread::sleep(Duration::from_millis(300));
+    book.restart();
+    let unknown = writer.join().unwrap();
+    acked.extend(acked_rx.try_iter());
+    assert!(acked.len() + unknown.len() == writes, "every write was either confirmed or reported");
+    assert!(unknown.len() <= 1, "only the write in flight may be in doubt: {unknown:?}");
+    for (_, e) in &unknown {
+        assert!(e.contains("may or may not have been saved"), "{e}");
+    }
+
+    let out = book.dun(&["--format", "csv", "client", "notes", "C000001"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for i in 0..writes {
+        let n = text.lines().filter(|l| l.contains(&format!(",stream note {i}"))).count();
+        if acked.contains(&i) {
+            assert_eq!(n, 1, "acknowledged write {i} is there exactly once");
+        } else {
+            assert!(n <= 1, "write {i} was written twice");
+        }
+    }
+    let notices = notices.lock().unwrap();
+    assert!(notices.iter().any(|m| m.contains("lost the dun server")), "{notices:?}");
+    assert!(notices.iter().any(|m| m.contains("reconnected")), "{notices:?}");
+}

@@ -8,6 +8,7 @@ use super::{Format, GlobalArgs};
 use crate::command::Command;
 use crate::domain::Book;
 use crate::ledger::{Applied, Embedded, Expect, Ledger as _, Request};
+use crate::server::remote::Remote;
 use crate::session::Session;
 use crate::store::image::{Image, ImageError, Need};
 use crate::store::Store;
@@ -22,6 +23,8 @@ pub struct Ctx {
     left_for_exit: std::cell::RefCell<Vec<Store>>,
     /// Books that were only read, likewise.
     books_left: std::cell::RefCell<Vec<Book>>,
+    /// The book's server (`dun serve`), once looked for.
+    server: std::cell::OnceCell<Option<std::cell::RefCell<Remote>>>,
 }
 
 impl Deref for Ctx {
@@ -36,6 +39,7 @@ impl Ctx {
         let mut session =
             Session::new(g.data.as_deref(), g.today, g.config.clone(), g.theme.clone(), g.allow_other_owner)?;
         session.wait = std::time::Duration::from_secs(g.wait.unwrap_or(DEFAULT_WAIT_SECS));
+        session.socket = g.socket.clone();
         let format = match g.format {
             Some(super::FormatArg::Csv) => Format::Csv,
             Some(super::FormatArg::Json) => Format::Json,
@@ -47,12 +51,50 @@ impl Ctx {
             global: g.clone(),
             left_for_exit: Default::default(),
             books_left: Default::default(),
+            server: Default::default(),
         })
+    }
+
+    /// The book's server, when one is running: `--socket` / `DUN_SOCKET`
+    /// (which must answer), else one listening in the data folder. Looked
+    /// for once, at the first read or write; with a server, every read and
+    /// write of this command goes through it.
+    pub fn server(&self) -> anyhow::Result<Option<std::cell::RefMut<'_, Remote>>> {
+        if self.server.get().is_none() {
+            let found = self.session.server()?;
+            let _ = self.server.set(found.map(std::cell::RefCell::new));
+        }
+        Ok(self.server.get().and_then(|s| s.as_ref()).map(|r| r.borrow_mut()))
+    }
+
+    /// Who "me" is: the user the server saw connect, else this process's user.
+    pub fn me(&self) -> anyhow::Result<String> {
+        Ok(match self.server()? {
+            Some(r) => r.user().to_string(),
+            None => crate::user_name(),
+        })
+    }
+
+    /// Opens the store in this process, which a book served by `dun serve`
+    /// does not allow: the server has it, and may run as another user.
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        if let Some(r) = self.server()? {
+            anyhow::bail!(
+                "the book is served by dun serve on {}, and this command opens the book itself: run it on the server as the account that runs dun serve, with the server stopped",
+                r.socket().display()
+            );
+        }
+        self.session.open_store()
     }
 
     /// Applies one command through the ledger (opening the store, with the
     /// daily backup) and says what was saved on stderr.
     pub fn write(&self, command: Command) -> anyhow::Result<Applied> {
+        if let Some(mut remote) = self.server()? {
+            let applied = remote.apply(Request::latest(self.today, command))?;
+            self.say_saved(&applied);
+            return Ok(applied);
+        }
         let ledger = self.session.ledger_over(self.open_store()?);
         self.write_with(ledger, Expect::Latest, command)
     }
@@ -61,13 +103,17 @@ impl Ctx {
     /// it read from, with `expect` its sequence; or with a policy).
     pub fn write_with(&self, mut ledger: Embedded, expect: Expect, command: Command) -> anyhow::Result<Applied> {
         let applied = ledger.apply(Request { command, expect, today: self.today })?;
+        self.say_saved(&applied);
+        Ok(applied)
+    }
+
+    fn say_saved(&self, applied: &Applied) {
         // The summary holds typed text (names, reasons): escaped for the terminal.
         let done = crate::text::sanitize(&applied.built.done);
         match applied.note() {
             Some(n) => eprintln!("saved: {done} (note #{n})"),
             None => eprintln!("saved: {done}"),
         }
-        Ok(applied)
     }
 
     /// The book for a command that only reads it: from the published read
@@ -77,6 +123,11 @@ impl Ctx {
     /// opened instead (waiting for a writer, as writers do), which also
     /// publishes the image again.
     pub fn read_book(&self, need: Need) -> anyhow::Result<Book> {
+        // With a team server, the book is the server's (the user may not
+        // even be able to read the folder).
+        if let Some(mut r) = self.server()? {
+            return Ok(r.snapshot()?.book);
+        }
         // The first command of the day keeps the daily backup, as before
         // there was an image: that takes the store (and its lock), once.
         let backup_due = || {

@@ -10,6 +10,7 @@ pub fn serve(ctx: &Ctx) -> anyhow::Result<()> {
     crate::server::serve(&crate::server::ServeOptions {
         data_dir: ctx.data_dir.clone(),
         socket: ctx.global.socket.clone(),
+        config: ctx.global.config.clone(),
     })
 }
 

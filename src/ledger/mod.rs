@@ -120,6 +120,10 @@ pub enum LedgerError {
     /// The ladder or the fee terms a command needs could not be read.
     #[error("{0}")]
     Policy(String),
+    /// From a remote ledger: the server refused (the user's role), could
+    /// not be reached, or went away before answering.
+    #[error("{0}")]
+    Server(String),
 }
 
 /// A book that commands are applied to: see the module note for the

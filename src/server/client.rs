@@ -88,7 +88,7 @@ impl Connection {
         &self.socket
     }
 
-    fn receive(&mut self) -> Result<Response<'static>, ClientError> {
+    pub fn receive(&mut self) -> Result<Response<'static>, ClientError> {
         let f = frame::read_frame(&mut self.stream, protocol::MAX_RESPONSE)
             .map_err(|source| ClientError::Lost { socket: self.socket.clone(), source })?;
         match f.kind {
@@ -104,10 +104,15 @@ impl Connection {
         }
     }
 
-    pub fn request(&mut self, req: &Request) -> Result<Response<'static>, ClientError> {
+    /// Sends a request without waiting for the answer ([`Connection::receive`]).
+    pub fn send(&mut self, req: &Request) -> Result<(), ClientError> {
         let bytes = codec::encode(req).map_err(|e| ClientError::Protocol(e.to_string()))?;
         frame::write_frame(&mut self.stream, Kind::Message, &bytes)
-            .map_err(|e| ClientError::Lost { socket: self.socket.clone(), source: e.into() })?;
+            .map_err(|e| ClientError::Lost { socket: self.socket.clone(), source: e.into() })
+    }
+
+    pub fn request(&mut self, req: &Request) -> Result<Response<'static>, ClientError> {
+        self.send(req)?;
         self.receive()
     }
 
@@ -150,7 +155,7 @@ impl Watcher {
     }
 }
 
-fn name(r: &Response<'_>) -> &'static str {
+pub(crate) fn name(r: &Response<'_>) -> &'static str {
     match r {
         Response::Welcome(_) => "a welcome",
         Response::Snapshot(_) => "a snapshot",
@@ -158,6 +163,9 @@ fn name(r: &Response<'_>) -> &'static str {
         Response::Watching { .. } => "watching",
         Response::Committed(_) => "a commit",
         Response::Refused(_) => "a refusal",
+        Response::Latest { .. } => "the sequence",
+        Response::Applied(_) => "the result of a write",
+        Response::Failed(_) => "a failed write",
     }
 }
 

@@ -17,6 +17,8 @@ pub mod frame;
 pub mod lifecycle;
 pub mod peer;
 pub mod protocol;
+pub mod remote;
+pub mod roles;
 pub mod team;
 
 use std::collections::BTreeMap;
@@ -44,6 +46,8 @@ const HELLO_DEADLINE: Duration = Duration::from_secs(5);
 pub struct ServeOptions {
     pub data_dir: PathBuf,
     pub socket: Option<PathBuf>,
+    /// The config whose fee terms commands are judged by (`--config`).
+    pub config: Option<PathBuf>,
 }
 
 /// A line in the server's log (stderr: the journal under systemd).
@@ -57,7 +61,10 @@ struct Shared {
     dir: PathBuf,
     socket: PathBuf,
     started: DateTime<Utc>,
-    store: Mutex<Store>,
+    /// Taken out for the moment of a write (the ledger holds it then).
+    store: Mutex<Option<Store>>,
+    /// Where the ladder and fee terms of a command come from.
+    session: crate::session::Session,
     sessions: Mutex<BTreeMap<u64, Session>>,
     watchers: Mutex<Vec<mpsc::Sender<Change>>>,
     last_write: Mutex<Option<Change>>,
@@ -107,20 +114,21 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         dir: dir.clone(),
         socket: socket.clone(),
         started: Utc::now(),
-        store: Mutex::new(store),
+        store: Mutex::new(Some(store)),
+        session: crate::session::Session::new(Some(dir), None, opts.config.clone(), None, false)?,
         sessions: Mutex::new(BTreeMap::new()),
         watchers: Mutex::new(Vec::new()),
         last_write: Mutex::new(None),
         next_session: AtomicU64::new(1),
     });
-    log(&format!("serving {} (pid {}, seq {})", dir.display(), std::process::id(), lock(&shared.store).meta().seq));
+    log(&format!("serving {} (pid {}, seq {})", dir.display(), std::process::id(), seq(&shared)));
     let result = accept_loop(&listener, &shared, &stop);
     // Taking the store waits for the write in flight, if any; no other
     // starts after this, and the process ends with the store closed.
     let store = lock(&shared.store);
     let _ = std::fs::remove_file(&socket);
     pid.remove();
-    log(&format!("stopped at seq {}", store.meta().seq));
+    log(&format!("stopped at seq {}", store.as_ref().map_or(0, |s| s.meta().seq)));
     result
 }
 
@@ -217,7 +225,7 @@ fn session(mut stream: UnixStream, shared: &Shared) {
             return;
         }
     };
-    let seq = lock(&shared.store).meta().seq;
+    let seq = seq(shared);
     let welcome =
         Welcome { user: who.user.name.clone(), role, server_version: env!("CARGO_PKG_VERSION").to_string(), seq };
     if send(&mut stream, &Response::Welcome(welcome)).is_err() {
@@ -261,12 +269,13 @@ fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Rol
         }
         match request {
             Request::Snapshot => {
-                let mut store = lock(&shared.store);
+                let mut slot = lock(&shared.store);
+                let store = slot.as_mut().ok_or("the server has lost its book")?;
                 let seq = store.meta().seq;
                 let book = store.book().map_err(|e| e.to_string())?;
                 // Encoded under the lock, sent after it: a slow reader must not hold up writers.
                 let bytes = codec::encode(&Response::Snapshot(Snapshot::of(seq, book))).map_err(|e| e.to_string())?;
-                drop(store);
+                drop(slot);
                 frame::write_frame(stream, Kind::Message, &bytes).map_err(|e| e.to_string())?;
             }
             Request::Status => {
@@ -274,6 +283,13 @@ fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Rol
                 send(stream, &Response::Status(status)).map_err(|e| e.to_string())?;
             }
             Request::Watch => return watch(stream, shared, id),
+            Request::Latest => {
+                send(stream, &Response::Latest { seq: seq(shared) }).map_err(|e| e.to_string())?;
+            }
+            Request::Apply(req) => {
+                let response = apply(shared, who, role, req);
+                send(stream, &response).map_err(|e| e.to_string())?;
+            }
         }
     }
 }
@@ -285,7 +301,7 @@ fn status(shared: &Shared) -> ServerStatus {
         since: shared.started,
         data_dir: shared.dir.display().to_string(),
         socket: shared.socket.display().to_string(),
-        seq: lock(&shared.store).meta().seq,
+        seq: seq(shared),
         sessions: lock(&shared.sessions).values().cloned().collect(),
         last_write: lock(&shared.last_write).clone(),
     }
@@ -299,7 +315,7 @@ fn watch(stream: &mut UnixStream, shared: &Shared, id: u64) -> Result<(), String
         // sequence reported here and the first one pushed.
         let store = lock(&shared.store);
         lock(&shared.watchers).push(tx);
-        store.meta().seq
+        store.as_ref().map_or(0, |s| s.meta().seq)
     };
     if let Some(s) = lock(&shared.sessions).get_mut(&id) {
         s.watching = true;
@@ -328,6 +344,106 @@ fn hung_up(stream: &UnixStream) -> bool {
     // SAFETY: poll with a zero timeout on our one pollfd.
     let rc = unsafe { libc::poll(&mut pfd, 1, 0) };
     rc > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+}
+
+fn seq(shared: &Shared) -> u64 {
+    lock(&shared.store).as_ref().map_or(0, |s| s.meta().seq)
+}
+
+/// Applies one command as `who`: checks the role it needs against the book
+/// as it is, then builds and writes it through the embedded ledger with the
+/// kernel's user name as its author. Writes are one at a time (the store's
+/// lock), and each commit is pushed to the watchers before the next starts,
+/// so they see them in order.
+fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) -> Response<'static> {
+    use crate::ledger::{Ledger as _, LedgerError};
+    use protocol::Failure;
+    let mut slot = lock(&shared.store);
+    let Some(mut store) = slot.take() else {
+        return Response::Failed(Failure::Other("the server has lost its book; see its log".into()));
+    };
+    let needs = match store.book() {
+        Ok(book) => roles::needs(&req.command, &who.user.name, book),
+        Err(e) => {
+            *slot = Some(store);
+            return Response::Failed(Failure::Other(format!("the server cannot read its book: {e}")));
+        }
+    };
+    if role < needs {
+        *slot = Some(store);
+        let message = format!(
+            "{} is a {role} on this book; that change needs the {needs} role (see {} on the server)",
+            who.user.name,
+            team::FILE_NAME
+        );
+        log(&format!("refused a write by {who}: {message}"));
+        return Response::Refused(Refusal { message, needs: Some(needs) });
+    }
+    let mut ledger = shared.session.ledger_over(store).with_author(who.user.name.clone(), Utc::now);
+    let result = ledger.apply(req);
+    *slot = ledger.into_store();
+    if slot.is_none() {
+        // The ledger keeps the store it was given; if it ever did not,
+        // open it again rather than serve nothing.
+        match Store::open(&shared.dir) {
+            Ok(s) => *slot = Some(s),
+            Err(e) => log(&format!("cannot reopen the book after a write: {e}")),
+        }
+    }
+    match result {
+        Ok(applied) => {
+            let change = change_of(&applied);
+            log(&format!(
+                "{who} wrote seq {}: {} ({})",
+                applied.seq,
+                change.summary,
+                change.clients.join(", ")
+            ));
+            publish(shared, change);
+            Response::Applied(applied)
+        }
+        Err(e) => {
+            log(&format!("refused a write by {who}: {e}"));
+            Response::Failed(match e {
+                LedgerError::Command(c) => Failure::Command(c),
+                LedgerError::Stale { expected, found } => Failure::Stale { expected, found },
+                other => Failure::Other(other.to_string()),
+            })
+        }
+    }
+}
+
+/// What a write was, for watchers, the log and `dun status`.
+fn change_of(applied: &crate::ledger::Applied) -> Change {
+    let b = &applied.built.batch;
+    let mut clients: Vec<String> = b
+        .notes
+        .iter()
+        .map(|n| n.client_id.clone())
+        .chain(b.payments.iter().map(|p| p.client_id.clone()))
+        .chain(b.clients.iter().map(|c| c.id.clone()))
+        .chain(b.invoices.iter().map(|i| i.client_id.clone()))
+        .collect();
+    clients.sort();
+    clients.dedup();
+    // An import names thousands: the count says enough.
+    if clients.len() > 20 {
+        clients = vec![format!("{} accounts", clients.len())];
+    }
+    Change {
+        seq: applied.seq,
+        at: applied.stamp.at,
+        author: applied.stamp.author.clone(),
+        clients,
+        summary: applied.built.done.clone(),
+    }
+}
+
+/// Records a commit for `dun status` and pushes it to every watcher,
+/// dropping the ones that have gone.
+fn publish(shared: &Shared, change: Change) {
+    lock(&shared.watchers).retain(|tx| tx.send(change.clone()).is_ok());
+    *lock(&shared.last_write) = Some(change);
 }
 
 /// The default socket of the book in `dir` (for clients looking for a server).

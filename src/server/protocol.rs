@@ -86,13 +86,20 @@ pub enum Request {
     Status,
     /// From now on, push a [`Response::Committed`] for each write.
     Watch,
+    /// The sequence of the last write.
+    Latest,
+    /// Apply a command as the connected user ([`Response::Applied`] or
+    /// [`Response::Failed`]); the role it needs depends on the command.
+    Apply(crate::ledger::Request),
 }
 
 impl Request {
     /// The least role that may make this request.
     pub fn needs(&self) -> Role {
         match self {
-            Request::Snapshot | Request::Status | Request::Watch => Role::Viewer,
+            Request::Snapshot | Request::Status | Request::Watch | Request::Latest => Role::Viewer,
+            // Checked against the command and the book when it is applied.
+            Request::Apply(_) => Role::Viewer,
         }
     }
 }
@@ -108,6 +115,17 @@ pub enum Response<'a> {
     },
     Committed(Change),
     Refused(Refusal),
+    Latest { seq: u64 },
+    Applied(crate::ledger::Applied),
+    Failed(Failure),
+}
+
+/// Why a command was not applied (nothing was written).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Failure {
+    Command(crate::command::CommandError),
+    Stale { expected: u64, found: u64 },
+    Other(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

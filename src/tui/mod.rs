@@ -20,6 +20,7 @@ pub mod app;
 pub mod entry;
 pub mod input;
 pub mod keymap;
+mod live;
 mod logging;
 pub mod model;
 pub mod screens;

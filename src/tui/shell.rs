@@ -57,11 +57,35 @@ pub fn settings(session: &Session) -> anyhow::Result<Settings> {
 /// screen.
 pub fn prepare(session: &Session) -> anyhow::Result<App> {
     let s = settings(session)?;
-    load(session, s)
+    load(session, s, Box::new(session.ledger()))
 }
 
-fn load(session: &Session, s: Settings) -> anyhow::Result<App> {
-    let ledger = Box::new(session.ledger());
+/// With a team server: where it listens, who it knows us as, and the
+/// messages its ledger has for the status line (lost, reconnected).
+struct Served {
+    socket: std::path::PathBuf,
+    me: String,
+    notices: std::sync::mpsc::Receiver<String>,
+}
+
+/// The ledger the interface works through: the book's server when one is
+/// running (its notices go to the status line, never to the terminal
+/// under the screen), else the store in this process.
+fn ledger(session: &Session) -> anyhow::Result<(Box<dyn crate::ledger::Ledger>, Option<Served>)> {
+    match session.server()? {
+        Some(remote) => {
+            let (tx, notices) = std::sync::mpsc::channel();
+            let served = Served { socket: remote.socket().to_path_buf(), me: remote.user().to_string(), notices };
+            let remote = remote.on_notice(move |m| {
+                let _ = tx.send(m.to_string());
+            });
+            Ok((Box::new(remote), Some(served)))
+        }
+        None => Ok((Box::new(session.ledger()), None)),
+    }
+}
+
+fn load(session: &Session, s: Settings, ledger: Box<dyn crate::ledger::Ledger>) -> anyhow::Result<App> {
     let source = super::app::Source::from_ledger(ledger, Some(session.data_dir.clone()))
         .with_context(|| format!("cannot open the book in {}", session.data_dir.display()))?;
     let actions = crate::rules::today(source.book(), &s.rules, session.today);
@@ -96,15 +120,43 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
         let msg = format!("dun: opening the book in {}…", crate::text::sanitize(&dir));
         f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
     })?;
-    let mut app = load(session, s)?;
+    let (ledger, served) = ledger(session)?;
+    // Followed before the first read, so no commit falls in between.
+    let news = served.as_ref().map(|sv| crate::server::client::follow(sv.socket.clone()));
+    let mut app = load(session, s, ledger)?;
     app.logbook.draft_slot = slot;
     if let Some(draft) = crate::drafts::load(&session.data_dir) {
         app.restore_draft(&draft);
     }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    let backup = daily_backup_in_background(session, &app);
-    event_loop(&mut terminal, &mut app, &stop, mouse, backup)
+    // The server keeps its own backups.
+    let backup = if served.is_some() { None } else { daily_backup_in_background(session, &app) };
+    let live = served.zip(news).map(|(sv, news)| Live { me: sv.me, news, notices: sv.notices });
+    event_loop(&mut terminal, &mut app, &stop, mouse, backup, live)
+}
+
+/// What the loop takes from a team server between keys.
+struct Live {
+    me: String,
+    news: std::sync::mpsc::Receiver<crate::server::client::News>,
+    notices: std::sync::mpsc::Receiver<String>,
+}
+
+impl Live {
+    /// Hands the app whatever arrived; whether anything did (to redraw).
+    fn deliver(&self, app: &mut App) -> bool {
+        let mut any = false;
+        for n in self.news.try_iter() {
+            app.server_news(n, &self.me);
+            any = true;
+        }
+        for m in self.notices.try_iter() {
+            app.status = Some(super::app::Status::Info(m));
+            any = true;
+        }
+        any
+    }
 }
 
 type BackupResult = std::sync::mpsc::Receiver<Result<Option<std::path::PathBuf>, String>>;
@@ -194,9 +246,13 @@ fn event_loop(
     stop: &AtomicBool,
     mouse: bool,
     mut backup: Option<BackupResult>,
+    live: Option<Live>,
 ) -> anyhow::Result<()> {
     draw(terminal, app)?;
     loop {
+        if live.as_ref().is_some_and(|l| l.deliver(app)) {
+            draw(terminal, app)?;
+        }
         // The timeout only lets a signal (or the backup's end) be noticed;
         // nothing is drawn on it otherwise.
         if !event::poll(Duration::from_millis(250))? {

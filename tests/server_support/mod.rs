@@ -20,6 +20,8 @@ pub const SRV: &str = "dun-t-srv";
 pub const ANA: &str = "dun-t-ana";
 pub const BEN: &str = "dun-t-ben";
 pub const CAT: &str = "dun-t-cat";
+/// A collector through the team group only.
+pub const EVE: &str = "dun-t-eve";
 /// In the socket's group (so the kernel lets them connect) but not on the team.
 pub const DAN: &str = "dun-t-dan";
 /// In neither group.
@@ -74,7 +76,7 @@ pub fn ensure_users() {
         }
         let team = &[GROUP, SOCK_GROUP][..];
         let sock_only = &[SOCK_GROUP][..];
-        for (user, groups) in [(SRV, &[][..]), (ANA, team), (BEN, team), (CAT, team), (DAN, sock_only), (OUT, &[][..])]
+        for (user, groups) in [(SRV, &[][..]), (ANA, team), (BEN, team), (CAT, team), (EVE, team), (DAN, sock_only), (OUT, &[][..])]
         {
             if run("id", &[user]).status.code() != Some(0) {
                 let o = run("useradd", &["--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", user]);

@@ -1,0 +1,70 @@
+//! Live screens: with a team server, what colleagues write shows up here
+//! as it happens. The shell follows the server (`server::client::follow`)
+//! and hands each commit to [`App::colleague_wrote`], which reads the book
+//! again and rebuilds the lists in place: the screen, the selected client,
+//! the scroll and any half-typed form stay as they were. When the change
+//! touches the selected account, the status line says who changed what.
+
+use super::app::{App, Source, Status};
+use crate::server::client::News;
+use crate::server::protocol::Change;
+
+impl App {
+    /// Takes one piece of news from the server. `me` is the user the
+    /// server knows this interface as (their own writes need no marker).
+    pub fn server_news(&mut self, news: News, me: &str) {
+        match news {
+            News::Change(change) => self.colleague_wrote(&change, me),
+            News::Connected { again: true, .. } => {
+                self.read_again();
+                self.status = Some(Status::Info("reconnected to the dun server; the book is up to date".into()));
+            }
+            News::Connected { again: false, .. } => {}
+            News::Lost(why) => {
+                self.status = Some(Status::Error(format!(
+                    "lost the dun server ({}); reconnecting, changes are shown again once it is back",
+                    crate::text::sanitize(&why)
+                )));
+            }
+        }
+    }
+
+    /// Someone wrote to the book through the server.
+    pub fn colleague_wrote(&mut self, change: &Change, me: &str) {
+        let Source::Ledger { seq, .. } = &self.source else { return };
+        if change.seq <= *seq {
+            // This interface's own write, or one it has already read.
+            return;
+        }
+        self.read_again();
+        if change.author == me {
+            return;
+        }
+        let focused = self.focus.and_then(|i| self.book().clients().get(i)).map(|c| (c.id.clone(), c.name.clone()));
+        if let Some((id, name)) = focused {
+            if change.clients.iter().any(|c| *c == id) {
+                let at = change.at.with_timezone(&self.tz).format("%H:%M");
+                self.status = Some(Status::Info(format!(
+                    "● {} changed {} at {at}: {}",
+                    crate::text::sanitize(&change.author),
+                    crate::text::sanitize(&name),
+                    crate::text::sanitize(&change.summary)
+                )));
+            }
+        }
+    }
+
+    /// Reads the book again through the ledger and rebuilds the lists,
+    /// keeping the user's place.
+    fn read_again(&mut self) {
+        let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };
+        match ledger.snapshot() {
+            Ok(snap) => {
+                **book = snap.book;
+                *seq = snap.seq;
+                self.after_write();
+            }
+            Err(e) => self.status = Some(Status::Error(format!("cannot read the book: {e}"))),
+        }
+    }
+}
