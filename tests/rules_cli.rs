@@ -50,7 +50,7 @@ fn setup() -> tempfile::TempDir {
 }
 
 const HEADER: &str =
-    "client_id,client_name,action,level,level_name,currency,amount_overdue,days_overdue,invoices,reason";
+    "client_id,client_name,action,level,level_name,currency,amount_overdue,days_overdue,invoices,reason,owner";
 
 fn csv_today(dir: &Path, today: &str) -> String {
     ok(dir, today, &["today", "--format", "csv"])
@@ -66,9 +66,9 @@ fn today_csv_has_the_exact_columns_and_rows() {
         // letter of demand and the call the invoices have reached.
         "C1,Acme Ltd,reminder,2,First reminder,EUR USD,50.00 1250.50,43,INV-1 INV-4 INV-2,\
          catching up: no reminder sent yet; 43 days overdue (INV-1 (+2 more); ≥1: First reminder before \
-         Letter of demand); no contact logged; no promise",
+         Letter of demand); no contact logged; no promise,",
         "C2,\"Beta, Inc\",reminder,2,First reminder,EUR,99.00,5,INV-3,\
-         INV-3 5 days overdue (≥1: First reminder); no contact logged; no promise",
+         INV-3 5 days overdue (≥1: First reminder); no contact logged; no promise,",
     ]
     .join("\n")
         + "\n";

@@ -21,7 +21,7 @@ use crate::store::image::Need;
 #[derive(Subcommand, Debug)]
 pub enum RulesCmd {
     /// Who to chase today, and how: one action per client, most important first.
-    Today,
+    Today(TodayArgs),
     /// Check or show the escalation ladder (rules.toml in the data directory).
     #[command(subcommand)]
     Rules(RulesSub),
@@ -74,6 +74,14 @@ pub enum RulesSub {
 }
 
 #[derive(Args, Debug)]
+pub struct TodayArgs {
+    /// Only the accounts of this owner: `me` (you, as the team server
+    /// knows you), a user name, or `all` (the default).
+    #[arg(long, value_name = "me|NAME|all", default_value = "all")]
+    pub owner: String,
+}
+
+#[derive(Args, Debug)]
 pub struct LogArgs {
     pub client: String,
     #[arg(long)]
@@ -107,7 +115,7 @@ pub struct LogArgs {
 
 pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
     match cmd {
-        RulesCmd::Today => today(ctx),
+        RulesCmd::Today(a) => today(ctx, a),
         RulesCmd::Rules(RulesSub::Check { file }) => check(ctx, file),
         RulesCmd::Rules(RulesSub::Show { toml }) => show(ctx, toml),
         RulesCmd::Log(a) => log(ctx, a),
@@ -172,7 +180,7 @@ fn money_cells(ctx: &Ctx, a: &rules::Action) -> (String, String) {
 }
 
 /// The columns of `dun today` in every format (a contract with scripts).
-pub const TODAY_COLUMNS: [&str; 10] = [
+pub const TODAY_COLUMNS: [&str; 11] = [
     "client_id",
     "client_name",
     "action",
@@ -183,13 +191,29 @@ pub const TODAY_COLUMNS: [&str; 10] = [
     "days_overdue",
     "invoices",
     "reason",
+    "owner",
 ];
 
-fn today(ctx: &Ctx) -> anyhow::Result<()> {
+/// `--owner`: whose accounts to list (`None`: everyone's).
+fn owner_filter(ctx: &Ctx, owner: &str) -> anyhow::Result<Option<String>> {
+    Ok(match owner {
+        "all" => None,
+        "me" => Some(ctx.me()?),
+        "" => bail!("--owner needs me, a user name, or all"),
+        name => Some(name.to_string()),
+    })
+}
+
+fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     let rules = load_rules(ctx)?;
+    let owner = owner_filter(ctx, &a.owner)?;
     let owned = ctx.read_book(Need::OpenAsOf(ctx.today))?;
     let book = &owned;
-    let actions = rules::today(book, &rules, ctx.today);
+    let owner_of = |id: &str| book.client(id).map(|c| c.owner.clone()).unwrap_or_default();
+    let mut actions = rules::today(book, &rules, ctx.today);
+    if let Some(o) = &owner {
+        actions.retain(|a| owner_of(&a.client_id) == *o);
+    }
     let aligns = [
         Align::Left,
         Align::Left,
@@ -201,12 +225,14 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
         Align::Right,
         Align::Left,
         Align::Left,
+        Align::Left,
     ];
     let cols: Vec<(&str, Align)> = TODAY_COLUMNS.iter().copied().zip(aligns).collect();
     let mut r = Report::new(&cols);
     let count = |k: rules::ActionKind| actions.iter().filter(|a| a.kind == k).count();
+    let whose = owner.as_ref().map(|o| format!(" of {o}")).unwrap_or_default();
     r.title = Some(format!(
-        "{}: {} to chase ({} escalations, {} calls, {} reminders)",
+        "{}: {} to chase{whose} ({} escalations, {} calls, {} reminders)",
         ctx.today,
         actions.len(),
         count(rules::ActionKind::Escalation),
@@ -226,6 +252,7 @@ fn today(ctx: &Ctx) -> anyhow::Result<()> {
             a.days_overdue.to_string(),
             a.invoices.join(" "),
             a.reason.clone(),
+            owner_of(&a.client_id),
         ]);
     }
     // Rendered first so that `dun today | head` ends quietly.
