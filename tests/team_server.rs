@@ -360,3 +360,73 @@ fn sigkill_during_a_stream_of_writes_loses_no_acknowledged_write_and_repeats_non
     assert!(notices.iter().any(|m| m.contains("lost the dun server")), "{notices:?}");
     assert!(notices.iter().any(|m| m.contains("reconnected")), "{notices:?}");
 }
+
+/// A private tmux server for the two-interfaces test, killed on drop.
+struct Tmux(String);
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("run tmux")
+    }
+    fn screen(&self, s: &str) -> String {
+        stdout(&self.run(&["capture-pane", "-p", "-t", s]))
+    }
+    fn keys(&self, s: &str, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", s];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+    fn wait_for(&self, s: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen(s);
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what} in {s}:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
+    let have_tmux = std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !have_tmux {
+        assert!(std::env::var("DUN_REQUIRE_SHARED").as_deref() != Ok("1"), "tmux is required (DUN_REQUIRE_SHARED=1)");
+        eprintln!("note: tmux not found; skipping the two-interfaces test");
+        return;
+    }
+    let Some(book) = SharedBook::start("live") else { return };
+    let tmux = Tmux(format!("dun-team-{}", std::process::id()));
+    for (s, user) in [("a", ANA), ("b", BEN)] {
+        let (uid, gid) = {
+            let u = dun::server::peer::user_by_name(user).unwrap();
+            (u.uid, u.gid)
+        };
+        let cmd = format!(
+            "env HOME=/nonexistent USER=someone-else NO_COLOR=1 setpriv --reuid={uid} --regid={gid} --init-groups -- {} --socket {} --today {TODAY}",
+            book.bin.display(),
+            book.socket.display()
+        );
+        let out = tmux.run(&["new-session", "-d", "-s", s, "-x", "110", "-y", "30", &cmd]);
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+    }
+    for s in ["a", "b"] {
+        tmux.wait_for(s, "the Today screen", |x| x.contains("Today ·"));
+    }
+    // Ana logs a call on the first account of the day; Ben has it selected too.
+    tmux.keys("a", &["c", "n"]);
+    tmux.keys("a", &["-l", "rang from the team test"]);
+    tmux.keys("a", &["Enter"]);
+    tmux.wait_for("a", "the confirmation", |x| x.contains("saved:"));
+    let seen = tmux.wait_for("b", "ana's call", |x| x.contains(&format!("● {ANA} changed")));
+    assert!(seen.contains("call"), "{seen}");
+    assert!(book.log().contains(&format!("{ANA} (uid")), "{}", book.log());
+}

@@ -393,12 +393,7 @@ fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) ->
     match result {
         Ok(applied) => {
             let change = change_of(&applied);
-            log(&format!(
-                "{who} wrote seq {}: {} ({})",
-                applied.seq,
-                change.summary,
-                change.clients.join(", ")
-            ));
+            log(&format!("{who} wrote seq {}: {} ({})", applied.seq, change.summary, change.clients.join(", ")));
             publish(shared, change);
             Response::Applied(applied)
         }

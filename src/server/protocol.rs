@@ -115,7 +115,9 @@ pub enum Response<'a> {
     },
     Committed(Change),
     Refused(Refusal),
-    Latest { seq: u64 },
+    Latest {
+        seq: u64,
+    },
     Applied(crate::ledger::Applied),
     Failed(Failure),
 }

@@ -47,6 +47,10 @@ pub enum Action {
     ReverseSort,
     CycleStatus,
     ToggleScope,
+    /// Today: my accounts only, or everyone's.
+    Mine,
+    /// Take the selected account (asks first: press again to confirm).
+    Assign,
     CopyEmail,
     CopyPhone,
     // Logging (issue 6): each opens a small form or writes at once.

@@ -154,6 +154,11 @@ pub struct App {
     pub help: bool,
     pub help_scroll: u16,
     pub status: Option<Status>,
+    /// Who this user is to the book: the team server's name for them, else
+    /// the OS user. Owner of "my" accounts.
+    pub me: String,
+    /// The client an `A` is waiting to be confirmed for.
+    pub assigning: Option<String>,
     /// Terminal size, for page moves (the draw adapts on its own).
     pub size: (u16, u16),
     /// Where note times are shown: the local offset, set by the shell
@@ -253,6 +258,8 @@ impl App {
             aging_basis: Default::default(),
             form: None,
             logbook: super::logging::Logbook::default(),
+            me: crate::user_name(),
+            assigning: None,
         };
         app.refresh_all();
         app.sync_focus();
@@ -412,6 +419,7 @@ impl App {
             bounds: &self.aging_bounds,
             basis: self.aging_basis,
             focus: self.focus,
+            me: &self.me,
             page: usize::from(self.size.1.saturating_sub(7)).max(1),
         };
         (&mut self.screens, cx)
@@ -419,6 +427,10 @@ impl App {
 
     /// Applies one action. Returns what the shell must do.
     pub fn update(&mut self, action: Action) -> Effect {
+        if action != Action::Assign {
+            // Any other key cancels a pending assignment.
+            self.assigning = None;
+        }
         self.try_update(action).unwrap_or(Effect::None)
     }
 
@@ -521,6 +533,7 @@ impl App {
             | Action::Done
             | Action::Editor
             | Action::Undo => return Some(self.logging_action(action)),
+            Action::Assign => self.assign(),
             Action::Reload => self.reload(),
             // A screen's own keys mean nothing where the screen declines them.
             Action::Up
@@ -540,6 +553,7 @@ impl App {
             | Action::ReverseSort
             | Action::CycleStatus
             | Action::ToggleScope
+            | Action::Mine
             | Action::FormSave
             | Action::FormCancel
             | Action::FormNext

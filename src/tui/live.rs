@@ -5,7 +5,9 @@
 //! the scroll and any half-typed form stay as they were. When the change
 //! touches the selected account, the status line says who changed what.
 
-use super::app::{App, Source, Status};
+use super::action::Tab;
+use super::app::{App, Source, Status, View};
+use crate::command::{ClientFields, Command};
 use crate::server::client::News;
 use crate::server::protocol::Change;
 
@@ -55,8 +57,12 @@ impl App {
     }
 
     /// Reads the book again through the ledger and rebuilds the lists,
-    /// keeping the user's place.
+    /// keeping the user's place: on the day's list the selection follows
+    /// its client when the list reorders (a colleague's call moves the
+    /// account down or off the list; the selection does not jump to
+    /// another client under the user's hands).
     fn read_again(&mut self) {
+        let kept = self.focus.and_then(|i| self.book().clients().get(i)).map(|c| c.id.clone());
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };
         match ledger.snapshot() {
             Ok(snap) => {
@@ -64,7 +70,51 @@ impl App {
                 *seq = snap.seq;
                 self.after_write();
             }
-            Err(e) => self.status = Some(Status::Error(format!("cannot read the book: {e}"))),
+            Err(e) => {
+                self.status = Some(Status::Error(format!("cannot read the book: {e}")));
+                return;
+            }
         }
+        if let (Some(id), View::Tab(Tab::Today)) = (kept, self.view) {
+            let today = &mut self.screens.today;
+            if let Some(pos) = today.rows.iter().position(|&i| self.model.actions[i].client_id == id) {
+                today.list.selected = pos;
+                self.sync_focus();
+            }
+        }
+    }
+}
+
+impl App {
+    /// `A`: the user takes the selected account. It changes data, so the
+    /// first press says what it will do and the second does it (any other
+    /// key cancels). A collector may take an account nobody owns; taking
+    /// one from a colleague needs an admin (the server says so).
+    pub(super) fn assign(&mut self) {
+        let Some(c) = self.focus.and_then(|i| self.book().clients().get(i)) else {
+            self.status = Some(Status::Info("select an account to take it".into()));
+            return;
+        };
+        let (id, name, owner) = (c.id.clone(), crate::text::sanitize(&c.name).into_owned(), c.owner.clone());
+        if owner == self.me {
+            self.assigning = None;
+            self.status = Some(Status::Info(format!("{name} is already yours")));
+            return;
+        }
+        if self.assigning.as_deref() != Some(id.as_str()) {
+            let from = if owner.is_empty() { "nobody".to_string() } else { crate::text::sanitize(&owner).into_owned() };
+            self.status = Some(Status::Info(format!(
+                "take {name} (owner: {from}) as {}? press A again to confirm, any other key cancels",
+                crate::text::sanitize(&self.me)
+            )));
+            self.assigning = Some(id);
+            return;
+        }
+        self.assigning = None;
+        let fields = ClientFields { owner: Some(self.me.clone()), ..ClientFields::default() };
+        self.status = Some(match self.write(Command::UpdateClient { id, fields, add_missing: false }) {
+            Ok(m) => Status::Info(m),
+            Err(e) => Status::Error(e),
+        });
     }
 }

@@ -241,7 +241,7 @@ impl App {
     /// it is on disk, writes and flushes it before returning), remembers
     /// its note for undo, brings the shown book up to date, and refreshes
     /// every screen. Returns what to show: "saved: ..." or why not.
-    fn write(&mut self, command: Command) -> Result<String, String> {
+    pub(super) fn write(&mut self, command: Command) -> Result<String, String> {
         let today = self.today();
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else {
             return Err("this book is read-only here".into());

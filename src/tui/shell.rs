@@ -124,6 +124,9 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     // Followed before the first read, so no commit falls in between.
     let news = served.as_ref().map(|sv| crate::server::client::follow(sv.socket.clone()));
     let mut app = load(session, s, ledger)?;
+    if let Some(sv) = &served {
+        app.me = sv.me.clone();
+    }
     app.logbook.draft_slot = slot;
     if let Some(draft) = crate::drafts::load(&session.data_dir) {
         app.restore_draft(&draft);

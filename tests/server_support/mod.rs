@@ -76,7 +76,8 @@ pub fn ensure_users() {
         }
         let team = &[GROUP, SOCK_GROUP][..];
         let sock_only = &[SOCK_GROUP][..];
-        for (user, groups) in [(SRV, &[][..]), (ANA, team), (BEN, team), (CAT, team), (EVE, team), (DAN, sock_only), (OUT, &[][..])]
+        for (user, groups) in
+            [(SRV, &[][..]), (ANA, team), (BEN, team), (CAT, team), (EVE, team), (DAN, sock_only), (OUT, &[][..])]
         {
             if run("id", &[user]).status.code() != Some(0) {
                 let o = run("useradd", &["--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", user]);

@@ -122,6 +122,8 @@ pub struct Cx<'a> {
     pub focus: Option<usize>,
     /// Rows of a page move.
     pub page: usize,
+    /// The user, as owner of "my" accounts.
+    pub me: &'a str,
 }
 
 /// What a screen did with an action.

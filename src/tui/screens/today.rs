@@ -20,6 +20,8 @@ pub struct Today {
     pub rows: Vec<usize>,
     pub list: ListState,
     pub filter: String,
+    /// Only the accounts the user owns.
+    pub mine: bool,
 }
 
 impl Screen for Today {
@@ -32,7 +34,11 @@ impl Screen for Today {
     }
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
-        let mut h = vec![hint(Action::Enter, "open"), hint(Action::Filter, "filter")];
+        let mut h = vec![
+            hint(Action::Enter, "open"),
+            hint(Action::Filter, "filter"),
+            hint(Action::Mine, if self.mine { "everyone" } else { "mine" }),
+        ];
         if !self.filter.is_empty() {
             h.push(hint(Action::NextMatch, "next match"));
         }
@@ -45,7 +51,8 @@ impl Screen for Today {
         self.rows = (0..m.actions.len())
             .filter(|&i| {
                 let a = &m.actions[i];
-                f.is_empty() || fuzzy_match(f, &a.client_name) || fuzzy_match(f, &a.client_id)
+                let owned = !self.mine || cx.book.client(&a.client_id).is_some_and(|c| c.owner == cx.me);
+                owned && (f.is_empty() || fuzzy_match(f, &a.client_name) || fuzzy_match(f, &a.client_id))
             })
             .collect();
         self.list.clamp(self.rows.len());
@@ -54,6 +61,12 @@ impl Screen for Today {
     fn handle(&mut self, action: Action, cx: &Cx) -> Outcome {
         match action {
             Action::Enter => cx.focus.map_or(Outcome::Done, |c| Outcome::Open(View::Client(c))),
+            Action::Mine => {
+                self.mine = !self.mine;
+                self.list.selected = 0;
+                self.refresh(cx);
+                Outcome::Done
+            }
             _ => list_moves(&mut self.list, self.rows.len(), action, cx, !self.filter.is_empty()),
         }
     }
@@ -133,7 +146,8 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer) {
     let table_area = Rect { height: list.height.saturating_sub(1 + why_h), y: list.y + 1, ..list };
     let filter = super::filter_fact(&s.filter);
     let ui = crate::tui::ui::title;
-    ui(app, list, buf, "Today", &[crate::tui::ui::position(s.list.selected, s.rows.len()), filter]);
+    let whose = if s.mine { format!("mine ({})", crate::text::sanitize(&app.me)) } else { String::new() };
+    ui(app, list, buf, "Today", &[crate::tui::ui::position(s.list.selected, s.rows.len()), filter, whose]);
     let empty = if m.actions.is_empty() {
         "Nothing to chase today: no client needs a reminder, a call or an escalation."
     } else {
