@@ -197,9 +197,23 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         today: Some(ctx.today),
         progress: Some(&tick),
     };
-    let mut store = ctx.open_or_create_store()?;
-    let mut ids = store.ids();
-    let book = store.book()?;
+    // With a team server the rows are planned against its book and the
+    // import is sent as one command; else against the store here.
+    let mut remote = ctx.server()?;
+    let mut store = if remote.is_some() { None } else { Some(ctx.open_or_create_store()?) };
+    let snap;
+    let (book, seq, mut ids) = match (remote.as_mut(), store.as_mut()) {
+        (Some(r), _) => {
+            snap = r.snapshot()?;
+            // Placeholders: the server's ledger gives the real ids.
+            (&snap.book, snap.seq, crate::store::IdAlloc::starting_at(0))
+        }
+        (None, Some(s)) => {
+            let (ids, seq) = (s.ids(), s.meta().seq);
+            (s.book()?, seq, ids)
+        }
+        (None, None) => unreachable!("a store is opened when there is no server"),
+    };
     let layout = match ctx.global.format {
         Some(super::FormatArg::Xero) => ImportFormat::Xero,
         Some(super::FormatArg::Dun) => ImportFormat::Dun,
@@ -237,9 +251,13 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     };
     // Planned row by row against this book: refused if anything was
     // written since (see `ledger::Expect`).
-    let seq = store.meta().seq;
     let command = Command::Import { records: plan.batch, ids: ImportIds::Fresh, into_empty: false };
-    let applied = ctx.session.ledger_over(store).apply(Request::at(seq, ctx.today, command));
+    let request = Request::at(seq, ctx.today, command);
+    let applied = match (remote.as_mut(), store) {
+        (Some(r), _) => r.apply(request),
+        (None, Some(store)) => ctx.session.ledger_over(store).apply(request),
+        (None, None) => unreachable!("a store is opened when there is no server"),
+    };
     writing.finish_and_clear();
     applied?;
     println!(
@@ -336,6 +354,16 @@ fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
 }
 
 fn restore_cmd(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
+    if ctx.session.socket.is_some() {
+        // A served book is restored where the server runs, with it stopped.
+        let role = ctx.server()?.map(|r| (r.user().to_string(), r.role()));
+        if let Some((user, role)) = role {
+            if role < crate::server::team::Role::Admin {
+                bail!("{user} is a {role} on this book; restoring it needs the admin role");
+            }
+            bail!("the book is served by dun serve: stop the server, then restore as the account that runs it (see docs/team.md)");
+        }
+    }
     // Not ctx.open_store(): that would create a store (and a daily backup)
     // in the very folder that must be empty.
     let working = spinner(format!("restoring into {} and verifying", ctx.data_dir.display()));
