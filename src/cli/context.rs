@@ -67,6 +67,14 @@ impl Ctx {
         Ok(self.server.get().and_then(|s| s.as_ref()).map(|r| r.borrow_mut()))
     }
 
+    /// The ladder in force: the server's for a served book, else the data folder's.
+    pub fn rules(&self) -> anyhow::Result<crate::rules::Rules> {
+        if let Some(r) = self.server()? {
+            return r.rules();
+        }
+        self.session.rules()
+    }
+
     /// Who "me" is: the user the server saw connect, else this process's user.
     pub fn me(&self) -> anyhow::Result<String> {
         Ok(match self.server()? {

@@ -75,6 +75,7 @@ impl Connection {
                 role: super::team::Role::Viewer,
                 server_version: String::new(),
                 seq: 0,
+                rules: None,
             },
         };
         match conn.receive()? {

@@ -226,8 +226,13 @@ fn session(mut stream: UnixStream, shared: &Shared) {
         }
     };
     let seq = seq(shared);
-    let welcome =
-        Welcome { user: who.user.name.clone(), role, server_version: env!("CARGO_PKG_VERSION").to_string(), seq };
+    let welcome = Welcome {
+        user: who.user.name.clone(),
+        role,
+        server_version: env!("CARGO_PKG_VERSION").to_string(),
+        seq,
+        rules: std::fs::read_to_string(shared.dir.join(crate::rules::file::RULES_FILE)).ok(),
+    };
     if send(&mut stream, &Response::Welcome(welcome)).is_err() {
         return;
     }
@@ -287,7 +292,7 @@ fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Rol
                 send(stream, &Response::Latest { seq: seq(shared) }).map_err(|e| e.to_string())?;
             }
             Request::Apply(req) => {
-                let response = apply(shared, who, role, req);
+                let response = apply(shared, who, role, *req);
                 send(stream, &response).map_err(|e| e.to_string())?;
             }
         }

@@ -90,7 +90,7 @@ pub enum Request {
     Latest,
     /// Apply a command as the connected user ([`Response::Applied`] or
     /// [`Response::Failed`]); the role it needs depends on the command.
-    Apply(crate::ledger::Request),
+    Apply(Box<crate::ledger::Request>),
 }
 
 impl Request {
@@ -137,6 +137,10 @@ pub struct Welcome {
     pub role: Role,
     pub server_version: String,
     pub seq: u64,
+    /// The book's rules.toml as the server reads it (`None`: the built-in
+    /// ladder): clients work out the day's list with the book's ladder
+    /// even when they cannot read its folder.
+    pub rules: Option<String>,
 }
 
 /// The book's records, borrowed on the server and owned once decoded.

@@ -86,6 +86,16 @@ impl Remote {
         &self.socket
     }
 
+    /// The book's ladder, as the server has it.
+    pub fn rules(&self) -> anyhow::Result<crate::rules::Rules> {
+        let text = self.conn.as_ref().and_then(|c| c.welcome.rules.as_deref());
+        match text {
+            None => Ok(crate::rules::Rules::default()),
+            Some(t) => crate::rules::file::parse(t)
+                .map_err(|e| anyhow::anyhow!("the book's rules.toml (on the server) does not parse: {e}")),
+        }
+    }
+
     /// The connection, reconnecting (and saying so) if it was lost.
     fn conn(&mut self) -> Result<&mut Connection, LedgerError> {
         if self.conn.is_none() {
@@ -173,7 +183,7 @@ impl Ledger for Remote {
     }
 
     fn apply(&mut self, request: Request) -> Result<Applied, LedgerError> {
-        let wire = Wire::Apply(request);
+        let wire = Wire::Apply(Box::new(request));
         // Sent again only if it could not be sent at all.
         let sent = match self.conn()?.send(&wire) {
             Ok(()) => Ok(()),

@@ -44,7 +44,7 @@ impl App {
         }
         let focused = self.focus.and_then(|i| self.book().clients().get(i)).map(|c| (c.id.clone(), c.name.clone()));
         if let Some((id, name)) = focused {
-            if change.clients.iter().any(|c| *c == id) {
+            if change.clients.contains(&id) {
                 let at = change.at.with_timezone(&self.tz).format("%H:%M");
                 self.status = Some(Status::Info(format!(
                     "● {} changed {} at {at}: {}",

@@ -66,6 +66,8 @@ struct Served {
     socket: std::path::PathBuf,
     me: String,
     notices: std::sync::mpsc::Receiver<String>,
+    /// The book's ladder, from the server.
+    rules: crate::rules::Rules,
 }
 
 /// The ledger the interface works through: the book's server when one is
@@ -75,7 +77,12 @@ fn ledger(session: &Session) -> anyhow::Result<(Box<dyn crate::ledger::Ledger>, 
     match session.server()? {
         Some(remote) => {
             let (tx, notices) = std::sync::mpsc::channel();
-            let served = Served { socket: remote.socket().to_path_buf(), me: remote.user().to_string(), notices };
+            let served = Served {
+                socket: remote.socket().to_path_buf(),
+                me: remote.user().to_string(),
+                notices,
+                rules: remote.rules()?,
+            };
             let remote = remote.on_notice(move |m| {
                 let _ = tx.send(m.to_string());
             });
@@ -121,6 +128,10 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
         f.render_widget(ratatui::widgets::Paragraph::new(msg).style(s.theme.style(theme::Role::Muted)), f.area());
     })?;
     let (ledger, served) = ledger(session)?;
+    let mut s = s;
+    if let Some(rules) = served.as_ref().map(|sv| sv.rules.clone()) {
+        s.rules = rules;
+    }
     // Followed before the first read, so no commit falls in between.
     let news = served.as_ref().map(|sv| crate::server::client::follow(sv.socket.clone()));
     let mut app = load(session, s, ledger)?;
