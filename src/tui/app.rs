@@ -427,16 +427,16 @@ impl App {
 
     /// Applies one action. Returns what the shell must do.
     pub fn update(&mut self, action: Action) -> Effect {
-        if action != Action::Assign {
-            // Any other key cancels a pending assignment.
-            self.assigning = None;
-        }
         self.try_update(action).unwrap_or(Effect::None)
     }
 
     /// Applies one action; None when it means nothing here (the key may
     /// then have another meaning: see `on_key`).
     fn try_update(&mut self, action: Action) -> Option<Effect> {
+        if action != Action::Assign {
+            // Any other key cancels a pending assignment.
+            self.assigning = None;
+        }
         let outcome = self.offer_to_screen(action);
         let effect = match outcome {
             Outcome::Ignored => return self.global(action),
