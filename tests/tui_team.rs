@@ -9,7 +9,7 @@ mod tui_common;
 use chrono::{DateTime, Utc};
 use tui_common::*;
 
-use dun::command::{ClientFields, Command, NoteInput};
+use dun::command::{Command, NoteInput};
 use dun::domain::NoteKind;
 use dun::ledger::{Embedded, Ledger, Request};
 use dun::server::protocol::Change;
