@@ -291,9 +291,15 @@ fn roles_are_enforced_and_refusals_name_the_role_needed() {
     let out = book.as_user(BEN, &["restore", "/nonexistent.dunbak"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("admin"), "{}", stderr(&out));
-    // An admin imports.
+    // An admin imports and adds clients; a collector cannot add one.
     let out = book.as_user(ANA, &["import", "clients", &csv.display().to_string()]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let out = book.as_user(BEN, &["client", "add", "NEW2", "Second New Ltd"]);
+    assert!(stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    let out = book.as_user(ANA, &["client", "add", "NEW2", "Second New Ltd"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = book.as_user(CAT, &["--format", "csv", "client", "list"]);
+    assert!(stdout(&list).contains("NEW1,New Client Ltd") && stdout(&list).contains("NEW2,Second New Ltd"));
     let notes = notes_of(&book, CAT, "C000001");
     assert!(notes.iter().any(|(a, t)| a == BEN && t == "ben was here"));
     assert!(!notes.iter().any(|(_, t)| t == "hello"));

@@ -177,9 +177,14 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             } else {
                 Command::AddClient { id: a.id, fields }
             };
-            // Adding a client may start a book.
-            let ledger = ctx.session.ledger_over(ctx.open_or_create_store()?);
-            match ctx.write_with(ledger, Expect::Latest, command) {
+            // Adding a client may start a book (not a served one: the server has it).
+            let written = if ctx.server()?.is_some() {
+                ctx.write(command)
+            } else {
+                let ledger = ctx.session.ledger_over(ctx.open_or_create_store()?);
+                ctx.write_with(ledger, Expect::Latest, command)
+            };
+            match written {
                 Err(e) if matches!(e.downcast_ref(), Some(LedgerError::Command(CommandError::ClientExists(_)))) => {
                     bail!("{e} (use --update to change it)")
                 }

@@ -612,8 +612,8 @@ fn set_plan(ctx: &Ctx, a: PlanArgs) -> anyhow::Result<()> {
         return ctx.write(Command::ClearPlan { invoice: a.invoice }).map(|_| ());
     }
     if a.instalments.is_empty() {
-        let mut store = ctx.open_store()?;
-        return show_plan(ctx, store.book()?, &a.invoice);
+        let owned = ctx.read_book(Need::All)?;
+        return show_plan(ctx, &owned, &a.invoice);
     }
     ctx.write(Command::SetPlan { invoice: a.invoice, instalments: a.instalments }).map(|_| ())
 }

@@ -26,6 +26,8 @@ pub struct Remote {
     conn: Option<Connection>,
     user: String,
     role: Role,
+    /// The book's rules.toml from the last welcome (kept across outages).
+    rules_text: Option<String>,
     /// Where "lost the server" / "reconnected" go (stderr for the CLI; the
     /// interface's status line).
     notice: Box<dyn FnMut(&str) + Send>,
@@ -42,6 +44,7 @@ impl Remote {
             conn: None,
             user: String::new(),
             role: Role::Viewer,
+            rules_text: None,
             notice: Box::new(|m| eprintln!("dun: {}", crate::text::sanitize(m))),
             wait: WAIT_FOR_SERVER,
         };
@@ -55,6 +58,7 @@ impl Remote {
             socket: conn.socket().to_path_buf(),
             user: conn.welcome.user.clone(),
             role: conn.welcome.role,
+            rules_text: conn.welcome.rules.clone(),
             conn: Some(conn),
             notice: Box::new(|m| eprintln!("dun: {}", crate::text::sanitize(m))),
             wait: WAIT_FOR_SERVER,
@@ -88,8 +92,7 @@ impl Remote {
 
     /// The book's ladder, as the server has it.
     pub fn rules(&self) -> anyhow::Result<crate::rules::Rules> {
-        let text = self.conn.as_ref().and_then(|c| c.welcome.rules.as_deref());
-        match text {
+        match self.rules_text.as_deref() {
             None => Ok(crate::rules::Rules::default()),
             Some(t) => crate::rules::file::parse(t)
                 .map_err(|e| anyhow::anyhow!("the book's rules.toml (on the server) does not parse: {e}")),
@@ -130,6 +133,7 @@ impl Remote {
             }
             self.role = conn.welcome.role;
             self.user = conn.welcome.user.clone();
+            self.rules_text = conn.welcome.rules.clone();
             self.conn = Some(conn);
         }
         Ok(())
