@@ -129,6 +129,9 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&socket);
     pid.remove();
     log(&format!("stopped at seq {}", store.as_ref().map_or(0, |s| s.meta().seq)));
+    // The lock is kept until the process ends: no session starts a write
+    // between here and exit.
+    std::mem::forget(store);
     result
 }
 
