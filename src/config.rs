@@ -16,6 +16,7 @@ pub struct Config {
     pub fees: FeesConfig,
     pub backup: BackupConfig,
     pub ui: UiConfig,
+    pub payments: PaymentsConfig,
     /// Key rebindings for the interface: action name → list of keys, or a
     /// section name (`[keys.aging]`) → its own such table.
     pub keys: std::collections::BTreeMap<String, KeyBinding>,
@@ -43,6 +44,14 @@ impl Default for AgingConfig {
     fn default() -> Self {
         AgingConfig { buckets: vec![30, 60, 90], by: "due".into() }
     }
+}
+
+/// Payment methods added to the default set (docs/aging.md, "Payment methods").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// Extra method names, e.g. ["Klarna", "Wise"].
+    pub methods: Vec<String>,
 }
 
 /// The book-wide late-fee policy (a client's own policy overrides it).

@@ -206,6 +206,18 @@ fn plan() -> World {
         .paid("I1", d(0), "500")
 }
 
+/// I1 (900) on a plan of three 300s due d(0), d(30), d(60); nothing paid.
+fn thirds() -> World {
+    one().with_inv("I1", |i| {
+        i.total = dec("900");
+        i.plan = vec![
+            Instalment { due: d(0), amount: dec("300") },
+            Instalment { due: d(30), amount: dec("300") },
+            Instalment { due: d(60), amount: dec("300") },
+        ]
+    })
+}
+
 /// The ladder thresholds and the day before each, with every lower level done.
 fn threshold_cases() -> Vec<Case> {
     let levels: [(u8, i64, &str); 6] = [
@@ -408,6 +420,18 @@ fn cases() -> Vec<Case> {
                 overdue: "500.00 USD",
                 why: &["I1 1 day overdue (≥1: First reminder)"],
             },
+        ),
+        case(
+            "plan: a promise is judged only against what fell due by its date",
+            thirds().reminded(&["I1"]).promise(d(5), d(10), "900", &["I1"]).paid("I1", d(8), "300"),
+            d(11),
+            Nothing { pause: None },
+        ),
+        case(
+            "plan: a promise is broken when what fell due by its date is not paid",
+            thirds().reminded(&["I1"]).promise(d(5), d(10), "900", &["I1"]).paid("I1", d(8), "299"),
+            d(11),
+            Act { kind: "call", level: 0, invoices: &["I1"], overdue: "1.00 USD", why: &["broken"] },
         ),
         case(
             "not yet issued: nothing",
@@ -625,7 +649,7 @@ fn cases() -> Vec<Case> {
                 level: 3,
                 invoices: &["I1"],
                 overdue: "1000.00 USD",
-                why: &["in credit: 1,000.00 USD on account covers what is overdue; apply it (dun credit apply C1)"],
+                why: &["in credit: 1,000.00 USD on account covers what is overdue; apply it (dun apply-credit C1)"],
             },
         ),
         case(
@@ -903,6 +927,21 @@ fn every_rule_in_a_table_of_scenarios() {
         }
     }
     assert!(failures.is_empty(), "{} scenario(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// The default promise amount on a plan is what falls due by the promise
+/// date, not the whole balance: (today, promise date, default).
+#[test]
+fn a_promise_on_a_plan_defaults_to_the_instalments_due_by_its_date() {
+    let book = thirds().paid("I1", d(1), "300").book();
+    for (today, by, want) in [(d(5), d(10), "0.00"), (d(31), d(35), "300.00"), (d(31), d(61), "600.00")] {
+        let m = dun::command::promise_default_amount_by(&book, "C1", &["I1".into()], today, by).unwrap();
+        assert_eq!(dun::domain::money::plain_amount(m.amount), want, "today {today}, by {by}");
+    }
+    // Without a plan: the overdue balance, as before.
+    let book = one().book();
+    let m = dun::command::promise_default_amount_by(&book, "C1", &[], d(5), d(10)).unwrap();
+    assert_eq!(m.amount, dec("1000"));
 }
 
 #[test]

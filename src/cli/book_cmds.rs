@@ -136,8 +136,12 @@ pub struct PayArgs {
     /// Date received (default: today).
     #[arg(long, value_parser = parse_date_arg)]
     pub date: Option<NaiveDate>,
+    /// bank transfer, card, ACH, cheque, cash, stripe, paypal, gocardless,
+    /// direct debit, mobile, crypto, other, or one added under [payments]
+    /// methods in config.toml.
     #[arg(long, default_value = "bank transfer")]
-    pub method: PaymentMethod,
+    pub method: String,
+    /// The bank's or payment provider's reference (e.g. a Stripe charge id), kept with the payment.
     #[arg(long, default_value = "")]
     pub reference: String,
 }
@@ -201,7 +205,11 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 ("terms", Align::Right),
                 ("open", Align::Right),
                 ("overdue", Align::Right),
+                ("credit_limit", Align::Right),
+                ("over_limit", Align::Left),
+                ("with_agency", Align::Left),
             ]);
+            let mut with_agency = 0usize;
             for c in book.clients() {
                 let (mut open, mut overdue) = (Decimal::ZERO, Decimal::ZERO);
                 for inv in book.client_invoices(&c.id).filter(|i| i.currency == c.currency) {
@@ -218,7 +226,20 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                     c.terms_days.to_string(),
                     amount_cell(ctx, open),
                     amount_cell(ctx, overdue),
+                    c.credit_limit.map(|l| amount_cell(ctx, l)).unwrap_or_default(),
+                    // The open balance above is the one the limit is for.
+                    if c.credit_limit.is_some_and(|l| open > l) { "yes" } else { "" }.to_string(),
+                    match receivables::placement(book, &c.id, ctx.today) {
+                        Some(p) => {
+                            with_agency += 1;
+                            p.agency
+                        }
+                        None => String::new(),
+                    },
                 ]);
+            }
+            if with_agency > 0 {
+                r.title = Some(format!("{} clients, {with_agency} with an agency", book.clients().len()));
             }
             let printed = r.print(ctx.format);
             ctx.done_with(owned);
@@ -238,6 +259,19 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             kv("terms_days", c.terms_days.to_string());
             kv("currency", c.currency.to_string());
             kv("credit_limit", c.credit_limit.map(plain_amount).unwrap_or_default());
+            kv("credit_used", receivables::credit_use(book, c, ctx.today).map(|u| u.describe()).unwrap_or_default());
+            kv(
+                "with_agency",
+                receivables::placement(book, &c.id, ctx.today)
+                    .map(|p| format!("{} since {}", p.agency, p.since))
+                    .unwrap_or_default(),
+            );
+            kv(
+                "late_reason",
+                receivables::agency::latest_late_reason(book, &c.id, ctx.today)
+                    .map(|(r, d)| format!("{} ({d})", r.describe()))
+                    .unwrap_or_default(),
+            );
             kv("payment_run_days", c.payment_run_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(","));
             kv("tags", c.tags.join(","));
             kv("owner", c.owner.clone());
@@ -459,10 +493,11 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
 }
 
 pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
+    let method = PaymentMethod::parse_with(&a.method, &ctx.payment_methods()).map_err(|e| anyhow!("--method: {e}"))?;
     let payment = PaymentInput {
         amount: a.amount,
         date: a.date.unwrap_or(ctx.today),
-        method: a.method,
+        method,
         reference: a.reference,
         invoice: Some(a.invoice),
     };

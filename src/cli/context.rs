@@ -167,6 +167,12 @@ impl Ctx {
         self.books_left.borrow_mut().push(book);
     }
 
+    /// `[payments] methods`: the user's payment methods beyond the default
+    /// set (none when the config cannot be read; it was checked up front).
+    pub fn payment_methods(&self) -> Vec<String> {
+        crate::config::Config::load(self.global.config.as_deref()).map(|c| c.payments.methods).unwrap_or_default()
+    }
+
     /// Ends a command that only read `store`. Freeing a large book and
     /// sled's page cache one allocation at a time is a tenth of a read
     /// command on a 100k book, and the OS reclaims it all at exit anyway;

@@ -69,6 +69,9 @@ pub struct StatsArgs {
     /// One client's open invoices with the date each can be expected.
     #[arg(long)]
     pub client: Option<String>,
+    /// How many notes give each reason for lateness (forgot, cash-flow, ...).
+    #[arg(long, conflicts_with_all = ["client", "by_client"])]
+    pub reasons: bool,
 }
 
 #[derive(Args, Debug)]
@@ -196,8 +199,17 @@ fn aging_report(r: &AgingReport, by_client: bool, f: Format) -> Report {
     cols.push(("currency", Align::Left));
     cols.extend(r.labels.iter().map(|l| (l.as_str(), Align::Right)));
     cols.push(("total", Align::Right));
+    // The CSV columns are a documented contract (docs/aging.md): accounts
+    // with an agency are flagged in the table (when there are any) and in JSON.
+    let agency = f == Format::Table && r.totals.iter().any(|t| !t.with_agency.is_zero());
+    if by_client && agency {
+        cols.push(("with_agency", Align::Left));
+    }
     if !by_client {
         cols.push(("credit_on_account", Align::Right));
+        if agency {
+            cols.push(("with_agency", Align::Right));
+        }
     }
     let mut rep = Report::new(&cols);
     rep.title = Some(format!(
@@ -213,11 +225,24 @@ fn aging_report(r: &AgingReport, by_client: bool, f: Format) -> Report {
         for l in &r.lines {
             let mut row = vec![l.client_id.clone(), name_cell(f, &l.client_name), l.currency.to_string()];
             row.extend(amounts(&l.buckets, l.total));
+            if agency {
+                row.push(l.agency.clone().unwrap_or_default());
+            }
             rep.rows.push(row);
         }
         for t in &r.totals {
             let mut row = vec!["Total".to_string(), String::new(), t.currency.to_string()];
             row.extend(amounts(&t.buckets, t.total));
+            if agency {
+                row.push(String::new());
+            }
+            rep.footer.push(row);
+        }
+        for t in r.totals.iter().filter(|t| agency && !t.with_agency.is_zero()) {
+            let mut row = vec!["With agency".to_string(), String::new(), t.currency.to_string()];
+            row.extend(std::iter::repeat_n(String::new(), r.labels.len()));
+            row.push(money(f, t.with_agency));
+            row.push(String::new());
             rep.footer.push(row);
         }
     } else {
@@ -225,6 +250,9 @@ fn aging_report(r: &AgingReport, by_client: bool, f: Format) -> Report {
             let mut row = vec![t.currency.to_string()];
             row.extend(amounts(&t.buckets, t.total));
             row.push(money(f, t.credit));
+            if agency {
+                row.push(money(f, t.with_agency));
+            }
             rep.rows.push(row);
         }
     }
@@ -270,6 +298,7 @@ fn aging_json(r: &AgingReport, by_client: bool) -> serde_json::Value {
             let mut m = buckets(&r.labels, &t.buckets, t.total);
             m.insert("currency".into(), Value::String(t.currency.to_string()));
             m.insert("credit_on_account".into(), Value::String(plain_amount(t.credit)));
+            m.insert("with_agency".into(), Value::String(plain_amount(t.with_agency)));
             Value::Object(m)
         })
         .collect();
@@ -283,6 +312,7 @@ fn aging_json(r: &AgingReport, by_client: bool) -> serde_json::Value {
                 m.insert("client_id".into(), Value::String(l.client_id.clone()));
                 m.insert("client_name".into(), Value::String(l.client_name.clone()));
                 m.insert("currency".into(), Value::String(l.currency.to_string()));
+                m.insert("with_agency".into(), l.agency.clone().map_or(Value::Null, Value::String));
                 Value::Object(m)
             })
             .collect();
@@ -315,6 +345,17 @@ fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
     let f = ctx.format;
     if let Some(id) = &a.client {
         return client_forecast(book, id, as_of, f);
+    }
+    let reasons = || {
+        let mut r = Report::new(&[("late_reason", Align::Left), ("notes", Align::Right)]);
+        r.title = Some(format!("Reasons for lateness noted up to {as_of}"));
+        for (reason, n) in crate::receivables::agency::late_reason_counts(book, as_of) {
+            r.rows.push(vec![reason.as_str().to_string(), n.to_string()]);
+        }
+        r
+    };
+    if a.reasons {
+        return reasons().print(f);
     }
     if a.by_client {
         let mut r = Report::new(&[
@@ -367,8 +408,8 @@ fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
         row(format!("collected in the {n} days"), &|k| format_amount(k.collected));
         row("DSO, days".into(), &|k| pct(k.dso));
         r.print(f)?;
-        println!("\nDSO = open balance ÷ invoiced in the period × {n} days.");
-        return Ok(());
+        println!("\nDSO = open balance ÷ invoiced in the period × {n} days.\n");
+        return reasons().print(f);
     }
     let mut r = Report::new(&[
         ("currency", Align::Left),

@@ -59,6 +59,46 @@ pub enum RulesCmd {
     Unhold { client: String },
     /// Undo a note by its id (records a reversing entry; history is kept).
     Undo { note: u64 },
+    /// Place a client's account with a collection agency, or recall it.
+    #[command(subcommand)]
+    Agency(AgencySub),
+    /// Apply a client's credit on account to its open invoices (oldest due first).
+    ApplyCredit {
+        client: String,
+        /// Settle this invoice first.
+        #[arg(long)]
+        invoice: Option<String>,
+        /// Apply at most this much (default: all the credit there is).
+        #[arg(long, value_parser = parse_amount_arg)]
+        amount: Option<Decimal>,
+    },
+    /// Record a refund of credit on account paid back to the client.
+    Refund {
+        client: String,
+        #[arg(value_parser = parse_amount_arg)]
+        amount: Decimal,
+        /// Currency of the refund (default: the client's).
+        #[arg(long)]
+        currency: Option<crate::domain::Currency>,
+        /// How it was paid back (see `dun pay --help` for the methods).
+        #[arg(long, default_value = "bank transfer")]
+        method: String,
+        /// The payment provider's or bank's reference.
+        #[arg(long, default_value = "")]
+        reference: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgencySub {
+    /// Place the account with an agency: no reminders until recalled; payments still apply.
+    Place {
+        client: String,
+        #[arg(long)]
+        agency: String,
+    },
+    /// Recall the account from its agency: the ladder resumes.
+    Recall { client: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -111,6 +151,13 @@ pub struct LogArgs {
     /// earlier note stays in the history).
     #[arg(long, value_name = "ID", conflicts_with = "done")]
     pub corrects: Option<u64>,
+    /// Why the client pays late: forgot, cash-flow, dispute, wrong-contact,
+    /// client-process, other.
+    #[arg(long)]
+    pub late_reason: Option<crate::domain::LateReason>,
+    /// Accept a promise larger than the open balance.
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
@@ -129,6 +176,18 @@ pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
         RulesCmd::Hold { client, reason } => write(ctx, Command::Hold { client, reason }),
         RulesCmd::Unhold { client } => write(ctx, Command::Release { client }),
         RulesCmd::Undo { note } => write(ctx, Command::Undo { note }),
+        RulesCmd::Agency(AgencySub::Place { client, agency }) => {
+            write(ctx, Command::PlaceWithAgency { client, agency })
+        }
+        RulesCmd::Agency(AgencySub::Recall { client }) => write(ctx, Command::Recall { client }),
+        RulesCmd::ApplyCredit { client, invoice, amount } => {
+            write(ctx, Command::ApplyCredit { client, invoice, amount })
+        }
+        RulesCmd::Refund { client, amount, currency, method, reference } => {
+            let method = crate::domain::PaymentMethod::parse_with(&method, &ctx.payment_methods())
+                .map_err(|e| anyhow!("--method: {e}"))?;
+            write(ctx, Command::Refund { client, amount, currency, method, reference })
+        }
     }
 }
 
@@ -166,6 +225,26 @@ fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
         (false, Some(note_id)) => Command::Correct { client, note_id, note },
         (false, None) => Command::Log { client, note },
     };
+    let command = match (a.late_reason, command) {
+        (Some(reason), Command::Log { client, note }) => Command::LateReason { client, reason, note },
+        (Some(_), _) => bail!("--late-reason goes on a plain note (not with --done or --corrects)"),
+        (None, c) => c,
+    };
+    if let Command::Log { client, note: NoteInput { promise: Some(p), .. } }
+    | Command::LateReason { client, note: NoteInput { promise: Some(p), .. }, .. } = &command
+    {
+        if let Some(amount) = p.amount {
+            let book = ctx.read_book(crate::store::image::Need::All)?;
+            let w = crate::command::promise_over_balance(&book, client, amount, &p.invoices, ctx.today);
+            ctx.done_with(book);
+            if let Some(w) = w {
+                if !a.force {
+                    bail!("{w}; check the amount, or add --force to record it anyway");
+                }
+                eprintln!("dun: warning: {w}");
+            }
+        }
+    }
     write(ctx, command)
 }
 

@@ -20,6 +20,7 @@
 //! single account event to reverse, and an import can hold a million
 //! records.
 
+mod collect;
 mod error;
 mod money;
 mod notes;
@@ -35,9 +36,10 @@ use crate::domain::{AdjustmentKind, Book, Currency, Instalment, LateFeePolicy, L
 use crate::rules::Rules;
 use crate::store::{Batch, IdAlloc};
 
+pub use collect::promise_over_balance;
 pub use error::CommandError;
 pub use money::PaymentInput;
-pub use notes::{contact_for, promise_default_amount, NoteInput, PromiseInput};
+pub use notes::{contact_for, promise_default_amount, promise_default_amount_by, NoteInput, PromiseInput};
 
 /// Who writes an entry, and when. Filled by the ledger: the embedded one
 /// from the OS user of the process and the session's business day, a server
@@ -232,6 +234,36 @@ pub enum Command {
     Undo {
         note: u64,
     },
+    // Issue 13 (appended: a command's position may be part of a protocol).
+    /// Places the account with a collection agency (no reminders; payments still apply).
+    PlaceWithAgency {
+        client: String,
+        agency: String,
+    },
+    /// Recalls the account from its agency.
+    Recall {
+        client: String,
+    },
+    /// Applies credit on account to open invoices (`invoice` first, at most `amount`).
+    ApplyCredit {
+        client: String,
+        invoice: Option<String>,
+        amount: Option<Decimal>,
+    },
+    /// Credit on account paid back to the client.
+    Refund {
+        client: String,
+        amount: Decimal,
+        currency: Option<Currency>,
+        method: crate::domain::PaymentMethod,
+        reference: String,
+    },
+    /// A note, as `Log`, that also records why the client pays late.
+    LateReason {
+        client: String,
+        reason: crate::domain::LateReason,
+        note: NoteInput,
+    },
 }
 
 /// What [`build`] decided: the records to write, the audit note among them
@@ -309,6 +341,22 @@ pub fn build(
         C::Import { records, ids: how, into_empty } => records::import(book, ids, records, how, into_empty),
         C::Undo { note } => {
             notes::undo(book, ids, stamp, note).map(|b| Built::entry(b, format!("note #{note} undone")))
+        }
+        C::PlaceWithAgency { client, agency } => collect::place_with_agency(book, ids, stamp, &client, &agency)
+            .map(|b| Built::entry(b, format!("{client} placed with agency {agency}"))),
+        C::Recall { client } => collect::recall(book, ids, stamp, &client)
+            .map(|b| Built::entry(b, format!("{client} recalled from its agency"))),
+        C::ApplyCredit { client, invoice, amount } => {
+            collect::apply_credit(book, ids, stamp, &client, invoice.as_deref(), amount)
+                .map(|b| Built::entry(b, format!("credit on account applied for {client}")))
+        }
+        C::Refund { client, amount, currency, method, reference } => {
+            collect::refund(book, ids, stamp, &client, amount, currency, method, &reference)
+                .map(|b| Built::entry(b, format!("refund to {client} recorded")))
+        }
+        C::LateReason { client, reason, note } => {
+            let what = format!("{}, late because: {}", notes::describe_note(&note, &client), reason.describe());
+            collect::late_reason(book, ids, stamp, &client, reason, note).map(|b| Built::entry(b, what))
         }
     }
 }

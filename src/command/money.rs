@@ -99,8 +99,27 @@ pub fn record_payment(
         if spread.is_empty() { "nothing open".to_string() } else { spread.join(", ") },
         if credit > Decimal::ZERO { format!("; {} left as credit", format_amount(credit)) } else { String::new() },
     );
+    // Paid within an early-payment discount's terms: the discount is
+    // allowed (an adjustment), never left open as debt.
+    let adjustments: Vec<Adjustment> = crate::receivables::discount::discounts_taken(book, &p.allocations, p.date)
+        .into_iter()
+        .map(|(invoice, amount)| Adjustment {
+            id: ids.adjustment(),
+            invoice,
+            date: p.date,
+            kind: AdjustmentKind::Discount,
+            amount,
+            reason: format!("early-payment discount taken with payment #{}", p.id),
+            reverses: None,
+        })
+        .collect();
+    let done =
+        match adjustments.iter().map(|a| format!("{} {}", a.invoice, format_amount(a.amount))).collect::<Vec<_>>() {
+            d if d.is_empty() => done,
+            d => format!("{done}; discount allowed: {}", d.join(", ")),
+        };
     let n = event_note(ids, stamp, &c.id, text, AccountEvent::Payment { payment_id: p.id });
-    Ok(Built::entry(Batch { payments: vec![p], notes: vec![n], ..Default::default() }, done))
+    Ok(Built::entry(Batch { payments: vec![p], adjustments, notes: vec![n], ..Default::default() }, done))
 }
 
 /// A credit note, write-off or fee of `amount` on one invoice, dated `date`

@@ -95,6 +95,19 @@ pub(super) fn event_note(ids: &mut IdAlloc, stamp: &Stamp, client_id: &str, text
 /// whole open balance). With no invoices named, the same over the whole
 /// account in the client's currency. Errors name what is wrong.
 pub fn promise_default_amount(book: &Book, client_id: &str, invoices: &[String], today: NaiveDate) -> Result<Money> {
+    promise_default_amount_by(book, client_id, invoices, today, today)
+}
+
+/// [`promise_default_amount`] for a promise to pay by `by`: an invoice on a
+/// payment plan counts only what of it falls due by then (instalments due
+/// later are not owed yet).
+pub fn promise_default_amount_by(
+    book: &Book,
+    client_id: &str,
+    invoices: &[String],
+    today: NaiveDate,
+    by: NaiveDate,
+) -> Result<Money> {
     let c = client(book, client_id)?;
     let chosen: Vec<&Invoice> = if invoices.is_empty() {
         book.client_invoices(client_id).filter(|i| i.currency == c.currency).collect()
@@ -104,6 +117,12 @@ pub fn promise_default_amount(book: &Book, client_id: &str, invoices: &[String],
     let currency = chosen.first().map(|i| i.currency).unwrap_or(c.currency);
     let (mut overdue, mut open) = (Decimal::ZERO, Decimal::ZERO);
     for inv in chosen {
+        if !inv.plan.is_empty() {
+            let due = crate::receivables::plan::due_by(book, inv, today, by.max(today));
+            open += due;
+            overdue += due;
+            continue;
+        }
         let b = open_balance(book, inv, today);
         open += b;
         if inv.due_date < today {
@@ -151,7 +170,7 @@ fn build_note(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, client_id: &str, in
             if p.date < stamp.date {
                 return Err(CommandError::PastDate { what: "promise date".into(), date: p.date, today: stamp.date });
             }
-            let default = promise_default_amount(book, &c.id, &p.invoices, stamp.date)?;
+            let default = promise_default_amount_by(book, &c.id, &p.invoices, stamp.date, p.date)?;
             let amount = p.amount.unwrap_or(default.amount);
             if amount <= Decimal::ZERO {
                 return Err("a promise needs an amount above zero (nothing is open to promise)".into());
@@ -212,6 +231,11 @@ pub fn mark_done(
     client(book, client_id)?;
     let action = rules::client_action(book, rules, client_id, stamp.date)
         .ok_or_else(|| CommandError::Conflict(format!("nothing is due for client {client_id} on {}", stamp.date)))?;
+    if action.kind == ActionKind::ApplyCredit {
+        return Err(CommandError::Conflict(format!(
+            "client {client_id} is in credit: apply the credit (dun apply-credit {client_id}) rather than marking a chase done"
+        )));
+    }
     if action.kind == ActionKind::ApplyCredit {
         return Err(CommandError::Conflict(format!(
             "client {client_id} is in credit: apply the credit (dun credit apply {client_id}) rather than marking a chase done"
@@ -520,6 +544,23 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
                 .ok_or_else(|| CommandError::Conflict(format!("payment #{payment_id} is not in the book")))?;
             if book.payments().iter().any(|q| q.reverses == Some(*payment_id)) {
                 return Err(CommandError::Conflict(format!("payment #{payment_id} is already reversed")));
+            }
+            // A discount allowed with the payment goes with it.
+            let tag = format!("with payment #{payment_id}");
+            for a in book.adjustments().iter().filter(|a| {
+                a.kind == crate::domain::AdjustmentKind::Discount
+                    && a.reason.ends_with(&tag)
+                    && !book.adjustments().iter().any(|b| b.reverses == Some(a.id))
+            }) {
+                batch.adjustments.push(Adjustment {
+                    id: ids.adjustment(),
+                    invoice: a.invoice.clone(),
+                    date: a.date,
+                    kind: a.kind,
+                    amount: -a.amount,
+                    reason: format!("reversal of discount allowed #{}", a.id),
+                    reverses: Some(a.id),
+                });
             }
             batch.payments.push(Payment {
                 id: ids.payment(),

@@ -1,6 +1,9 @@
 //! Native `notes.csv`, for migrating a follow-up history into dun:
 //! `client_id,timestamp,author,kind,text,promise_date,promise_amount`, and
-//! optionally `outcome,next_follow_up,promise_invoices`.
+//! optionally `outcome,next_follow_up,promise_invoices,completes_level`.
+//! `completes_level` (a ladder level number) records that the note took
+//! that step for the client's invoices overdue on the note's day, so a
+//! migrated history is not asked to catch up (docs/rules.md).
 //!
 //! A timestamp is RFC 3339 (`2026-03-02T09:30:00Z`, `…+01:00`), or
 //! `YYYY-MM-DD HH:MM[:SS]` in UTC, or a bare date (midnight UTC). The note's
@@ -76,6 +79,16 @@ pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: 
             v if v.is_empty() => Some(None),
             _ => c.date("next_follow_up").map(Some),
         };
+        let completes_level = match c.text("completes_level") {
+            v if v.is_empty() => Some(None),
+            v => match v.parse::<u8>() {
+                Ok(l) if (1..=crate::rules::file::MAX_LEVELS as u8).contains(&l) => Some(Some(l)),
+                _ => {
+                    c.fail("completes_level", &v, "must be a ladder level number from 1 to 20 (or empty)");
+                    None
+                }
+            },
+        };
         let (pdate, pamount) = (c.text("promise_date"), c.text("promise_amount"));
         let promise_parts = match (pdate.is_empty(), pamount.is_empty()) {
             (true, true) => Some(None),
@@ -101,6 +114,7 @@ pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: 
         else {
             continue;
         };
+        let Some(completes_level) = completes_level else { continue };
         let Some(client) = book.client(&client_id) else {
             c.fail("client_id", &client_id, "no such client (import clients first)");
             continue;
@@ -154,7 +168,14 @@ pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: 
             text,
             promise,
             next_follow_up: next,
-            completes: None,
+            completes: completes_level.map(|level| crate::domain::Completion {
+                level,
+                invoices: book
+                    .client_invoices(&client.id)
+                    .filter(|i| i.due_date < date && i.issue_date <= date)
+                    .map(|i| i.number.clone())
+                    .collect(),
+            }),
             event: None,
             supersedes: None,
             reverses: None,

@@ -118,6 +118,8 @@ pub struct AgingLine {
     pub buckets: Vec<Decimal>,
     /// The sum of the buckets: the open balance.
     pub total: Decimal,
+    /// The agency the account is placed with on the as-of date, if any.
+    pub agency: Option<String>,
 }
 
 /// The whole book's open balance in one currency.
@@ -128,6 +130,8 @@ pub struct CurrencyAging {
     pub total: Decimal,
     /// Credit on account in this currency, shown beside the total, not netted.
     pub credit: Decimal,
+    /// The part of `total` owed by accounts placed with an agency.
+    pub with_agency: Decimal,
 }
 
 /// Credit on a client's account: unallocated payments and over-payments.
@@ -216,26 +220,41 @@ pub fn age_book(book: &Book, as_of: NaiveDate, opts: &AgingOptions) -> AgingRepo
 
     let name = |id: &str| book.client(id).map(|c| c.name.clone()).unwrap_or_default();
     let mut lines = Vec::with_capacity(by_client.len());
-    let mut cur_totals: BTreeMap<Currency, (Vec<Decimal>, Decimal, Decimal)> = BTreeMap::new();
+    let mut cur_totals: BTreeMap<Currency, (Vec<Decimal>, Decimal, Decimal, Decimal)> = BTreeMap::new();
     for ((client, currency), buckets) in by_client {
         let total: Decimal = buckets.iter().sum();
         if total.is_zero() {
             continue;
         }
-        let t = cur_totals.entry(currency).or_insert_with(|| (vec![Decimal::ZERO; n], Decimal::ZERO, Decimal::ZERO));
+        let t = cur_totals
+            .entry(currency)
+            .or_insert_with(|| (vec![Decimal::ZERO; n], Decimal::ZERO, Decimal::ZERO, Decimal::ZERO));
         for (acc, b) in t.0.iter_mut().zip(&buckets) {
             *acc += b;
         }
         t.1 += total;
-        lines.push(AgingLine { client_id: client.to_string(), client_name: name(client), currency, buckets, total });
+        let agency = super::agency::placement(book, client, as_of).map(|p| p.agency);
+        if agency.is_some() {
+            t.3 += total;
+        }
+        lines.push(AgingLine {
+            client_id: client.to_string(),
+            client_name: name(client),
+            currency,
+            buckets,
+            total,
+            agency,
+        });
     }
     let mut credit_lines = Vec::new();
     for ((client, currency), amount) in credit {
         if amount.is_zero() {
             continue;
         }
-        cur_totals.entry(currency).or_insert_with(|| (vec![Decimal::ZERO; n], Decimal::ZERO, Decimal::ZERO)).2 +=
-            amount;
+        cur_totals
+            .entry(currency)
+            .or_insert_with(|| (vec![Decimal::ZERO; n], Decimal::ZERO, Decimal::ZERO, Decimal::ZERO))
+            .2 += amount;
         credit_lines.push(CreditLine { client_id: client.to_string(), client_name: name(client), currency, amount });
     }
     AgingReport {
@@ -245,7 +264,13 @@ pub fn age_book(book: &Book, as_of: NaiveDate, opts: &AgingOptions) -> AgingRepo
         lines,
         totals: cur_totals
             .into_iter()
-            .map(|(currency, (buckets, total, credit))| CurrencyAging { currency, buckets, total, credit })
+            .map(|(currency, (buckets, total, credit, with_agency))| CurrencyAging {
+                currency,
+                buckets,
+                total,
+                credit,
+                with_agency,
+            })
             .collect(),
         credit: credit_lines,
     }
@@ -414,6 +439,32 @@ mod tests {
             let aged: Decimal = r.totals.iter().map(|t| t.total).sum();
             assert_eq!(open, aged, "as of {day}");
         }
+    }
+
+    #[test]
+    fn accounts_with_an_agency_are_flagged_and_totalled() {
+        let mut b = worked_example();
+        let mut n = Note::new(
+            1,
+            "B",
+            d("2026-05-01").and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            d("2026-05-01"),
+            "t",
+            NoteKind::Internal,
+            "x",
+        );
+        n.event = Some(AccountEvent::PlacedWithAgency { agency: "ARC".into() });
+        b.add_note(n);
+        let r = age_book(&b, d("2026-05-31"), &AgingOptions::default());
+        assert_eq!(r.lines[0].agency, None);
+        assert_eq!(r.lines[1].agency.as_deref(), Some("ARC"));
+        let eur = r.totals.iter().find(|t| t.currency == Currency::EUR).unwrap();
+        assert_eq!((eur.total, eur.with_agency), (dec("600"), dec("600")));
+        let usd = r.totals.iter().find(|t| t.currency == Currency::USD).unwrap();
+        assert_eq!(usd.with_agency, dec("0"));
+        // Before the placement, nothing is with an agency.
+        let r = age_book(&b, d("2026-04-30"), &AgingOptions::default());
+        assert!(r.lines.iter().all(|l| l.agency.is_none()) && r.totals.iter().all(|t| t.with_agency.is_zero()));
     }
 
     #[test]

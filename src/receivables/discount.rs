@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::balance::open_balance;
-use crate::domain::{Book, DiscountTerms, Invoice};
+use crate::domain::{Allocation, Book, DiscountTerms, Invoice};
 
 /// A discount still available on a date.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +55,23 @@ pub fn offer(book: &Book, inv: &Invoice, as_of: NaiveDate) -> Option<DiscountOff
     Some(DiscountOffer { percent: terms.percent, deadline, open, discount, to_pay: open - discount })
 }
 
+/// The discounts a payment dated `date` earns: for each allocation that
+/// pays at least the discounted amount ("to pay") of an invoice whose
+/// discount is still available on that date, but less than its open
+/// balance, the rest (at most the discount) is allowed, closing the
+/// invoice. Returns (invoice, discount allowed).
+pub fn discounts_taken(book: &Book, allocations: &[Allocation], date: NaiveDate) -> Vec<(String, Decimal)> {
+    let mut out = Vec::new();
+    for a in allocations {
+        let Some(inv) = book.invoice(&a.invoice) else { continue };
+        let Some(o) = offer(book, inv, date) else { continue };
+        if a.amount >= o.to_pay && a.amount < o.open {
+            out.push((a.invoice.clone(), o.open - a.amount));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +99,53 @@ mod tests {
         assert!(offer(&b, inv, d("2026-03-12")).is_some(), "the deadline day still counts");
         assert!(offer(&b, inv, d("2026-03-13")).is_none());
         assert!(offer(&b, inv, d("2026-03-01")).is_none(), "not yet issued");
+    }
+
+    /// Payments against the worked example (2,450.75 on 2% within 10 days,
+    /// to pay 2,401.73 by 2026-03-12): (paid, date, discount allowed).
+    #[test]
+    fn a_payment_of_the_discounted_amount_in_time_takes_the_discount() {
+        let mut inv =
+            Invoice::new("I1", "C1", d("2026-03-02"), d("2026-04-01"), Money::new(dec("2450.75"), Currency::USD));
+        inv.discount = Some(DiscountTerms { percent: dec("2"), days: 10 });
+        let b = Book::new(vec![Client::new("C1", "Acme", Currency::USD)], vec![inv], vec![], vec![], vec![]);
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("2401.73", "2026-03-12", Some("49.02")),
+            ("2420.00", "2026-03-05", Some("30.75")),
+            ("2401.72", "2026-03-05", None),
+            ("2401.73", "2026-03-13", None),
+            ("2450.75", "2026-03-05", None),
+            ("100", "2026-03-05", None),
+        ];
+        for (paid, date, want) in cases {
+            let alloc = [Allocation { invoice: "I1".into(), amount: dec(paid) }];
+            let got = discounts_taken(&b, &alloc, d(date));
+            assert_eq!(got.first().map(|(_, a)| *a), want.map(dec), "{paid} on {date}");
+        }
+        // Recorded, the discount closes the invoice: nothing left to chase.
+        let mut b2 = b.clone();
+        b2.add_payment(Payment {
+            id: 1,
+            client_id: "C1".into(),
+            date: d("2026-03-12"),
+            amount: dec("2401.73"),
+            currency: Currency::USD,
+            method: PaymentMethod::Stripe,
+            reference: "ch_3Nx".into(),
+            allocations: vec![Allocation { invoice: "I1".into(), amount: dec("2401.73") }],
+            reverses: None,
+        });
+        b2.add_adjustment(Adjustment {
+            id: 1,
+            invoice: "I1".into(),
+            date: d("2026-03-12"),
+            kind: AdjustmentKind::Discount,
+            amount: dec("49.02"),
+            reason: "discount allowed".into(),
+            reverses: None,
+        });
+        let st = crate::receivables::invoice_state(&b2, &b2.invoices()[0], d("2026-05-01"));
+        assert_eq!((st.balance, st.discounted, st.status()), (dec("0"), dec("49.02"), InvoiceStatus::Paid));
     }
 
     #[test]

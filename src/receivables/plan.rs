@@ -64,6 +64,18 @@ pub fn open_parts(book: &Book, inv: &Invoice, as_of: NaiveDate) -> Vec<OpenPart>
     split_open(inv, open_balance(book, inv, as_of))
 }
 
+/// What of `inv`'s open balance as of `as_of` falls due by `by`: for an
+/// invoice on a plan, the open parts due on or before `by` (instalments
+/// due later are not owed yet); without a plan, the whole open balance.
+/// What a promise to pay by `by` is measured against.
+pub fn due_by(book: &Book, inv: &Invoice, as_of: NaiveDate, by: NaiveDate) -> Decimal {
+    let open = open_balance(book, inv, as_of);
+    if inv.plan.is_empty() {
+        return open;
+    }
+    split_open(inv, open).iter().filter(|p| p.due <= by).map(|p| p.open).sum()
+}
+
 /// Parses `DATE:AMOUNT` as typed on the command line.
 pub fn parse_instalment(s: &str) -> Result<Instalment, String> {
     let (d, a) =
@@ -191,6 +203,27 @@ mod tests {
             opens(&open_parts(&b, inv, d("2026-03-01"))),
             vec![(d("2026-02-28"), dec("0")), (d("2026-03-31"), dec("400"))]
         );
+    }
+
+    /// 900 in three instalments of 300 (Jan 31, Feb 28, Mar 31), nothing
+    /// paid: (as of, promise by, what is due by then).
+    #[test]
+    fn due_by_counts_only_instalments_due_by_the_date() {
+        let inv = inv_with_plan(&[("2026-01-31", "300"), ("2026-02-28", "300"), ("2026-03-31", "300")]);
+        let b = Book::new(vec![Client::new("C1", "Acme", Currency::USD)], vec![inv], vec![], vec![], vec![]);
+        let inv = &b.invoices()[0];
+        let cases = [
+            ("2026-02-01", "2026-02-07", "300"),
+            ("2026-02-01", "2026-02-28", "600"),
+            ("2026-02-01", "2026-04-30", "900"),
+            ("2026-01-15", "2026-01-20", "0"),
+        ];
+        for (as_of, by, want) in cases {
+            assert_eq!(due_by(&b, inv, d(as_of), d(by)), dec(want), "as of {as_of}, by {by}");
+        }
+        let plain = Invoice { plan: vec![], ..inv.clone() };
+        let b = Book::new(vec![], vec![plain], vec![], vec![], vec![]);
+        assert_eq!(due_by(&b, &b.invoices()[0], d("2026-02-01"), d("2026-01-01")), dec("900"));
     }
 
     #[test]

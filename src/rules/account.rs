@@ -53,7 +53,7 @@ pub(crate) fn choose(
         let have: Vec<String> =
             overdue.iter().map(|m| format!("{} {}", format_amount(credit.get(m.currency)), m.currency)).collect();
         reason = format!(
-            "in credit: {} on account covers what is overdue; apply it (dun credit apply {}) instead of chasing; {reason}",
+            "in credit: {} on account covers what is overdue; apply it (dun apply-credit {}) instead of chasing; {reason}",
             have.join(" and "),
             client.id
         );

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::ladder::BROKEN_PROMISE_LEVEL;
 use crate::domain::{Book, Note, NoteKind, Promise};
+use crate::receivables::plan::due_by;
 
 /// The log of one client, digested for the engine.
 #[derive(Debug, Default)]
@@ -111,7 +112,25 @@ impl<'a> ClientFacts<'a> {
             .filter(|pay| pay.currency == p.currency && pay.date >= note.date && pay.date <= p.date)
             .map(|pay| pay.amount)
             .sum();
-        if paid >= p.amount {
+        // Judged only against what was due by the promise date: on a payment
+        // plan, instalments due later were never part of it.
+        let due: Decimal = book
+            .client_invoices(&note.client_id)
+            .filter(|i| i.currency == p.currency && (p.invoices.is_empty() || p.invoices.contains(&i.number)))
+            .filter(|i| !i.plan.is_empty())
+            .map(|i| due_by(book, i, note.date, p.date))
+            .sum();
+        let plain_open: Decimal = book
+            .client_invoices(&note.client_id)
+            .filter(|i| i.currency == p.currency && (p.invoices.is_empty() || p.invoices.contains(&i.number)))
+            .filter(|i| i.plan.is_empty())
+            .map(|i| crate::receivables::open_balance(book, i, note.date))
+            .sum();
+        let any_plan = book
+            .client_invoices(&note.client_id)
+            .any(|i| !i.plan.is_empty() && (p.invoices.is_empty() || p.invoices.contains(&i.number)));
+        let owed = if any_plan { p.amount.min(due + plain_open) } else { p.amount };
+        if paid >= owed {
             PromiseStatus::Kept
         } else if self.latest_follow_up.is_some_and(|d| d > p.date) {
             PromiseStatus::FollowedUp

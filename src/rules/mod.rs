@@ -42,7 +42,7 @@ pub enum ActionKind {
     Call,
     Escalation,
     /// Not a chase: the client's credit on account covers what is overdue,
-    /// so the action is to apply it (`dun credit apply`), not to remind.
+    /// so the action is to apply it (`dun apply-credit`), not to remind.
     ApplyCredit,
 }
 

@@ -26,6 +26,8 @@ pub struct ClientRow {
     pub last_contact: Option<(NaiveDate, NoteKind)>,
     pub on_hold: bool,
     pub snoozed: bool,
+    /// Placed with a collection agency (derived from the log).
+    pub with_agency: bool,
     /// Sort key for money columns: the amount in the client's own currency
     /// (amounts in different currencies are never added).
     pub home_currency: Currency,
@@ -134,6 +136,7 @@ impl Model {
                 last_contact: last_contact.get(c.id.as_str()).copied(),
                 on_hold: c.hold.is_some(),
                 snoozed: c.is_snoozed(today),
+                with_agency: crate::receivables::placement(book, &c.id, today).is_some(),
                 home_currency: c.currency,
             })
             .collect();

@@ -211,7 +211,7 @@ fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
             let ci = s.rows[i];
             let c = &clients[ci];
             let r = &m.clients[ci];
-            let name_style = if r.on_hold {
+            let name_style = if r.on_hold || r.with_agency {
                 t.style(Role::Hold)
             } else if r.snoozed {
                 t.style(Role::Muted)
@@ -219,7 +219,9 @@ fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
                 t.style(Role::Text)
             };
             let mut name = c.name.clone();
-            if r.on_hold {
+            if r.with_agency {
+                name.push_str(" [agency]");
+            } else if r.on_hold {
                 name.push_str(" [hold]");
             } else if r.snoozed {
                 name.push_str(" [snoozed]");

@@ -55,6 +55,16 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
             head.push(Span::styled(format!("  [snoozed until {}]", fmt::date(u)), t.style(Role::Hold)));
         }
     }
+    let book = app.book();
+    if let Some(p) = crate::receivables::placement(book, &cl.id, m.today) {
+        head.push(Span::styled(
+            format!("  [with agency {} since {}]", s(&p.agency), fmt::date(p.since)),
+            t.style(Role::Hold),
+        ));
+    }
+    if let Some((r, d)) = crate::receivables::agency::latest_late_reason(book, &cl.id, m.today) {
+        head.push(Span::styled(format!("  late: {} ({})", r.describe(), fmt::date(d)), muted));
+    }
     info.push(Line::from(head));
     let contact =
         [s(&cl.contact), s(&cl.email), s(&cl.phone)].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>();
@@ -63,7 +73,10 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         Span::styled(if contact.is_empty() { "none on file".into() } else { contact.join(" · ") }, text),
     ]));
     let mut terms = vec![format!("{} days", cl.terms_days)];
-    if let Some(l) = cl.credit_limit {
+    if let Some(u) = crate::receivables::credit_use(book, cl, m.today) {
+        // Balance against limit, and how far over it is.
+        terms.push(format!("limit used {}", u.describe()));
+    } else if let Some(l) = cl.credit_limit {
         terms.push(format!("limit {} {}", format_amount(l), cl.currency));
     }
     if !cl.payment_run_days.is_empty() {
