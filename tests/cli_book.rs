@@ -126,7 +126,7 @@ fn format_names_the_import_layout_for_import_only() {
     let err = dun_err(d, &["--format", "xero", "client", "list"]);
     assert!(err.contains("--format xero names an import layout"), "{err}");
     let csv = dun_ok(d, &["--format", "csv", "client", "list"]);
-    assert!(csv.starts_with("id,name,currency,terms,open,overdue\n"), "{csv}");
+    assert!(csv.starts_with("id,name,currency,terms,open,overdue,credit_limit,over_limit,with_agency\n"), "{csv}");
 }
 
 /// docs/cli.md documents every command the binary has.
