@@ -2,7 +2,8 @@
 //! before or as it is after, never half: in the style of sled's own crash
 //! tests, this test re-runs its own binary as a child that imports a big
 //! batch, SIGKILLs it at random points during the write, and checks what
-//! survived.
+//! survived: in the store (opened, so an interrupted staged write is
+//! undone) and in the read image (the previous one or the new one).
 //!
 //! The batch is the shape of the 100,000-invoice benchmark book (invoices
 //! and their payments in one `Store::apply`); debug builds use 10,000 so the
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use dun::domain::{Allocation, Client, Currency, Invoice, Money, Payment, PaymentMethod};
+use dun::store::image::{Image, Need};
 use dun::store::{Batch, Store};
 use rust_decimal::Decimal;
 
@@ -110,6 +112,20 @@ fn prepared(dir: &Path) {
     store.apply(Batch { clients: clients(), ..Default::default() }).unwrap();
 }
 
+/// The read image after a crash: whole (the previous one or the new one,
+/// never torn), and before or after the import like the store. A reader
+/// that finds it stale falls back to the store; it never sees half.
+fn check_image(dir: &Path) -> &'static str {
+    let image = Image::open(dir).unwrap_or_else(|e| panic!("the read image is torn after a crash: {e}"));
+    let book = image.book(Need::All).unwrap_or_else(|e| panic!("the read image is torn after a crash: {e}"));
+    assert_eq!(book.clients().len(), CLIENTS);
+    match (book.invoices().len(), book.payments().len()) {
+        (0, 0) => "before",
+        (i, p) if i == invoices() && p == invoices().div_ceil(2) => "after",
+        (i, p) => panic!("the read image holds half an import: {i} invoices and {p} payments"),
+    }
+}
+
 /// Before (only the clients) or after (everything), and sound either way.
 fn check(dir: &Path) -> &'static str {
     let store = Store::open(dir).unwrap_or_else(|e| panic!("the store does not open after a crash: {e}"));
@@ -136,6 +152,7 @@ fn crash_mid_import_leaves_before_or_after() {
     wait_for(&rx, "written");
     let write = started.elapsed();
     assert!(child.wait().unwrap().success(), "the child import failed on its own");
+    assert_eq!(check_image(&dir), "after");
     assert_eq!(check(&dir), "after");
 
     let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
@@ -159,8 +176,10 @@ fn crash_mid_import_leaves_before_or_after() {
         // SIGKILL: no destructors, no flush, like a power cut for the process.
         let _ = child.kill();
         let _ = child.wait();
+        let image = check_image(&dir);
         let outcome = check(&dir);
-        println!("round {round}: killed {at:?} into the write ({:.0}%): {outcome}", fraction * 100.0);
+        println!("round {round}: killed {at:?} into the write ({:.0}%): {outcome} (image: {image})", fraction * 100.0);
+        assert!(image == outcome || image == "before", "the image ran ahead of the store");
         outcomes.push(outcome);
     }
     // A killed import can simply be run again to completion.

@@ -247,7 +247,7 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     let writing = if bar.is_hidden() {
         ProgressBar::hidden()
     } else {
-        spinner(format!("writing {} {what} in one transaction", plan.new + plan.updated))
+        spinner(format!("writing {} {what}", plan.new + plan.updated))
     };
     // Planned row by row against this book: refused if anything was
     // written since (see `ledger::Expect`).
@@ -303,7 +303,7 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         println!("dry run: would import {summary}; nothing was written");
         return Ok(());
     }
-    let writing = spinner(format!("writing {summary} in one transaction"));
+    let writing = spinner(format!("writing {summary}"));
     let command = Command::Import { records: batch, ids: ImportIds::Keep, into_empty: true };
     let applied = ctx.session.ledger_over(store).apply(Request::latest(ctx.today, command));
     writing.finish_and_clear();

@@ -8,8 +8,10 @@
 //! in byte order, one codec record) and `ix_client_notes` (client \0 note id).
 //!
 //! Every write is a [`Batch`] applied in one sled transaction across all the
-//! trees it touches, flushed to disk before [`Store::apply`] returns, and
-//! then recorded in the manifest (see `manifest.rs`).
+//! trees it touches (a large one, an import, in stages behind an undo
+//! journal: see `staged.rs`), flushed to disk before [`Store::apply`]
+//! returns, then recorded in the manifest (see `manifest.rs`) and published
+//! as the read image for readers that do not take the lock (`image.rs`).
 //!
 //! Why so few index keys: a sled transaction keeps every tree node it
 //! replaces until it commits, about 5 KB per key written, and that is the
@@ -25,6 +27,7 @@ pub mod lock;
 pub mod manifest;
 pub mod paths;
 pub mod schema;
+mod staged;
 mod verify;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -182,6 +185,22 @@ pub(crate) struct Trees {
     ix_client_notes: sled::Tree,
 }
 
+impl Trees {
+    /// Every tree but `meta`, in the order the staged writer and its undo
+    /// journal number them (the journal stores these numbers: append only).
+    fn record_trees(&self) -> [&sled::Tree; 7] {
+        [
+            &self.clients,
+            &self.invoices,
+            &self.payments,
+            &self.adjustments,
+            &self.notes,
+            &self.ix_client_invoices,
+            &self.ix_client_notes,
+        ]
+    }
+}
+
 pub struct Store {
     dir: PathBuf,
     db: sled::Db,
@@ -337,6 +356,13 @@ impl Store {
                 })?
             }
         };
+        // An import that a crash interrupted is undone (or, if it had
+        // committed, its journal dropped) before anything else looks.
+        if staged::recover(dir, &db, &t.record_trees(), meta.seq).map_err(StoreError::Io)?
+            == staged::Recovered::RolledBack
+        {
+            warnings.push("an import interrupted by a crash was undone; the book is as it was before it".into());
+        }
         let manifest = Manifest::read(dir).map_err(StoreError::Schema)?;
         if let Some(m) = manifest {
             if meta.seq < m.seq {
@@ -598,7 +624,7 @@ impl Store {
                     )));
                 }
             }
-            w.payments.insert(&id_key(p.id), codec::encode(p).map_err(enc)?);
+            w.payments.insert(id_key(p.id), codec::encode(p).map_err(enc)?);
             meta.counts.payments += 1;
         }
         for a in &batch.adjustments {
@@ -607,7 +633,7 @@ impl Store {
             if !invoice_exists(self, &a.invoice, &w)? {
                 return Err(StoreError::Invalid(format!("invoice {} does not exist", a.invoice)));
             }
-            w.adjustments.insert(&id_key(a.id), codec::encode(a).map_err(enc)?);
+            w.adjustments.insert(id_key(a.id), codec::encode(a).map_err(enc)?);
             meta.counts.adjustments += 1;
         }
         for n in &batch.notes {
@@ -618,46 +644,51 @@ impl Store {
             if !known {
                 return Err(StoreError::Invalid(format!("client {} does not exist", n.client_id)));
             }
-            w.notes.insert(&id_key(n.id), codec::encode(n).map_err(enc)?);
-            w.ix_client_notes.insert(pair_key(&n.client_id, &id_key(n.id)), &[]);
+            w.notes.insert(id_key(n.id), codec::encode(n).map_err(enc)?);
+            w.ix_client_notes.insert(pair_key(&n.client_id, &id_key(n.id)), Vec::new());
             meta.counts.notes += 1;
         }
         meta.seq += 1;
-        let mut meta_batch = sled::Batch::default();
-        meta_batch.insert(META_KEY, codec::encode(&meta).map_err(enc)?);
-
+        let meta_record = codec::encode(&meta).map_err(enc)?;
         let t = &self.t;
-        let trees = [
-            &t.meta,
-            &t.clients,
-            &t.invoices,
-            &t.payments,
-            &t.adjustments,
-            &t.notes,
-            &t.ix_client_invoices,
-            &t.ix_client_notes,
+        let trees = t.record_trees();
+        // With whether every key is new (ids checked fresh above), so the
+        // undo journal need not look up its old value.
+        let writes = [
+            (&w.clients, false),
+            (&w.invoices, false),
+            (&w.payments, true),
+            (&w.adjustments, true),
+            (&w.notes, true),
+            (&w.ix_client_invoices, false),
+            (&w.ix_client_notes, true),
         ];
-        let batches = [
-            &meta_batch,
-            &w.clients,
-            &w.invoices,
-            &w.payments,
-            &w.adjustments,
-            &w.notes,
-            &w.ix_client_invoices,
-            &w.ix_client_notes,
-        ];
-        trees[..]
-            .transaction(|views| {
-                for (view, b) in views.iter().zip(batches.iter()) {
-                    view.apply_batch(b)?;
-                }
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
-                TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
-            })?;
+        let records = batch.clients.len()
+            + batch.invoices.len()
+            + batch.payments.len()
+            + batch.adjustments.len()
+            + batch.notes.len();
+        if records > staged::STAGED_ABOVE {
+            self.write_staged(&trees, &writes, meta_record)?;
+        } else {
+            let mut meta_batch = sled::Batch::default();
+            meta_batch.insert(META_KEY, meta_record);
+            let mut batches = vec![meta_batch];
+            batches.extend(writes.iter().map(|(w, _)| w.to_batch()));
+            let mut all = vec![&t.meta];
+            all.extend(trees);
+            all[..]
+                .transaction(|views| {
+                    for (view, b) in views.iter().zip(batches.iter()) {
+                        view.apply_batch(b)?;
+                    }
+                    Ok::<(), ConflictableTransactionError<()>>(())
+                })
+                .map_err(|e| match e {
+                    TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
+                    TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
+                })?;
+        }
         self.db.flush().map_err(sled_err(&self.dir))?;
         // The write is on disk from here on: it must be reported as saved.
         // A manifest left behind only weakens the lost-writes check until
@@ -675,6 +706,21 @@ impl Store {
             self.publish(&book);
             self.book = Some(book);
         }
+        Ok(())
+    }
+
+    /// A large write in stages (see `staged.rs`): undo journal, records in
+    /// small batches, flush, then the `meta` record as the commit.
+    fn write_staged(&self, trees: &[&sled::Tree], writes: &[(&TreeWrites, bool)], meta_record: Vec<u8>) -> Result<()> {
+        staged::write_journal(&self.dir, self.meta.seq, trees, writes).map_err(StoreError::Io)?;
+        for (tree, (w, _)) in trees.iter().zip(writes) {
+            staged::apply_in_steps(tree, w).map_err(sled_err(&self.dir))?;
+        }
+        self.db.flush().map_err(sled_err(&self.dir))?;
+        self.t.meta.insert(META_KEY, meta_record).map_err(sled_err(&self.dir))?;
+        self.db.flush().map_err(sled_err(&self.dir))?;
+        // Committed. A journal left behind is dropped on the next open.
+        let _ = staged::drop_journal(&self.dir);
         Ok(())
     }
 
@@ -702,16 +748,17 @@ impl Store {
 }
 
 use sled::Transactional;
+use staged::TreeWrites;
 
 #[derive(Default)]
 struct Writes<'b> {
-    clients: sled::Batch,
-    invoices: sled::Batch,
-    payments: sled::Batch,
-    adjustments: sled::Batch,
-    notes: sled::Batch,
-    ix_client_invoices: sled::Batch,
-    ix_client_notes: sled::Batch,
+    clients: TreeWrites,
+    invoices: TreeWrites,
+    payments: TreeWrites,
+    adjustments: TreeWrites,
+    notes: TreeWrites,
+    ix_client_invoices: TreeWrites,
+    ix_client_notes: TreeWrites,
     /// Keys new in this batch, borrowed from it.
     new_clients: rustc_hash::FxHashSet<&'b str>,
     new_invoices: rustc_hash::FxHashSet<&'b str>,
@@ -727,7 +774,10 @@ fn open_sled(path: &Path) -> sled::Result<sled::Db> {
         .path(path)
         // Flushing is explicit, after each batch; the background flusher
         // only adds writes the user was not told about.
-        .flush_every_ms(None);
+        .flush_every_ms(None)
+        // sled's default page cache is 1 GB; a large import would fill it.
+        // Readers use the image, so the cache only serves writers.
+        .cache_capacity(128 * 1024 * 1024);
     let mut waited = 0;
     loop {
         match config.open() {
