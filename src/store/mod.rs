@@ -815,9 +815,15 @@ fn describe_sled_error(dir: &str, err: &sled::Error) -> String {
 
 /// The book of the data folder `dir` and the sequence of the last write it
 /// holds, for a reader: the one read path of [`crate::ledger::Embedded`]'s
-/// snapshot (the interface's start-up). Today it opens the store, reads
-/// the book and closes it again.
+/// snapshot (the interface's start-up). From the read image when it is
+/// current and whole: no sled, no lock. Else it opens the store (which
+/// publishes the image again), reads the book and closes it.
 pub fn read_book(dir: &Path, opts: OpenOptions) -> Result<(Book, u64)> {
+    if let Ok(image) = image::Image::open_current(dir) {
+        if let Ok(book) = image.book(image::Need::All) {
+            return Ok((book, image.seq));
+        }
+    }
     let mut store = Store::open_with(dir, opts)?;
     let book = store.take_book()?;
     Ok((book, store.meta().seq))
