@@ -248,6 +248,32 @@ impl Book {
             (p, &p.allocations[a as usize])
         })
     }
+    /// The position of an invoice in [`Book::invoices`].
+    pub fn invoice_index(&self, number: &str) -> Option<usize> {
+        self.invoice_pos(number)
+    }
+    /// [`Book::invoice_allocations`] for a caller that knows the invoice's
+    /// position (`ix`, from walking [`Book::invoices`]): no lookup by number,
+    /// which was most of aging a large book. `number` is used only when
+    /// `ix` is None (entries waiting for an invoice not in the book).
+    pub fn invoice_allocations_at<'a>(
+        &'a self,
+        ix: Option<usize>,
+        number: &str,
+    ) -> impl Iterator<Item = (&'a Payment, &'a Allocation)> + 'a {
+        self.allocs_by_invoice.get(ix, number).iter().map(|&(p, a)| {
+            let p = &self.payments[p as usize];
+            (p, &p.allocations[a as usize])
+        })
+    }
+    /// [`Book::invoice_adjustments`] by position (see [`Book::invoice_allocations_at`]).
+    pub fn invoice_adjustments_at<'a>(
+        &'a self,
+        ix: Option<usize>,
+        number: &str,
+    ) -> impl Iterator<Item = &'a Adjustment> + 'a {
+        self.adjustments_by_invoice.get(ix, number).iter().map(|&i| &self.adjustments[i as usize])
+    }
     pub fn invoice_adjustments<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Adjustment> + 'a {
         self.adjustments_by_invoice.get(self.invoice_pos(number), number).iter().map(|&i| &self.adjustments[i as usize])
     }

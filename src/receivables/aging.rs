@@ -12,7 +12,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::balance::invoice_state;
+use super::balance::invoice_state_at;
 use super::plan::split_open;
 use crate::domain::{Book, Currency, Invoice};
 
@@ -196,8 +196,8 @@ pub fn age_book(book: &Book, as_of: NaiveDate, opts: &AgingOptions) -> AgingRepo
     let n = opts.buckets.len();
     let mut by_client: BTreeMap<(&str, Currency), Vec<Decimal>> = BTreeMap::new();
     let mut credit: BTreeMap<(&str, Currency), Decimal> = BTreeMap::new();
-    for inv in book.invoices() {
-        let st = invoice_state(book, inv, as_of);
+    for (ix, inv) in book.invoices().iter().enumerate() {
+        let st = invoice_state_at(book, Some(ix), inv, as_of);
         // Matches `account_credit`: an over-paid invoice is credit even when
         // it is dated after `as_of`; an unissued invoice has nothing open.
         if st.balance < Decimal::ZERO {

@@ -48,8 +48,14 @@ impl InvoiceState {
 
 /// The state of `inv` counting only what is dated on or before `as_of`.
 pub fn invoice_state(book: &Book, inv: &Invoice, as_of: NaiveDate) -> InvoiceState {
+    invoice_state_at(book, book.invoice_index(&inv.number), inv, as_of)
+}
+
+/// [`invoice_state`] for a caller walking [`Book::invoices`], which knows
+/// the invoice's position `ix` and so skips the lookup by number.
+pub fn invoice_state_at(book: &Book, ix: Option<usize>, inv: &Invoice, as_of: NaiveDate) -> InvoiceState {
     let mut st = InvoiceState::default();
-    for (p, a) in book.invoice_allocations(&inv.number) {
+    for (p, a) in book.invoice_allocations_at(ix, &inv.number) {
         if p.date <= as_of {
             st.paid += a.amount;
             if a.amount > Decimal::ZERO {
@@ -57,7 +63,7 @@ pub fn invoice_state(book: &Book, inv: &Invoice, as_of: NaiveDate) -> InvoiceSta
             }
         }
     }
-    for adj in book.invoice_adjustments(&inv.number) {
+    for adj in book.invoice_adjustments_at(ix, &inv.number) {
         if adj.date <= as_of {
             match adj.kind {
                 AdjustmentKind::Credit => st.credited += adj.amount,

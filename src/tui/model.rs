@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{Book, Currency, InvoiceStatus, Money, NoteKind, Totals};
-use crate::receivables::invoice_state;
+use crate::receivables::balance::invoice_state_at;
 use crate::rules::Action as Chase;
 
 /// One client's position as of the day.
@@ -145,7 +145,7 @@ impl Model {
         for (ix, inv) in book.invoices().iter().enumerate() {
             let client = client_ix.get(&inv.client_id).copied();
             let issued = inv.issue_date <= today;
-            let st = invoice_state(book, inv, today);
+            let st = invoice_state_at(book, Some(ix), inv, today);
             // Same rule as receivables::open_balance: nothing is owed before issue.
             let balance = if issued { st.open() } else { Decimal::ZERO };
             let days = (today - inv.due_date).num_days();
