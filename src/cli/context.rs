@@ -162,14 +162,6 @@ impl Ctx {
         Ok(book)
     }
 
-    /// The book and its write sequence from the published read image, if
-    /// it is current and whole (the interface's start-up: no lock, no sled).
-    pub fn read_image(&self, need: Need) -> Option<(Book, u64)> {
-        let image = Image::open_current(&self.data_dir).ok()?;
-        let seq = image.seq;
-        image.book(need).ok().map(|b| (b, seq))
-    }
-
     /// Ends a command that only read `book` (see [`Ctx::done_reading`]).
     pub fn done_with(&self, book: Book) {
         self.books_left.borrow_mut().push(book);
