@@ -32,6 +32,12 @@ impl Tmux {
         assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Whether the pane's cursor is visible ("1") or hidden ("0").
+    fn cursor_flag(&self) -> String {
+        let out = self.run(&["display-message", "-p", "#{cursor_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn send_literal(&self, text: &str) {
         let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
         assert!(out.status.success(), "send-keys -l: {}", String::from_utf8_lossy(&out.stderr));
@@ -168,6 +174,8 @@ fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
     // Ctrl-Z gives the terminal back to the shell; fg brings dun back whole.
     tmux.send(&["C-z"]);
     tmux.wait_for("the job to stop", |s| s.contains("Stopped") && !s.contains("1 Today"));
+    // The cursor shows at the shell prompt (the interface hides it).
+    assert_eq!(tmux.cursor_flag(), "1", "the cursor is hidden at the shell prompt after Ctrl-Z");
     tmux.send_literal("fg");
     tmux.send(&["Enter"]);
     tmux.wait_for("dun to come back", |s| s.contains("1 Today") && s.contains("Today ·"));
@@ -328,4 +336,31 @@ fn a_dropped_connection_keeps_the_typing_for_next_time() {
     tmux.wait_for("the interface to go", |s| !s.contains("1 Today"));
     assert!(notes_csv(&st.data, &client).contains("rang twice, no answer"));
     assert!(!st.data.join("draft.json").exists(), "the draft is gone once saved");
+}
+
+#[test]
+fn a_key_that_reverses_data_asks_first_and_n_writes_nothing() {
+    let Some(st) = setup("confirm") else { return };
+    let tmux = &st.tmux;
+    open(&st);
+    // The first client's view keeps the client on screen through the writes.
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the client view", |s| s.contains("Open invoices"));
+    tmux.send(&["h"]);
+    tmux.wait_for("the hold form", |s| s.contains("Put on hold"));
+    tmux.send_literal("in administration");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the hold saved", |s| s.contains("saved: client on hold"));
+    tmux.send(&["u"]);
+    let s = tmux.wait_for("the question", |s| s.contains("? y/n"));
+    assert!(s.contains("undo the hold on") && s.contains("chasing resumes"), "{s}");
+    tmux.send(&["n"]);
+    tmux.wait_for("nothing done", |s| s.contains("not done: undo the hold"));
+    tmux.send(&["h"]);
+    let s = tmux.wait_for("the release question", |s| s.contains("? y/n"));
+    assert!(s.contains("release the hold on") && s.contains("in administration"), "{s}");
+    tmux.send(&["y"]);
+    tmux.wait_for("released", |s| s.contains("saved: released the hold on"));
+    tmux.send(&["q"]);
+    tmux.wait_for("the interface to go", |s| !s.contains("Open invoices"));
 }

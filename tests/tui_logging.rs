@@ -158,9 +158,19 @@ fn undo_records_a_reversing_entry() {
         status(&app)
     );
     let id = notes_of(&app, &client).last().unwrap().id;
+    let name = app.book().client(&client).unwrap().name.clone();
     keys(&mut app, &["u"]);
-    assert_eq!(status(&app), format!("saved: note #{id} undone"));
+    let q = app.confirm.as_ref().expect("u asks first").question();
+    assert_eq!(q, format!("undo the email note on {name} (2026-11-25)? y/n"));
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("undo the email note on"), "the question is on screen: {s}");
+    keys(&mut app, &["n"]);
+    assert!(status(&app).starts_with("not done: undo the email note"), "{}", status(&app));
+    assert!(notes_of(&app, &client).last().unwrap().reverses.is_none(), "n wrote nothing");
+    keys(&mut app, &["u", "y"]);
+    assert_eq!(status(&app), format!("saved: undid the email note on {name} (2026-11-25)"));
     keys(&mut app, &["u"]);
+    assert!(app.confirm.is_none());
     assert_eq!(status(&app), "nothing of this session to undo");
     let mut store = reopen(app, tmp.path());
     let book = store.book().unwrap();
@@ -184,7 +194,11 @@ fn dispute_and_resolve_the_selected_invoice() {
     assert!(status(&app).starts_with("saved: ") && status(&app).contains(" disputed"), "{}", status(&app));
     assert_eq!(app.book().invoice(&number).unwrap().dispute.as_ref().unwrap().reason, "goods damaged");
     keys(&mut app, &["D"]);
-    assert!(status(&app).starts_with("saved: ") && status(&app).contains("saved: dispute on "), "{}", status(&app));
+    let q = app.confirm.as_ref().expect("D asks first").question();
+    assert!(q.starts_with(&format!("resolve the dispute on {number} of ")) && q.ends_with("? y/n"), "{q}");
+    assert!(app.book().invoice(&number).unwrap().dispute.is_some(), "nothing written before y");
+    keys(&mut app, &["y"]);
+    assert!(status(&app).starts_with(&format!("saved: resolved the dispute on {number} of ")), "{}", status(&app));
     let mut store = reopen(app, tmp.path());
     let book = store.book().unwrap();
     assert!(book.invoice(&number).unwrap().dispute.is_none());
@@ -229,8 +243,37 @@ fn hold_and_release_with_one_key() {
     keys(&mut app, &["2", "/"]);
     type_text(&mut app, &client);
     keys(&mut app, &["enter", "h"]);
-    assert!(status(&app).starts_with("saved: ") && status(&app).contains(" released from hold"), "{}", status(&app));
+    let q = app.confirm.as_ref().expect("releasing asks first").question();
+    assert!(q.starts_with("release the hold on ") && q.contains("in administration"), "{q}");
+    keys(&mut app, &["y"]);
+    assert!(status(&app).starts_with("saved: released the hold on "), "{}", status(&app));
     assert!(app.book().client(&client).unwrap().hold.is_none());
+    // Undo of the release puts the hold back as it was: reason and date.
+    keys(&mut app, &["u"]);
+    let q = app.confirm.as_ref().expect("undo asks").question();
+    assert!(q.contains("undo the release of") && q.contains("back on hold"), "{q}");
+    keys(&mut app, &["y"]);
+    let hold = app.book().client(&client).unwrap().hold.clone().expect("on hold again");
+    assert_eq!((hold.reason.as_str(), hold.since), ("in administration", day()));
+}
+
+#[test]
+fn undo_only_takes_back_the_client_on_screen() {
+    let (_tmp, mut app) = store_app();
+    let first = first_today_client(&app);
+    let first_name = app.book().client(&first).unwrap().name.clone();
+    keys(&mut app, &["e"]);
+    type_text(&mut app, "statement sent");
+    keys(&mut app, &["enter"]);
+    // The client left the top of Today; another client is selected now.
+    keys(&mut app, &["2", "g"]);
+    let other = app.book().clients()[app.screens.clients.rows[0]].id.clone();
+    assert_ne!(other, first);
+    keys(&mut app, &["u"]);
+    assert!(app.confirm.is_none(), "nothing asked for another client's entry");
+    let st = status(&app);
+    assert!(st.contains("nothing of this session to undo for") && st.contains(&first_name), "{st}");
+    assert!(notes_of(&app, &first).last().unwrap().reverses.is_none());
 }
 
 #[test]

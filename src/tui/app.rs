@@ -170,6 +170,8 @@ pub struct App {
     pub aging_basis: crate::receivables::aging::AgeBasis,
     /// The logging form being filled in, if any: it takes every key.
     pub form: Option<super::entry::Form>,
+    /// A question waiting for y/n before a write (`confirm.rs`).
+    pub confirm: Option<super::confirm::Confirm>,
     /// Author, clock, undo stack and draft slot for logging.
     pub logbook: super::logging::Logbook,
 }
@@ -257,6 +259,7 @@ impl App {
             rules: crate::rules::Rules::default(),
             aging_basis: Default::default(),
             form: None,
+            confirm: None,
             logbook: super::logging::Logbook::default(),
             me: crate::user_name(),
             assigning: None,
@@ -295,6 +298,10 @@ impl App {
             };
         }
         self.status = None;
+        if self.confirm.is_some() {
+            let yes = matches!(key.code, KeyCode::Char('y' | 'Y')) && !key.modifiers.contains(KeyModifiers::CONTROL);
+            return self.confirm_key(yes);
+        }
         if self.help {
             return match self.keymap.action_for(&key) {
                 Some(Action::Down) => {

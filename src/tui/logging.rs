@@ -133,18 +133,24 @@ impl App {
             Action::Done => FormKind::Done,
             Action::Hold => {
                 let on_hold = self.focus.and_then(|c| self.book().clients().get(c)).is_some_and(|c| c.hold.is_some());
-                if on_hold {
-                    return self.quick(|client, _| Ok(Command::Release { client: client.to_string() }));
+                match self.focus {
+                    Some(c) if on_hold => return self.ask_release(c),
+                    _ => FormKind::Hold,
                 }
-                FormKind::Hold
             }
             Action::Resolve => {
-                return self.quick(|_, invoice| match invoice {
-                    Some(n) => Ok(Command::Resolve { invoice: n.to_string(), remark: String::new() }),
-                    None => Err("select the disputed invoice first (Enter on the client, then pick it)".into()),
-                });
+                let invoice = self.selected_invoice().map(|i| self.book().invoices()[i].number.clone());
+                return match self.focus {
+                    Some(c) => self.ask_resolve(c, invoice),
+                    None => Effect::None,
+                };
             }
-            Action::Undo => return self.undo(),
+            Action::Undo => {
+                return match self.focus {
+                    Some(c) => self.ask_undo(c),
+                    None => Effect::None,
+                }
+            }
             Action::Editor => {
                 self.open(FormKind::Note);
                 return match &self.form {
@@ -204,37 +210,24 @@ impl App {
         }
     }
 
-    /// A write with no form (release a hold, resolve a dispute), on the
-    /// focused client and the selected invoice.
-    fn quick(&mut self, command: impl FnOnce(&str, Option<&str>) -> Result<Command, String>) -> Effect {
-        let client = self.focus.and_then(|c| self.book().clients().get(c)).map(|c| c.id.clone());
-        let invoice = self.selected_invoice().map(|i| self.book().invoices()[i].number.clone());
-        let Some(client) = client else { return Effect::None };
-        let result = command(&client, invoice.as_deref()).and_then(|c| self.write(c));
-        self.status = Some(match result {
-            Ok(msg) => Status::Info(msg),
-            Err(e) => Status::Error(e),
-        });
-        Effect::None
+    /// Releases client `c`'s hold (asked first: `confirm.rs`).
+    pub(super) fn release(&mut self, c: usize) -> Result<(), String> {
+        let client = self.book().clients().get(c).map(|c| c.id.clone()).ok_or("no such client")?;
+        self.write(Command::Release { client }).map(|_| ())
     }
 
-    /// `u`: undoes this session's last entry with a reversing entry.
-    fn undo(&mut self) -> Effect {
-        let Some(&id) = self.logbook.session.last() else {
-            self.status = Some(Status::Error("nothing of this session to undo".into()));
-            return Effect::None;
-        };
-        let result = self.write(Command::Undo { note: id });
-        self.status = Some(match result {
-            Ok(msg) => {
-                // The reversing entry is not itself undoable from the stack.
-                self.logbook.session.pop();
-                self.logbook.session.pop();
-                Status::Info(msg)
-            }
-            Err(e) => Status::Error(e),
-        });
-        Effect::None
+    /// Resolves the dispute on `invoice` (asked first).
+    pub(super) fn resolve(&mut self, invoice: &str) -> Result<(), String> {
+        self.write(Command::Resolve { invoice: invoice.to_string(), remark: String::new() }).map(|_| ())
+    }
+
+    /// Undoes note `id` of this session with a reversing entry (asked
+    /// first); the reversing entry is not itself on the undo stack.
+    pub(super) fn undo_note(&mut self, id: u64) -> Result<(), String> {
+        self.write(Command::Undo { note: id })?;
+        self.logbook.session.pop();
+        self.logbook.session.retain(|&n| n != id);
+        Ok(())
     }
 
     /// Hands `command` to the ledger (which builds it against the book as

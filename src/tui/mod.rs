@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod app;
+pub mod confirm;
 pub mod entry;
 pub mod input;
 pub mod keymap;

@@ -370,6 +370,8 @@ fn edit_externally(terminal: &mut DefaultTerminal, mouse: bool, text: &str) -> R
         }
         execute!(std::io::stdout(), DisableBracketedPaste)?;
         ratatui::restore();
+        // restore() leaves the cursor as the frame had it (hidden).
+        execute!(std::io::stdout(), ratatui::crossterm::cursor::Show)?;
         Ok(())
     };
     let _ = leave();
@@ -379,6 +381,7 @@ fn edit_externally(terminal: &mut DefaultTerminal, mouse: bool, text: &str) -> R
     let back = terminal::enable_raw_mode()
         .and_then(|()| execute!(std::io::stdout(), EnterAlternateScreen, EnableBracketedPaste))
         .and_then(|()| if mouse { execute!(std::io::stdout(), EnableMouseCapture) } else { Ok(()) })
+        .and_then(|()| execute!(std::io::stdout(), ratatui::crossterm::cursor::Hide))
         .and_then(|()| terminal.clear());
     let result = match status {
         Ok(s) if s.success() => {
@@ -399,6 +402,8 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
     }
     execute!(std::io::stdout(), DisableBracketedPaste)?;
     ratatui::restore();
+    // The shell prompt needs its cursor: restore() leaves it hidden.
+    execute!(std::io::stdout(), ratatui::crossterm::cursor::Show)?;
     // SAFETY: raise only sends a signal to this process; SIGTSTP's default
     // action stops it until SIGCONT, after which raise returns.
     unsafe {
@@ -409,6 +414,7 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
     if mouse {
         execute!(std::io::stdout(), EnableMouseCapture)?;
     }
+    execute!(std::io::stdout(), ratatui::crossterm::cursor::Hide)?;
     terminal.clear()?;
     Ok(())
 }

@@ -40,8 +40,8 @@ impl Screen for ClientView {
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
         vec![
-            hint(Action::Down, "invoices"),
             hint(Action::Enter, "open invoice"),
+            hint(Action::Down, "invoices"),
             hint(Action::CopyEmail, "copy email"),
             hint(Action::CopyPhone, "copy phone"),
         ]

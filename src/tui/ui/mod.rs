@@ -172,6 +172,16 @@ fn hints(app: &App) -> Vec<Hint> {
     } else {
         app.screen().commands(app)
     };
+    // The logging keys of the day's work, wherever a client is in focus.
+    if app.focus.is_some() {
+        h.extend([
+            screens::hint(Action::LogCall, "call"),
+            screens::hint(Action::Promise, "promise"),
+            screens::hint(Action::Payment, "pay"),
+            screens::hint(Action::Done, "done"),
+            screens::hint(Action::Dispute, "dispute"),
+        ]);
+    }
     if has_side && !app.in_detail() {
         h.push(screens::hint(Action::NextPane, "detail"));
     }
@@ -184,7 +194,17 @@ fn hints(app: &App) -> Vec<Hint> {
 
 fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let line = if app.form.is_some() && app.status.is_none() {
+    let line = if let Some(c) = &app.confirm {
+        // The question always ends in "? y/n", however long the name.
+        let q = c.question();
+        let q = if crate::text::width(&q) > usize::from(area.width) {
+            let what = crate::text::truncate(&c.what, usize::from(area.width).saturating_sub(6));
+            format!("{what}? y/n")
+        } else {
+            q
+        };
+        Line::from(Span::styled(q, t.style(Role::Key)))
+    } else if app.form.is_some() && app.status.is_none() {
         Line::from(Span::styled(
             "enter save · esc cancel · tab next field · ctrl-x edit in $EDITOR",
             t.style(Role::Muted),
@@ -201,20 +221,23 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
         }
     } else {
         let section = app.section();
-        // How long a hint stays as the line gets short: the screen's own
-        // keys go first (last first), then quit, the pane and back; help
-        // stays, so every other key can be found.
-        let rank = |a: Action| match a {
+        // How long a hint stays as the line gets short: quit and the
+        // screen's other keys go first (last first), then the logging keys;
+        // the screen's main key, the pane and back stay, and help always,
+        // so every other key can be found.
+        let rank = |i: usize, a: Action| match a {
             Action::Help => 3,
+            _ if i == 0 => 2,
             Action::NextPane | Action::Back => 2,
-            Action::Quit => 1,
+            Action::LogCall | Action::Promise | Action::Payment | Action::Done | Action::Dispute => 1,
             _ => 0,
         };
         let mut items: Vec<(String, &'static str, u8)> = hints(app)
             .into_iter()
-            .filter_map(|Hint { action, label }| {
+            .enumerate()
+            .filter_map(|(i, Hint { action, label })| {
                 let key = app.keymap.label_in(section, action);
-                (!key.is_empty()).then_some((key, label, rank(action)))
+                (!key.is_empty()).then_some((key, label, rank(i, action)))
             })
             .collect();
         let prefix = if app.filter().is_empty() {

@@ -1,0 +1,181 @@
+//! A key that changes or reverses data without a form (release a hold,
+//! resolve a dispute, undo) asks first, in one line on the status line that
+//! names the client and what will happen: "undo payment 500.00 EUR from
+//! Wayne Logistics? y/n". `y` does it, any other key does nothing. The
+//! saved message repeats the same words.
+//!
+//! Undo works on the client on screen: `u` takes back this session's last
+//! entry for that client, and says which client has the last entry when it
+//! is someone else's.
+
+use super::action::Effect;
+use super::app::{App, Status};
+use crate::domain::money::format_amount;
+use crate::domain::{AccountEvent, Book, Note};
+
+/// What waits for `y`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// Release the focused client's hold.
+    Release { client: usize },
+    /// Resolve the dispute on this invoice (number).
+    Resolve { client: usize, invoice: String },
+    /// Undo this note (id) of the session.
+    Undo { client: usize, note: u64 },
+}
+
+/// A question on the status line and what `y` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirm {
+    /// "release the hold on Wayne Logistics (since 2026-10-01: in administration)"
+    pub what: String,
+    pub pending: Pending,
+}
+
+impl Confirm {
+    pub fn question(&self) -> String {
+        format!("{}? y/n", self.what)
+    }
+}
+
+/// What undoing `n` will do, in words: "undo payment 500.00 EUR from X".
+pub fn describe_undo(book: &Book, n: &Note, client: &str) -> String {
+    match &n.event {
+        Some(AccountEvent::Payment { payment_id }) => match book.payment(*payment_id) {
+            Some(p) => format!("undo payment {} {} from {client}", format_amount(p.amount), p.currency),
+            None => format!("undo payment #{payment_id} from {client}"),
+        },
+        Some(AccountEvent::Dispute { invoice, .. }) => format!("undo the dispute on {invoice} of {client}"),
+        Some(AccountEvent::Resolve { invoice }) => {
+            format!("undo the resolution of {invoice}'s dispute ({client}): it is disputed again")
+        }
+        Some(AccountEvent::Hold { .. }) => format!("undo the hold on {client}: chasing resumes"),
+        Some(AccountEvent::Unhold) => format!("undo the release of {client}'s hold: back on hold"),
+        Some(AccountEvent::Snooze { until }) => format!("undo the snooze of {client} until {until}"),
+        Some(AccountEvent::Unsnooze) => format!("undo lifting {client}'s snooze"),
+        Some(AccountEvent::Adjustment { adjustment_id }) => format!("undo adjustment #{adjustment_id} of {client}"),
+        None => match &n.promise {
+            Some(p) => {
+                format!("undo the promise of {} {} by {} from {client}", format_amount(p.amount), p.currency, p.date)
+            }
+            None => format!("undo the {} note on {client} ({})", n.kind, n.date),
+        },
+    }
+}
+
+impl App {
+    fn client_name(&self, c: usize) -> String {
+        self.book().clients().get(c).map(|c| crate::text::sanitize(&c.name).into_owned()).unwrap_or_default()
+    }
+
+    /// Asks before a write.
+    pub(super) fn ask(&mut self, what: String, pending: Pending) -> Effect {
+        self.confirm = Some(Confirm { what, pending });
+        Effect::None
+    }
+
+    /// `h` on a client on hold.
+    pub(super) fn ask_release(&mut self, client: usize) -> Effect {
+        let name = self.client_name(client);
+        let since = self
+            .book()
+            .clients()
+            .get(client)
+            .and_then(|c| c.hold.as_ref())
+            .map(|h| format!(" (on hold since {}: {})", h.since, crate::text::sanitize(&h.reason)))
+            .unwrap_or_default();
+        self.ask(format!("release the hold on {name}{since}"), Pending::Release { client })
+    }
+
+    /// `D` on a disputed invoice.
+    pub(super) fn ask_resolve(&mut self, client: usize, invoice: Option<String>) -> Effect {
+        let Some(invoice) = invoice else {
+            self.status =
+                Some(Status::Error("select the disputed invoice first (Enter on the client, then pick it)".into()));
+            return Effect::None;
+        };
+        let name = self.client_name(client);
+        self.ask(format!("resolve the dispute on {invoice} of {name}"), Pending::Resolve { client, invoice })
+    }
+
+    /// `u`: the last entry of this session for the client on screen.
+    pub(super) fn ask_undo(&mut self, client: usize) -> Effect {
+        let book = self.book();
+        let Some(cl) = book.clients().get(client) else { return Effect::None };
+        let mine = self
+            .logbook
+            .session
+            .iter()
+            .rev()
+            .filter_map(|&id| book.note(id))
+            .find(|n| n.client_id == cl.id && !self.model.reversed.contains(&n.id));
+        let name = crate::text::sanitize(&cl.name).into_owned();
+        match mine {
+            Some(n) => {
+                let what = describe_undo(book, n, &name);
+                let note = n.id;
+                self.ask(what, Pending::Undo { client, note })
+            }
+            None => {
+                let other = self
+                    .logbook
+                    .session
+                    .iter()
+                    .rev()
+                    .filter_map(|&id| book.note(id))
+                    .find(|n| !self.model.reversed.contains(&n.id))
+                    .and_then(|n| book.client(&n.client_id))
+                    .map(|c| crate::text::sanitize(&c.name).into_owned());
+                let msg = match other {
+                    Some(o) => format!(
+                        "nothing of this session to undo for {name}; the last entry is for {o}: open {o} to undo it"
+                    ),
+                    None => "nothing of this session to undo".to_string(),
+                };
+                self.status = Some(Status::Error(msg));
+                Effect::None
+            }
+        }
+    }
+
+    /// The answer to the question: `y` does it, anything else does not.
+    pub(super) fn confirm_key(&mut self, yes: bool) -> Effect {
+        let Some(c) = self.confirm.take() else { return Effect::None };
+        if !yes {
+            self.status = Some(Status::Info(format!("not done: {}; nothing was written", c.what)));
+            return Effect::None;
+        }
+        let result = match &c.pending {
+            Pending::Release { client } => self.release(*client),
+            Pending::Resolve { invoice, .. } => self.resolve(invoice),
+            Pending::Undo { note, .. } => self.undo_note(*note),
+        };
+        self.status = Some(match result {
+            Ok(()) => Status::Info(format!("saved: {}", past(&c.what))),
+            Err(e) => Status::Error(e),
+        });
+        Effect::None
+    }
+}
+
+/// "undo payment …" → "undid payment …", "release the hold" → "released the hold".
+fn past(what: &str) -> String {
+    for (now, then) in [("undo ", "undid "), ("release ", "released "), ("resolve ", "resolved ")] {
+        if let Some(rest) = what.strip_prefix(now) {
+            return format!("{then}{rest}");
+        }
+    }
+    what.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_saved_message_says_what_the_question_said() {
+        assert_eq!(past("undo payment 500.00 EUR from Wayne"), "undid payment 500.00 EUR from Wayne");
+        assert_eq!(past("release the hold on Wayne"), "released the hold on Wayne");
+        assert_eq!(past("resolve the dispute on INV-1 of Wayne"), "resolved the dispute on INV-1 of Wayne");
+    }
+}
