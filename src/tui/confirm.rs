@@ -54,6 +54,11 @@ pub fn describe_undo(book: &Book, n: &Note, client: &str) -> String {
         Some(AccountEvent::Snooze { until }) => format!("undo the snooze of {client} until {until}"),
         Some(AccountEvent::Unsnooze) => format!("undo lifting {client}'s snooze"),
         Some(AccountEvent::Adjustment { adjustment_id }) => format!("undo adjustment #{adjustment_id} of {client}"),
+        Some(AccountEvent::PlacedWithAgency { agency }) => {
+            format!("undo placing {client} with {}", crate::text::sanitize(agency))
+        }
+        Some(AccountEvent::Recalled) => format!("undo the recall of {client} from the agency"),
+        Some(AccountEvent::LateReason { .. }) => format!("undo the reason for lateness noted on {client}"),
         None => match &n.promise {
             Some(p) => {
                 format!("undo the promise of {} {} by {} from {client}", format_amount(p.amount), p.currency, p.date)
