@@ -426,3 +426,22 @@ fn the_invoice_selection_starts_over_when_the_scope_changes() {
     keys(&mut app, &["G", "1", "j", "3"]);
     assert_eq!(app.screens.invoices.list.selected, 0, "another client's invoices start at the top");
 }
+
+#[test]
+fn the_forecast_screen_shows_each_currency_and_logs_nothing() {
+    let mut app = app();
+    keys(&mut app, &["6"]);
+    assert_eq!(app.view, View::Tab(Tab::Forecast));
+    let f = app.screens.forecast.data.clone().expect("worked out on the first visit");
+    assert_eq!(f.weeks.len(), 8);
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("Forecast · cash-in by week from Wed 25 Nov"), "{s}");
+    assert!(s.contains("▶ EUR expected") && s.contains("overdue, unpromised"), "{s}");
+    keys(&mut app, &["j"]);
+    assert_eq!(app.screens.forecast.currency().map(|c| c.to_string()), Some("GBP".to_string()));
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("GBP week"), "{s}");
+    keys(&mut app, &["c"]);
+    assert!(app.form.is_none(), "no client is in focus on the forecast");
+    assert!(!s.contains("c call"), "the hint line offers no logging here: {s}");
+}

@@ -11,7 +11,7 @@ use dun::tui::keymap::Keymap;
 use dun::tui::theme::Theme;
 
 /// Each screen and the keys that reach it from the start.
-const SCREENS: [(&str, &[&str]); 11] = [
+const SCREENS: [(&str, &[&str]); 13] = [
     ("today", &[]),
     ("today_detail_pane", &["tab"]),
     ("invoices_detail_pane", &["3", "tab"]),
@@ -23,6 +23,8 @@ const SCREENS: [(&str, &[&str]); 11] = [
     ("client_detail", &["enter"]),
     ("invoice_detail", &["enter", "enter"]),
     ("help", &["?"]),
+    ("forecast", &["6"]),
+    ("forecast_gbp", &["6", "j"]),
 ];
 
 fn snap(name: &str, ks: &[&str], w: u16, h: u16) {

@@ -7,6 +7,7 @@ pub mod balance;
 pub mod credit;
 pub mod discount;
 pub mod fees;
+pub mod forecast;
 pub mod kpi;
 pub mod plan;
 

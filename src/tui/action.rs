@@ -11,6 +11,7 @@ pub enum Tab {
     Invoices,
     Aging,
     Notes,
+    Forecast,
 }
 
 /// A user intent. The bindable ones have a name (used in `[keys]` of the

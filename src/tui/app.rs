@@ -539,7 +539,13 @@ impl App {
             | Action::Payment
             | Action::Done
             | Action::Editor
-            | Action::Undo => return Some(self.logging_action(action)),
+            | Action::Undo => {
+                if !self.in_detail() && !self.screen().logs() {
+                    self.status = Some(Status::Info("logging works on a client: open one from Today or Clients".into()));
+                    return Some(Effect::None);
+                }
+                return Some(self.logging_action(action));
+            }
             Action::Assign => self.assign(),
             Action::Reload => self.reload(),
             // A screen's own keys mean nothing where the screen declines them.

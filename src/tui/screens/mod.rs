@@ -12,6 +12,7 @@
 pub mod aging;
 pub mod client;
 pub mod clients;
+pub mod forecast;
 pub mod invoice;
 pub mod invoices;
 pub mod notes;
@@ -35,12 +36,13 @@ pub struct TabInfo {
     pub keys: &'static [&'static str],
 }
 
-pub const TABS: [TabInfo; 5] = [
+pub const TABS: [TabInfo; 6] = [
     TabInfo { tab: Tab::Today, name: "today", desc: "Today screen", keys: &["1"] },
     TabInfo { tab: Tab::Clients, name: "clients", desc: "Clients screen", keys: &["2"] },
     TabInfo { tab: Tab::Invoices, name: "invoices", desc: "Invoices screen", keys: &["3"] },
     TabInfo { tab: Tab::Aging, name: "aging", desc: "Aging screen", keys: &["4"] },
     TabInfo { tab: Tab::Notes, name: "notes", desc: "Notes screen", keys: &["5"] },
+    TabInfo { tab: Tab::Forecast, name: "forecast", desc: "Forecast screen", keys: &["6"] },
 ];
 
 /// The position of `tab` in the tab bar.
@@ -56,6 +58,7 @@ pub struct Screens {
     pub invoices: invoices::Invoices,
     pub aging: aging::AgingScreen,
     pub notes: notes::Notes,
+    pub forecast: forecast::Forecast,
     /// The client view; also the client shown in a list's detail pane.
     pub detail: client::ClientView,
     pub invoice: invoice::InvoiceView,
@@ -69,6 +72,7 @@ impl Screens {
             Tab::Invoices => &self.invoices,
             Tab::Aging => &self.aging,
             Tab::Notes => &self.notes,
+            Tab::Forecast => &self.forecast,
         }
     }
 
@@ -79,6 +83,7 @@ impl Screens {
             Tab::Invoices => &mut self.invoices,
             Tab::Aging => &mut self.aging,
             Tab::Notes => &mut self.notes,
+            Tab::Forecast => &mut self.forecast,
         }
     }
 
@@ -99,13 +104,14 @@ impl Screens {
     }
 
     /// Every screen, for a refresh after the book changed.
-    pub fn all_mut(&mut self) -> [&mut dyn Screen; 7] {
+    pub fn all_mut(&mut self) -> [&mut dyn Screen; 8] {
         [
             &mut self.today,
             &mut self.clients,
             &mut self.invoices,
             &mut self.aging,
             &mut self.notes,
+            &mut self.forecast,
             &mut self.detail,
             &mut self.invoice,
         ]
@@ -188,6 +194,10 @@ pub trait Screen {
         None
     }
     fn draw(&self, app: &App, area: Rect, buf: &mut Buffer, wide: bool);
+    /// Whether the logging keys work here (on the client in focus).
+    fn logs(&self) -> bool {
+        true
+    }
 }
 
 /// The moves every list answers, as a number of rows.

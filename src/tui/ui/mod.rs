@@ -173,7 +173,7 @@ fn hints(app: &App) -> Vec<Hint> {
         app.screen().commands(app)
     };
     // The logging keys of the day's work, wherever a client is in focus.
-    if app.focus.is_some() {
+    if app.focus.is_some() && (app.in_detail() || app.screen().logs()) {
         h.extend([
             screens::hint(Action::LogCall, "call"),
             screens::hint(Action::Promise, "promise"),
