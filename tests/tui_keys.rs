@@ -55,9 +55,11 @@ fn brackets_and_digits_switch_screens() {
     keys(&mut app, &["]", "]", "]"]);
     assert_eq!(app.view, View::Tab(Tab::Notes));
     keys(&mut app, &["]"]);
+    assert_eq!(app.view, View::Tab(Tab::Forecast));
+    keys(&mut app, &["]"]);
     assert_eq!(app.view, View::Tab(Tab::Today));
     keys(&mut app, &["["]);
-    assert_eq!(app.view, View::Tab(Tab::Notes));
+    assert_eq!(app.view, View::Tab(Tab::Forecast));
     keys(&mut app, &["4"]);
     assert_eq!(app.view, View::Tab(Tab::Aging));
     assert_eq!(keys(&mut app, &["q"]), Effect::Quit);

@@ -218,7 +218,10 @@ mod tests {
         undo.reverses = Some(2);
         let book = Book::new(
             vec![client("A")],
-            vec![invoice("I1", "A", "2026-09-01", "2026-10-01", 500), invoice("I2", "A", "2026-09-01", "2026-10-01", 70)],
+            vec![
+                invoice("I1", "A", "2026-09-01", "2026-10-01", 500),
+                invoice("I2", "A", "2026-09-01", "2026-10-01", 70),
+            ],
             vec![],
             vec![],
             vec![
@@ -283,7 +286,10 @@ mod tests {
     fn a_promise_on_the_account_covers_the_overdue_invoices_of_its_currency() {
         let book = Book::new(
             vec![client("A")],
-            vec![invoice("I1", "A", "2026-09-01", "2026-10-01", 500), invoice("I2", "A", "2026-11-20", "2026-12-20", 80)],
+            vec![
+                invoice("I1", "A", "2026-09-01", "2026-10-01", 500),
+                invoice("I2", "A", "2026-11-20", "2026-12-20", 80),
+            ],
             vec![],
             vec![],
             vec![promise_note(1, "A", "2026-11-24", "2026-11-27", 400, &[])],

@@ -541,7 +541,8 @@ impl App {
             | Action::Editor
             | Action::Undo => {
                 if !self.in_detail() && !self.screen().logs() {
-                    self.status = Some(Status::Info("logging works on a client: open one from Today or Clients".into()));
+                    self.status =
+                        Some(Status::Info("logging works on a client: open one from Today or Clients".into()));
                     return Some(Effect::None);
                 }
                 return Some(self.logging_action(action));

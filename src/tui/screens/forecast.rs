@@ -185,16 +185,21 @@ fn draw(s: &Forecast, app: &App, area: Rect, buf: &mut Buffer) {
     // else the total with the promised part (the firmest).
     let cell = |d: Decimal| fmt::amount_or_blank(d);
     let widest = |get: &dyn Fn(&Flows) -> Decimal, title: &str| {
-        (0..f.weeks.len()).map(|w| text::width(&cell(get(&flows(f, w, cur))))).max().unwrap_or(0).max(text::width(title))
+        (0..f.weeks.len())
+            .map(|w| text::width(&cell(get(&flows(f, w, cur)))))
+            .max()
+            .unwrap_or(0)
+            .max(text::width(title))
     };
-    let cols: Vec<(&str, Box<dyn Fn(&Flows) -> Decimal>, Role)> = vec![
-        ("promised", Box::new(|x: &Flows| x.promised), Role::Promise),
-        ("plans", Box::new(|x: &Flows| x.planned), Role::Text),
-        ("habit", Box::new(|x: &Flows| x.habit), Role::Muted),
-        ("total", Box::new(Flows::total), Role::Title),
+    type Column = (&'static str, fn(&Flows) -> Decimal, Role);
+    let cols: [Column; 4] = [
+        ("promised", |x| x.promised, Role::Promise),
+        ("plans", |x| x.planned, Role::Text),
+        ("habit", |x| x.habit, Role::Muted),
+        ("total", Flows::total, Role::Title),
     ];
     let week_w = 14;
-    let widths: Vec<usize> = cols.iter().map(|(n, g, _)| widest(g.as_ref(), n)).collect();
+    let widths: Vec<usize> = cols.iter().map(|(n, g, _)| widest(g, n)).collect();
     let all = week_w + widths.iter().map(|w| w + 2).sum::<usize>() <= usize::from(area.width);
     let keep: Vec<usize> = if all { vec![0, 1, 2, 3] } else { vec![0, 3] };
     let mut header = vec![Span::styled(text::pad_right(&format!("{cur} week"), week_w), t.style(Role::Header))];

@@ -139,21 +139,29 @@ fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let mut spans = vec![Span::styled(" dun ", t.style(Role::Title))];
-    for info in &screens::TABS {
-        let tab = info.tab;
-        let key = app.keymap.first_label(Action::Jump(tab));
-        let title = app.screens.tab(tab).title(app);
-        let label = if key.is_empty() { format!(" {title} ") } else { format!(" {key} {title} ") };
-        let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::Tab) };
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(label, style));
-    }
-    let line = Line::from(spans);
-    buf.set_line(area.x, area.y, &line, area.width);
     let date = format!(" {} ", app.today().format("%a %Y-%m-%d"));
-    let w = crate::text::width(&date) as u16;
-    if line.width() as u16 + w < area.width {
+    let date_w = crate::text::width(&date);
+    // Padded tabs when they leave room for the date, else tighter ones.
+    let line = |pad: &str| {
+        let mut spans = vec![Span::styled(" dun ", t.style(Role::Title))];
+        for info in &screens::TABS {
+            let tab = info.tab;
+            let key = app.keymap.first_label(Action::Jump(tab));
+            let title = app.screens.tab(tab).title(app);
+            let label = if key.is_empty() { format!("{pad}{title}{pad}") } else { format!("{pad}{key} {title}{pad}") };
+            let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::Tab) };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(label, style));
+        }
+        Line::from(spans)
+    };
+    let mut tabs = line(" ");
+    if tabs.width() + date_w >= usize::from(area.width) {
+        tabs = line("");
+    }
+    buf.set_line(area.x, area.y, &tabs, area.width);
+    let w = date_w as u16;
+    if tabs.width() as u16 + w < area.width {
         buf.set_string(area.x + area.width - w, area.y, &date, t.style(Role::Header));
     }
 }
