@@ -157,6 +157,8 @@ fn undo_records_a_reversing_entry() {
         "{}",
         status(&app)
     );
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("done today 1 (1 email) · still to do"), "the day's progress: {s}");
     let id = notes_of(&app, &client).last().unwrap().id;
     let name = app.book().client(&client).unwrap().name.clone();
     keys(&mut app, &["u"]);
@@ -169,9 +171,17 @@ fn undo_records_a_reversing_entry() {
     assert!(notes_of(&app, &client).last().unwrap().reverses.is_none(), "n wrote nothing");
     keys(&mut app, &["u", "y"]);
     assert_eq!(status(&app), format!("saved: undid the email note on {name} (2026-11-25)"));
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("done today 0 · still to do"), "an undone entry is not progress: {s}");
     keys(&mut app, &["u"]);
     assert!(app.confirm.is_none());
     assert_eq!(status(&app), "nothing of this session to undo");
+    // The client view says in words that the note was undone.
+    keys(&mut app, &["2", "/"]);
+    type_text(&mut app, &client);
+    keys(&mut app, &["enter", "enter"]);
+    let s = screen(&render(&mut app, 120, 40));
+    assert!(s.contains("(undone) statement sent"), "{s}");
     let mut store = reopen(app, tmp.path());
     let book = store.book().unwrap();
     let last = book.client_notes(&client).last().unwrap();

@@ -22,6 +22,8 @@ pub struct Today {
     pub filter: String,
     /// Only the accounts the user owns.
     pub mine: bool,
+    /// Contacts logged today (not undone), by kind: the day's progress.
+    pub done: Vec<(crate::domain::NoteKind, usize)>,
 }
 
 impl Screen for Today {
@@ -56,6 +58,17 @@ impl Screen for Today {
             })
             .collect();
         self.list.clamp(self.rows.len());
+        self.done.clear();
+        let today = cx.model.today;
+        for n in cx.book.notes().iter().filter(|n| n.date == today) {
+            if !n.kind.is_contact() || n.reverses.is_some() || cx.model.reversed.contains(&n.id) {
+                continue;
+            }
+            match self.done.iter_mut().find(|(k, _)| *k == n.kind) {
+                Some((_, c)) => *c += 1,
+                None => self.done.push((n.kind, 1)),
+            }
+        }
     }
 
     fn handle(&mut self, action: Action, cx: &Cx) -> Outcome {
@@ -132,8 +145,14 @@ fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         Span::styled(fmt::totals(&m.action_overdue()), t.style(Role::Text)),
     ]);
     buf.set_line(area.x, area.y + 1, &overdue, area.width);
+    // The day's progress, when the list keeps room for itself.
+    let mut top = 2;
+    if area.height >= 16 {
+        buf.set_line(area.x, area.y + 2, &progress(app), area.width);
+        top = 3;
+    }
 
-    let rest = Rect { y: area.y + 2, height: area.height - 2, ..area };
+    let rest = Rect { y: area.y + top, height: area.height - top, ..area };
     crate::tui::ui::list_screen(app, rest, buf, wide, &|r, b| draw_list(s, app, r, b));
 }
 
@@ -174,4 +193,34 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer) {
             Paragraph::new(text).wrap(Wrap { trim: true }).render(why, buf);
         }
     }
+}
+
+/// "done today 3 (2 call, 1 email) · still to do 13 (…)": contacts logged
+/// today (not undone), and the day's list by action.
+fn progress(app: &App) -> Line<'static> {
+    let t = &app.theme;
+    let done = &app.screens.today.done;
+    let n_done: usize = done.iter().map(|(_, c)| c).sum();
+    let done_by: Vec<String> = done.iter().map(|(k, c)| format!("{c} {}", k.as_str())).collect();
+    let m = &app.model;
+    let kinds = [ActionKind::Reminder, ActionKind::Call, ActionKind::Escalation, ActionKind::ApplyCredit];
+    let to_do: Vec<String> = kinds
+        .iter()
+        .map(|k| (k, m.actions.iter().filter(|a| a.kind == *k).count()))
+        .filter(|(_, c)| *c > 0)
+        .map(|(k, c)| format!("{c} {}", k.as_str()))
+        .collect();
+    let mut spans = vec![
+        Span::styled("done today ", t.style(Role::Muted)),
+        Span::styled(n_done.to_string(), t.style(Role::Ok)),
+    ];
+    if !done_by.is_empty() {
+        spans.push(Span::styled(format!(" ({})", done_by.join(", ")), t.style(Role::Muted)));
+    }
+    spans.push(Span::styled(" · still to do ", t.style(Role::Muted)));
+    spans.push(Span::styled(m.actions.len().to_string(), t.style(Role::Text)));
+    if !to_do.is_empty() {
+        spans.push(Span::styled(format!(" ({})", to_do.join(", ")), t.style(Role::Muted)));
+    }
+    Line::from(spans)
 }

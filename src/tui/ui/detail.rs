@@ -174,6 +174,10 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
             if let Some(o) = n.outcome {
                 spans.push(Span::styled(format!("{} ", o.as_str()), style));
             }
+            // Marked in words, not only dimmed: it reads the same without colour.
+            if reversed.contains(&n.id) {
+                spans.push(Span::styled("(undone) ", muted));
+            }
             spans.push(Span::styled(s(&n.text), style));
             for e in crate::tui::screens::notes::extras(n) {
                 let r = if e.starts_with("promise") { Role::Promise } else { Role::Muted };
