@@ -11,7 +11,7 @@ use dun::tui::keymap::Keymap;
 use dun::tui::theme::Theme;
 
 /// Each screen and the keys that reach it from the start.
-const SCREENS: [(&str, &[&str]); 13] = [
+const SCREENS: [(&str, &[&str]); 14] = [
     ("today", &[]),
     ("today_detail_pane", &["tab"]),
     ("invoices_detail_pane", &["3", "tab"]),
@@ -24,6 +24,7 @@ const SCREENS: [(&str, &[&str]); 13] = [
     ("invoice_detail", &["enter", "enter"]),
     ("help", &["?"]),
     ("forecast", &["6"]),
+    ("aging_chart", &["4", "tab"]),
     ("forecast_gbp", &["6", "j"]),
 ];
 

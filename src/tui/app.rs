@@ -597,7 +597,8 @@ impl App {
             return;
         }
         match self.side() {
-            Side::None | Side::Book => {}
+            Side::None => {}
+            Side::Book => self.pane = Pane::Detail,
             Side::Client(c) => {
                 self.load_detail(c);
                 self.pane = Pane::Detail;

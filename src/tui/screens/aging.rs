@@ -244,27 +244,51 @@ fn draw_list(s: &AgingScreen, app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The book's open totals per currency, beside the aging table.
+/// The book's open totals per currency, beside the aging table (Tab shows
+/// it in a narrow terminal), each with a bar chart of its buckets: the
+/// bucket's name under each bar and its amount on it, so it reads without
+/// colour.
 pub fn book_summary(app: &App, side: Rect, buf: &mut Buffer) {
+    use ratatui::widgets::{Bar, BarChart, BarGroup, Widget};
     let t = &app.theme;
-    crate::tui::ui::title(app, side, buf, "The whole book", &[]);
+    crate::tui::ui::title(app, side, buf, "The whole book", &["Enter lists a cell's invoices".into()]);
+    let titles = Aging::titles(&app.aging_bounds);
+    let rows: Vec<&AgingRow> = app.screens.aging.all.iter().filter(|r| r.client.is_none()).collect();
     let mut y = side.y + 2;
-    for r in app.screens.aging.all.iter().filter(|r| r.client.is_none()) {
-        if y >= side.y + side.height {
+    let bottom = side.y + side.height;
+    let chart_h =
+        if rows.is_empty() { 0 } else { (bottom.saturating_sub(y) / rows.len() as u16).saturating_sub(2).clamp(0, 10) };
+    for r in rows {
+        if y >= bottom {
             return;
         }
         let total: Decimal = r.amounts.iter().sum();
         let line = format!("{}: {} open", r.currency, format_amount(total));
-        buf.set_stringn(side.x, y, line, usize::from(side.width), t.style(Role::Text));
+        buf.set_stringn(side.x, y, line, usize::from(side.width), t.style(Role::Header));
         y += 1;
-    }
-    if y + 1 < side.y + side.height {
-        buf.set_stringn(
-            side.x,
-            y + 1,
-            "Enter lists the invoices in the selected cell.",
-            usize::from(side.width),
-            t.style(Role::Muted),
-        );
+        if chart_h < 4 || y + chart_h > bottom {
+            continue;
+        }
+        let n = r.amounts.len() as u16;
+        let bar_w = (side.width.saturating_sub(n) / n.max(1)).clamp(3, 12);
+        let bars: Vec<Bar> = r
+            .amounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Bar::default()
+                    .value(a.round().try_into().unwrap_or(0))
+                    .text_value(fmt::whole(*a))
+                    .label(Line::from(titles.get(i).cloned().unwrap_or_default()))
+                    .style(t.style(Role::bucket(i)))
+                    .value_style(t.style(Role::Selection))
+            })
+            .collect();
+        BarChart::default()
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_w)
+            .bar_gap(1)
+            .render(Rect { y, height: chart_h, ..side }, buf);
+        y += chart_h + 1;
     }
 }

@@ -210,10 +210,8 @@ fn progress(app: &App) -> Line<'static> {
         .filter(|(_, c)| *c > 0)
         .map(|(k, c)| format!("{c} {}", k.as_str()))
         .collect();
-    let mut spans = vec![
-        Span::styled("done today ", t.style(Role::Muted)),
-        Span::styled(n_done.to_string(), t.style(Role::Ok)),
-    ];
+    let mut spans =
+        vec![Span::styled("done today ", t.style(Role::Muted)), Span::styled(n_done.to_string(), t.style(Role::Ok))];
     if !done_by.is_empty() {
         spans.push(Span::styled(format!(" ({})", done_by.join(", ")), t.style(Role::Muted)));
     }

@@ -204,6 +204,15 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     Paragraph::new(aging_lines).wrap(Wrap { trim: true }).render(Rect { y, height: aging_h, ..left }, buf);
     y += aging_h + 1;
 
+    // Pictures, when the rest keeps room for the invoices and notes: how
+    // long the client took to pay, and how much of its credit limit is used.
+    if (left.y + left.height).saturating_sub(y) > 9 {
+        let drawn = pictures(app, c, Rect { y, height: 3, ..left }, buf);
+        if drawn > 0 {
+            y += drawn + 1;
+        }
+    }
+
     // Open invoices: selectable in the detail view.
     let inv_area = match right {
         Some(r) => r,
@@ -355,4 +364,79 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
     }
     let scroll = scroll.min(lines.len().saturating_sub(1) as u16);
     Paragraph::new(lines).wrap(Wrap { trim: true }).scroll((scroll, 0)).render(area, buf);
+}
+
+/// Days to pay of the client's paid invoices (oldest first, the last 24),
+/// as a sparkline, and its credit limit in use, as a bar. Text says what
+/// both show (average, latest, "OVER LIMIT"), so they read without colour.
+/// Returns the rows drawn.
+pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer) -> u16 {
+    use ratatui::widgets::{LineGauge, Sparkline};
+    let t = &app.theme;
+    let book = app.book();
+    let cl = &book.clients()[c];
+    let today = app.model.today;
+    let mut y = area.y;
+    let mut paid: Vec<(chrono::NaiveDate, i64)> = book
+        .client_invoices(&cl.id)
+        .filter_map(|i| crate::receivables::kpi::days_to_pay(book, i, today).map(|d| (i.issue_date, d)))
+        .collect();
+    paid.sort();
+    let days: Vec<u64> = paid.iter().rev().take(24).rev().map(|(_, d)| (*d).max(0) as u64).collect();
+    let label_w = 12u16;
+    if !days.is_empty() && y < area.y + area.height {
+        let avg = days.iter().sum::<u64>() / days.len() as u64;
+        let last = days.last().copied().unwrap_or(0);
+        let facts = format!(" {} paid · avg {avg} d · last {last} d", days.len());
+        buf.set_stringn(area.x, y, "days to pay ", usize::from(label_w), t.style(Role::Muted));
+        let fw = crate::text::width(&facts) as u16;
+        let spark_w = (days.len() as u16).min(area.width.saturating_sub(label_w + fw));
+        if spark_w > 0 {
+            let data = &days[days.len() - usize::from(spark_w)..];
+            Sparkline::default()
+                .data(data)
+                .style(t.style(Role::Call))
+                .render(Rect { x: area.x + label_w, y, width: spark_w, height: 1 }, buf);
+        }
+        buf.set_stringn(
+            area.x + label_w + spark_w,
+            y,
+            &facts,
+            usize::from(area.width.saturating_sub(label_w + spark_w)),
+            t.style(Role::Muted),
+        );
+        y += 1;
+    }
+    if let Some(cu) = crate::receivables::credit_use(book, cl, today) {
+        if y < area.y + area.height && cu.limit > Decimal::ZERO {
+            use rust_decimal::prelude::ToPrimitive;
+            // A display ratio only: the amounts themselves stay decimal.
+            let ratio = (cu.balance / cu.limit).clamp(Decimal::ZERO, Decimal::ONE).to_f64().unwrap_or(0.0);
+            let pct = (cu.balance * Decimal::from(100) / cu.limit).round();
+            let over = cu.over();
+            let facts = format!(" {pct}% · {}{}", cu.describe(), if over { " OVER LIMIT" } else { "" });
+            let fw = crate::text::width(&facts) as u16;
+            let bar_w = area.width.saturating_sub(label_w).min(30);
+            buf.set_stringn(area.x, y, "credit used ", usize::from(label_w), t.style(Role::Muted));
+            LineGauge::default()
+                .ratio(ratio)
+                .label("")
+                .filled_symbol("█")
+                .unfilled_symbol("░")
+                .filled_style(t.style(if over { Role::Error } else { Role::Ok }))
+                .unfilled_style(t.style(Role::Muted))
+                .render(Rect { x: area.x + label_w, y, width: bar_w, height: 1 }, buf);
+            // The facts go beside the bar, or under it rather than lose an amount.
+            let role = if over { Role::Error } else { Role::Text };
+            if label_w + bar_w + fw <= area.width {
+                buf.set_string(area.x + label_w + bar_w, y, &facts, t.style(role));
+            } else if y + 1 < area.y + area.height {
+                let facts = format!("{}{}", " ".repeat(usize::from(label_w)), facts.trim_start());
+                buf.set_stringn(area.x, y + 1, facts, usize::from(area.width), t.style(role));
+                y += 1;
+            }
+            y += 1;
+        }
+    }
+    y - area.y
 }

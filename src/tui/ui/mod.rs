@@ -169,7 +169,7 @@ fn tab_bar(app: &App, area: Rect, buf: &mut Buffer) {
 /// The hints for the current view: the screen's own keys (or the detail
 /// pane's), then the way back, help and quit.
 fn hints(app: &App) -> Vec<Hint> {
-    let has_side = !matches!(app.side(), Side::None | Side::Book);
+    let has_side = !matches!(app.side(), Side::None);
     let mut h = if app.in_detail() {
         let mut h = match app.side() {
             Side::Client(_) => screens::Screen::commands(&app.screens.detail, app),
