@@ -170,15 +170,16 @@ impl Screen for Clients {
     }
 }
 
-const COLS: [ColSpec; 8] = [
+const COLS: [ColSpec; 9] = [
     col("Client", 0, false, 0),
+    col("Flags", 6, false, 0),
     col("Id", 8, false, 4),
     col("Cur", 3, false, 0),
     col("Balance", 12, true, 0),
     col("Overdue", 12, true, 0),
     col("Days", 4, true, 0),
     col("Next", 10, false, 0),
-    col("Last contact", 13, false, 0),
+    col("Last contact", 13, false, 5),
 ];
 
 fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
@@ -218,14 +219,16 @@ fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
             } else {
                 t.style(Role::Text)
             };
-            let mut name = c.name.clone();
-            if r.with_agency {
-                name.push_str(" [agency]");
+            // Flags have a column of their own: a long name never hides them.
+            let flag = if r.with_agency {
+                "agency"
             } else if r.on_hold {
-                name.push_str(" [hold]");
+                "hold"
             } else if r.snoozed {
-                name.push_str(" [snoozed]");
-            }
+                "snooze"
+            } else {
+                ""
+            };
             let (next, next_style) = match r.next_action.map(|a| &m.actions[a]) {
                 Some(a) => (fmt::kind_short(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
                 None => (String::new(), t.style(Role::Muted)),
@@ -236,7 +239,8 @@ fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
                 .unwrap_or_default();
             let days = if r.oldest_days > 0 { r.oldest_days.to_string() } else { String::new() };
             vec![
-                (name, name_style),
+                (c.name.clone(), name_style),
+                (flag.to_string(), name_style),
                 (c.id.clone(), t.style(Role::Muted)),
                 (r.home_currency.to_string(), t.style(Role::Muted)),
                 (fmt::home_amount(&r.balance, r.home_currency), t.style(Role::Text)),

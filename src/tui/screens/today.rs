@@ -140,17 +140,22 @@ fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     if area.height < 4 {
         return;
     }
+    // Every currency stays: the totals wrap onto a second row when needed.
     let overdue = Line::from(vec![
         Span::styled("overdue on the list: ", t.style(Role::Muted)),
         Span::styled(fmt::totals(&m.action_overdue()), t.style(Role::Text)),
     ]);
-    buf.set_line(area.x, area.y + 1, &overdue, area.width);
+    let rows = (overdue.width().div_ceil(usize::from(area.width.max(1))) as u16).clamp(1, 2);
+    Paragraph::new(overdue).wrap(Wrap { trim: true }).render(Rect { y: area.y + 1, height: rows, ..area }, buf);
+    let mut top = 1 + rows;
     // The day's progress, when the list keeps room for itself.
-    let mut top = 2;
     if area.height >= 16 {
-        buf.set_line(area.x, area.y + 2, &progress(app), area.width);
-        top = 3;
+        let p = progress(app);
+        let h = (p.width().div_ceil(usize::from(area.width.max(1))) as u16).clamp(1, 2);
+        Paragraph::new(p).wrap(Wrap { trim: true }).render(Rect { y: area.y + top, height: h, ..area }, buf);
+        top += h;
     }
+    let top = top.min(area.height);
 
     let rest = Rect { y: area.y + top, height: area.height - top, ..area };
     crate::tui::ui::list_screen(app, rest, buf, wide, &|r, b| draw_list(s, app, r, b));
@@ -172,7 +177,16 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer) {
     } else {
         "No action matches the filter (Esc clears it)."
     };
-    table::draw(buf, table_area, t, &COLS, 14, &s.list, s.rows.len(), true, empty, &|i| {
+    // Spare width goes to the Level column first, up to its longest name
+    // (the client column keeps at least 24), so "Collection agency" reads whole.
+    let mut cols = COLS.to_vec();
+    let level_w = m.actions.iter().map(|a| crate::text::width(&format!("{} {}", a.level, a.level_name))).max();
+    let fixed: u16 = cols.iter().map(|c| c.width + 1).sum();
+    let spare = table_area.width.saturating_sub(fixed + 24);
+    if let Some(lw) = level_w {
+        cols[2].width += (lw as u16).saturating_sub(cols[2].width).min(spare);
+    }
+    table::draw(buf, table_area, t, &cols, 14, &s.list, s.rows.len(), true, empty, &|i| {
         let a = &m.actions[s.rows[i]];
         vec![
             (fmt::kind_marker(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
