@@ -28,5 +28,6 @@ pub mod screens;
 mod shell;
 pub mod theme;
 pub mod ui;
+pub mod wire;
 
 pub use shell::{prepare, run};

@@ -13,7 +13,10 @@ use ratatui::crossterm::event::{
 };
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
 use ratatui::crossterm::{execute, queue};
-use ratatui::DefaultTerminal;
+
+/// The terminal: crossterm, with short unchanged gaps written through
+/// rather than jumped over (`wire.rs`: fewer bytes over SSH).
+type DefaultTerminal = ratatui::Terminal<super::wire::GapFill<ratatui::backend::CrosstermBackend<std::io::Stdout>>>;
 
 use super::action::{Action, Effect};
 use super::app::App;
@@ -114,7 +117,10 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     // try_init installs a panic hook that restores the terminal before the
     // message is printed; the guard restores it on every other way out
     // (errors included, before main prints them).
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    let terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    drop(terminal);
+    let backend = super::wire::GapFill::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()));
+    let mut terminal = ratatui::Terminal::new(backend).context("cannot set up the terminal")?;
     let _guard = RestoreGuard { mouse };
     // Pasted text arrives as one event, not as keys that could trigger actions.
     execute!(std::io::stdout(), EnableBracketedPaste)?;

@@ -158,15 +158,17 @@ fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     let top = top.min(area.height);
 
     let rest = Rect { y: area.y + top, height: area.height - top, ..area };
-    crate::tui::ui::list_screen(app, rest, buf, wide, &|r, b| draw_list(s, app, r, b));
+    crate::tui::ui::list_screen(app, rest, buf, wide, &|r, b| draw_list(s, app, r, b, wide));
 }
 
 /// The list of actions and the why line of the selected one.
-fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer) {
+fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
     let t = &app.theme;
     let m = &app.model;
     // The why line of the selected action sits under the list.
-    let why_h = if list.height > 8 { 3 } else { 0 };
+    // Not when the client's pane is beside the list: its "next" line says
+    // the same, and repeating it costs bytes on every move.
+    let why_h = if list.height > 8 && !wide { 3 } else { 0 };
     let table_area = Rect { height: list.height.saturating_sub(1 + why_h), y: list.y + 1, ..list };
     let filter = super::filter_fact(&s.filter);
     let ui = crate::tui::ui::title;
