@@ -350,7 +350,7 @@ fn a_key_that_reverses_data_asks_first_and_n_writes_nothing() {
     tmux.wait_for("the hold form", |s| s.contains("Put on hold"));
     tmux.send_literal("in administration");
     tmux.send(&["Enter"]);
-    tmux.wait_for("the hold saved", |s| s.contains("saved: client on hold"));
+    tmux.wait_for("the hold saved", |s| s.contains("saved: ") && s.contains(" on hold"));
     tmux.send(&["u"]);
     let s = tmux.wait_for("the question", |s| s.contains("? y/n"));
     assert!(s.contains("undo the hold on") && s.contains("chasing resumes"), "{s}");

@@ -148,10 +148,10 @@ fn nothing_that_matters_is_cut_on_the_10k_book() {
         common::dun_ok(&data, &["import", kind, file.to_str().unwrap()]);
     }
     let today: NaiveDate = "2026-11-22".parse().unwrap();
-    let store = dun::store::Store::open(&data).expect("open the store");
-    let source = dun::tui::app::Source::from_store(store).expect("read the book");
-    let actions = dun::rules::today(source.book(), &dun::rules::Rules::default(), today);
-    let book = source.book().clone();
+    let mut store = dun::store::Store::open(&data).expect("open the store");
+    let book = store.book().expect("read the book").clone();
+    drop(store);
+    let actions = dun::rules::today(&book, &dun::rules::Rules::default(), today);
     let make = || {
         App::new(
             book.clone(),
