@@ -244,9 +244,11 @@ fn a_book_of_another_user_is_refused_and_permission_errors_name_the_file() {
     let d = tmp.path().join("book");
     small_book(&d);
     chown_tree(&d, 65534, 65534);
-    let err = dun_err(&d, &["today"]);
-    assert!(err.contains("this book belongs to nobody; run dun as nobody"), "{err}");
-    assert!(err.contains("--allow-other-owner"), "{err}");
+    for args in [&["today"][..], &["client", "list"], &["log", "C1", "--kind", "call"], &["verify"]] {
+        let err = dun_err(&d, args);
+        assert!(err.contains("this book belongs to nobody; run dun as nobody"), "{args:?}: {err}");
+        assert!(err.contains("--allow-other-owner"), "{err}");
+    }
     let owners =
         |p: &Path| std::fs::read_dir(p.join("db")).unwrap().flatten().all(|e| e.metadata().unwrap().uid() == 65534);
     assert!(owners(&d), "the refused run created files");
@@ -258,7 +260,7 @@ fn a_book_of_another_user_is_refused_and_permission_errors_name_the_file() {
     let conf = db.join("conf");
     std::os::unix::fs::lchown(&conf, Some(0), Some(0)).unwrap();
     set_mode(&conf, 0o600);
-    let out = dun_as_nobody(&d, &["client", "list"]);
+    let out = dun_as_nobody(&d, &["log", "C1", "--kind", "call"]);
     let err = stderr(&out);
     assert!(!out.status.success());
     assert!(err.contains("permission denied") && err.contains(&conf.display().to_string()), "{err}");
@@ -301,10 +303,12 @@ fn a_damaged_store_never_gets_the_advice_to_restore_over_it() {
     small_book(&d);
     // A finished snapshot that is garbage: sled reports corruption.
     std::fs::write(d.join("db/snap.0000000FFFFFFFFF"), vec![7u8; 300]).unwrap();
-    let err = dun_err(&d, &["client", "list"]);
-    assert!(err.contains("damaged"), "{err}");
-    assert!(err.contains("loses every change made since"), "{err}");
-    assert!(!err.contains("Restore the latest backup"), "{err}");
+    for args in [&["log", "C1", "--kind", "call"][..], &["verify"]] {
+        let err = dun_err(&d, args);
+        assert!(err.contains("damaged"), "{err}");
+        assert!(err.contains("loses every change made since"), "{err}");
+        assert!(!err.contains("Restore the latest backup"), "{err}");
+    }
 }
 
 #[test]

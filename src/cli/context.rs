@@ -11,7 +11,7 @@ use crate::ledger::{Applied, Embedded, Expect, Ledger as _, Request};
 use crate::server::remote::Remote;
 use crate::session::Session;
 use crate::store::image::{Image, ImageError, Need};
-use crate::store::Store;
+use crate::store::{paths, Store, StoreError};
 
 pub use crate::session::DEFAULT_WAIT_SECS;
 
@@ -135,6 +135,17 @@ impl Ctx {
         // even be able to read the folder).
         if let Some(mut r) = self.server()? {
             return Ok(r.snapshot()?.book);
+        }
+        // The same refusals and warnings as opening the store: a reader
+        // of the image must not learn less about the folder than a writer.
+        if !self.global.allow_other_owner {
+            if let Some(owner) = paths::other_owner(&self.data_dir) {
+                let dir = self.data_dir.display().to_string();
+                return Err(StoreError::OtherOwner { dir, owner }.into());
+            }
+        }
+        if let Some(w) = paths::exposure_warning(&self.data_dir) {
+            eprintln!("dun: warning: {}", crate::text::sanitize(&w));
         }
         // The first command of the day keeps the daily backup, as before
         // there was an image: that takes the store (and its lock), once.
