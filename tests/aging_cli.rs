@@ -181,7 +181,11 @@ fn fees_are_listed_then_charged_once() {
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to charge"));
     let shown = b.ok(&["invoice", "show", "A3", "--format", "csv"]);
-    assert!(shown.contains("fee,66.70,late fee as of 2026-05-31: fixed 40.00 + 2% of 800.00 = 16.00"), "{shown}");
+    assert!(shown.contains("entries,1,entry,fee\nentries,1,amount,66.70\n"), "{shown}");
+    assert!(
+        shown.contains("entries,1,detail,late fee as of 2026-05-31: fixed 40.00 + 2% of 800.00 = 16.00"),
+        "{shown}"
+    );
     // The fee is owed like the rest, and ages with the invoice.
     assert!(b.ok(&["aging", "--by-client", "--format", "csv"]).contains(",866.70,200.00,2866.70\n"));
     b.ok(&["charge", "A1", "12.50", "--reason", "returned cheque"]);

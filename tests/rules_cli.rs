@@ -200,7 +200,8 @@ fn an_invalid_rules_file_is_an_error_never_a_fallback() {
     std::fs::write(dir.join("rules.toml"), "[[level]]\nname = \"Nudge\"\ndays = 10\naction = \"call\"\n").unwrap();
     assert!(ok(dir, DAY, &["rules", "check"]).contains("ok, 1 levels"));
     let shown = ok(dir, DAY, &["rules", "show", "--format", "csv"]);
-    assert_eq!(shown, "level,days,action,name,min_amount,min_gap_days,required,over_limit\n1,+10,call,Nudge,,,,\n");
+    // `+10` would be a formula in a spreadsheet: neutralised like every CSV cell.
+    assert_eq!(shown, "level,days,action,name,min_amount,min_gap_days,required,over_limit\n1,'+10,call,Nudge,,,,\n");
     let list = csv_today(dir, DAY);
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.contains("\nC1,Acme Ltd,call,1,Nudge,EUR USD,50.00 1250.50,43,INV-1 INV-4 INV-2,"), "{list}");

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use super::output::{Align, Report};
+use super::output::{Align, Document, Report};
 use super::{parse_amount_arg, parse_date_arg, parse_invoice_number_arg, parse_terms_arg, Ctx};
 use crate::command::{ClientFields, Command, CommandError, InvoiceFields, NewInvoice, PaymentInput};
 use crate::domain::money::{format_amount, plain_amount};
@@ -249,8 +249,8 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             let owned = ctx.read_book(Need::All)?;
             let book = &owned;
             let c = book.client(&id).ok_or_else(|| anyhow!("no client {id}"))?;
-            let mut r = Report::new(&[("field", Align::Left), ("value", Align::Left)]);
-            let mut kv = |k: &str, v: String| r.rows.push(vec![k.to_string(), v]);
+            let mut doc = Document::new("client");
+            let mut kv = |k: &str, v: String| doc.field(k, v);
             kv("id", c.id.clone());
             kv("name", c.name.clone());
             kv("contact", c.contact.clone());
@@ -279,12 +279,11 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             kv("snoozed_until", c.snoozed_until.map(|d| d.to_string()).unwrap_or_default());
             let credit = receivables::account_credit(book, &c.id, ctx.today);
             kv("credit_on_account", credit.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "));
-            r.print(ctx.format)?;
-            if ctx.format == super::Format::Table {
-                println!();
-                invoice_report(ctx, book.client_invoices(&id), book, StatusFilter::All).print(ctx.format)?;
-            }
-            Ok(())
+            // One document in every format: the invoices are part of it.
+            doc.list("invoices", invoice_report(ctx, book.client_invoices(&id), book, StatusFilter::All));
+            let printed = doc.print(ctx.format);
+            ctx.done_with(owned);
+            printed
         }
         ClientCmd::Notes { id, limit } => {
             let owned = ctx.read_book(Need::All)?;
@@ -460,7 +459,45 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
             let owned = ctx.read_book(Need::All)?;
             let book = &owned;
             let inv = book.invoice(&number).ok_or_else(|| anyhow!("no invoice {number}"))?;
-            invoice_report(ctx, std::iter::once(inv), book, StatusFilter::All).print(ctx.format)?;
+            let mut doc = Document::new("invoice");
+            // The fields of its row in `invoice list`, plus what only this view shows.
+            let row = invoice_report(ctx, std::iter::once(inv), book, StatusFilter::All);
+            if let Some(values) = row.rows.first() {
+                for ((name, _), v) in row.columns.iter().zip(values) {
+                    doc.field(name, v.clone());
+                }
+            } else {
+                // Issued after `today`: not in the lists yet, but it exists.
+                doc.field("number", inv.number.clone());
+                doc.field("client_id", inv.client_id.clone());
+                doc.field("issue_date", inv.issue_date.to_string());
+                doc.field("due_date", inv.due_date.to_string());
+                doc.field("currency", inv.currency.to_string());
+                doc.field("total", amount_cell(ctx, inv.total));
+                doc.field("status", "not yet issued");
+            }
+            doc.field("reference", inv.reference.clone());
+            doc.field(
+                "dispute",
+                inv.dispute.as_ref().map(|d| format!("since {}: {}", d.since, d.reason)).unwrap_or_default(),
+            );
+            let mut lines = Report::new(&[
+                ("description", Align::Left),
+                ("quantity", Align::Right),
+                ("unit_price", Align::Right),
+                ("tax_percent", Align::Right),
+                ("amount", Align::Right),
+            ]);
+            for l in &inv.lines {
+                lines.rows.push(vec![
+                    l.description.clone(),
+                    l.quantity.normalize().to_string(),
+                    l.unit_price.normalize().to_string(),
+                    l.tax_rate.map(|t| t.normalize().to_string()).unwrap_or_default(),
+                    amount_cell(ctx, l.total()),
+                ]);
+            }
+            doc.list("lines", lines);
             let mut r = Report::new(&[
                 ("date", Align::Left),
                 ("entry", Align::Left),
@@ -484,10 +521,10 @@ pub fn invoice(ctx: &Ctx, cmd: InvoiceCmd) -> anyhow::Result<()> {
                 ]);
             }
             r.rows.sort();
-            if ctx.format == super::Format::Table {
-                println!();
-            }
-            r.print(ctx.format)
+            doc.list("entries", r);
+            let printed = doc.print(ctx.format);
+            ctx.done_with(owned);
+            printed
         }
     }
 }

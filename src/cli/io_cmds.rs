@@ -238,10 +238,12 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         eprintln!("note: {w}");
     }
     if a.dry_run {
-        println!(
+        crate::say!(
             "dry run: {} new, {} updated, {} skipped {what}; nothing was written",
-            plan.new, plan.updated, plan.skipped
-        );
+            plan.new,
+            plan.updated,
+            plan.skipped
+        )?;
         return Ok(());
     }
     let writing = if bar.is_hidden() {
@@ -260,13 +262,13 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     };
     writing.finish_and_clear();
     applied?;
-    println!(
+    crate::say!(
         "imported {what}: {} new, {} updated, {} skipped ({:.1}s)",
         plan.new,
         plan.updated,
         plan.skipped,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(())
 }
 
@@ -300,7 +302,7 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         (batch.clients.len(), batch.invoices.len(), batch.payments.len(), batch.adjustments.len(), batch.notes.len());
     let summary = format!("{c} clients, {i} invoices, {p} payments, {ad} adjustments, {n} notes");
     if a.dry_run {
-        println!("dry run: would import {summary}; nothing was written");
+        crate::say!("dry run: would import {summary}; nothing was written")?;
         return Ok(());
     }
     let writing = spinner(format!("writing {summary}"));
@@ -308,7 +310,7 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     let applied = ctx.session.ledger_over(store).apply(Request::latest(ctx.today, command));
     writing.finish_and_clear();
     applied?;
-    println!("imported book from {}: {summary}", a.file.display());
+    crate::say!("imported book from {}: {summary}", a.file.display())?;
     Ok(())
 }
 
@@ -322,7 +324,7 @@ fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
     let files = export::files(book, format).context("cannot build the export")?;
     export::write_dir(&a.dir, &files).map_err(anyhow::Error::msg)?;
     let c = export::counts(book);
-    println!(
+    crate::say!(
         "exported {} clients, {} invoices, {} payments, {} adjustments, {} notes to {} ({})",
         c.clients,
         c.invoices,
@@ -331,7 +333,7 @@ fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
         c.notes,
         a.dir.display(),
         files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-    );
+    )?;
     ctx.done_with(owned);
     Ok(())
 }
@@ -340,7 +342,7 @@ fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
     let mut store = ctx.open_store()?;
     let info = backup::write(&mut store, &a.file).map_err(anyhow::Error::msg)?;
     let c = info.counts;
-    println!(
+    crate::say!(
         "backed up {} clients, {} invoices, {} payments, {} adjustments, {} notes to {} (crc32 {:08x})",
         c.clients,
         c.invoices,
@@ -349,7 +351,7 @@ fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
         c.notes,
         a.file.display(),
         info.crc32
-    );
+    )?;
     Ok(())
 }
 
@@ -371,7 +373,7 @@ fn restore_cmd(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
     working.finish_and_clear();
     let r = restored.map_err(anyhow::Error::msg)?;
     let c = r.info.counts;
-    println!(
+    crate::say!(
         "restored {} clients, {} invoices, {} payments, {} adjustments, {} notes into {}; verified (counts, checksum {:08x}, store check)",
         c.clients,
         c.invoices,
@@ -380,6 +382,6 @@ fn restore_cmd(ctx: &Ctx, a: RestoreArgs) -> anyhow::Result<()> {
         c.notes,
         ctx.data_dir.display(),
         r.info.crc32
-    );
+    )?;
     Ok(())
 }

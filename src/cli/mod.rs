@@ -32,7 +32,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Listed after each command's own options, under their own heading.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Data directory (default: $DUN_DATA, else ~/.local/share/dun).
     #[arg(long, global = true, value_name = "DIR")]

@@ -1,4 +1,12 @@
 //! Printing data as an aligned table for people, or CSV or JSON for scripts.
+//!
+//! Every value that reaches a terminal or a spreadsheet goes through one
+//! rule: tables and CSV cells are [`text::sanitize`]d (escape sequences,
+//! OSC 52, CR, BS, BEL and bidi controls become visible stand-ins), CSV
+//! cells are also formula-neutralised as `dun export` does, and JSON keeps
+//! every character but writes the ones a terminal would act on as `\uXXXX`
+//! escapes ([`write_json`]). Writes to stdout are fallible (`say!`,
+//! [`emit`], [`Report::print`]); a closed pipe ends the command quietly.
 
 use std::io::Write;
 
@@ -53,27 +61,29 @@ impl Report {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
                 for r in &self.rows {
-                    w.write_record(r)?;
+                    w.write_record(r.iter().map(|c| csv_cell(c)))?;
                 }
                 w.flush()?;
             }
-            Format::Json => {
-                let arr: Vec<serde_json::Map<String, serde_json::Value>> = self
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        self.columns
-                            .iter()
-                            .zip(r)
-                            .map(|((n, _), v)| (n.clone(), serde_json::Value::String(v.clone())))
-                            .collect()
-                    })
-                    .collect();
-                serde_json::to_writer_pretty(&mut *out, &arr)?;
-                writeln!(out)?;
-            }
+            Format::Json => write_json(out, &serde_json::Value::Array(self.json_rows()))?,
         }
         Ok(())
+    }
+
+    /// The rows as JSON objects keyed by column name, every value a string.
+    pub fn json_rows(&self) -> Vec<serde_json::Value> {
+        self.rows
+            .iter()
+            .map(|r| {
+                serde_json::Value::Object(
+                    self.columns
+                        .iter()
+                        .zip(r)
+                        .map(|((n, _), v)| (n.clone(), serde_json::Value::String(v.clone())))
+                        .collect(),
+                )
+            })
+            .collect()
     }
 
     /// The aligned text form.
@@ -126,6 +136,130 @@ impl Report {
         }
         s
     }
+}
+
+/// What a `show` command prints: one record (its fields in order) and the
+/// lists that belong to it, as ONE document in every format, holding all
+/// the table form shows:
+/// - table: the record as `field  value` lines, then each list under its name;
+/// - JSON: one object, `{"client": {...}, "invoices": [{...}], ...}`;
+/// - CSV: one long-form table `section,row,field,value` (the record is row 1
+///   of its section; list rows count from 1), so a spreadsheet or script
+///   reads every part with one parser.
+#[derive(Debug, Default)]
+pub struct Document {
+    pub record_name: String,
+    pub record: Vec<(String, String)>,
+    pub lists: Vec<(String, Report)>,
+}
+
+impl Document {
+    pub fn new(record_name: &str) -> Self {
+        Document { record_name: record_name.into(), ..Default::default() }
+    }
+
+    pub fn field(&mut self, name: &str, value: impl Into<String>) {
+        self.record.push((name.into(), value.into()));
+    }
+
+    pub fn list(&mut self, name: &str, report: Report) {
+        self.lists.push((name.into(), report));
+    }
+
+    pub fn print(&self, format: Format) -> anyhow::Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        self.write(format, &mut out)?;
+        Ok(out.flush()?)
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+        match format {
+            Format::Table => {
+                let mut r = Report::new(&[("field", Align::Left), ("value", Align::Left)]);
+                r.rows = self.record.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+                out.write_all(r.table().as_bytes())?;
+                for (name, list) in &self.lists {
+                    writeln!(out)?;
+                    writeln!(out, "{name}")?;
+                    out.write_all(list.table().as_bytes())?;
+                }
+            }
+            Format::Json => {
+                let mut doc = serde_json::Map::new();
+                let record = self.record.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())));
+                doc.insert(self.record_name.clone(), serde_json::Value::Object(record.collect()));
+                for (name, list) in &self.lists {
+                    doc.insert(name.clone(), serde_json::Value::Array(list.json_rows()));
+                }
+                write_json(out, &serde_json::Value::Object(doc))?;
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(["section", "row", "field", "value"])?;
+                for (k, v) in &self.record {
+                    w.write_record([self.record_name.as_str(), "1", k.as_str(), csv_cell(v).as_str()])?;
+                }
+                for (name, list) in &self.lists {
+                    for (i, row) in list.rows.iter().enumerate() {
+                        let n = (i + 1).to_string();
+                        for ((col, _), v) in list.columns.iter().zip(row) {
+                            w.write_record([name.as_str(), n.as_str(), col.as_str(), csv_cell(v).as_str()])?;
+                        }
+                    }
+                }
+                w.flush()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A CSV cell as it may meet a terminal or a spreadsheet: sanitized, and
+/// formula-neutralised as in `dun export`.
+pub fn csv_cell(c: &str) -> String {
+    crate::io::export::neutralise(&text::sanitize(c)).into_owned()
+}
+
+/// Writes `v` as pretty JSON and a newline. Every character is kept, but
+/// those a terminal would act on and serde_json leaves raw (DEL, C1
+/// controls, bidi controls) are written as `\uXXXX` escapes; C0 controls
+/// are escaped by serde_json already. Still valid JSON, still exact.
+pub fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> anyhow::Result<()> {
+    let s = serde_json::to_string_pretty(v)?;
+    let mut safe = String::with_capacity(s.len());
+    for c in s.chars() {
+        let u = c as u32;
+        if (0x7F..=0x9F).contains(&u)
+            || (0x202A..=0x202E).contains(&u)
+            || (0x2066..=0x2069).contains(&u)
+            || matches!(u, 0x200E | 0x200F | 0x061C)
+        {
+            safe.push_str(&format!("\\u{u:04x}"));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe.push('\n');
+    out.write_all(safe.as_bytes())?;
+    Ok(())
+}
+
+/// Writes one line to stdout (the fallible `println!`; use through `say!`).
+pub fn say_line(args: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// `println!` that returns an error instead of panicking when stdout is a
+/// closed pipe (`dun stats | head -1`); `cli::main` treats that error as
+/// the reader having stopped, not as a failure.
+#[macro_export]
+macro_rules! say {
+    () => { $crate::cli::output::say_line(format_args!("")) };
+    ($($t:tt)*) => { $crate::cli::output::say_line(format_args!($($t)*)) };
 }
 
 /// A reader that stops early (`dun aging | head`) is not an error.

@@ -166,9 +166,7 @@ fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     match ctx.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &aging_json(&r, a.by_client))?;
-            use std::io::Write;
-            writeln!(out)?;
+            super::output::write_json(&mut out, &aging_json(&r, a.by_client))?;
         }
         f => {
             aging_report(&r, a.by_client, f).write(f, &mut out)?;
@@ -408,7 +406,7 @@ fn stats(ctx: &Ctx, a: StatsArgs) -> anyhow::Result<()> {
         row(format!("collected in the {n} days"), &|k| format_amount(k.collected));
         row("DSO, days".into(), &|k| pct(k.dso));
         r.print(f)?;
-        println!("\nDSO = open balance ÷ invoiced in the period × {n} days.\n");
+        crate::say!("\nDSO = open balance ÷ invoiced in the period × {n} days.\n")?;
         return reasons().print(f);
     }
     let mut r = Report::new(&[

@@ -19,13 +19,13 @@ pub fn status(ctx: &Ctx) -> anyhow::Result<()> {
     let Some(mut conn) = conn else {
         let socket = crate::server::default_socket(&ctx.data_dir);
         match ctx.format {
-            Format::Json => println!("{{\"server\":null}}"),
-            _ => println!(
+            Format::Json => crate::say!("{{\"server\":null}}"),
+            _ => crate::say!(
                 "no dun server is running for {} (nothing answers on {}); commands open the book directly",
                 sanitize(&ctx.data_dir.display().to_string()),
                 sanitize(&socket.display().to_string())
             ),
-        }
+        }?;
         return Ok(());
     };
     let status = conn.status()?;

@@ -37,10 +37,10 @@ pub fn verify(ctx: &Ctx) -> anyhow::Result<()> {
     let report = store.verify();
     let c = report.counts;
     if report.is_ok() {
-        println!(
+        crate::say!(
             "ok: {} clients, {} invoices, {} payments, {} adjustments, {} notes; every record, count and index checks out",
             c.clients, c.invoices, c.payments, c.adjustments, c.notes
-        );
+        )?;
         ctx.done_reading(store);
         Ok(())
     } else {
