@@ -363,4 +363,36 @@ fn a_key_that_reverses_data_asks_first_and_n_writes_nothing() {
     tmux.wait_for("released", |s| s.contains("saved: released the hold on"));
     tmux.send(&["q"]);
     tmux.wait_for("the interface to go", |s| !s.contains("Open invoices"));
+
+/// Tables fit an 80-column terminal: no row wraps, fixed columns whole,
+/// long text cut with `…`; `--help` wraps to the terminal too.
+#[test]
+fn tables_and_help_fit_an_80_column_terminal() {
+    let Some(st) = setup("width") else { return };
+    let tmux = &st.tmux;
+    let base = format!("{} --data {} --today {TODAY}", quote(bin()), quote(&st.data));
+    for (cmd, marker) in [
+        // The last row: the screen scrolls.
+        ("today", "C000001"),
+        ("aging --by-client", "C000040"),
+        ("invoice list", "C000040"),
+        ("invoice --help", "--wait <SECONDS>"),
+    ] {
+        tmux.send(&["C-l"]);
+        let end = format!("END-{}", cmd.len());
+        tmux.send_literal(&format!("clear; {base} {cmd} | cat >/dev/null; {base} {cmd}; echo {end}"));
+        tmux.send(&["Enter"]);
+        let s = tmux.wait_for(cmd, |s| s.lines().any(|l| l.trim() == end));
+        let rows: Vec<&str> = s.lines().filter(|l| l.contains(marker)).collect();
+        assert!(!rows.is_empty(), "{cmd}: no row with {marker}:\n{s}");
+        for l in s.lines() {
+            assert!(dun::text::width(l) <= 80, "{cmd}: a line wider than the terminal: {l:?}");
+        }
+        if cmd == "today" {
+            // The fixed columns stay on the row's line; the long text moves
+            // to a continuation line, cut short.
+            assert!(rows.iter().all(|r| r.contains("reminder") && r.trim_end().ends_with(" 5")), "{s}");
+            assert!(s.lines().any(|l| l.starts_with("    ") && l.trim_end().ends_with('…')), "{s}");
+        }
+    }
 }

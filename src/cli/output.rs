@@ -86,39 +86,100 @@ impl Report {
             .collect()
     }
 
-    /// The aligned text form.
+    /// The aligned text form, fitted to the terminal when stdout is one
+    /// (see [`Report::table_fit`]); in full when piped.
     pub fn table(&self) -> String {
+        self.table_fit(terminal_width())
+    }
+
+    /// The aligned text form in at most `max` columns. Right-aligned
+    /// columns (amounts, counts, days) keep their width; the widest text
+    /// columns give way first, down to their heading's width (at least 8),
+    /// their cells cut with `…`. If that is still too wide, text columns
+    /// from the right move to an indented continuation line under each row
+    /// (itself cut to the width). `None` prints in full (piped output).
+    pub fn table_fit(&self, max: Option<usize>) -> String {
         let clean = |r: &Vec<String>| r.iter().map(|c| text::sanitize(c).into_owned()).collect::<Vec<_>>();
         let rows: Vec<Vec<String>> = self.rows.iter().map(clean).collect();
         let footer: Vec<Vec<String>> = self.footer.iter().map(clean).collect();
-        let mut widths: Vec<usize> = self.columns.iter().map(|(n, _)| text::width(n)).collect();
+        let n = self.columns.len();
+        let mut natural: Vec<usize> = self.columns.iter().map(|(h, _)| text::width(h)).collect();
         for r in rows.iter().chain(&footer) {
-            for (i, c) in r.iter().enumerate() {
-                if i < widths.len() {
-                    widths[i] = widths[i].max(text::width(c));
+            for (i, c) in r.iter().enumerate().take(n) {
+                natural[i] = natural[i].max(text::width(c));
+            }
+        }
+        // Columns on the main line; the rest go to the continuation line.
+        let mut main: Vec<usize> = (0..n).collect();
+        let mut widths = natural.clone();
+        if let Some(max) = max {
+            let floor: Vec<usize> = self
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (h, a))| if *a == Align::Left { text::width(h).max(8).min(natural[i]) } else { natural[i] })
+                .collect();
+            loop {
+                widths = natural.clone();
+                let total = |w: &[usize]| main.iter().map(|&i| w[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
+                while total(&widths) > max {
+                    // The widest column that may still give way.
+                    let Some(&i) = main.iter().filter(|&&i| widths[i] > floor[i]).max_by_key(|&&i| widths[i]) else {
+                        break;
+                    };
+                    let next = main.iter().filter(|&&j| j != i && widths[j] > floor[j]).map(|&j| widths[j]).max();
+                    let excess = total(&widths) - max;
+                    // Down to the next widest (the longest texts share the cut), or by the excess.
+                    let step = next.map_or(excess, |m| (widths[i] - m).clamp(1, excess));
+                    widths[i] = widths[i].saturating_sub(step).max(floor[i]);
+                }
+                if total(&widths) <= max {
+                    break;
+                }
+                // Move the rightmost text column (never the first) off the main line.
+                match main.iter().rposition(|&i| i > 0 && self.columns[i].1 == Align::Left) {
+                    Some(p) => {
+                        main.remove(p);
+                    }
+                    None => break,
                 }
             }
         }
+        let moved: Vec<usize> = (0..n).filter(|i| !main.contains(i)).collect();
         let line = |cells: &[String]| {
-            let parts: Vec<String> = cells
+            let parts: Vec<String> = main
                 .iter()
-                .enumerate()
-                .take(widths.len())
-                .map(|(i, c)| match self.columns[i].1 {
-                    Align::Left => text::pad_right(c, widths[i]),
-                    Align::Right => text::pad_left(c, widths[i]),
+                .map(|&i| {
+                    let c = cells.get(i).map(String::as_str).unwrap_or("");
+                    match self.columns[i].1 {
+                        Align::Left => text::pad_right(c, widths[i]),
+                        Align::Right => text::pad_left(c, widths[i]),
+                    }
                 })
                 .collect();
-            parts.join("  ").trim_end().to_string() + "\n"
+            let mut out = parts.join("  ").trim_end().to_string() + "\n";
+            if !moved.is_empty() {
+                let rest: Vec<&str> = moved
+                    .iter()
+                    .map(|&i| cells.get(i).map(String::as_str).unwrap_or(""))
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                if !rest.is_empty() {
+                    let cont = format!("    {}", rest.join("  "));
+                    out.push_str(&text::truncate(&cont, max.unwrap_or(usize::MAX)));
+                    out.push('\n');
+                }
+            }
+            out
         };
         let mut s = String::new();
         if let Some(t) = &self.title {
             s.push_str(&text::sanitize(t));
             s.push_str("\n\n");
         }
-        let heads: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();
+        let heads: Vec<String> = self.columns.iter().map(|(h, _)| h.clone()).collect();
         s.push_str(&line(&heads));
-        let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+        let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
         s.push('\n');
         for r in &rows {
@@ -215,6 +276,16 @@ impl Document {
     }
 }
 
+/// The width of the terminal stdout writes to; None when stdout is not a
+/// terminal (piped or redirected output is never cut).
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    crossterm::terminal::size().ok().map(|(w, _)| usize::from(w)).filter(|w| *w > 0)
+}
+
 /// A CSV cell as it may meet a terminal or a spreadsheet: sanitized, and
 /// formula-neutralised as in `dun export`.
 pub fn csv_cell(c: &str) -> String {
@@ -302,6 +373,37 @@ mod tests {
         assert_eq!(lines[0], "name        amount");
         assert_eq!(lines[2], "佐藤          1.00");
         assert_eq!(lines[3], "Acme␛[2J  1,000.00");
+    }
+
+    #[test]
+    fn a_wide_table_fits_by_cutting_text_columns_first() {
+        let mut r = Report::new(&[
+            ("client", Align::Left),
+            ("action", Align::Left),
+            ("overdue", Align::Right),
+            ("days", Align::Right),
+            ("reason", Align::Left),
+        ]);
+        let why = "INV-01290 86 days overdue (≥60: Collection agency); last contact 56 days ago (letter)";
+        r.rows.push(vec![
+            "Massive Dynamic Holdings International".into(),
+            "escalation".into(),
+            "1,890.00".into(),
+            "86".into(),
+            why.into(),
+        ]);
+        r.rows.push(vec!["北京星辰科技有限公司".into(), "call".into(), "513.00".into(), "35".into(), "short".into()]);
+        let full = r.table_fit(None);
+        assert!(full.lines().any(|l| l.contains(why)), "piped output is never cut:\n{full}");
+        for w in [80, 60] {
+            let t = r.table_fit(Some(w));
+            for l in t.lines() {
+                assert!(text::width(l) <= w, "{w}: {l:?} is {} columns", text::width(l));
+            }
+            // The fixed columns are whole.
+            assert!(t.contains("1,890.00") && t.contains("  86"), "{t}");
+            assert!(t.contains('…'), "{t}");
+        }
     }
 
     #[test]
