@@ -374,3 +374,22 @@ fn a_full_disk_says_so_plainly() {
     assert!(err.contains("no space left on") && err.contains("nothing was written"), "{err}");
     assert!(!err.contains("Os {") && !err.contains("code: 28"), "{err}");
 }
+
+#[test]
+fn verify_speaks_plainly_about_a_damaged_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("book");
+    dun_ok(&d, &["--today", "2026-11-25", "demo", "--no-tui"]);
+    let db = d.join("db/db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = bytes.windows(15).rposition(|w| w == b"Massive Dynamic").expect("the name is in the log");
+    bytes[at + 3] ^= 1;
+    std::fs::write(&db, &bytes).unwrap();
+    let err = dun_err(&d, &["verify"]);
+    assert!(err.contains("lost writes") && err.contains("Nothing was changed"), "{err}");
+    // No circular advice, no storage-engine internals, no blind restore.
+    assert!(!err.contains("run `dun verify`"), "{err}");
+    for internal in ["Some(", "Inline", "os error", "Os {", "Restore the latest backup"] {
+        assert!(!err.contains(internal), "{internal}: {err}");
+    }
+}

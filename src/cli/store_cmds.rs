@@ -45,10 +45,14 @@ pub fn verify(ctx: &Ctx) -> anyhow::Result<()> {
         Ok(())
     } else {
         for p in &report.problems {
-            eprintln!("problem: {p}");
+            eprintln!("problem: {}", crate::text::sanitize(p));
         }
+        // No "restore a backup" here: the day's backup can be older than
+        // the store, and restoring over it would lose the writes since.
         bail!(
-            "the store in {} has {} problem(s); restore a backup (dun restore) if records are missing",
+            "the store in {} has {} problem(s), the cause first. Nothing was changed. Copy the folder aside before \
+             anything else; a backup (`dun restore FILE --data NEWDIR`, into a new folder) holds the book as of its \
+             date only, so compare before relying on it",
             ctx.data_dir.display(),
             report.problems.len()
         )

@@ -65,7 +65,7 @@ pub enum StoreError {
     OtherOwner { dir: String, owner: String },
     #[error("{0}")]
     Schema(String),
-    #[error("the store in {dir} has lost writes: it holds {found} of the {expected} writes recorded in its manifest (damaged log?). Nothing was changed; copy the folder aside, run `dun verify`, and restore a backup into a new folder (`dun restore FILE --data NEWDIR`) to compare: a backup older than the lost writes does not hold them either")]
+    #[error("the store in {dir} has lost writes: it holds {found} of the {expected} writes recorded in its manifest (damaged log?). Nothing was changed; copy the folder aside, and restore a backup into a new folder (`dun restore FILE --data NEWDIR`) to compare: a backup older than the lost writes does not hold them either")]
     LostWrites { dir: String, found: u64, expected: u64 },
     #[error("damaged record in {tree} (key {key}): {err}. Run `dun verify` for a full report")]
     Corrupt { tree: &'static str, key: String, err: CodecError },

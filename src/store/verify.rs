@@ -41,7 +41,7 @@ fn decode_tree<T: serde::de::DeserializeOwned>(
     for kv in tree.iter() {
         match kv {
             Err(e) => {
-                problem(r, format!("{name}: the storage engine reports damage: {e}"));
+                problem(r, engine_damage(name, &e));
                 break;
             }
             Ok((k, v)) => {
@@ -112,7 +112,7 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         for kv in tree.iter() {
             match kv {
                 Err(e) => {
-                    problem(&mut r, format!("{name}: the storage engine reports damage: {e}"));
+                    problem(&mut r, engine_damage(name, &e));
                     break;
                 }
                 Ok((k, _)) => {
@@ -159,7 +159,42 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         Ok(None) => problem(&mut r, "the manifest file is missing".into()),
         Err(e) => problem(&mut r, e),
     }
+    r.problems = root_cause_first(std::mem::take(&mut r.problems));
     r
+}
+
+/// A damaged page, in words: sled's own message names its internal file
+/// offsets (`Read corrupted data at file offset Some(Inline(…))`), which
+/// mean nothing to the user.
+fn engine_damage(tree: &str, e: &sled::Error) -> String {
+    let what = match e {
+        sled::Error::Io(io) => format!("cannot be read ({})", super::paths::plain_os_error(io)),
+        _ => "cannot be read: the store's files are damaged there".to_string(),
+    };
+    format!("{tree}: part of it {what}; the records after that point were not checked")
+}
+
+/// Orders problems so the cause comes first: damage the engine or the
+/// record checksums report, then the rest. When there is damage, the
+/// references it breaks ("... which is missing") are its consequence, not
+/// separate losses, and are summed up in one line.
+fn root_cause_first(problems: Vec<String>) -> Vec<String> {
+    let is_root = |p: &String| p.contains("cannot be read") || p.contains("checksum") || p.contains("damaged");
+    let (roots, rest): (Vec<String>, Vec<String>) = problems.into_iter().partition(is_root);
+    if roots.is_empty() {
+        return rest;
+    }
+    let (knock_on, other): (Vec<String>, Vec<String>) = rest.into_iter().partition(|p| p.ends_with("which is missing"));
+    let mut out = roots;
+    if !knock_on.is_empty() {
+        out.push(format!(
+            "{} records refer to clients or invoices that could not be read (a consequence of the damage above, \
+             not separate losses)",
+            knock_on.len()
+        ));
+    }
+    out.extend(other);
+    out
 }
 
 /// Each client's entry in `ix_client_invoices` lists exactly its invoices.
@@ -174,7 +209,7 @@ fn check_client_invoices(
         let (k, v) = match kv {
             Ok(kv) => kv,
             Err(e) => {
-                problem(r, format!("{NAME}: the storage engine reports damage: {e}"));
+                problem(r, engine_damage(NAME, &e));
                 return;
             }
         };
@@ -205,5 +240,27 @@ fn check_client_invoices(
     }
     if seen != want.len() {
         problem(r, format!("{NAME} is missing the entries of {} clients", want.len() - seen));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_comes_first_and_its_consequences_are_summed_up() {
+        let got = root_cause_first(vec![
+            "invoice I1 belongs to client C1, which is missing".into(),
+            "invoice I2 belongs to client C1, which is missing".into(),
+            "clients: the store recorded 3 but holds 2: records have gone missing or appeared".into(),
+            engine_damage("clients", &sled::Error::Corruption { at: None, bt: () }),
+        ]);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].starts_with("clients: part of it cannot be read"), "{got:?}");
+        assert!(!got[0].contains("offset") && !got[0].contains("Some("), "{got:?}");
+        assert!(got[1].starts_with("2 records refer to clients or invoices that could not be read"), "{got:?}");
+        // Without damage, nothing is folded away.
+        let plain = vec!["note 4 belongs to client C9, which is missing".to_string()];
+        assert_eq!(root_cause_first(plain.clone()), plain);
     }
 }
