@@ -363,6 +363,7 @@ fn a_key_that_reverses_data_asks_first_and_n_writes_nothing() {
     tmux.wait_for("released", |s| s.contains("saved: released the hold on"));
     tmux.send(&["q"]);
     tmux.wait_for("the interface to go", |s| !s.contains("Open invoices"));
+}
 
 /// Tables fit an 80-column terminal: no row wraps, fixed columns whole,
 /// long text cut with `…`; `--help` wraps to the terminal too.
