@@ -141,7 +141,7 @@ fn every_intent_writes_the_same_records_from_the_cli_and_the_interface() {
         },
         Intent {
             what: "undo of the hold",
-            tui: Box::new(|app| drop(keys(app, &["u"]))),
+            tui: Box::new(|app| drop(keys(app, &["u", "y"]))),
             cli: Box::new({
                 let c = c.clone();
                 move |app| {
@@ -218,7 +218,7 @@ fn every_intent_writes_the_same_records_from_the_cli_and_the_interface() {
         },
         Intent {
             what: "resolve it",
-            tui: Box::new(|app| drop(keys(app, &["D"]))),
+            tui: Box::new(|app| drop(keys(app, &["D", "y"]))),
             cli: Box::new({
                 let c = c.clone();
                 move |app| {
@@ -250,7 +250,7 @@ fn every_intent_writes_the_same_records_from_the_cli_and_the_interface() {
         },
         Intent {
             what: "undo of the payment",
-            tui: Box::new(|app| drop(keys(app, &["u"]))),
+            tui: Box::new(|app| drop(keys(app, &["u", "y"]))),
             cli: Box::new({
                 let c = c.clone();
                 move |app| {
