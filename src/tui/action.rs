@@ -65,6 +65,8 @@ pub enum Action {
     Snooze,
     Hold,
     Payment,
+    /// `C`: apply credit on account to open invoices (asks first, in a form).
+    ApplyCredit,
     Done,
     Editor,
     Undo,

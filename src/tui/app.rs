@@ -537,6 +537,7 @@ impl App {
             | Action::Snooze
             | Action::Hold
             | Action::Payment
+            | Action::ApplyCredit
             | Action::Done
             | Action::Editor
             | Action::Undo => {

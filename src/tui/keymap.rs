@@ -118,6 +118,7 @@ pub const BINDABLE: &[Bindable] = &[
     log(Action::Snooze, "snooze", "snooze the client until a date", &["s"]),
     log(Action::Hold, "hold", "put on hold / release", &["h"]),
     log(Action::Payment, "payment", "record a payment", &["$"]),
+    log(Action::ApplyCredit, "apply_credit", "apply credit on account to open invoices", &["C"]),
     log(Action::Done, "done", "mark the suggested action done", &["x"]),
     log(Action::Editor, "editor", "long note in $EDITOR", &["E"]),
     log(Action::Undo, "undo", "undo this session's last entry", &["u"]),

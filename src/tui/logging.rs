@@ -130,6 +130,7 @@ impl App {
             Action::Dispute => FormKind::Dispute,
             Action::Snooze => FormKind::Snooze,
             Action::Payment => FormKind::Payment,
+            Action::ApplyCredit => FormKind::ApplyCredit,
             Action::Done => FormKind::Done,
             Action::Hold => {
                 let on_hold = self.focus.and_then(|c| self.book().clients().get(c)).is_some_and(|c| c.hold.is_some());

@@ -43,6 +43,8 @@ pub enum FormKind {
     Hold,
     /// `$`: record a payment.
     Payment,
+    /// `C`: apply credit on account to the open invoices.
+    ApplyCredit,
     /// `x`: mark the suggested action done, with an optional note.
     Done,
 }
@@ -59,6 +61,7 @@ impl FormKind {
             FormKind::Snooze => "Snooze client",
             FormKind::Hold => "Put on hold",
             FormKind::Payment => "Record payment",
+            FormKind::ApplyCredit => "Apply credit on account to open invoices",
             FormKind::Done => "Mark action done",
         }
     }
@@ -73,6 +76,7 @@ impl FormKind {
             FormKind::Snooze => "snooze",
             FormKind::Hold => "hold",
             FormKind::Payment => "payment",
+            FormKind::ApplyCredit => "apply_credit",
             FormKind::Done => "done",
         }
     }
@@ -87,6 +91,7 @@ impl FormKind {
             FormKind::Snooze,
             FormKind::Hold,
             FormKind::Payment,
+            FormKind::ApplyCredit,
             FormKind::Done,
         ]
         .into_iter()
@@ -246,6 +251,9 @@ impl Form {
                     Field::choice("method", "Method", METHODS.to_vec(), Some(0)),
                     Field::text("reference", "Reference", "optional", ""),
                 ]
+            }
+            FormKind::ApplyCredit => {
+                vec![Field::text("amount", "Amount", "blank: all the credit, oldest invoice first", "")]
             }
             FormKind::Done => vec![Field::text("text", "Note", "optional", "")],
         };
@@ -440,6 +448,10 @@ impl Form {
                     return Err(("text", "give the reason for the hold".into()));
                 }
                 Command::Hold { client: client_id, reason: text }
+            }
+            FormKind::ApplyCredit => {
+                let amount = if self.value("amount").is_empty() { None } else { Some(self.amount("amount")?) };
+                Command::ApplyCredit { client: client_id, invoice: None, amount }
             }
             FormKind::Payment => {
                 let amount = self.amount("amount")?;

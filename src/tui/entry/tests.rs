@@ -146,3 +146,17 @@ fn a_promise_for_the_selected_invoice_defaults_to_its_balance() {
     assert_eq!(p.amount, Some(Decimal::new(25000, 2)));
     assert_eq!(p.invoices, vec!["INV-1".to_string()]);
 }
+
+#[test]
+fn apply_credit_takes_all_the_credit_or_an_amount() {
+    let mut f = Form::open(FormKind::ApplyCredit, ctx()).unwrap();
+    assert!(f.kind.title().contains("Apply credit"), "the form names what it will do");
+    let all = Command::ApplyCredit { client: "C1".into(), invoice: None, amount: None };
+    assert_eq!(keys(&mut f, "\n"), FormResult::Submit(all));
+    let mut f = Form::open(FormKind::ApplyCredit, ctx()).unwrap();
+    let some = Command::ApplyCredit { client: "C1".into(), invoice: None, amount: Some(Decimal::new(12050, 2)) };
+    assert_eq!(keys(&mut f, "120.50\n"), FormResult::Submit(some));
+    let mut f = Form::open(FormKind::ApplyCredit, ctx()).unwrap();
+    keys(&mut f, "-5\n");
+    assert!(f.error.is_some());
+}
