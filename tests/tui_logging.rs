@@ -452,3 +452,20 @@ fn reload_shows_what_others_wrote() {
     assert_eq!(status(&app), "read the book again: it had changed");
     assert!(!app.model.actions.iter().any(|a| a.client_id == client), "the snoozed client left the list");
 }
+
+#[test]
+fn forms_name_their_invoice_resolve_dates_and_warn_past_the_balance() {
+    let (_tmp, mut app) = store_app();
+    keys(&mut app, &["enter"]);
+    let r = app.screens.detail.rows[app.screens.detail.list.selected];
+    let number = app.book().invoices()[app.model.invoices[r].ix].number.clone();
+    keys(&mut app, &["p"]);
+    type_text(&mut app, "fri");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains(&format!("Promise to pay {number} · ")), "the form names its invoice: {s}");
+    assert!(s.contains("fri → Fri 27 Nov 2026"), "the date resolved as typed: {s}");
+    keys(&mut app, &["tab", "ctrl-u"]);
+    type_text(&mut app, "999999");
+    let s = screen(&render(&mut app, 80, 24));
+    assert!(s.contains("⚠ 999,999.00 is more than"), "a promise past the balance is flagged: {s}");
+}

@@ -45,7 +45,13 @@ impl Form {
     /// form draws as a plain widget and the terminal's cursor stays hidden.
     pub fn render(&self, area: Rect, buf: &mut Buffer, st: &FormStyles) {
         Clear.render(area, buf);
-        let title = format!(" {} · {} ", self.kind.title(), text::sanitize(&self.ctx.client_name));
+        // The form names what it acts on: the invoice, then the client.
+        let title = match &self.ctx.invoice {
+            Some(n) => {
+                format!(" {} {} · {} ", self.kind.title(), text::sanitize(n), text::sanitize(&self.ctx.client_name))
+            }
+            None => format!(" {} · {} ", self.kind.title(), text::sanitize(&self.ctx.client_name)),
+        };
         let title = text::truncate(&title, area.width.saturating_sub(4) as usize);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -86,12 +92,50 @@ impl Form {
             }
             lines.push(Line::from(spans));
         }
-        let message = match &self.error {
-            Some(e) => Span::styled(format!("✗ {e}"), st.error),
-            None => Span::styled(self.fields.get(self.focus).map(|f| f.hint).unwrap_or("").to_string(), st.muted),
+        let message = match (&self.error, self.preview(), self.over_balance()) {
+            (Some(e), _, _) => Span::styled(format!("✗ {e}"), st.error),
+            (None, Some(p), _) => Span::styled(p, st.label),
+            (None, None, Some(w)) => Span::styled(w, st.error),
+            (None, None, None) => {
+                Span::styled(self.fields.get(self.focus).map(|f| f.hint).unwrap_or("").to_string(), st.muted)
+            }
         };
         lines.push(Line::from(message));
         Paragraph::new(lines).render(inner, buf);
+    }
+}
+
+impl Form {
+    /// A typed date, resolved as it is typed: "fri → Fri 04 Dec 2026".
+    pub fn preview(&self) -> Option<String> {
+        let f = self.fields.get(self.focus)?;
+        let is_date = ["promise_date", "next", "until", "date"].contains(&f.name);
+        let v = f.text_field()?.value().trim().to_string();
+        if !is_date || v.is_empty() {
+            return None;
+        }
+        let d = crate::domain::dates::parse_relative(&v, self.ctx.today).ok()?;
+        Some(format!("{} → {}", text::sanitize(&v), d.format("%a %d %b %Y")))
+    }
+
+    /// A warning when a promise or payment is more than what is owed.
+    pub fn over_balance(&self) -> Option<String> {
+        let name = ["amount", "promise_amount"].into_iter().find(|n| self.field(n).is_some())?;
+        let v = self.field(name)?.text_field()?.value().trim().to_string();
+        let amount = crate::domain::money::parse_amount(&v).ok()?;
+        let (owed, what) = match (self.ctx.invoice_balance, self.ctx.overdue) {
+            (Some(b), _) => (b, "the invoice's balance"),
+            (None, Some(o)) => (o, "the overdue total"),
+            (None, None) => return None,
+        };
+        (amount > owed.amount).then(|| {
+            format!(
+                "⚠ {} is more than {what} ({} {})",
+                crate::domain::money::format_amount(amount),
+                crate::domain::money::format_amount(owed.amount),
+                owed.currency
+            )
+        })
     }
 }
 
