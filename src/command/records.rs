@@ -139,7 +139,11 @@ pub fn add_invoice(book: &Book, stamp: &Stamp, a: NewInvoice) -> Result<Built> {
     inv.lines = a.lines;
     inv.reference = a.reference;
     inv.discount = c.discount.clone();
-    let done = format!("invoice {} for {} {currency} due {due}", a.number, format_amount(total));
+    let mut done = format!("invoice {} for {} {currency} due {due}", a.number, format_amount(total));
+    // Crossing the client's credit limit is allowed, but said.
+    if let Some(w) = crate::receivables::credit::limit_warning(book, c, total, currency, stamp.date) {
+        done = format!("{done}; warning: {w}");
+    }
     Ok(Built::records(Batch { invoices: vec![inv], ..Default::default() }, done))
 }
 
