@@ -17,6 +17,8 @@ pub struct Config {
     pub backup: BackupConfig,
     pub ui: UiConfig,
     pub payments: PaymentsConfig,
+    /// Reminders by e-mail and letters (docs/reminders.md).
+    pub mail: crate::mail::MailConfig,
     /// Key rebindings for the interface: action name → list of keys, or a
     /// section name (`[keys.aging]`) → its own such table.
     pub keys: std::collections::BTreeMap<String, KeyBinding>,
@@ -115,6 +117,7 @@ impl Config {
         if cfg.aging.by != "due" && cfg.aging.by != "invoice" {
             return Err(format!("[aging] by must be \"due\" or \"invoice\", not \"{}\"", cfg.aging.by));
         }
+        cfg.mail.validate()?;
         Ok(cfg)
     }
 }

@@ -14,6 +14,8 @@ pub mod domain;
 pub mod drafts;
 pub mod io;
 pub mod ledger;
+pub mod mail;
+pub mod print;
 pub mod receivables;
 pub mod rules;
 pub mod server;

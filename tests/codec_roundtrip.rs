@@ -251,6 +251,41 @@ fn same_scales(a: &[Decimal], b: &[Decimal]) {
     }
 }
 
+fn outbox_entry() -> impl Strategy<Value = OutboxEntry> {
+    let state = prop_oneof![
+        Just(OutboxState::Queued),
+        (timestamp(), text(), any::<u64>()).prop_map(|(at, reply, note)| OutboxState::Sent { at, reply, note }),
+        (timestamp(), text()).prop_map(|(at, reply)| OutboxState::Failed { at, reply }),
+    ];
+    (
+        (date(), text(), any::<u8>(), text(), text(), text(), text()),
+        (text(), text(), proptest::collection::vec(text(), 0..3), any::<u32>(), text(), timestamp(), state),
+    )
+        .prop_map(
+            |(
+                (date, client_id, level, step_name, channel, to, subject),
+                (body, message_id, invoices, attempts, author, queued_at, state),
+            )| {
+                OutboxEntry {
+                    date,
+                    client_id,
+                    level,
+                    step_name,
+                    channel,
+                    to,
+                    subject,
+                    body,
+                    message_id,
+                    invoices,
+                    attempts,
+                    author,
+                    queued_at,
+                    state,
+                }
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -285,6 +320,12 @@ proptest! {
     fn notes_round_trip(n in note()) {
         let back: Note = decode(&encode(&n).unwrap()).unwrap();
         prop_assert_eq!(back, n);
+    }
+
+    #[test]
+    fn outbox_entries_round_trip(e in outbox_entry()) {
+        let back: OutboxEntry = decode(&encode(&e).unwrap()).unwrap();
+        prop_assert_eq!(back, e);
     }
 
     #[test]

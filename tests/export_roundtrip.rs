@@ -303,7 +303,7 @@ fn book() -> impl Strategy<Value = Batch> {
                 .enumerate()
                 .map(|(k, (ci, n))| Note { id: k as u64 + 1, client_id: cid(ci), ..n })
                 .collect();
-            Batch { clients, invoices, payments, adjustments, notes }
+            Batch { clients, invoices, payments, adjustments, notes, outbox: Vec::new() }
         })
 }
 

@@ -7,6 +7,8 @@
 mod book_cmds;
 mod context;
 mod io_cmds;
+mod mail_cmds;
+mod mail_send;
 pub mod output;
 mod report_cmds;
 mod rules_cmds;
@@ -97,6 +99,12 @@ pub enum FormatArg {
     Json,
     Dun,
     Xero,
+    /// `dun statement` only.
+    Pdf,
+    /// `dun statement` and `dun letter` only.
+    Txt,
+    /// `dun statement` only.
+    Html,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +139,8 @@ pub enum Command {
     Report(report_cmds::ReportCmd),
     #[command(flatten)]
     Rules(rules_cmds::RulesCmd),
+    #[command(flatten)]
+    Mail(mail_cmds::MailCmd),
 }
 
 /// Bad arguments exit 2 with clap's message, with any value quoted from the
@@ -206,6 +216,18 @@ fn check_args(cli: &Cli) -> anyhow::Result<()> {
             anyhow::bail!("--format {name} names an import layout; output formats are table, csv and json");
         }
     }
+    if let Some(f @ (FormatArg::Pdf | FormatArg::Txt | FormatArg::Html)) = cli.global.format {
+        use mail_cmds::MailCmd;
+        let ok = match &cli.command {
+            Some(Command::Mail(MailCmd::Statement(_))) => true,
+            Some(Command::Mail(MailCmd::Letter(_))) => f == FormatArg::Txt,
+            _ => false,
+        };
+        if !ok {
+            let name = format!("{f:?}").to_lowercase();
+            anyhow::bail!("--format {name} is for `dun statement` (and txt for `dun letter`); output formats are table, csv and json");
+        }
+    }
     Ok(())
 }
 
@@ -224,5 +246,6 @@ fn dispatch(ctx: &Ctx, command: Option<Command>) -> anyhow::Result<()> {
         Some(Command::Io(c)) => io_cmds::run(ctx, c),
         Some(Command::Report(c)) => report_cmds::run(ctx, c),
         Some(Command::Rules(c)) => rules_cmds::run(ctx, c),
+        Some(Command::Mail(c)) => mail_cmds::run(ctx, c),
     }
 }

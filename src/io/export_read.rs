@@ -114,6 +114,7 @@ pub fn from_files(dir: &str, files: &[(String, Vec<u8>)]) -> Result<Batch, Error
                         payments: b.payments,
                         adjustments: b.adjustments,
                         notes: b.notes,
+                        outbox: Vec::new(),
                     };
                     check_json(&path(BOOK_JSON), &batch, &mut errors);
                     batch

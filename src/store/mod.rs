@@ -6,6 +6,8 @@
 //! log order), `meta` (schema version and the [`Meta`] record), and the
 //! indexes `ix_client_invoices` (by client id: the client's invoice numbers
 //! in byte order, one codec record) and `ix_client_notes` (client \0 note id).
+//! `outbox` holds the mail outbox by day \0 client (see
+//! [`crate::domain::outbox`]); it is not part of the in-memory [`Book`].
 //!
 //! Every write is a [`Batch`] applied in one sled transaction across all the
 //! trees it touches (a large one, an import, in stages behind an undo
@@ -36,7 +38,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
-use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
+use crate::domain::{Adjustment, Book, Client, Invoice, Note, OutboxEntry, Payment};
 use codec::CodecError;
 use lock::DirLock;
 use manifest::Manifest;
@@ -122,6 +124,8 @@ pub struct Batch {
     pub payments: Vec<Payment>,
     pub adjustments: Vec<Adjustment>,
     pub notes: Vec<Note>,
+    /// Outbox records, inserted or replaced by key (not counted, not in the book).
+    pub outbox: Vec<OutboxEntry>,
 }
 
 impl Batch {
@@ -142,6 +146,7 @@ impl Batch {
             && self.payments.is_empty()
             && self.adjustments.is_empty()
             && self.notes.is_empty()
+            && self.outbox.is_empty()
     }
 }
 
@@ -183,6 +188,7 @@ pub(crate) struct Trees {
     notes: sled::Tree,
     ix_client_invoices: sled::Tree,
     ix_client_notes: sled::Tree,
+    outbox: sled::Tree,
 }
 
 impl Trees {
@@ -313,6 +319,7 @@ impl Store {
             notes: open("notes")?,
             ix_client_invoices: open("ix_client_invoices")?,
             ix_client_notes: open("ix_client_notes")?,
+            outbox: open("outbox")?,
         };
         let version = t.meta.get(SCHEMA_KEY).map_err(sled_err(dir))?;
         let meta = match version {
@@ -648,6 +655,9 @@ impl Store {
             w.ix_client_notes.insert(pair_key(&n.client_id, &id_key(n.id)), Vec::new());
             meta.counts.notes += 1;
         }
+        for e in &batch.outbox {
+            w.outbox.insert(e.key(), codec::encode(e).map_err(enc)?);
+        }
         meta.seq += 1;
         let meta_record = codec::encode(&meta).map_err(enc)?;
         let t = &self.t;
@@ -677,6 +687,10 @@ impl Store {
             batches.extend(writes.iter().map(|(w, _)| w.to_batch()));
             let mut all = vec![&t.meta];
             all.extend(trees);
+            // The outbox rides in the same transaction (its records are few;
+            // a staged write is for imports, which hold none).
+            batches.push(w.outbox.to_batch());
+            all.push(&t.outbox);
             all[..]
                 .transaction(|views| {
                     for (view, b) in views.iter().zip(batches.iter()) {
@@ -737,6 +751,24 @@ impl Store {
         Ok(())
     }
 
+    /// The outbox records of a day, by client id.
+    pub fn outbox(&self, date: chrono::NaiveDate) -> Result<Vec<OutboxEntry>> {
+        let mut prefix = date.format("%Y-%m-%d").to_string().into_bytes();
+        prefix.push(0);
+        self.t
+            .outbox
+            .scan_prefix(&prefix)
+            .map(|kv| {
+                let (k, v) = kv.map_err(sled_err(&self.dir))?;
+                codec::decode::<OutboxEntry>(&v).map_err(|err| StoreError::Corrupt {
+                    tree: "outbox",
+                    key: show_key(&k),
+                    err,
+                })
+            })
+            .collect()
+    }
+
     /// Checks every record, count, index and reference; see [`VerifyReport`].
     pub fn verify(&self) -> VerifyReport {
         verify::run(self)
@@ -759,6 +791,7 @@ struct Writes<'b> {
     notes: TreeWrites,
     ix_client_invoices: TreeWrites,
     ix_client_notes: TreeWrites,
+    outbox: TreeWrites,
     /// Keys new in this batch, borrowed from it.
     new_clients: rustc_hash::FxHashSet<&'b str>,
     new_invoices: rustc_hash::FxHashSet<&'b str>,

@@ -1,0 +1,359 @@
+//! `dun remind`, `dun statement`, `dun letter` and `dun templates`: the
+//! shell around src/mail and src/print. Reading config, the book and the
+//! clock happens here; what to say and to whom is decided in the core.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail};
+use clap::{Args, Subcommand};
+
+use super::output::{Align, Report};
+use super::{Ctx, Format, FormatArg};
+use crate::config::Config;
+use crate::domain::Book;
+use crate::mail::fields::{self, Fields, Inputs, Step};
+use crate::mail::plan::{self, Channel, Planned};
+use crate::mail::templates::{self, Rendered, Templates};
+use crate::print::pdf::{self, Paper};
+use crate::print::statement;
+use crate::receivables::aging::{AgeBasis, AgingOptions, Buckets};
+use crate::receivables::fees;
+
+#[derive(Subcommand, Debug)]
+pub enum MailCmd {
+    /// The reminders and letters the day's list calls for: list them (--dry-run) or send them (--send).
+    Remind(RemindArgs),
+    /// A client's statement of account (--format pdf, txt, html or csv; default txt).
+    Statement(StatementArgs),
+    /// The letter the client's step due today calls for, as a PDF (or --format txt).
+    Letter(LetterArgs),
+    /// List, show and check the message templates.
+    #[command(subcommand)]
+    Templates(TemplatesCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct RemindArgs {
+    /// List every message with recipient, subject and step; send nothing.
+    #[arg(long, conflicts_with = "send")]
+    pub dry_run: bool,
+    /// Send the messages (e-mail) and write the letters (PDF), each logged as a note.
+    #[arg(long)]
+    pub send: bool,
+    /// Only this client.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Only messages for this ladder level.
+    #[arg(long, value_name = "N")]
+    pub level: Option<u8>,
+    /// Also send again the messages whose fate is unknown (dun was stopped
+    /// between handing them over and hearing back): only when you have
+    /// checked they did not arrive.
+    #[arg(long, requires = "send")]
+    pub resend_unknown: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatementArgs {
+    /// The client's id.
+    pub client: String,
+    /// Write to this file instead of standard output (needed for pdf on a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct LetterArgs {
+    /// The client's id.
+    pub client: String,
+    /// Write to this file (default: the letters folder, named by date, client and step).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TemplatesCmd {
+    /// Every template, and whether it is built in or your file.
+    List,
+    /// A template's text, or with --sample what it renders for a made-up client.
+    Show {
+        /// The template's file name (first-reminder.txt).
+        name: String,
+        /// Render it for a made-up client instead of printing its source.
+        #[arg(long)]
+        sample: bool,
+    },
+    /// Check templates (all in use, or the files given): unknown fields are refused with file, line and field.
+    Check {
+        /// Template files to check instead of the ones in use.
+        files: Vec<PathBuf>,
+    },
+    /// The merge fields a template may use.
+    Fields,
+}
+
+pub fn run(ctx: &Ctx, cmd: MailCmd) -> anyhow::Result<()> {
+    match cmd {
+        MailCmd::Remind(a) if a.send => super::mail_send::remind_send(ctx, a),
+        MailCmd::Remind(a) => super::output::quiet_broken_pipe(remind_dry_run(ctx, a)),
+        MailCmd::Statement(a) => statement_cmd(ctx, a),
+        MailCmd::Letter(a) => super::mail_send::letter(ctx, a),
+        MailCmd::Templates(t) => super::output::quiet_broken_pipe(templates_cmd(ctx, t)),
+    }
+}
+
+/// Everything the mail commands read besides the book.
+pub struct MailSetup {
+    pub config: Config,
+    pub templates: Templates,
+    pub aging: AgingOptions,
+    pub fee_policy: Option<crate::domain::LateFeePolicy>,
+    pub paper: Paper,
+}
+
+/// The folder user templates are read from: beside the config file in use.
+pub fn template_dir(ctx: &Ctx) -> Option<PathBuf> {
+    match &ctx.global.config {
+        Some(p) => Some(p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))),
+        None => crate::store::paths::config_dir(),
+    }
+}
+
+pub fn setup(ctx: &Ctx) -> anyhow::Result<MailSetup> {
+    let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
+    let aging = AgingOptions {
+        buckets: Buckets::new(&config.aging.buckets).map_err(|e| anyhow!("[aging] {e}"))?,
+        basis: config.aging.by.parse::<AgeBasis>().map_err(|e| anyhow!("[aging] {e}"))?,
+    };
+    let f = &config.fees;
+    let fee_policy =
+        fees::parse_policy(f.fixed.as_deref(), f.percent.as_deref(), f.annual_rate.as_deref(), f.grace_days)
+            .map_err(anyhow::Error::msg)?;
+    let paper = Paper::parse(&config.mail.paper).map_err(|e| anyhow!("[mail] {e}"))?;
+    Ok(MailSetup { templates: Templates::new(template_dir(ctx)), config, aging, fee_policy, paper })
+}
+
+impl MailSetup {
+    pub fn inputs<'a>(&'a self, book: &'a Book, ctx: &Ctx) -> Inputs<'a> {
+        Inputs {
+            book,
+            today: ctx.today,
+            mail: &self.config.mail,
+            aging: &self.aging,
+            fee_policy: self.fee_policy.as_ref(),
+        }
+    }
+
+    /// The fields and rendered text of a planned message.
+    pub fn render(&self, book: &Book, ctx: &Ctx, p: &Planned) -> Result<(Fields, Rendered), String> {
+        let client = book.client(&p.client_id).ok_or_else(|| format!("no client {}", p.client_id))?;
+        let f = fields::build(&self.inputs(book, ctx), client, p.step.clone(), Some(&p.invoices));
+        let t = self.templates.get(&p.template)?;
+        let r = templates::render(&t, &f).map_err(|e| e.to_string())?;
+        Ok((f, r))
+    }
+
+    /// Checks every template the plan uses; the first error stops everything.
+    pub fn check_used(&self, planned: &[Planned]) -> anyhow::Result<()> {
+        let mut names: Vec<&str> = planned.iter().map(|p| p.template.as_str()).collect();
+        names.sort();
+        names.dedup();
+        for n in names {
+            let t = self.templates.get(n).map_err(anyhow::Error::msg)?;
+            templates::check(&t)
+                .map_err(|e| anyhow!("{e}\nnothing was sent; fix the template (`dun templates check`)"))?;
+        }
+        Ok(())
+    }
+}
+
+/// The day's messages, narrowed by --client and --level.
+pub fn planned(
+    ctx: &Ctx,
+    book: &Book,
+    s: &MailSetup,
+    client: Option<&str>,
+    level: Option<u8>,
+) -> anyhow::Result<Vec<Planned>> {
+    let rules = super::rules_cmds::load_rules(ctx)?;
+    if let Some(c) = client {
+        if book.client(c).is_none() {
+            bail!("no client {c}");
+        }
+    }
+    Ok(plan::today(book, &rules, &s.templates, ctx.today)
+        .into_iter()
+        .filter(|p| client.is_none_or(|c| p.client_id == c))
+        .filter(|p| level.is_none_or(|l| p.step.level == l))
+        .collect())
+}
+
+fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
+    let s = setup(ctx)?;
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
+    s.check_used(&list)?;
+    let mut r = Report::new(&[
+        ("client_id", Align::Left),
+        ("client", Align::Left),
+        ("to", Align::Left),
+        ("step", Align::Right),
+        ("step_name", Align::Left),
+        ("channel", Align::Left),
+        ("subject", Align::Left),
+        ("invoices", Align::Left),
+        ("note", Align::Left),
+    ]);
+    let (mut emails, mut letters, mut problems) = (0, 0, 0);
+    for p in &list {
+        let (_, rendered) = s.render(book, ctx, p).map_err(anyhow::Error::msg)?;
+        match (&p.problem, p.channel) {
+            (Some(_), _) => problems += 1,
+            (None, Channel::Email) => emails += 1,
+            (None, Channel::Letter) => letters += 1,
+        }
+        let note = p.problem.clone().unwrap_or_else(|| match p.channel {
+            Channel::Letter => "PDF to print".into(),
+            Channel::Email => String::new(),
+        });
+        let cell = |s: &str| if ctx.format == Format::Table { crate::text::truncate(s, 40) } else { s.to_string() };
+        r.rows.push(vec![
+            p.client_id.clone(),
+            cell(&p.client_name),
+            p.to.clone(),
+            p.step.level.to_string(),
+            p.step.name.clone(),
+            p.channel.as_str().to_string(),
+            cell(&rendered.subject),
+            p.invoices.join(" "),
+            note,
+        ]);
+    }
+    r.title = Some(format!(
+        "{}: {} messages ({emails} e-mails, {letters} letters, {problems} without an e-mail address); nothing sent",
+        ctx.today,
+        list.len()
+    ));
+    let mut out = Vec::new();
+    r.write(ctx.format, &mut out)?;
+    ctx.done_reading(store);
+    super::output::emit(&out)
+}
+
+fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
+    let s = setup(ctx)?;
+    let mut store = ctx.open_store()?;
+    let book = store.book()?;
+    let client = book.client(&a.client).ok_or_else(|| anyhow!("no client {}", a.client))?;
+    let f = fields::build(&s.inputs(book, ctx), client, Step::statement(), None);
+    let bytes: Vec<u8> = match ctx.global.format {
+        Some(FormatArg::Pdf) => {
+            if a.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                bail!("a PDF is not for the terminal: give --out FILE (or redirect standard output)");
+            }
+            pdf::render(&statement::statement(&f, s.paper))
+        }
+        Some(FormatArg::Csv) => statement::csv(&f)?.into_bytes(),
+        Some(FormatArg::Html) => statement::html(&f).into_bytes(),
+        Some(FormatArg::Json) => {
+            let mut v = serde_json::to_vec_pretty(&f)?;
+            v.push(b'\n');
+            v
+        }
+        _ => {
+            let t = s.templates.get(templates::STATEMENT).map_err(anyhow::Error::msg)?;
+            let r = templates::render(&t, &f).map_err(|e| anyhow!("{e}"))?;
+            format!("Subject: {}\n\n{}", r.subject, r.body).into_bytes()
+        }
+    };
+    ctx.done_reading(store);
+    write_out(a.out.as_deref(), &bytes)
+}
+
+/// Writes to `out` (private, replaced whole) or standard output.
+pub fn write_out(out: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match out {
+        Some(p) => {
+            crate::store::paths::write_atomic(p, bytes).map_err(|e| anyhow!("cannot write {}: {e}", p.display()))?;
+            eprintln!("dun: wrote {}", p.display());
+            Ok(())
+        }
+        None => super::output::emit(bytes),
+    }
+}
+
+fn templates_cmd(ctx: &Ctx, t: TemplatesCmd) -> anyhow::Result<()> {
+    let s = setup(ctx)?;
+    let rules = super::rules_cmds::load_rules(ctx)?;
+    match t {
+        TemplatesCmd::List => {
+            let mut r = Report::new(&[("template", Align::Left), ("source", Align::Left), ("used_by", Align::Left)]);
+            for tmpl in s.templates.list(&rules.levels) {
+                let used: Vec<String> = rules
+                    .levels
+                    .iter()
+                    .filter(|l| l.kind != crate::rules::ActionKind::Call && s.templates.for_level(l) == tmpl.name)
+                    .map(|l| format!("{} {}", l.number, l.name))
+                    .collect();
+                let used =
+                    if tmpl.name == templates::STATEMENT { "dun statement".to_string() } else { used.join(", ") };
+                r.rows.push(vec![tmpl.name.clone(), tmpl.label(), used]);
+            }
+            if let Some(d) = &s.templates.dir {
+                r.title = Some(format!("your templates go in {} (same file name)", d.display()));
+            }
+            let mut out = Vec::new();
+            r.write(ctx.format, &mut out)?;
+            super::output::emit(&out)
+        }
+        TemplatesCmd::Show { name, sample } => {
+            let tmpl = s.templates.get(&name).map_err(anyhow::Error::msg)?;
+            if !sample {
+                return super::output::emit(tmpl.source.as_bytes());
+            }
+            let step = rules
+                .levels
+                .iter()
+                .find(|l| s.templates.for_level(l) == name)
+                .map(|l| Step::new(l.number, &l.name, l.kind));
+            let step = if name == templates::STATEMENT { Some(Step::statement()) } else { step };
+            let r = templates::render(&tmpl, &crate::mail::sample::fields_for(step)).map_err(|e| anyhow!("{e}"))?;
+            super::output::emit(format!("Subject: {}\n\n{}", r.subject, r.body).as_bytes())
+        }
+        TemplatesCmd::Check { files } => {
+            let mut errors = Vec::new();
+            let mut n = 0;
+            if files.is_empty() {
+                for tmpl in s.templates.list(&rules.levels) {
+                    n += 1;
+                    if let Err(e) = templates::check(&tmpl) {
+                        errors.push(e.to_string());
+                    }
+                }
+            } else {
+                for f in &files {
+                    n += 1;
+                    if let Err(e) = templates::check_file(f) {
+                        errors.push(e);
+                    }
+                }
+            }
+            if errors.is_empty() {
+                super::output::emit(format!("{n} templates checked, all fine\n").as_bytes())
+            } else {
+                bail!("{}\n{} of {n} templates refused", errors.join("\n"), errors.len())
+            }
+        }
+        TemplatesCmd::Fields => {
+            let mut out = String::from("Fields a template may use (see docs/reminders.md):\n");
+            for f in fields::FIELDS {
+                out.push_str(&format!("  {f}\n"));
+            }
+            out.push_str("Each entry of invoices and open_invoices has: number, reference, issue_date, due_date, currency,\n  amount, balance, balance_plain, days_overdue, fees_accrued, payment_link, payment_links.\n");
+            out.push_str("Each entry of totals, account_totals, fees.accrued and fees.charged has: currency, amount, amount_plain.\n");
+            out.push_str("Each entry of aging.rows has: currency, buckets (one per aging.labels), total.\n");
+            super::output::emit(out.as_bytes())
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! PDF letters and statements: the sender's block, the client's address,
+//! the date and title, the body text, a table of open items that runs on
+//! over as many pages as it needs (its header repeated), and "Page N of M"
+//! at the foot of every page.
+//!
+//! Text is set in the bundled DejaVu Sans (src/print/fonts, licence beside
+//! it), embedded as a subset of the glyphs used, so any client's name prints
+//! and the file stays small. A character the font lacks prints as its
+//! replacement glyph, never as nothing.
+
+use std::collections::BTreeMap;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+const FONT: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+
+/// Paper sizes in points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+impl Paper {
+    pub fn parse(s: &str) -> Result<Paper, String> {
+        match s {
+            "a4" => Ok(Paper::A4),
+            "letter" => Ok(Paper::Letter),
+            other => Err(format!("paper must be \"a4\" or \"letter\", not \"{other}\"")),
+        }
+    }
+    fn size(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (595.28, 841.89),
+            Paper::Letter => (612.0, 792.0),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A table of open items.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    pub title: String,
+    /// Header and alignment per column.
+    pub columns: Vec<(String, Align)>,
+    /// Relative widths, one per column.
+    pub widths: Vec<f32>,
+    pub rows: Vec<Vec<String>>,
+    /// Rows after a rule (totals).
+    pub footer: Vec<Vec<String>>,
+}
+
+/// Everything on the page, already worded.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub paper: Paper,
+    /// Sender's name, address lines, e-mail: top right.
+    pub sender: Vec<String>,
+    /// Client's name and address lines: top left, where a window envelope shows it.
+    pub recipient: Vec<String>,
+    pub date: String,
+    pub title: String,
+    /// Paragraphs separated by blank lines; single line breaks are kept.
+    pub body: String,
+    pub table: Option<Table>,
+    /// After the table (payment instructions, signature).
+    pub closing: String,
+}
+
+struct Font {
+    face: ttf_parser::Face<'static>,
+    units: f32,
+}
+
+impl Font {
+    fn load() -> Font {
+        // The bundled file is a valid font (a test renders with it).
+        let face = ttf_parser::Face::parse(FONT, 0).expect("the bundled DejaVu Sans parses");
+        let units = f32::from(face.units_per_em());
+        Font { face, units }
+    }
+    fn glyph(&self, c: char) -> u16 {
+        self.face.glyph_index(c).or_else(|| self.face.glyph_index('\u{FFFD}')).map(|g| g.0).unwrap_or(0)
+    }
+    fn advance(&self, gid: u16) -> f32 {
+        f32::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0)) / self.units
+    }
+    fn width(&self, s: &str, size: f32) -> f32 {
+        s.chars().map(|c| self.advance(self.glyph(c))).sum::<f32>() * size
+    }
+}
+
+/// Collects the glyphs used and encodes text as 2-byte glyph ids of the subset.
+struct Encoder {
+    remapper: subsetter::GlyphRemapper,
+    /// New glyph id → (old glyph id, a character it shows).
+    used: BTreeMap<u16, (u16, char)>,
+}
+
+impl Encoder {
+    fn encode(&mut self, font: &Font, s: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(s.len() * 2);
+        for c in s.chars() {
+            let old = font.glyph(c);
+            let new = self.remapper.remap(old);
+            // A missing character shows the replacement glyph; copying
+            // text out of the PDF gives U+FFFD for it, not another letter.
+            let shown = if font.face.glyph_index(c).is_some() { c } else { '\u{FFFD}' };
+            self.used.entry(new).or_insert((old, shown));
+            out.extend_from_slice(&new.to_be_bytes());
+        }
+        out
+    }
+}
+
+const MARGIN: f32 = 56.0;
+const BODY_SIZE: f32 = 10.0;
+const LEADING: f32 = 13.5;
+const FOOT: f32 = 40.0;
+
+/// One page's drawing, in page coordinates (origin bottom left).
+#[derive(Default)]
+struct Page {
+    /// (x, y, size, text)
+    texts: Vec<(f32, f32, f32, String)>,
+    /// (x1, y1, x2, y2)
+    rules: Vec<(f32, f32, f32, f32)>,
+}
+
+struct Layout<'f> {
+    font: &'f Font,
+    width: f32,
+    height: f32,
+    pages: Vec<Page>,
+    y: f32,
+}
+
+impl Layout<'_> {
+    fn page(&mut self) -> &mut Page {
+        self.pages.last_mut().expect("layout starts with a page")
+    }
+    fn new_page(&mut self) {
+        self.pages.push(Page::default());
+        self.y = self.height - MARGIN;
+    }
+    /// Room for `h` more points above the footer, else a new page.
+    fn need(&mut self, h: f32) -> bool {
+        if self.y - h < MARGIN + FOOT {
+            self.new_page();
+            true
+        } else {
+            false
+        }
+    }
+    fn text(&mut self, x: f32, size: f32, s: &str) {
+        let y = self.y;
+        self.page().texts.push((x, y, size, s.to_string()));
+    }
+    fn text_right(&mut self, right: f32, size: f32, s: &str) {
+        let w = self.font.width(s, size);
+        self.text(right - w, size, s);
+    }
+    fn line(&mut self, size: f32, s: &str) {
+        self.need(LEADING);
+        self.text(MARGIN, size, s);
+        self.y -= LEADING * size / BODY_SIZE;
+    }
+    /// Word-wraps `text` to the text width.
+    fn paragraph(&mut self, text: &str) {
+        let max = self.width - 2.0 * MARGIN;
+        for raw in text.lines() {
+            if raw.trim().is_empty() {
+                self.y -= LEADING * 0.6;
+                continue;
+            }
+            let indent: String = raw.chars().take_while(|c| *c == ' ').collect();
+            let mut cur = indent.clone();
+            for word in raw.split_whitespace() {
+                let candidate = if cur.trim().is_empty() { format!("{indent}{word}") } else { format!("{cur} {word}") };
+                if self.font.width(&candidate, BODY_SIZE) <= max || cur.trim().is_empty() {
+                    cur = candidate;
+                    // A single word wider than the line is broken by characters.
+                    while self.font.width(&cur, BODY_SIZE) > max {
+                        let mut cut = String::new();
+                        for c in cur.chars() {
+                            if self.font.width(&format!("{cut}{c}"), BODY_SIZE) > max {
+                                break;
+                            }
+                            cut.push(c);
+                        }
+                        let rest: String = cur.chars().skip(cut.chars().count()).collect();
+                        self.line(BODY_SIZE, &cut);
+                        cur = rest;
+                    }
+                } else {
+                    self.line(BODY_SIZE, &cur);
+                    cur = format!("{indent}{word}");
+                }
+            }
+            if !cur.trim().is_empty() {
+                self.line(BODY_SIZE, &cur);
+            }
+        }
+    }
+
+    fn table(&mut self, t: &Table) {
+        let total_w: f32 = t.widths.iter().sum::<f32>().max(1.0);
+        let avail = self.width - 2.0 * MARGIN;
+        let mut xs = Vec::new();
+        let mut x = MARGIN;
+        for w in &t.widths {
+            xs.push((x, x + w / total_w * avail));
+            x += w / total_w * avail;
+        }
+        let size = 9.0;
+        let cell = |l: &mut Self, row: &[String]| {
+            for (i, (text, (x0, x1))) in row.iter().zip(&xs).enumerate() {
+                let text = fit(l.font, text, size, x1 - x0 - 4.0);
+                match t.columns.get(i).map(|c| c.1) {
+                    Some(Align::Right) => l.text_right(*x1 - 2.0, size, &text),
+                    _ => l.text(*x0 + 2.0, size, &text),
+                }
+            }
+            l.y -= LEADING;
+        };
+        let header = |l: &mut Self| {
+            let names: Vec<String> = t.columns.iter().map(|c| c.0.clone()).collect();
+            cell(l, &names);
+            let (y, right) = (l.y + LEADING - 3.5, l.width - MARGIN);
+            l.page().rules.push((MARGIN, y, right, y));
+        };
+        self.need(LEADING * 4.0);
+        if !t.title.is_empty() {
+            self.line(11.0, &t.title);
+            self.y -= 4.0;
+        }
+        header(self);
+        for row in &t.rows {
+            if self.need(LEADING) {
+                header(self);
+            }
+            cell(self, row);
+        }
+        if !t.footer.is_empty() {
+            self.need(LEADING * (t.footer.len() as f32 + 1.0));
+            let y = self.y + LEADING - 3.5;
+            let w = self.width;
+            self.page().rules.push((MARGIN, y, w - MARGIN, y));
+            for row in &t.footer {
+                cell(self, row);
+            }
+        }
+    }
+}
+
+/// `s` cut with an ellipsis to fit `max` points.
+fn fit(font: &Font, s: &str, size: f32, max: f32) -> String {
+    if font.width(s, size) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if font.width(&format!("{out}{c}…"), size) > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Lays out and writes the document.
+pub fn render(doc: &Document) -> Vec<u8> {
+    let font = Font::load();
+    let (w, h) = doc.paper.size();
+    let mut l = Layout { font: &font, width: w, height: h, pages: Vec::new(), y: 0.0 };
+    l.new_page();
+    // Sender, top right.
+    for (i, s) in doc.sender.iter().enumerate() {
+        l.text_right(w - MARGIN, if i == 0 { 11.0 } else { 9.0 }, s);
+        l.y -= 12.0;
+    }
+    // Recipient, where a window envelope shows it (about 50 mm from the top).
+    l.y = l.y.min(h - 142.0);
+    for s in &doc.recipient {
+        l.text(MARGIN, BODY_SIZE, s);
+        l.y -= LEADING;
+    }
+    l.y -= LEADING;
+    l.text_right(w - MARGIN, BODY_SIZE, &doc.date);
+    l.y -= LEADING * 2.0;
+    l.paragraph_title(&doc.title);
+    l.paragraph(&doc.body);
+    if let Some(t) = &doc.table {
+        l.y -= LEADING;
+        l.table(t);
+    }
+    if !doc.closing.trim().is_empty() {
+        l.y -= LEADING;
+        l.paragraph(&doc.closing);
+    }
+    write(&font, &l.pages, w, h, &doc.title)
+}
+
+impl Layout<'_> {
+    fn paragraph_title(&mut self, title: &str) {
+        let max = self.width - 2.0 * MARGIN;
+        let t = fit(self.font, title, 13.0, max);
+        self.need(LEADING * 2.0);
+        self.text(MARGIN, 13.0, &t);
+        self.y -= LEADING * 1.8;
+    }
+}
+
+fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
+    let mut enc = Encoder { remapper: subsetter::GlyphRemapper::new(), used: BTreeMap::new() };
+    // Glyph 0 (.notdef) stays glyph 0 in the subset.
+    enc.remapper.remap(0);
+    let mut next = 1;
+    let mut alloc = || {
+        next += 1;
+        Ref::new(next)
+    };
+    let catalog = Ref::new(1);
+    let tree = alloc();
+    let font_ref = alloc();
+    let cid_ref = alloc();
+    let desc_ref = alloc();
+    let file_ref = alloc();
+    let cmap_ref = alloc();
+    let info_ref = alloc();
+    let n = pages.len();
+    let ids: Vec<(Ref, Ref)> = (0..n).map(|_| (alloc(), alloc())).collect();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(ids.iter().map(|p| p.0)).count(n as i32);
+    pdf.document_info(info_ref).title(TextStr(title)).producer(TextStr("dun"));
+    let fname = Name(b"F1");
+    for (i, (page, (pid, cid))) in pages.iter().zip(&ids).enumerate() {
+        let mut c = Content::new();
+        c.set_line_width(0.5);
+        for (x1, y1, x2, y2) in &page.rules {
+            c.move_to(*x1, *y1).line_to(*x2, *y2).stroke();
+        }
+        let foot = format!("Page {} of {}", i + 1, n);
+        let fw = font.width(&foot, 8.0);
+        let texts = page.texts.iter().map(|(x, y, s, t)| (*x, *y, *s, t.as_str()));
+        for (x, y, size, t) in texts.chain(std::iter::once(((w - fw) / 2.0, MARGIN * 0.6, 8.0, foot.as_str()))) {
+            let bytes = enc.encode(font, t);
+            c.begin_text().set_font(fname, size).next_line(x, y).show(Str(&bytes)).end_text();
+        }
+        let data = c.finish();
+        let mut p = pdf.page(*pid);
+        p.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree).contents(*cid);
+        p.resources().fonts().pair(fname, font_ref);
+        p.finish();
+        pdf.stream(*cid, &data);
+    }
+    let base = Name(b"AAAAAA+DejaVuSans");
+    let sys = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+    pdf.type0_font(font_ref)
+        .base_font(base)
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid_ref)
+        .to_unicode(cmap_ref);
+    let widths: Vec<f32> = (0..enc.remapper.num_gids())
+        .map(|new| enc.used.get(&new).map(|(old, _)| font.advance(*old) * 1000.0).unwrap_or(0.0))
+        .collect();
+    let mut cidf = pdf.cid_font(cid_ref);
+    cidf.subtype(CidFontType::Type2).base_font(base).system_info(sys).font_descriptor(desc_ref).default_width(0.0);
+    cidf.widths().consecutive(0, widths);
+    cidf.cid_to_gid_map_predefined(Name(b"Identity"));
+    cidf.finish();
+    let f = &font.face;
+    let s = 1000.0 / font.units;
+    let bb = f.global_bounding_box();
+    pdf.font_descriptor(desc_ref)
+        .name(base)
+        .flags(FontFlags::NON_SYMBOLIC)
+        .bbox(Rect::new(
+            f32::from(bb.x_min) * s,
+            f32::from(bb.y_min) * s,
+            f32::from(bb.x_max) * s,
+            f32::from(bb.y_max) * s,
+        ))
+        .italic_angle(0.0)
+        .ascent(f32::from(f.ascender()) * s)
+        .descent(f32::from(f.descender()) * s)
+        .cap_height(f32::from(f.capital_height().unwrap_or(f.ascender())) * s)
+        .stem_v(80.0)
+        .font_file2(file_ref);
+    let subset = subsetter::subset(FONT, 0, &enc.remapper).unwrap_or_else(|_| FONT.to_vec());
+    pdf.stream(file_ref, &subset);
+    let mut cmap = UnicodeCmap::new(Name(b"Custom"), sys);
+    for (new, (_, ch)) in &enc.used {
+        cmap.pair(*new, *ch);
+    }
+    let cmap = cmap.finish();
+    pdf.cmap(cmap_ref, &cmap);
+    pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_a_pdf_with_a_small_subset() {
+        let doc = Document {
+            paper: Paper::A4,
+            sender: vec!["Example Ltd".into(), "1 High Street".into()],
+            recipient: vec!["Ærø Fisk ApS".into(), "Søren Ærø".into()],
+            date: "2026-03-16".into(),
+            title: "Statement of account".into(),
+            body: "Dear Søren,\n\nHere it is. 東京".into(),
+            table: Some(Table {
+                title: "Open items".into(),
+                columns: vec![("Invoice".into(), Align::Left), ("Open".into(), Align::Right)],
+                widths: vec![1.0, 1.0],
+                rows: (0..80).map(|i| vec![format!("INV-{i}"), "1.00".into()]).collect(),
+                footer: vec![vec!["Total".into(), "80.00".into()]],
+            }),
+            closing: "Kind regards".into(),
+        };
+        let bytes = render(&doc);
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert!(bytes.len() < 120_000, "the font is subset: {} bytes", bytes.len());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("/Count 1"), "80 rows run onto more pages");
+    }
+}
