@@ -45,7 +45,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_date_arg)]
     pub today: Option<chrono::NaiveDate>,
     /// Output format for commands that print data (table, csv, json; default
-    /// table). For `import`, the file's layout instead (dun, xero).
+    /// table). For `import`, the file's layout instead (dun, xero); for
+    /// `statement`, also pdf, txt and html.
     #[arg(long, global = true, value_enum)]
     pub format: Option<FormatArg>,
     /// Config file (default: ~/.config/dun/config.toml).
@@ -99,11 +100,8 @@ pub enum FormatArg {
     Json,
     Dun,
     Xero,
-    /// `dun statement` only.
     Pdf,
-    /// `dun statement` and `dun letter` only.
     Txt,
-    /// `dun statement` only.
     Html,
 }
 
