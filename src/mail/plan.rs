@@ -102,7 +102,22 @@ mod tests {
                 Money::new(Decimal::from(100), Currency::USD),
             ));
         }
-        let book = Book::new(clients, invoices, vec![], vec![], vec![]);
+        // B has had its reminders (next: a call), C everything up to the call
+        // (next: the letter of demand); A and D nothing yet.
+        let done = |id: u64, client: &str, level: u8| {
+            let mut n = crate::domain::Note::new(
+                id,
+                client,
+                chrono::Utc::now(),
+                d("2026-02-20"),
+                "me",
+                crate::domain::NoteKind::Email,
+                "done",
+            );
+            n.completes = Some(crate::domain::Completion { level, invoices: vec![format!("I-{client}")] });
+            n
+        };
+        let book = Book::new(clients, invoices, vec![], vec![], vec![done(1, "B", 3), done(2, "C", 4)]);
         let list = today(&book, &Rules::default(), &Templates::default(), d("2026-03-01"));
         let got: Vec<(&str, &str, &str, &str, bool)> = list
             .iter()
