@@ -40,7 +40,10 @@ pub fn mime(cfg: &MailConfig, e: &Email, date: std::time::SystemTime) -> Result<
         .message_id(Some(format!("<{}>", e.message_id)))
         .date(date)
         .user_agent(format!("dun {}", env!("CARGO_PKG_VERSION")))
-        .header(ContentType::TEXT_PLAIN);
+        .header(ContentType::TEXT_PLAIN)
+        // lettre adds MIME-Version only to multipart bodies; RFC 2045 wants it
+        // on any message with MIME headers.
+        .header(lettre::message::header::MIME_VERSION_1_0);
     if let Some(r) = &cfg.reply_to {
         b = b.reply_to(r.parse().map_err(|err| format!("[mail] reply_to \"{r}\": {err}"))?);
     }
