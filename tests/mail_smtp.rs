@@ -198,11 +198,19 @@ fn every_reminder_arrives_once_with_its_figures_links_and_utf8() {
     let today = dun_ok(&data, &["--today", TODAY, "--format", "csv", "today"]);
     assert!(!today.contains("C2,"), "the step is done: {today}");
 
+    // Undo reverses the note (the step is due again) and says the e-mail
+    // stays sent; the outbox still keeps it from going twice today.
+    let id = notes.lines().find(|l| l.contains("E-mail sent to ann@acme.example")).unwrap().split(',').next().unwrap();
+    let undo = dun(&data, &["--today", TODAY, "undo", id]);
+    assert!(undo.status.success(), "{}", text(&undo.stderr));
+    assert!(text(&undo.stderr).contains("undo does not unsend it"), "{}", text(&undo.stderr));
+
     // A second run the same day sends nothing.
     let again = remind(&data, &config, &["--send"]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert_eq!(server.received().len(), 3);
     assert!(text(&again.stdout).contains("0 sent"), "{}", text(&again.stdout));
+    assert!(text(&again.stdout).contains("C2: already sent today"), "{}", text(&again.stdout));
 }
 
 #[test]

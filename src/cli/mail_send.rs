@@ -9,12 +9,15 @@ use anyhow::{anyhow, bail};
 
 use super::mail_cmds::{planned, setup, LetterArgs, MailSetup, RemindArgs};
 use super::Ctx;
-use crate::domain::{NoteKind, OutboxEntry};
-use crate::mail::outbox::{self, Decision, Outgoing};
+use crate::command::{Command, CommandError};
+use crate::domain::{NoteKind, OutboxEntry, OutboxState};
+use crate::ledger::{Embedded, Ledger, LedgerError, Request};
+use crate::mail::fields::Fields;
+use crate::mail::outbox;
 use crate::mail::plan::{self, Channel, Planned};
+use crate::mail::templates::Rendered;
 use crate::mail::transport::{self, Email, Transport};
 use crate::print::{pdf, statement};
-use crate::store::Store;
 
 /// How one message ended, for the summary.
 #[derive(Default)]
@@ -39,46 +42,35 @@ fn letter_path(dir: &Path, p: &Planned, date: chrono::NaiveDate) -> PathBuf {
     dir.join(format!("{date}-{safe}-level{}.pdf", p.step.level))
 }
 
-/// Sends (or writes) one planned message through the outbox. `Ok(None)`:
-/// nothing was due (already sent); `Ok(Some(reply))`: accepted; `Err`:
-/// not accepted, with the one-line reason (already recorded as failed).
+/// A planned message with its text, rendered from the book before any
+/// write (each client gets one message, so earlier sends do not change it).
+struct Ready {
+    planned: Planned,
+    fields: Fields,
+    rendered: Rendered,
+}
+
+fn prepare(ctx: &Ctx, s: &MailSetup, book: &crate::domain::Book, p: Planned) -> anyhow::Result<Ready> {
+    let (fields, rendered) = s.render(book, ctx, &p).map_err(anyhow::Error::msg)?;
+    Ok(Ready { planned: p, fields, rendered })
+}
+
 #[allow(clippy::too_many_arguments)]
+/// Sends (or writes) one message through the outbox, each step a command
+/// through the ledger: queue (refused when already sent today or of
+/// unknown fate), hand off, then mark sent (with its note) or failed.
 fn deliver(
     ctx: &Ctx,
     s: &MailSetup,
-    store: &mut Store,
+    ledger: &mut Embedded,
     transport: Option<&Transport>,
-    p: &Planned,
+    r: &Ready,
     letter_out: Option<&Path>,
     resend_unknown: bool,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
-    let key = crate::domain::outbox::key(ctx.today, &p.client_id);
-    let existing: Option<OutboxEntry> = store.outbox(ctx.today)?.into_iter().find(|e| e.key() == key);
+    let p = &r.planned;
     let label = crate::text::sanitize(&p.client_id).into_owned();
-    match outbox::decide(existing.as_ref(), resend_unknown) {
-        Decision::AlreadySent => {
-            tally.already += 1;
-            println!("{label}: already sent today ({})", existing.map(|e| e.subject).unwrap_or_default());
-            return Ok(());
-        }
-        Decision::Unknown => {
-            tally.unknown += 1;
-            let e = existing.expect("unknown means a queued record");
-            eprintln!(
-                "{label}: UNKNOWN whether the {} to {} of {} arrived (dun stopped before hearing back); check, then rerun with --resend-unknown to send it again",
-                e.channel,
-                e.to,
-                e.queued_at.format("%H:%M")
-            );
-            return Ok(());
-        }
-        Decision::Send => {}
-    }
-    let (fields, rendered) = {
-        let book = store.book()?;
-        s.render(book, ctx, p).map_err(anyhow::Error::msg)?
-    };
     let (channel, to) = match p.channel {
         Channel::Email => (NoteKind::Email, p.to.clone()),
         Channel::Letter => {
@@ -87,38 +79,55 @@ fn deliver(
             (NoteKind::Letter, path.display().to_string())
         }
     };
-    let m = Outgoing {
+    let message_id = outbox::message_id(ctx.today, &p.client_id, p.step.level, s.config.mail.from_address());
+    let entry = OutboxEntry {
         date: ctx.today,
         client_id: p.client_id.clone(),
         level: p.step.level,
         step_name: p.step.name.clone(),
-        channel,
+        channel: channel.as_str().to_string(),
         to: to.clone(),
-        subject: rendered.subject.clone(),
-        body: rendered.body.clone(),
-        message_id: outbox::message_id(ctx.today, &p.client_id, p.step.level, s.config.mail.from_address()),
+        subject: r.rendered.subject.clone(),
+        body: r.rendered.body.clone(),
+        message_id: message_id.clone(),
         invoices: p.invoices.clone(),
+        attempts: 0,
+        author: String::new(),
+        queued_at: chrono::Utc::now(),
+        state: OutboxState::Queued,
     };
-    let author = crate::user_name();
-    let q = outbox::queue(&m, existing.as_ref(), &author, chrono::Utc::now());
-    let queued = q.outbox[0].clone();
     // Durable before anything leaves: a crash from here on shows as unknown.
-    store.apply(q)?;
+    let queued = match ledger.apply(Request::latest(ctx.today, Command::QueueMessage { entry, resend_unknown })) {
+        Ok(applied) => {
+            applied.built.batch.outbox.into_iter().next().ok_or_else(|| anyhow!("the outbox entry was not written"))?
+        }
+        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::ALREADY_SENT) => {
+            tally.already += 1;
+            println!("{label}: {}", crate::text::sanitize(&msg));
+            return Ok(());
+        }
+        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::UNKNOWN) => {
+            tally.unknown += 1;
+            eprintln!("{label}: {}", crate::text::sanitize(&msg));
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let result: Result<String, String> = match p.channel {
         Channel::Email => {
             let t = transport.ok_or_else(|| anyhow!("no mail transport"))?;
             let email = Email {
                 to: to.clone(),
-                to_name: fields.contact.clone(),
-                subject: m.subject.clone(),
-                body: m.body.clone(),
-                message_id: m.message_id.clone(),
+                to_name: r.fields.contact.clone(),
+                subject: queued.subject.clone(),
+                body: queued.body.clone(),
+                message_id: message_id.clone(),
             };
             transport::mime(&s.config.mail, &email, std::time::SystemTime::now())
-                .and_then(|msg| t.send(&msg, &m.message_id))
+                .and_then(|msg| t.send(&msg, &message_id))
         }
         Channel::Letter => {
-            let doc = statement::letter(&fields, &rendered, s.paper);
+            let doc = statement::letter(&r.fields, &r.rendered, s.paper);
             let path = PathBuf::from(&to);
             let dir_ok = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 Some(d) => crate::store::paths::ensure_private_dir(d)
@@ -132,17 +141,17 @@ fn deliver(
             })
         }
     };
-    let now = chrono::Utc::now();
     match result {
         Ok(reply) => {
-            let mut ids = store.ids();
-            store.apply(outbox::sent(&queued, &mut ids, &author, now, &reply))?;
+            let applied =
+                ledger.apply(Request::latest(ctx.today, Command::MarkSent { entry: queued, reply: reply.clone() }))?;
             tally.sent += 1;
             let what = if p.channel == Channel::Email { format!("e-mailed {to}") } else { format!("letter {to}") };
-            println!("{label}: {} {what}: {} ({reply})", p.step.name, crate::text::sanitize(&m.subject));
+            let note = applied.note().map(|n| format!(", note #{n}")).unwrap_or_default();
+            println!("{label}: {} {what}: {} ({reply}{note})", p.step.name, crate::text::sanitize(&r.rendered.subject));
         }
         Err(reason) => {
-            store.apply(outbox::failed(&queued, now, &reason))?;
+            ledger.apply(Request::latest(ctx.today, Command::MarkFailed { entry: queued, reply: reason.clone() }))?;
             tally.failed += 1;
             eprintln!("{label}: FAILED {} to {to}: {reason}", p.step.name);
         }
@@ -153,19 +162,25 @@ fn deliver(
 pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
     let mut store = ctx.open_store()?;
-    let list = planned(ctx, store.book()?, &s, a.client.as_deref(), a.level)?;
+    let book = store.book()?;
+    let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
     s.check_used(&list)?;
     let needs_mail = list.iter().any(|p| p.channel == Channel::Email && p.problem.is_none());
     let transport =
         if needs_mail { Some(Transport::from_config(&s.config.mail).map_err(anyhow::Error::msg)?) } else { None };
     let mut tally = Tally::default();
-    for p in &list {
+    let mut ready = Vec::new();
+    for p in list {
         if let Some(problem) = &p.problem {
             tally.no_address += 1;
             eprintln!("{}: not sent, {problem}", crate::text::sanitize(&p.client_id));
             continue;
         }
-        deliver(ctx, &s, &mut store, transport.as_ref(), p, None, a.resend_unknown, &mut tally)?;
+        ready.push(prepare(ctx, &s, book, p)?);
+    }
+    let mut ledger = ctx.session.ledger_over(store);
+    for r in &ready {
+        deliver(ctx, &s, &mut ledger, transport.as_ref(), r, None, a.resend_unknown, &mut tally)?;
     }
     println!(
         "{}: {} sent, {} failed, {} unknown, {} already sent today, {} without an e-mail address",
@@ -206,8 +221,10 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
             format!("Subject: {}\n\n{}", r.subject, r.body).as_bytes(),
         );
     }
+    let r = prepare(ctx, &s, book, p)?;
+    let mut ledger = ctx.session.ledger_over(store);
     let mut tally = Tally::default();
-    deliver(ctx, &s, &mut store, None, &p, a.out.as_deref(), false, &mut tally)?;
+    deliver(ctx, &s, &mut ledger, None, &r, a.out.as_deref(), false, &mut tally)?;
     if tally.failed > 0 || tally.unknown > 0 {
         bail!("the letter was not written");
     }

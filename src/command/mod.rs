@@ -32,7 +32,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AdjustmentKind, Book, Currency, Instalment, LateFeePolicy, LineItem, NoteKind};
+use crate::domain::{AdjustmentKind, Book, Currency, Instalment, LateFeePolicy, LineItem, NoteKind, OutboxEntry};
 use crate::rules::Rules;
 use crate::store::{Batch, IdAlloc};
 
@@ -264,6 +264,27 @@ pub enum Command {
         reason: crate::domain::LateReason,
         note: NoteInput,
     },
+    // Issue 11 (appended).
+    /// A message about to be handed to a mail server (or written as a
+    /// letter), recorded first so a crash leaves it visible (issue 11). The
+    /// ledger refuses it when the outbox already holds the client's message
+    /// of the day as sent, or as queued with its fate unknown (unless
+    /// `resend_unknown`); it counts the attempt.
+    QueueMessage {
+        entry: OutboxEntry,
+        resend_unknown: bool,
+    },
+    /// The server accepted the queued message: records it sent and logs the
+    /// note (the text as sent) that completes its step.
+    MarkSent {
+        entry: OutboxEntry,
+        reply: String,
+    },
+    /// The message was not accepted: records why; nothing is logged.
+    MarkFailed {
+        entry: OutboxEntry,
+        reply: String,
+    },
 }
 
 /// What [`build`] decided: the records to write, the audit note among them
@@ -340,7 +361,39 @@ pub fn build(
         C::EditInvoice { number, fields } => records::edit_invoice(book, &number, fields),
         C::Import { records, ids: how, into_empty } => records::import(book, ids, records, how, into_empty),
         C::Undo { note } => {
-            notes::undo(book, ids, stamp, note).map(|b| Built::entry(b, format!("note #{note} undone")))
+            // A note that logged a sent message: the message is not recalled.
+            let what = book
+                .note(note)
+                .and_then(crate::mail::outbox::undo_warning)
+                .unwrap_or_else(|| format!("note #{note} undone"));
+            notes::undo(book, ids, stamp, note).map(|b| Built::entry(b, what))
+        }
+        C::QueueMessage { mut entry, resend_unknown: _ } => {
+            let client =
+                book.client(&entry.client_id).ok_or_else(|| CommandError::NoClient(entry.client_id.clone()))?;
+            if let Some(n) = entry.invoices.iter().find(|n| book.invoice(n).is_none_or(|i| i.client_id != client.id)) {
+                return Err(CommandError::Invalid(format!("invoice {n} is not an invoice of client {}", client.id)));
+            }
+            if entry.date != stamp.date {
+                return Err(CommandError::Invalid(format!(
+                    "a message for {} cannot be queued on {}",
+                    entry.date, stamp.date
+                )));
+            }
+            entry.author = stamp.author.clone();
+            entry.queued_at = stamp.at;
+            entry.state = crate::domain::OutboxState::Queued;
+            let what = format!("{} to {} queued", entry.channel, entry.to);
+            Ok(Built::records(Batch { outbox: vec![entry], ..Default::default() }, what))
+        }
+        C::MarkSent { entry, reply } => {
+            book.client(&entry.client_id).ok_or_else(|| CommandError::NoClient(entry.client_id.clone()))?;
+            let what = format!("{} to {} sent, logged", entry.channel, entry.to);
+            Ok(Built::entry(crate::mail::outbox::sent(&entry, ids, &stamp.author, stamp.at, &reply), what))
+        }
+        C::MarkFailed { entry, reply } => {
+            let what = format!("{} to {} failed: {reply}", entry.channel, entry.to);
+            Ok(Built::records(crate::mail::outbox::failed(&entry, stamp.at, &reply), what))
         }
         C::PlaceWithAgency { client, agency } => collect::place_with_agency(book, ids, stamp, &client, &agency)
             .map(|b| Built::entry(b, format!("{client} placed with agency {agency}"))),

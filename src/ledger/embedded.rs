@@ -131,8 +131,14 @@ impl Embedded {
     }
 
     fn write(&mut self, store: &mut Store, request: Request) -> Result<Applied, LedgerError> {
-        let Request { command: cmd, expect, today } = request;
+        let Request { command: mut cmd, expect, today } = request;
         let previous = store.meta().seq;
+        // The outbox is not in the book: whether a message may go is decided
+        // here, under the write lock, so two runs cannot both send it.
+        if let Command::QueueMessage { entry, resend_unknown } = &mut cmd {
+            let existing = store.outbox(entry.date)?.into_iter().find(|e| e.key() == entry.key());
+            crate::mail::outbox::admit(existing.as_ref(), entry, *resend_unknown)?;
+        }
         if let Expect::Seq(expected) = expect {
             if expected != previous {
                 return Err(LedgerError::Stale { expected, found: previous });

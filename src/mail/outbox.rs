@@ -1,11 +1,14 @@
-//! The outbox's decisions, pure: whether a message may go (never twice on a
-//! day; a fate unknown waits for the user), the `Queued` record written
-//! before the hand-off, and after it either the `Sent` record together with
-//! the note that logs the message (so the ladder marks the step done) or
-//! the `Failed` record with the reason. The shell applies each as one batch.
+//! The outbox's decisions, pure: whether a message may be queued (never
+//! twice on a day; a fate unknown waits for the user), and after the
+//! hand-off either the `Sent` record together with the note that logs the
+//! message (so the ladder marks the step done) or the `Failed` record with
+//! the reason. The commands `QueueMessage`, `MarkSent` and `MarkFailed`
+//! (src/command) are built from these; the ledger calls [`admit`] under its
+//! write lock.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::command::CommandError;
 use crate::domain::{Completion, Note, NoteKind, OutboxEntry, OutboxState};
 use crate::store::{Batch, IdAlloc};
 
@@ -28,6 +31,39 @@ pub fn decide(existing: Option<&OutboxEntry>, resend_unknown: bool) -> Decision 
     }
 }
 
+/// Whether `entry` may be queued given what the outbox holds for its key
+/// (the ledger calls this under its write lock); counts the attempt. The
+/// refusal says what happened to the earlier one, for the user.
+pub fn admit(
+    existing: Option<&OutboxEntry>,
+    entry: &mut OutboxEntry,
+    resend_unknown: bool,
+) -> Result<(), CommandError> {
+    match decide(existing, resend_unknown) {
+        Decision::Send => {
+            entry.attempts = existing.map_or(0, |e| e.attempts) + 1;
+            Ok(())
+        }
+        Decision::AlreadySent => Err(CommandError::Conflict(format!(
+            "{ALREADY_SENT}: {}",
+            existing.map(|e| e.subject.as_str()).unwrap_or_default()
+        ))),
+        Decision::Unknown => {
+            let e = existing.expect("an unknown fate has a queued record");
+            Err(CommandError::Conflict(format!(
+                "{UNKNOWN} whether the {} to {} queued at {} UTC arrived (dun stopped before hearing back); check, then rerun with --resend-unknown to send it again",
+                e.channel,
+                e.to,
+                e.queued_at.format("%H:%M")
+            )))
+        }
+    }
+}
+
+/// How [`admit`]'s refusals begin, so a face can count them.
+pub const ALREADY_SENT: &str = "already sent today";
+pub const UNKNOWN: &str = "UNKNOWN";
+
 /// A message id unique to the day, client and step, the same on every
 /// attempt: `dun.2026-03-16.C1.2@example.com`.
 pub fn message_id(date: NaiveDate, client_id: &str, level: u8, from_address: &str) -> String {
@@ -37,42 +73,6 @@ pub fn message_id(date: NaiveDate, client_id: &str, level: u8, from_address: &st
         .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
         .collect();
     format!("dun.{date}.{safe}.{level}@{domain}")
-}
-
-/// What a message is, before it is queued.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outgoing {
-    pub date: NaiveDate,
-    pub client_id: String,
-    pub level: u8,
-    pub step_name: String,
-    pub channel: NoteKind,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub message_id: String,
-    pub invoices: Vec<String>,
-}
-
-/// The `Queued` record: a new one, or the next attempt of `previous`.
-pub fn queue(m: &Outgoing, previous: Option<&OutboxEntry>, author: &str, at: DateTime<Utc>) -> Batch {
-    let entry = OutboxEntry {
-        date: m.date,
-        client_id: m.client_id.clone(),
-        level: m.level,
-        step_name: m.step_name.clone(),
-        channel: m.channel.as_str().to_string(),
-        to: m.to.clone(),
-        subject: m.subject.clone(),
-        body: m.body.clone(),
-        message_id: m.message_id.clone(),
-        invoices: m.invoices.clone(),
-        attempts: previous.map_or(0, |p| p.attempts) + 1,
-        author: author.to_string(),
-        queued_at: at,
-        state: OutboxState::Queued,
-    };
-    Batch { outbox: vec![entry], ..Default::default() }
 }
 
 /// The text of the note that logs a sent message: who got what, the
@@ -126,32 +126,40 @@ pub fn undo_warning(note: &Note) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn outgoing() -> Outgoing {
-        Outgoing {
+    fn queued() -> OutboxEntry {
+        OutboxEntry {
             date: "2026-03-16".parse().unwrap(),
             client_id: "C1".into(),
             level: 2,
             step_name: "First reminder".into(),
-            channel: NoteKind::Email,
+            channel: "email".into(),
             to: "a@x.org".into(),
             subject: "Payment reminder".into(),
             body: "Dear A,\n".into(),
             message_id: message_id("2026-03-16".parse().unwrap(), "C 1", 2, "ar@example.com"),
             invoices: vec!["I1".into()],
+            attempts: 0,
+            author: "me".into(),
+            queued_at: chrono::Utc::now(),
+            state: OutboxState::Queued,
         }
     }
 
     #[test]
     fn a_message_goes_once_and_an_unknown_fate_waits() {
         let at = chrono::Utc::now();
-        let q = queue(&outgoing(), None, "me", at).outbox.remove(0);
+        let mut q = queued();
+        admit(None, &mut q, false).unwrap();
         assert_eq!(q.message_id, "dun.2026-03-16.C_1.2@example.com");
         assert_eq!((q.attempts, decide(Some(&q), false)), (1, Decision::Unknown));
+        let e = admit(Some(&q), &mut queued(), false).unwrap_err().to_string();
+        assert!(e.starts_with(UNKNOWN) && e.contains("--resend-unknown"), "{e}");
         assert_eq!(decide(Some(&q), true), Decision::Send);
         let mut ids = IdAlloc::starting_at(10);
         let b = sent(&q, &mut ids, "me", at, "250 OK");
         let e = &b.outbox[0];
         assert_eq!(decide(Some(e), true), Decision::AlreadySent, "sent is final, whatever the flag");
+        assert!(admit(Some(e), &mut queued(), true).unwrap_err().to_string().starts_with(ALREADY_SENT));
         let n = &b.notes[0];
         assert_eq!(n.kind, NoteKind::Email);
         assert_eq!(n.completes, Some(Completion { level: 2, invoices: vec!["I1".into()] }));
@@ -161,7 +169,8 @@ mod tests {
         assert!(undo_warning(n).unwrap().contains("does not unsend"));
         let f = failed(&q, at, "550 no such user").outbox.remove(0);
         assert_eq!(decide(Some(&f), false), Decision::Send, "a refused message may be tried again");
-        let again = queue(&outgoing(), Some(&f), "me", at).outbox.remove(0);
+        let mut again = queued();
+        admit(Some(&f), &mut again, false).unwrap();
         assert_eq!((again.attempts, again.message_id.as_str()), (2, q.message_id.as_str()));
     }
 }
