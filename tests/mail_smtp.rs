@@ -313,6 +313,12 @@ fn killed_mid_batch_then_rerun_nothing_twice_nothing_lost() {
     assert_eq!(out.status.code(), Some(1), "an unknown fate is not a success");
     let err = text(&out.stderr);
     assert!(err.contains("UNKNOWN") && err.contains(&stalled_to) && err.contains("--resend-unknown"), "{err}");
+    let dry = remind(&data, &config, &["--dry-run", "--format", "csv"]);
+    assert!(
+        text(&dry.stdout).contains("UNKNOWN fate of the email queued at"),
+        "the dry run shows it: {}",
+        text(&dry.stdout)
+    );
     let got = server.received();
     assert_eq!(got.len(), 3, "the third message went; the unknown one was not resent");
     let rcpts: BTreeSet<&str> = got.iter().map(|m| m["rcpt_tos"][0].as_str().unwrap()).collect();

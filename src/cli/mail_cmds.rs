@@ -191,6 +191,8 @@ pub fn planned(
 fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
     let mut store = ctx.open_store()?;
+    // What an earlier run today left in the outbox, shown beside each message.
+    let outbox = store.outbox(ctx.today)?;
     let book = store.book()?;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
     s.check_used(&list)?;
@@ -213,7 +215,18 @@ fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
             (None, Channel::Email) => emails += 1,
             (None, Channel::Letter) => letters += 1,
         }
-        let note = p.problem.clone().unwrap_or_else(|| match p.channel {
+        let earlier = outbox.iter().find(|e| e.client_id == p.client_id).map(|e| match &e.state {
+            crate::domain::OutboxState::Queued => {
+                format!(
+                    "UNKNOWN fate of the {} queued at {} UTC (see --resend-unknown)",
+                    e.channel,
+                    e.queued_at.format("%H:%M")
+                )
+            }
+            crate::domain::OutboxState::Sent { .. } => "already sent today".to_string(),
+            crate::domain::OutboxState::Failed { reply, .. } => format!("failed earlier today: {reply}"),
+        });
+        let note = p.problem.clone().or(earlier).unwrap_or_else(|| match p.channel {
             Channel::Letter => "PDF to print".into(),
             Channel::Email => String::new(),
         });
