@@ -124,3 +124,16 @@ fn the_letter_of_demand_is_a_pdf_and_is_logged() {
     let notes = dun_ok(&data, &["--today", TODAY, "--format", "csv", "client", "notes", "C1"]);
     assert!(notes.contains(",letter,") && notes.contains("Letter written to"), "{notes}");
 }
+
+#[test]
+fn a_statement_on_the_terminal_carries_no_escape_sequences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    dun_ok(&data, &["--today", TODAY, "client", "add", "C9", "Evil\u{1b}[2J Corp"]);
+    dun_ok(&data, &["--today", TODAY, "invoice", "add", "INV-9", "C9", "10", "--issued", "2026-05-01"]);
+    let txt = dun_ok(&data, &["--today", TODAY, "statement", "C9"]);
+    assert!(!txt.contains('\u{1b}'), "{txt}");
+    assert!(txt.contains("INV-9") && txt.contains("10.00"), "{txt}");
+    let html = dun_ok(&data, &["--today", TODAY, "--format", "html", "statement", "C9"]);
+    assert!(!html.contains('\u{1b}'), "{html}");
+}

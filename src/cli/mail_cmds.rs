@@ -277,7 +277,9 @@ fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
         _ => {
             let t = s.templates.get(templates::STATEMENT).map_err(anyhow::Error::msg)?;
             let r = templates::render(&t, &f).map_err(|e| anyhow!("{e}"))?;
-            format!("Subject: {}\n\n{}", r.subject, r.body).into_bytes()
+            let text = format!("Subject: {}\n\n{}", r.subject, r.body);
+            // Names from the book on their way to a terminal are made harmless.
+            if a.out.is_none() { crate::text::sanitize_lines(&text) } else { text }.into_bytes()
         }
     };
     ctx.done_reading(store);
@@ -323,7 +325,7 @@ fn templates_cmd(ctx: &Ctx, t: TemplatesCmd) -> anyhow::Result<()> {
         TemplatesCmd::Show { name, sample } => {
             let tmpl = s.templates.get(&name).map_err(anyhow::Error::msg)?;
             if !sample {
-                return super::output::emit(tmpl.source.as_bytes());
+                return super::output::emit(crate::text::sanitize_lines(&tmpl.source).as_bytes());
             }
             let step = rules
                 .levels
@@ -332,7 +334,9 @@ fn templates_cmd(ctx: &Ctx, t: TemplatesCmd) -> anyhow::Result<()> {
                 .map(|l| Step::new(l.number, &l.name, l.kind));
             let step = if name == templates::STATEMENT { Some(Step::statement()) } else { step };
             let r = templates::render(&tmpl, &crate::mail::sample::fields_for(step)).map_err(|e| anyhow!("{e}"))?;
-            super::output::emit(format!("Subject: {}\n\n{}", r.subject, r.body).as_bytes())
+            super::output::emit(
+                crate::text::sanitize_lines(&format!("Subject: {}\n\n{}", r.subject, r.body)).as_bytes(),
+            )
         }
         TemplatesCmd::Check { files } => {
             let mut errors = Vec::new();

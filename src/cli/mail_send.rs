@@ -216,10 +216,10 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     s.check_used(std::slice::from_ref(&p))?;
     if matches!(ctx.global.format, Some(super::FormatArg::Txt)) {
         let (_, r) = s.render(book, ctx, &p).map_err(anyhow::Error::msg)?;
-        return super::mail_cmds::write_out(
-            a.out.as_deref(),
-            format!("Subject: {}\n\n{}", r.subject, r.body).as_bytes(),
-        );
+        let text = format!("Subject: {}\n\n{}", r.subject, r.body);
+        // Names from the book on their way to a terminal are made harmless.
+        let text = if a.out.is_none() { crate::text::sanitize_lines(&text) } else { text };
+        return super::mail_cmds::write_out(a.out.as_deref(), text.as_bytes());
     }
     let r = prepare(ctx, &s, book, p)?;
     let mut ledger = ctx.session.ledger_over(store);
