@@ -3,21 +3,19 @@
 //! failed with the reason; one line per message; the batch goes on after a
 //! failure; the exit status says whether every message was accepted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{anyhow, bail};
 
 use super::mail_cmds::{planned, setup, LetterArgs, MailSetup, RemindArgs};
 use super::Ctx;
 use crate::command::{Command, CommandError};
-use crate::domain::{NoteKind, OutboxEntry, OutboxState};
 use crate::ledger::{Embedded, Ledger, LedgerError, Request};
 use crate::mail::fields::Fields;
-use crate::mail::outbox;
 use crate::mail::plan::{self, Channel, Planned};
 use crate::mail::templates::Rendered;
-use crate::mail::transport::{self, Email, Transport};
-use crate::print::{pdf, statement};
+use crate::mail::transport::Transport;
+use crate::mail::{deliver, outbox};
 
 /// How one message ended, for the summary.
 #[derive(Default)]
@@ -27,19 +25,6 @@ struct Tally {
     unknown: usize,
     already: usize,
     no_address: usize,
-}
-
-fn letters_dir(ctx: &Ctx, s: &MailSetup) -> PathBuf {
-    s.config.mail.letters_dir.as_ref().map(PathBuf::from).unwrap_or_else(|| ctx.data_dir.join("letters"))
-}
-
-fn letter_path(dir: &Path, p: &Planned, date: chrono::NaiveDate) -> PathBuf {
-    let safe: String = p
-        .client_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
-        .collect();
-    dir.join(format!("{date}-{safe}-level{}.pdf", p.step.level))
 }
 
 /// A planned message with its text, rendered from the book before any
@@ -71,31 +56,13 @@ fn deliver(
 ) -> anyhow::Result<()> {
     let p = &r.planned;
     let label = crate::text::sanitize(&p.client_id).into_owned();
-    let (channel, to) = match p.channel {
-        Channel::Email => (NoteKind::Email, p.to.clone()),
-        Channel::Letter => {
-            let path =
-                letter_out.map(Path::to_path_buf).unwrap_or_else(|| letter_path(&letters_dir(ctx, s), p, ctx.today));
-            (NoteKind::Letter, path.display().to_string())
-        }
-    };
-    let message_id = outbox::message_id(ctx.today, &p.client_id, p.step.level, s.config.mail.from_address());
-    let entry = OutboxEntry {
-        date: ctx.today,
-        client_id: p.client_id.clone(),
-        level: p.step.level,
-        step_name: p.step.name.clone(),
-        channel: channel.as_str().to_string(),
-        to: to.clone(),
-        subject: r.rendered.subject.clone(),
-        body: r.rendered.body.clone(),
-        message_id: message_id.clone(),
-        invoices: p.invoices.clone(),
-        attempts: 0,
-        author: String::new(),
-        queued_at: chrono::Utc::now(),
-        state: OutboxState::Queued,
-    };
+    let letter = (p.channel == Channel::Letter).then(|| {
+        letter_out
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| deliver::letter_path(&deliver::letters_dir(&s.config.mail, &ctx.data_dir), p, ctx.today))
+    });
+    let entry = deliver::entry(&s.config.mail, ctx.today, p, &r.rendered, letter.as_deref());
+    let to = entry.to.clone();
     // Durable before anything leaves: a crash from here on shows as unknown.
     let queued = match ledger.apply(Request::latest(ctx.today, Command::QueueMessage { entry, resend_unknown })) {
         Ok(applied) => {
@@ -113,34 +80,7 @@ fn deliver(
         }
         Err(e) => return Err(e.into()),
     };
-    let result: Result<String, String> = match p.channel {
-        Channel::Email => {
-            let t = transport.ok_or_else(|| anyhow!("no mail transport"))?;
-            let email = Email {
-                to: to.clone(),
-                to_name: r.fields.contact.clone(),
-                subject: queued.subject.clone(),
-                body: queued.body.clone(),
-                message_id: message_id.clone(),
-            };
-            transport::mime(&s.config.mail, &email, std::time::SystemTime::now())
-                .and_then(|msg| t.send(&msg, &message_id))
-        }
-        Channel::Letter => {
-            let doc = statement::letter(&r.fields, &r.rendered, s.paper);
-            let path = PathBuf::from(&to);
-            let dir_ok = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                Some(d) => crate::store::paths::ensure_private_dir(d)
-                    .map_err(|e| format!("cannot create {}: {e}", d.display())),
-                None => Ok(()),
-            };
-            dir_ok.and_then(|()| {
-                crate::store::paths::write_atomic(&path, &pdf::render(&doc))
-                    .map(|()| "PDF written".to_string())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-            })
-        }
-    };
+    let result = deliver::hand_off(&s.config.mail, s.paper, transport, &queued, &r.fields);
     match result {
         Ok(reply) => {
             let applied =

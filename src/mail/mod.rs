@@ -12,6 +12,7 @@
 //! PDF and plain-text letters and statements are in [`crate::print`].
 
 pub mod config;
+pub mod deliver;
 pub mod fields;
 pub mod outbox;
 pub mod plan;
