@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::balance::open_balance;
-use crate::domain::{Allocation, Book, Money};
+use crate::domain::{Allocation, Book, Invoice, Money};
 
 /// Allocates `amount` for `client_id`: first to `target` when given (up to
 /// its balance), then to the client's other open invoices in that currency,
@@ -28,11 +28,7 @@ pub fn allocate_payment(
         .map(|i| (i, open_balance(book, i, as_of)))
         .filter(|(_, b)| *b > Decimal::ZERO)
         .collect();
-    open.sort_by(|(a, _), (b, _)| {
-        let at = Some(a.number.as_str()) == target;
-        let bt = Some(b.number.as_str()) == target;
-        bt.cmp(&at).then(a.due_date.cmp(&b.due_date)).then(a.number.cmp(&b.number))
-    });
+    in_settling_order(&mut open, target);
     for (inv, bal) in open {
         if left <= Decimal::ZERO {
             break;
@@ -42,6 +38,18 @@ pub fn allocate_payment(
         left -= take;
     }
     out
+}
+
+/// The order in which money settles a client's open invoices: the named
+/// invoice first, then the oldest due, then by number. A payment and credit
+/// applied on account (`super::credit`) follow the same order, so both
+/// settle what a client would expect.
+pub fn in_settling_order(open: &mut [(&Invoice, Decimal)], target: Option<&str>) {
+    open.sort_by(|(a, _), (b, _)| {
+        let at = Some(a.number.as_str()) == target;
+        let bt = Some(b.number.as_str()) == target;
+        bt.cmp(&at).then(a.due_date.cmp(&b.due_date)).then(a.number.cmp(&b.number))
+    });
 }
 
 #[cfg(test)]

@@ -101,11 +101,7 @@ pub fn apply_credit(
         .map(|i| (i, open_balance(book, i, as_of)))
         .filter(|(_, b)| *b > Decimal::ZERO)
         .collect();
-    open.sort_by(|(a, _), (b, _)| {
-        let at = Some(a.number.as_str()) == target;
-        let bt = Some(b.number.as_str()) == target;
-        bt.cmp(&at).then(a.due_date.cmp(&b.due_date)).then(a.number.cmp(&b.number))
-    });
+    super::allocate::in_settling_order(&mut open, target);
     let mut to_apply = Vec::new();
     for (inv, bal) in open {
         if left <= Decimal::ZERO {
