@@ -70,7 +70,9 @@ fn deliver(
         }
         Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::ALREADY_SENT) => {
             tally.already += 1;
-            println!("{label}: {}", crate::text::sanitize(&msg));
+            // A reader that stopped listening must not stop the batch: what
+            // was sent is in the outbox and the notes, not only on stdout.
+            let _ = crate::say!("{label}: {}", crate::text::sanitize(&msg));
             return Ok(());
         }
         Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::UNKNOWN) => {
@@ -88,7 +90,9 @@ fn deliver(
             tally.sent += 1;
             let what = if p.channel == Channel::Email { format!("e-mailed {to}") } else { format!("letter {to}") };
             let note = applied.note().map(|n| format!(", note #{n}")).unwrap_or_default();
-            println!("{label}: {} {what}: {} ({reply}{note})", p.step.name, crate::text::sanitize(&r.rendered.subject));
+            let subject = crate::text::sanitize(&r.rendered.subject);
+            // As above: a closed pipe ends the printing, never the sending.
+            let _ = crate::say!("{label}: {} {what}: {subject} ({reply}{note})", p.step.name);
         }
         Err(reason) => {
             ledger.apply(Request::latest(ctx.today, Command::MarkFailed { entry: queued, reply: reason.clone() }))?;
@@ -122,10 +126,15 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     for r in &ready {
         deliver(ctx, &s, &mut ledger, transport.as_ref(), r, None, a.resend_unknown, &mut tally)?;
     }
-    println!(
+    crate::say!(
         "{}: {} sent, {} failed, {} unknown, {} already sent today, {} without an e-mail address",
-        ctx.today, tally.sent, tally.failed, tally.unknown, tally.already, tally.no_address
-    );
+        ctx.today,
+        tally.sent,
+        tally.failed,
+        tally.unknown,
+        tally.already,
+        tally.no_address
+    )?;
     if tally.failed > 0 || tally.unknown > 0 {
         bail!("not every message was accepted (see above); failed ones are sent again by the next `dun remind --send`");
     }

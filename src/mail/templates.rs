@@ -309,15 +309,3 @@ mod tests {
         assert!(!r.body.contains("\n\n\n"), "no runs of blank lines:\n{}", r.body);
     }
 }
-#[cfg(test)]
-mod show {
-    #[test]
-    #[ignore]
-    fn print_all() {
-        for (n, _) in super::BUILT_IN {
-            let t = super::Templates::default().get(n).unwrap();
-            let r = super::render(&t, &super::super::sample::fields()).unwrap();
-            println!("==== {n}\nSubject: {}\n{}", r.subject, r.body);
-        }
-    }
-}
