@@ -2,9 +2,13 @@
 //!
 //! The layers, innermost first: [`domain`] (data types), [`receivables`]
 //! (balances, aging, fees: pure math), [`rules`] (who to chase today: pure),
-//! [`store`] (sled behind one API), [`io`] (CSV/JSON in and out), and the two
-//! faces, [`cli`] and [`tui`]. Only the store knows sled; only
-//! `store::codec` knows bincode; nothing below the faces reads the clock.
+//! [`command`] (every change a user can make, built and validated against
+//! the book: pure), [`store`] (sled behind one API, and the read image),
+//! [`ledger`] (the store trait: embedded, or a `dun serve` over its socket),
+//! [`io`] (CSV/JSON in and out), [`mail`] and [`print`] (messages and PDFs),
+//! and the faces, [`cli`], [`tui`] and [`server`], which share [`session`].
+//! Only the store knows sled; only `store::codec` knows bincode; nothing
+//! below the faces reads the clock.
 
 pub mod cli;
 pub mod command;
