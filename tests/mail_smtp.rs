@@ -328,3 +328,23 @@ fn killed_mid_batch_then_rerun_nothing_twice_nothing_lost() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(server.received().len(), 3);
 }
+
+#[test]
+fn a_level_the_ladder_does_not_have_is_an_error_not_an_empty_list() {
+    // No server needed: the dry run never connects.
+    let dir = tempfile::tempdir().unwrap();
+    let (data, config) = book(dir.path(), 9, "none");
+    for extra in [&["--dry-run"][..], &["--send"][..]] {
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&["--level", "99"]);
+        let out = remind(&data, &config, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("no level 99 in the ladder") && err.contains("levels: 1, 2"), "{err}");
+        assert!(out.stdout.is_empty(), "nothing listed or sent: {}", text(&out.stdout));
+    }
+    // A level the ladder has still lists its messages.
+    let out = remind(&data, &config, &["--dry-run", "--format", "csv", "--level", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("C2,"), "{}", text(&out.stdout));
+}

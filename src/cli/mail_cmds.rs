@@ -181,6 +181,14 @@ pub fn planned(
             bail!("no client {c}");
         }
     }
+    // A level the ladder doesn't have would otherwise give an empty list
+    // that reads like "nothing to send today".
+    if let Some(l) = level {
+        if !rules.levels.iter().any(|lv| lv.number == l) {
+            let have: Vec<String> = rules.levels.iter().map(|lv| lv.number.to_string()).collect();
+            bail!("no level {l} in the ladder (levels: {}); see `dun rules show`", have.join(", "));
+        }
+    }
     Ok(plan::today(book, &rules, &s.templates, ctx.today)
         .into_iter()
         .filter(|p| client.is_none_or(|c| p.client_id == c))
