@@ -11,13 +11,11 @@ use super::output::{Align, Report};
 use super::{Ctx, Format, FormatArg};
 use crate::config::Config;
 use crate::domain::Book;
-use crate::mail::fields::{self, Fields, Inputs, Step};
+use crate::mail::fields::{self, Step};
 use crate::mail::plan::{self, Channel, Planned};
-use crate::mail::templates::{self, Rendered, Templates};
-use crate::print::pdf::{self, Paper};
+use crate::mail::templates;
+use crate::print::pdf;
 use crate::print::statement;
-use crate::receivables::aging::{AgeBasis, AgingOptions, Buckets};
-use crate::receivables::fees;
 
 #[derive(Subcommand, Debug)]
 pub enum MailCmd {
@@ -102,69 +100,16 @@ pub fn run(ctx: &Ctx, cmd: MailCmd) -> anyhow::Result<()> {
     }
 }
 
-/// Everything the mail commands read besides the book.
-pub struct MailSetup {
-    pub config: Config,
-    pub templates: Templates,
-    pub aging: AgingOptions,
-    pub fee_policy: Option<crate::domain::LateFeePolicy>,
-    pub paper: Paper,
-}
+pub use crate::mail::setup::MailSetup;
 
 /// The folder user templates are read from: beside the config file in use.
 pub fn template_dir(ctx: &Ctx) -> Option<PathBuf> {
-    match &ctx.global.config {
-        Some(p) => Some(p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))),
-        None => crate::store::paths::config_dir(),
-    }
+    crate::mail::setup::template_dir(ctx.global.config.as_deref())
 }
 
 pub fn setup(ctx: &Ctx) -> anyhow::Result<MailSetup> {
     let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
-    let aging = AgingOptions {
-        buckets: Buckets::new(&config.aging.buckets).map_err(|e| anyhow!("[aging] {e}"))?,
-        basis: config.aging.by.parse::<AgeBasis>().map_err(|e| anyhow!("[aging] {e}"))?,
-    };
-    let f = &config.fees;
-    let fee_policy =
-        fees::parse_policy(f.fixed.as_deref(), f.percent.as_deref(), f.annual_rate.as_deref(), f.grace_days)
-            .map_err(anyhow::Error::msg)?;
-    let paper = Paper::parse(&config.mail.paper).map_err(|e| anyhow!("[mail] {e}"))?;
-    Ok(MailSetup { templates: Templates::new(template_dir(ctx)), config, aging, fee_policy, paper })
-}
-
-impl MailSetup {
-    pub fn inputs<'a>(&'a self, book: &'a Book, ctx: &Ctx) -> Inputs<'a> {
-        Inputs {
-            book,
-            today: ctx.today,
-            mail: &self.config.mail,
-            aging: &self.aging,
-            fee_policy: self.fee_policy.as_ref(),
-        }
-    }
-
-    /// The fields and rendered text of a planned message.
-    pub fn render(&self, book: &Book, ctx: &Ctx, p: &Planned) -> Result<(Fields, Rendered), String> {
-        let client = book.client(&p.client_id).ok_or_else(|| format!("no client {}", p.client_id))?;
-        let f = fields::build(&self.inputs(book, ctx), client, p.step.clone(), Some(&p.invoices));
-        let t = self.templates.get(&p.template)?;
-        let r = templates::render(&t, &f).map_err(|e| e.to_string())?;
-        Ok((f, r))
-    }
-
-    /// Checks every template the plan uses; the first error stops everything.
-    pub fn check_used(&self, planned: &[Planned]) -> anyhow::Result<()> {
-        let mut names: Vec<&str> = planned.iter().map(|p| p.template.as_str()).collect();
-        names.sort();
-        names.dedup();
-        for n in names {
-            let t = self.templates.get(n).map_err(anyhow::Error::msg)?;
-            templates::check(&t)
-                .map_err(|e| anyhow!("{e}\nnothing was sent; fix the template (`dun templates check`)"))?;
-        }
-        Ok(())
-    }
+    MailSetup::new(config, template_dir(ctx)).map_err(anyhow::Error::msg)
 }
 
 /// The day's messages, narrowed by --client and --level.
@@ -203,7 +148,7 @@ fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let outbox = store.outbox(ctx.today)?;
     let book = store.book()?;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
-    s.check_used(&list)?;
+    s.check_used(&list).map_err(anyhow::Error::msg)?;
     let mut r = Report::new(&[
         ("client_id", Align::Left),
         ("client", Align::Left),
@@ -217,7 +162,7 @@ fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     ]);
     let (mut emails, mut letters, mut problems) = (0, 0, 0);
     for p in &list {
-        let (_, rendered) = s.render(book, ctx, p).map_err(anyhow::Error::msg)?;
+        let (_, rendered) = s.render(book, ctx.today, p).map_err(anyhow::Error::msg)?;
         match (&p.problem, p.channel) {
             (Some(_), _) => problems += 1,
             (None, Channel::Email) => emails += 1,
@@ -267,7 +212,7 @@ fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
     let mut store = ctx.open_store()?;
     let book = store.book()?;
     let client = book.client(&a.client).ok_or_else(|| anyhow!("no client {}", a.client))?;
-    let f = fields::build(&s.inputs(book, ctx), client, Step::statement(), None);
+    let f = fields::build(&s.inputs(book, ctx.today), client, Step::statement(), None);
     let bytes: Vec<u8> = match ctx.global.format {
         Some(FormatArg::Pdf) => {
             if a.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {

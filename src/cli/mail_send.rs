@@ -9,13 +9,12 @@ use anyhow::{anyhow, bail};
 
 use super::mail_cmds::{planned, setup, LetterArgs, MailSetup, RemindArgs};
 use super::Ctx;
-use crate::command::{Command, CommandError};
-use crate::ledger::{Embedded, Ledger, LedgerError, Request};
+use crate::ledger::Embedded;
+use crate::mail::deliver::{self, Delivered};
 use crate::mail::fields::Fields;
 use crate::mail::plan::{self, Channel, Planned};
 use crate::mail::templates::Rendered;
 use crate::mail::transport::Transport;
-use crate::mail::{deliver, outbox};
 
 /// How one message ended, for the summary.
 #[derive(Default)]
@@ -36,14 +35,14 @@ struct Ready {
 }
 
 fn prepare(ctx: &Ctx, s: &MailSetup, book: &crate::domain::Book, p: Planned) -> anyhow::Result<Ready> {
-    let (fields, rendered) = s.render(book, ctx, &p).map_err(anyhow::Error::msg)?;
+    let (fields, rendered) = s.render(book, ctx.today, &p).map_err(anyhow::Error::msg)?;
     Ok(Ready { planned: p, fields, rendered })
 }
 
 #[allow(clippy::too_many_arguments)]
-/// Sends (or writes) one message through the outbox, each step a command
-/// through the ledger: queue (refused when already sent today or of
-/// unknown fate), hand off, then mark sent (with its note) or failed.
+/// Sends (or writes) one message through the outbox ([`deliver::send`]:
+/// queue, hand off, mark sent or failed, each a command through the
+/// ledger) and says how it went, one line.
 fn deliver(
     ctx: &Ctx,
     s: &MailSetup,
@@ -63,39 +62,27 @@ fn deliver(
     });
     let entry = deliver::entry(&s.config.mail, ctx.today, p, &r.rendered, letter.as_deref());
     let to = entry.to.clone();
-    // Durable before anything leaves: a crash from here on shows as unknown.
-    let queued = match ledger.apply(Request::latest(ctx.today, Command::QueueMessage { entry, resend_unknown })) {
-        Ok(applied) => {
-            applied.built.batch.outbox.into_iter().next().ok_or_else(|| anyhow!("the outbox entry was not written"))?
-        }
-        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::ALREADY_SENT) => {
+    let mail = &s.config.mail;
+    match deliver::send(ledger, ctx.today, mail, s.paper, transport, entry, &r.fields, resend_unknown)? {
+        Delivered::AlreadySent(msg) => {
             tally.already += 1;
             // A reader that stopped listening must not stop the batch: what
             // was sent is in the outbox and the notes, not only on stdout.
             let _ = crate::say!("{label}: {}", crate::text::sanitize(&msg));
-            return Ok(());
         }
-        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::UNKNOWN) => {
+        Delivered::Unknown(msg) => {
             tally.unknown += 1;
             eprintln!("{label}: {}", crate::text::sanitize(&msg));
-            return Ok(());
         }
-        Err(e) => return Err(e.into()),
-    };
-    let result = deliver::hand_off(&s.config.mail, s.paper, transport, &queued, &r.fields);
-    match result {
-        Ok(reply) => {
-            let applied =
-                ledger.apply(Request::latest(ctx.today, Command::MarkSent { entry: queued, reply: reply.clone() }))?;
+        Delivered::Sent { reply, note } => {
             tally.sent += 1;
             let what = if p.channel == Channel::Email { format!("e-mailed {to}") } else { format!("letter {to}") };
-            let note = applied.note().map(|n| format!(", note #{n}")).unwrap_or_default();
+            let note = note.map(|n| format!(", note #{n}")).unwrap_or_default();
             let subject = crate::text::sanitize(&r.rendered.subject);
             // As above: a closed pipe ends the printing, never the sending.
             let _ = crate::say!("{label}: {} {what}: {subject} ({reply}{note})", p.step.name);
         }
-        Err(reason) => {
-            ledger.apply(Request::latest(ctx.today, Command::MarkFailed { entry: queued, reply: reason.clone() }))?;
+        Delivered::Failed(reason) => {
             tally.failed += 1;
             eprintln!("{label}: FAILED {} to {to}: {reason}", p.step.name);
         }
@@ -108,7 +95,7 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let mut store = ctx.open_store()?;
     let book = store.book()?;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
-    s.check_used(&list)?;
+    s.check_used(&list).map_err(anyhow::Error::msg)?;
     let needs_mail = list.iter().any(|p| p.channel == Channel::Email && p.problem.is_none());
     let transport =
         if needs_mail { Some(Transport::from_config(&s.config.mail).map_err(anyhow::Error::msg)?) } else { None };
@@ -162,9 +149,9 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     p.channel = Channel::Letter;
     p.to.clear();
     p.problem = None;
-    s.check_used(std::slice::from_ref(&p))?;
+    s.check_used(std::slice::from_ref(&p)).map_err(anyhow::Error::msg)?;
     if matches!(ctx.global.format, Some(super::FormatArg::Txt)) {
-        let (_, r) = s.render(book, ctx, &p).map_err(anyhow::Error::msg)?;
+        let (_, r) = s.render(book, ctx.today, &p).map_err(anyhow::Error::msg)?;
         let text = format!("Subject: {}\n\n{}", r.subject, r.body);
         // Names from the book on their way to a terminal are made harmless.
         let text = if a.out.is_none() { crate::text::sanitize_lines(&text) } else { text };

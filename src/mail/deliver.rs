@@ -1,8 +1,8 @@
 //! What both faces need to send one message: the outbox record for a
 //! planned message, where a letter's PDF goes, and the hand-off itself
-//! (SMTP/sendmail/folder for an e-mail, a PDF file for a letter). The
-//! commands around the hand-off (queue, sent, failed) are the face's to
-//! apply through its ledger.
+//! (SMTP/sendmail/folder for an e-mail, a PDF file for a letter), and
+//! [`send`]: the three commands around the hand-off (queue, sent, failed)
+//! applied through whichever ledger the face holds.
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +14,9 @@ use super::outbox;
 use super::plan::{Channel, Planned};
 use super::templates::Rendered;
 use super::transport::{self, Email, Transport};
+use crate::command::{Command, CommandError};
 use crate::domain::{NoteKind, OutboxEntry, OutboxState};
+use crate::ledger::{Ledger, LedgerError, Request};
 use crate::print::{pdf, statement};
 
 /// Where `remind --send` writes letters: `[mail] letters_dir`, else
@@ -88,4 +90,60 @@ pub fn hand_off(
         message_id: queued.message_id.clone(),
     };
     transport::mime(cfg, &email, std::time::SystemTime::now()).and_then(|msg| t.send(&msg, &queued.message_id))
+}
+
+/// How one message ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivered {
+    /// Accepted (or the letter written), with what the other side said and
+    /// the note that logs it.
+    Sent { reply: String, note: Option<u64> },
+    /// Refused or not handed over: one line saying why. Marked failed;
+    /// nothing logged; the next send tries it again.
+    Failed(String),
+    /// Already sent today: nothing was done.
+    AlreadySent(String),
+    /// An earlier attempt's fate is unknown: nothing was done.
+    Unknown(String),
+}
+
+/// Sends (or writes) one message through the outbox, each step a command
+/// through `ledger`: queue (durable before anything leaves; refused when
+/// already sent today or of unknown fate), hand off, then mark it sent
+/// (with its note) or failed. The text sent is `entry`'s.
+#[allow(clippy::too_many_arguments)]
+pub fn send(
+    ledger: &mut dyn Ledger,
+    today: NaiveDate,
+    cfg: &MailConfig,
+    paper: pdf::Paper,
+    transport: Option<&Transport>,
+    entry: OutboxEntry,
+    fields: &Fields,
+    resend_unknown: bool,
+) -> Result<Delivered, LedgerError> {
+    let queued = match ledger.apply(Request::latest(today, Command::QueueMessage { entry, resend_unknown })) {
+        Ok(applied) => match applied.built.batch.outbox.into_iter().next() {
+            Some(q) => q,
+            None => return Ok(Delivered::Failed("the outbox entry was not written".into())),
+        },
+        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::ALREADY_SENT) => {
+            return Ok(Delivered::AlreadySent(msg))
+        }
+        Err(LedgerError::Command(CommandError::Conflict(msg))) if msg.starts_with(outbox::UNKNOWN) => {
+            return Ok(Delivered::Unknown(msg))
+        }
+        Err(e) => return Err(e),
+    };
+    match hand_off(cfg, paper, transport, &queued, fields) {
+        Ok(reply) => {
+            let applied =
+                ledger.apply(Request::latest(today, Command::MarkSent { entry: queued, reply: reply.clone() }))?;
+            Ok(Delivered::Sent { reply, note: applied.note() })
+        }
+        Err(reason) => {
+            ledger.apply(Request::latest(today, Command::MarkFailed { entry: queued, reply: reason.clone() }))?;
+            Ok(Delivered::Failed(reason))
+        }
+    }
 }

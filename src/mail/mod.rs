@@ -8,6 +8,8 @@
 //! - [`outbox`]: the durable record of each message (queued, sent, failed),
 //!   which makes sending exactly-once.
 //! - [`transport`]: SMTP, sendmail, or a folder of `.eml` files.
+//! - [`deliver`]: one message through the outbox and the ledger.
+//! - [`setup`]: the config and templates a face renders with.
 //!
 //! PDF and plain-text letters and statements are in [`crate::print`].
 
@@ -17,6 +19,7 @@ pub mod fields;
 pub mod outbox;
 pub mod plan;
 pub mod sample;
+pub mod setup;
 pub mod templates;
 pub mod transport;
 

@@ -72,6 +72,16 @@ pub enum Action {
     Undo,
     /// Read the book again (others may have written since).
     Reload,
+    /// `r`: the message the step calls for, rendered in a preview where it
+    /// can be edited, sent or saved (`screens::remind`).
+    Remind,
+    /// Today: mark or unmark the account, to send several in one go.
+    Mark,
+    // Inside the message preview (the `preview` section of the key map).
+    PreviewSend,
+    PreviewSave,
+    PreviewEdit,
+    PreviewClose,
     // Inside a logging form (the `form` section of the key map).
     FormSave,
     FormCancel,

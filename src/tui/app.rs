@@ -174,6 +174,8 @@ pub struct App {
     pub confirm: Option<super::confirm::Confirm>,
     /// Author, clock, undo stack and draft slot for logging.
     pub logbook: super::logging::Logbook,
+    /// The message preview (`r`) and what it renders and sends with.
+    pub remind: super::screens::remind::Remind,
 }
 
 impl From<Book> for Source {
@@ -261,6 +263,7 @@ impl App {
             form: None,
             confirm: None,
             logbook: super::logging::Logbook::default(),
+            remind: Default::default(),
             me: crate::user_name(),
             assigning: None,
         };
@@ -318,6 +321,9 @@ impl App {
                     Effect::None
                 }
             };
+        }
+        if self.remind.preview.is_some() {
+            return self.preview_key(key);
         }
         if self.form.is_some() {
             return self.form_section_key(key);
@@ -411,7 +417,9 @@ impl App {
     /// The key-map section in force: the screen's, or the client section
     /// while a list's detail pane has the keys.
     pub fn section(&self) -> Section {
-        if self.in_detail() {
+        if self.remind.preview.is_some() {
+            Section::Preview
+        } else if self.in_detail() {
             Section::Client
         } else {
             self.screen().section()
@@ -549,6 +557,7 @@ impl App {
                 return Some(self.logging_action(action));
             }
             Action::Assign => self.assign(),
+            Action::Remind => return Some(self.open_preview()),
             Action::Reload => self.reload(),
             // A screen's own keys mean nothing where the screen declines them.
             Action::Up
@@ -569,6 +578,11 @@ impl App {
             | Action::CycleStatus
             | Action::ToggleScope
             | Action::Mine
+            | Action::Mark
+            | Action::PreviewSend
+            | Action::PreviewSave
+            | Action::PreviewEdit
+            | Action::PreviewClose
             | Action::FormSave
             | Action::FormCancel
             | Action::FormNext

@@ -31,10 +31,13 @@ pub enum Section {
     Aging,
     /// An open logging form.
     Form,
+    /// The message preview (`r`).
+    Preview,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [Section::Global, Section::List, Section::Client, Section::Aging, Section::Form];
+    pub const ALL: [Section; 6] =
+        [Section::Global, Section::List, Section::Client, Section::Aging, Section::Form, Section::Preview];
     pub fn name(self) -> &'static str {
         match self {
             Section::Global => "global",
@@ -42,6 +45,7 @@ impl Section {
             Section::Client => "client",
             Section::Aging => "aging",
             Section::Form => "form",
+            Section::Preview => "preview",
         }
     }
 }
@@ -123,6 +127,7 @@ pub const BINDABLE: &[Bindable] = &[
     log(Action::Editor, "editor", "long note in $EDITOR", &["E"]),
     log(Action::Undo, "undo", "undo this session's last entry", &["u"]),
     log(Action::Assign, "assign", "take the selected account (asks first)", &["A"]),
+    log(Action::Remind, "remind", "the reminder or letter the step calls for: preview, edit, send", &["r"]),
     own(Section::List, Action::NextMatch, "next_match", "next match (while filtering)", &["n"]),
     own(Section::List, Action::PrevMatch, "prev_match", "previous match (while filtering)", &["N"]),
     own(Section::List, Action::Sort, "sort", "sort by next column", &["o"]),
@@ -130,6 +135,7 @@ pub const BINDABLE: &[Bindable] = &[
     own(Section::List, Action::CycleStatus, "status_filter", "status filter", &["f"]),
     own(Section::List, Action::ToggleScope, "scope", "client / whole book", &["a"]),
     own(Section::List, Action::Mine, "mine", "my accounts / everyone's", &["m"]),
+    own(Section::List, Action::Mark, "mark", "mark / unmark to send reminders together", &["space"]),
     own(Section::Aging, Action::Left, "left", "bucket column left", &["h", "left"]),
     own(Section::Aging, Action::Right, "right", "bucket column right", &["l", "right"]),
     own(Section::Form, Action::FormSave, "save", "save the form", &["enter"]),
@@ -137,6 +143,10 @@ pub const BINDABLE: &[Bindable] = &[
     own(Section::Form, Action::FormNext, "next_field", "next field", &["tab", "down"]),
     own(Section::Form, Action::FormPrev, "prev_field", "previous field", &["shift-tab", "up"]),
     own(Section::Form, Action::FormEditor, "field_editor", "the field in $EDITOR", &["ctrl-x"]),
+    own(Section::Preview, Action::PreviewSend, "send", "send it (asks first); the batch when several", &["s"]),
+    own(Section::Preview, Action::PreviewEdit, "edit", "edit the message in $EDITOR", &["e"]),
+    own(Section::Preview, Action::PreviewSave, "save_file", "save as a file (.eml, .txt; PDF for a letter)", &["w"]),
+    own(Section::Preview, Action::PreviewClose, "close", "close the preview, send nothing", &["esc", "q"]),
 ];
 
 /// Every bindable action: the fixed ones and the screens' jump keys.

@@ -196,6 +196,10 @@ impl App {
 
     /// What came back from `$EDITOR` (None: the editor failed; say why).
     pub fn editor_done(&mut self, result: Result<String, String>) {
+        if self.remind.preview.is_some() {
+            self.preview_edited(result);
+            return;
+        }
         match result {
             Ok(text) => {
                 if let Some(f) = self.form.as_mut() {

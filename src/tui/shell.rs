@@ -101,6 +101,12 @@ fn load(session: &Session, s: Settings, ledger: Box<dyn crate::ledger::Ledger>) 
     let actions = crate::rules::today(source.book(), &s.rules, session.today);
     let mut app = App::new(source, session.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.rules = s.rules;
+    // The preview (`r`) words and sends messages as `dun remind` does.
+    let templates = crate::mail::setup::template_dir(session.config_path.as_deref());
+    match crate::mail::setup::MailSetup::new(s.config.clone(), templates) {
+        Ok(m) => app.remind.setup = Some(m),
+        Err(e) => app.remind.setup_error = Some(e),
+    }
     // Validated with the config: "due" or "invoice".
     app.aging_basis = s.config.aging.by.parse().unwrap_or_default();
     app.tz = chrono::Local::now().offset().to_owned();

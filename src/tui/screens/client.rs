@@ -42,6 +42,7 @@ impl Screen for ClientView {
         vec![
             hint(Action::Enter, "open invoice"),
             hint(Action::Down, "invoices"),
+            hint(Action::Remind, "reminder"),
             hint(Action::CopyEmail, "copy email"),
             hint(Action::CopyPhone, "copy phone"),
         ]

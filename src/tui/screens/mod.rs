@@ -16,6 +16,7 @@ pub mod forecast;
 pub mod invoice;
 pub mod invoices;
 pub mod notes;
+pub mod remind;
 pub mod today;
 
 use ratatui::buffer::Buffer;

@@ -24,6 +24,8 @@ pub struct Today {
     pub mine: bool,
     /// Contacts logged today (not undone), by kind: the day's progress.
     pub done: Vec<(crate::domain::NoteKind, usize)>,
+    /// Accounts marked (space) to preview and send together (`r`).
+    pub marked: std::collections::BTreeSet<String>,
 }
 
 impl Screen for Today {
@@ -40,6 +42,8 @@ impl Screen for Today {
             hint(Action::Enter, "open"),
             hint(Action::Filter, "filter"),
             hint(Action::Mine, if self.mine { "everyone" } else { "mine" }),
+            hint(Action::Remind, if self.marked.is_empty() { "remind" } else { "remind marked" }),
+            hint(Action::Mark, "mark"),
         ];
         if !self.filter.is_empty() {
             h.push(hint(Action::NextMatch, "next match"));
@@ -58,6 +62,8 @@ impl Screen for Today {
             })
             .collect();
         self.list.clamp(self.rows.len());
+        // A mark lasts while the account is on the list (a sent reminder moves it off).
+        self.marked.retain(|id| m.actions.iter().any(|a| &a.client_id == id));
         self.done.clear();
         let today = cx.model.today;
         for n in cx.book.notes().iter().filter(|n| n.date == today) {
@@ -74,6 +80,16 @@ impl Screen for Today {
     fn handle(&mut self, action: Action, cx: &Cx) -> Outcome {
         match action {
             Action::Enter => cx.focus.map_or(Outcome::Done, |c| Outcome::Open(View::Client(c))),
+            Action::Mark => {
+                let Some(a) = self.rows.get(self.list.selected).map(|&i| &cx.model.actions[i]) else {
+                    return Outcome::Done;
+                };
+                if !self.marked.remove(&a.client_id) {
+                    self.marked.insert(a.client_id.clone());
+                }
+                self.list.step(1, self.rows.len());
+                Outcome::Done
+            }
             Action::Mine => {
                 self.mine = !self.mine;
                 self.list.selected = 0;
@@ -173,7 +189,8 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
     let filter = super::filter_fact(&s.filter);
     let ui = crate::tui::ui::title;
     let whose = if s.mine { format!("mine ({})", crate::text::sanitize(&app.me)) } else { String::new() };
-    ui(app, list, buf, "Today", &[crate::tui::ui::position(s.list.selected, s.rows.len()), filter, whose]);
+    let marked = if s.marked.is_empty() { String::new() } else { format!("{} marked", s.marked.len()) };
+    ui(app, list, buf, "Today", &[crate::tui::ui::position(s.list.selected, s.rows.len()), filter, whose, marked]);
     let empty = if m.actions.is_empty() {
         "Nothing to chase today: no client needs a reminder, a call or an escalation."
     } else {
@@ -190,8 +207,11 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
     }
     table::draw(buf, table_area, t, &cols, 14, &s.list, s.rows.len(), true, empty, &|i| {
         let a = &m.actions[s.rows[i]];
+        // A marked row shows ✓ in place of its kind's sign.
+        let marker = fmt::kind_marker(a.kind);
+        let marker = if s.marked.contains(&a.client_id) { format!("✓{}", &marker[1..]) } else { marker.to_string() };
         vec![
-            (fmt::kind_marker(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
+            (marker, t.style(fmt::kind_role(a.kind))),
             (a.client_name.clone(), t.style(Role::Text)),
             (format!("{} {}", a.level, a.level_name), t.style(Role::Muted)),
             (fmt::first_money(&a.overdue), t.style(Role::Text)),

@@ -42,6 +42,9 @@ impl Widget for &App {
         if let Some(form) = &self.form {
             draw_form(self, form, body, buf);
         }
+        if let Some(p) = &self.remind.preview {
+            screens::remind::draw(self, p, body, buf);
+        }
         status_line(self, bottom, buf);
         if self.help {
             help(self, area, buf);
@@ -212,6 +215,8 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
             q
         };
         Line::from(Span::styled(q, t.style(Role::Key)))
+    } else if app.remind.preview.is_some() && app.status.is_none() {
+        screens::remind::hint_line(app)
     } else if app.form.is_some() && app.status.is_none() {
         Line::from(Span::styled(
             "enter save · esc cancel · tab next field · ctrl-x edit in $EDITOR",
