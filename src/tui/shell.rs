@@ -11,8 +11,8 @@ use anyhow::Context as _;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseEventKind,
 };
+use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
-use ratatui::crossterm::{execute, queue};
 
 /// The terminal: crossterm, with short unchanged gaps written through
 /// rather than jumped over (`wire.rs`: fewer bytes over SSH).
@@ -256,11 +256,8 @@ impl Drop for RestoreGuard {
 }
 
 fn draw(terminal: &mut DefaultTerminal, app: &App) -> std::io::Result<()> {
-    // One synchronized update per frame: terminals that support it show
-    // the frame whole, never half drawn.
-    queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+    // The backend brackets each frame in a synchronized update (wire.rs).
     terminal.draw(|f| f.render_widget(app, f.area()))?;
-    execute!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
     Ok(())
 }
 
