@@ -436,3 +436,155 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
     assert!(seen.contains("call"), "{seen}");
     assert!(book.log().contains(&format!("{ANA} (uid")), "{}", book.log());
 }
+
+/// The server's config in the through-the-server tests: fee terms the
+/// server charges by (the clients' configs have none).
+const SERVE_CONFIG: &str = "[fees]\nfixed = \"40.00\"\ngrace_days = 0\n";
+
+#[test]
+fn backup_verify_and_fees_go_through_the_server_with_their_roles() {
+    use std::os::unix::fs::MetadataExt;
+    let Some(book) = SharedBook::start_full("through", TEAM, Some(SERVE_CONFIG)) else { return };
+    let base = book.dir.path();
+    // A backup: made by the server, written by the admin's own dun where
+    // the admin asked, owned by the admin, private.
+    let ana_dir = folder_of(ANA, base, "ana");
+    let file = ana_dir.join("book.dunbak");
+    let out = book.as_user(ANA, &["backup", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("backed up 40 clients"), "{}", stdout(&out));
+    let meta = std::fs::metadata(&file).unwrap();
+    assert_eq!(meta.uid(), dun::server::peer::user_by_name(ANA).unwrap().uid);
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    assert!(book.log().contains(&format!("{ANA} (uid")) && book.log().contains("took a backup"), "{}", book.log());
+    // It restores (as anyone who can read it) into a book that verifies.
+    let restored = base.join("restored");
+    let out = dun_cmd().arg("--data").arg(&restored).args(["restore", file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("restored 40 clients"), "{}", stdout(&out));
+    // A collector may not take one.
+    let ben_dir = folder_of(BEN, base, "ben");
+    let out = book.as_user(BEN, &["backup", ben_dir.join("x.dunbak").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    assert!(!ben_dir.join("x.dunbak").exists());
+
+    // verify: any role; the server checks its store.
+    let out = book.as_user(CAT, &["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("ok: 40 clients"), "{}", stdout(&out));
+
+    // Fees follow the server's terms: listed for a viewer, charged by an admin only.
+    let out = book.as_user(CAT, &["--format", "csv", "fees"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&out);
+    let invoice = list.lines().nth(1).and_then(|l| l.split(',').next()).expect("a chargeable invoice").to_string();
+    assert!(list.lines().nth(1).unwrap().contains("40.00"), "{list}");
+    let out = book.as_user(BEN, &["fee", &invoice]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    let out = book.as_user(ANA, &["fee", &invoice, "--dry-run", "--format", "csv"]);
+    assert!(out.status.success() && stdout(&out).contains("fixed,40.00"), "{}{}", stdout(&out), stderr(&out));
+    let out = book.as_user(ANA, &["fee", &invoice]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("saved:"), "{}", stderr(&out));
+    let out = book.as_user(ANA, &["fee", &invoice]);
+    assert!(stderr(&out).contains("nothing to charge"), "charged twice: {}", stderr(&out));
+    assert!(book.log().contains(&format!("{ANA} (uid")) && book.log().contains(" wrote seq"), "{}", book.log());
+}
+
+#[test]
+fn import_book_and_demo_go_through_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    // An exported book to load.
+    let dir = tempfile::tempdir().unwrap();
+    let source = OwnBook::start("source");
+    let export = dir.path().join("export");
+    let out = source.dun(&["export", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    drop(source);
+    // A server on an empty book.
+    let data = dir.path().join("empty");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let socket = data.join("dun.sock");
+    let mut cmd = dun_cmd();
+    cmd.arg("--data").arg(&data).arg("serve");
+    let server = Server::spawn_public(cmd, &dir.path().join("serve.log"), &socket);
+    let dun = |args: &[&str]| dun_cmd().arg("--data").arg(&data).args(["--today", TODAY]).args(args).output().unwrap();
+    // The server has the book open: had the client opened it itself, it
+    // would have been refused (the folder is locked).
+    let out = dun(&["import", "book", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("40 clients"), "{}", stdout(&out));
+    let out = dun(&["verify"]);
+    assert!(stdout(&out).starts_with("ok: 40 clients"), "{}{}", stdout(&out), stderr(&out));
+    let out = dun(&["demo", "--no-tui"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("already holds"), "{}", stderr(&out));
+    let out = dun(&["import", "book", export.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("already holds"), "{}", stderr(&out));
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(log.contains("wrote seq 1"), "{log}");
+}
+
+#[test]
+fn remind_send_through_the_server_sends_each_message_once_as_the_kernels_user() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let Some(book) = SharedBook::start("remind") else { return };
+    let base = book.dir.path();
+    let smtp = Smtp::start(&base.join("smtp"));
+    let letters = folder_of(BEN, base, "letters");
+    let config = base.join("ben-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[mail]\nfrom = \"Accounts <ar@example.com>\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsmtp_security = \"none\"\nsmtp_timeout_secs = 10\nletters_dir = \"{}\"\n",
+            smtp.port,
+            letters.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let cfg = config.to_str().unwrap();
+    // What is due: e-mails and letters.
+    let out = book.as_user(BEN, &["--config", cfg, "--format", "csv", "remind", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = stdout(&out);
+    let emails: Vec<&str> = plan.lines().filter(|l| l.contains(",email,")).collect();
+    let letters_due = plan.lines().filter(|l| l.contains(",letter,")).count();
+    assert!(emails.len() >= 2 && letters_due >= 1, "{plan}");
+
+    // A viewer may not send.
+    let out = book.as_user(CAT, &["--config", cfg, "remind", "--send"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("needs the collector role"), "{}", stderr(&out));
+    assert!(smtp.received().is_empty());
+
+    let out = book.as_user(BEN, &["--config", cfg, "remind", "--send"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let got = smtp.received();
+    assert_eq!(got.len(), emails.len(), "{}", stdout(&out));
+    let ids: std::collections::BTreeSet<String> = got.iter().map(|m| m["message_id"].to_string()).collect();
+    assert_eq!(ids.len(), got.len(), "a message arrived twice");
+    // The letters were written by the client, as the user who sent them.
+    let pdfs = std::fs::read_dir(&letters).unwrap().count();
+    assert_eq!(pdfs, letters_due);
+
+    // A second run sends nothing: each step is logged done, and the
+    // outbox (on the server) holds each message as sent.
+    let out = book.as_user(BEN, &["--config", cfg, "remind", "--send"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(" 0 sent"), "{}", stdout(&out));
+    assert_eq!(smtp.received().len(), emails.len());
+    let out = book.as_user(BEN, &["--config", cfg, "--format", "csv", "remind", "--dry-run"]);
+    assert!(!stdout(&out).contains(",email,"), "{}", stdout(&out));
+
+    // The note that logs each message is by the user the kernel saw.
+    let client = emails[0].split(',').next().unwrap();
+    let notes = notes_of(&book, CAT, client);
+    assert!(notes.iter().any(|(a, t)| a == BEN && t.contains("dun.2026-11-25")), "{notes:?}");
+    assert!(!notes.iter().any(|(a, _)| a == "someone-else"));
+}

@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use super::{Format, GlobalArgs};
 use crate::command::Command;
-use crate::domain::Book;
+use crate::domain::{Book, OutboxEntry};
 use crate::ledger::{Applied, Embedded, Expect, Ledger as _, Request};
 use crate::server::remote::Remote;
 use crate::session::Session;
@@ -25,6 +25,14 @@ pub struct Ctx {
     books_left: std::cell::RefCell<Vec<Book>>,
     /// The book's server (`dun serve`), once looked for.
     server: std::cell::OnceCell<Option<std::cell::RefCell<Remote>>>,
+    served: std::cell::OnceCell<Option<Served>>,
+}
+
+/// What the server told this command when it connected.
+pub struct Served {
+    pub user: String,
+    pub role: crate::server::team::Role,
+    pub rules: anyhow::Result<crate::rules::Rules>,
 }
 
 impl Deref for Ctx {
@@ -52,33 +60,58 @@ impl Ctx {
             left_for_exit: Default::default(),
             books_left: Default::default(),
             server: Default::default(),
+            served: Default::default(),
         })
     }
 
     /// The book's server, when one is running: `--socket` / `DUN_SOCKET`
     /// (which must answer), else one listening in the data folder. Looked
     /// for once, at the first read or write; with a server, every read and
-    /// write of this command goes through it.
+    /// write of this command goes through it. Held while the command
+    /// writes (see [`Writer`]): what else a command needs to know of the
+    /// server (its user, role, ladder) is kept aside in [`Ctx::served`].
     pub fn server(&self) -> anyhow::Result<Option<std::cell::RefMut<'_, Remote>>> {
+        self.find_server()?;
+        Ok(self.server.get().and_then(|s| s.as_ref()).map(|r| r.borrow_mut()))
+    }
+
+    fn find_server(&self) -> anyhow::Result<()> {
         if self.server.get().is_none() {
             let found = self.session.server()?;
+            let info = found.as_ref().map(|r| Served { user: r.user().to_string(), role: r.role(), rules: r.rules() });
+            let _ = self.served.set(info);
             let _ = self.server.set(found.map(std::cell::RefCell::new));
         }
-        Ok(self.server.get().and_then(|s| s.as_ref()).map(|r| r.borrow_mut()))
+        Ok(())
+    }
+
+    /// Who the server knows us as, our role, and its ladder, when a server runs.
+    pub fn served(&self) -> anyhow::Result<Option<&Served>> {
+        self.find_server()?;
+        Ok(self.served.get().and_then(|s| s.as_ref()))
     }
 
     /// The ladder in force: the server's for a served book, else the data folder's.
     pub fn rules(&self) -> anyhow::Result<crate::rules::Rules> {
-        if let Some(r) = self.server()? {
-            return r.rules();
+        if let Some(s) = self.served()? {
+            return s.rules.as_ref().map(Clone::clone).map_err(|e| anyhow::anyhow!("{e:#}"));
         }
         self.session.rules()
     }
 
+    /// The book-wide late-fee terms: the server's for a served book (it
+    /// charges fees by them), else `[fees]` of this config.
+    pub fn fee_terms(&self) -> anyhow::Result<Option<crate::domain::LateFeePolicy>> {
+        if let Some(mut r) = self.server()? {
+            return Ok(r.fee_terms()?);
+        }
+        self.session.fee_terms()
+    }
+
     /// Who "me" is: the user the server saw connect, else this process's user.
     pub fn me(&self) -> anyhow::Result<String> {
-        Ok(match self.server()? {
-            Some(r) => r.user().to_string(),
+        Ok(match self.served()? {
+            Some(s) => s.user.clone(),
             None => crate::user_name(),
         })
     }
@@ -93,6 +126,37 @@ impl Ctx {
             );
         }
         self.session.open_store()
+    }
+
+    /// The book and where to write, for a command that reads the book,
+    /// then writes a series of commands (`remind --send`): the server's
+    /// snapshot and a connection of its own to the server, else the store
+    /// opened here (with the daily backup) and a ledger over it.
+    pub fn book_and_writer(&self) -> anyhow::Result<(Book, Box<dyn crate::ledger::Ledger>)> {
+        if self.served()?.is_some() {
+            if let Some(mut r) = self.session.server()? {
+                let book = r.snapshot()?.book;
+                return Ok((book, Box::new(r)));
+            }
+        }
+        let mut store = self.open_store()?;
+        // A copy: the ledger goes on writing through the store, whose own
+        // book must stay as loaded (it is kept current by each write).
+        let book = store.book()?.clone();
+        Ok((book, Box::new(self.session.ledger_over(store))))
+    }
+
+    /// The book and the outbox records of `date` (`remind --dry-run`).
+    pub fn book_and_outbox(&self, date: chrono::NaiveDate) -> anyhow::Result<(Book, Vec<OutboxEntry>)> {
+        if let Some(mut r) = self.server()? {
+            let outbox = r.outbox(date)?;
+            return Ok((r.snapshot()?.book, outbox));
+        }
+        let mut store = self.open_store()?;
+        let outbox = store.outbox(date)?;
+        let book = store.take_book()?;
+        self.done_reading(store);
+        Ok((book, outbox))
     }
 
     /// Applies one command through the ledger (opening the store, with the

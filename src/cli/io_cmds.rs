@@ -291,8 +291,20 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
         bail!("`import book` reads a folder written by `dun export`; --from does not apply");
     }
     let batch = export_read::read_dir(&a.file).map_err(|errors| anyhow!("{errors}"))?;
-    let store = ctx.open_or_create_store()?;
-    if store.counts() != crate::store::Counts::default() {
+    // A served book is loaded by the server (the command refuses a book
+    // that holds clients; the check here says it better, first).
+    let served = ctx.server()?.map(|mut r| r.snapshot());
+    let store = match served {
+        Some(snap) => {
+            let snap = snap?;
+            if !snap.book.clients().is_empty() || !snap.book.invoices().is_empty() {
+                bail!("the served book already holds a book; `import book` loads an export into an empty book only");
+            }
+            None
+        }
+        None => Some(ctx.open_or_create_store()?),
+    };
+    if store.as_ref().is_some_and(|s| s.counts() != crate::store::Counts::default()) {
         bail!(
             "{} already holds a book; `import book` loads an export into an empty data directory only (try --data NEWDIR)",
             ctx.data_dir.display()
@@ -307,7 +319,12 @@ fn import_book(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     }
     let writing = spinner(format!("writing {summary}"));
     let command = Command::Import { records: batch, ids: ImportIds::Keep, into_empty: true };
-    let applied = ctx.session.ledger_over(store).apply(Request::latest(ctx.today, command));
+    let request = Request::latest(ctx.today, command);
+    let applied = match (store, ctx.server()?) {
+        (Some(store), _) => ctx.session.ledger_over(store).apply(request),
+        (None, Some(mut r)) => r.apply(request),
+        (None, None) => unreachable!("a store is opened when there is no server"),
+    };
     writing.finish_and_clear();
     applied?;
     crate::say!("imported book from {}: {summary}", a.file.display())?;
@@ -339,9 +356,23 @@ fn export_cmd(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<()> {
 }
 
 fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
-    let mut store = ctx.open_store()?;
-    let info = backup::write(&mut store, &a.file).map_err(anyhow::Error::msg)?;
-    let c = info.counts;
+    // A served book: the server makes the backup under its lock and sends
+    // it; this process writes the file, as the user who asked, where they
+    // asked (docs/team.md, "Backups").
+    let served = ctx.server()?.map(|mut r| r.backup());
+    let (counts, crc32) = match served {
+        Some(made) => {
+            let made = made?;
+            backup::write_file(&a.file, &made.bytes).map_err(anyhow::Error::msg)?;
+            (made.counts, made.crc32)
+        }
+        None => {
+            let mut store = ctx.open_store()?;
+            let info = backup::write(&mut store, &a.file).map_err(anyhow::Error::msg)?;
+            (info.counts, info.crc32)
+        }
+    };
+    let c = counts;
     crate::say!(
         "backed up {} clients, {} invoices, {} payments, {} adjustments, {} notes to {} (crc32 {:08x})",
         c.clients,
@@ -350,7 +381,7 @@ fn backup_cmd(ctx: &Ctx, a: BackupArgs) -> anyhow::Result<()> {
         c.adjustments,
         c.notes,
         a.file.display(),
-        info.crc32
+        crc32
     )?;
     Ok(())
 }

@@ -16,6 +16,7 @@ use crate::mail::plan::{self, Channel, Planned};
 use crate::mail::templates;
 use crate::print::pdf;
 use crate::print::statement;
+use crate::store::image::Need;
 
 #[derive(Subcommand, Debug)]
 pub enum MailCmd {
@@ -143,10 +144,9 @@ pub fn planned(
 
 fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
-    let mut store = ctx.open_store()?;
     // What an earlier run today left in the outbox, shown beside each message.
-    let outbox = store.outbox(ctx.today)?;
-    let book = store.book()?;
+    let (owned, outbox) = ctx.book_and_outbox(ctx.today)?;
+    let book = &owned;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
     s.check_used(&list).map_err(anyhow::Error::msg)?;
     let mut r = Report::new(&[
@@ -203,14 +203,14 @@ fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     ));
     let mut out = Vec::new();
     r.write(ctx.format, &mut out)?;
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     super::output::emit(&out)
 }
 
 fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let owned = ctx.read_book(Need::All)?;
+    let book = &owned;
     let client = book.client(&a.client).ok_or_else(|| anyhow!("no client {}", a.client))?;
     let f = fields::build(&s.inputs(book, ctx.today), client, Step::statement(), None);
     let bytes: Vec<u8> = match ctx.global.format {
@@ -235,7 +235,7 @@ fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
             if a.out.is_none() { crate::text::sanitize_lines(&text) } else { text }.into_bytes()
         }
     };
-    ctx.done_reading(store);
+    ctx.done_with(owned);
     write_out(a.out.as_deref(), &bytes)
 }
 

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail};
 
 use super::mail_cmds::{planned, setup, LetterArgs, MailSetup, RemindArgs};
 use super::Ctx;
-use crate::ledger::Embedded;
+use crate::ledger::Ledger;
 use crate::mail::deliver::{self, Delivered};
 use crate::mail::fields::Fields;
 use crate::mail::plan::{self, Channel, Planned};
@@ -46,7 +46,7 @@ fn prepare(ctx: &Ctx, s: &MailSetup, book: &crate::domain::Book, p: Planned) -> 
 fn deliver(
     ctx: &Ctx,
     s: &MailSetup,
-    ledger: &mut Embedded,
+    ledger: &mut dyn Ledger,
     transport: Option<&Transport>,
     r: &Ready,
     letter_out: Option<&Path>,
@@ -92,10 +92,19 @@ fn deliver(
 
 pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    // Through the server when one runs: the outbox records are written
+    // there, the hand-off happens here (docs/team.md says why).
+    let (owned, mut ledger) = ctx.book_and_writer()?;
+    let book = &owned;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
     s.check_used(&list).map_err(anyhow::Error::msg)?;
+    if ctx.served()?.is_some()
+        && s.config.mail.letters_dir.is_none()
+        && list.iter().any(|p| p.channel == Channel::Letter && p.problem.is_none())
+    {
+        // The default, letters/ in the data folder, is the server's.
+        bail!("the book is served by dun serve, so letters cannot go in its data folder: set [mail] letters_dir in your config.toml");
+    }
     let needs_mail = list.iter().any(|p| p.channel == Channel::Email && p.problem.is_none());
     let transport =
         if needs_mail { Some(Transport::from_config(&s.config.mail).map_err(anyhow::Error::msg)?) } else { None };
@@ -109,9 +118,8 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
         }
         ready.push(prepare(ctx, &s, book, p)?);
     }
-    let mut ledger = ctx.session.ledger_over(store);
     for r in &ready {
-        deliver(ctx, &s, &mut ledger, transport.as_ref(), r, None, a.resend_unknown, &mut tally)?;
+        deliver(ctx, &s, ledger.as_mut(), transport.as_ref(), r, None, a.resend_unknown, &mut tally)?;
     }
     crate::say!(
         "{}: {} sent, {} failed, {} unknown, {} already sent today, {} without an e-mail address",
@@ -133,8 +141,8 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
 pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     let s = setup(ctx)?;
     let rules = super::rules_cmds::load_rules(ctx)?;
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    let (owned, mut ledger) = ctx.book_and_writer()?;
+    let book = &owned;
     book.client(&a.client).ok_or_else(|| anyhow!("no client {}", a.client))?;
     let action = crate::rules::client_action(book, &rules, &a.client, ctx.today)
         .ok_or_else(|| anyhow!("nothing is due for client {} on {}", a.client, ctx.today))?;
@@ -158,9 +166,8 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
         return super::mail_cmds::write_out(a.out.as_deref(), text.as_bytes());
     }
     let r = prepare(ctx, &s, book, p)?;
-    let mut ledger = ctx.session.ledger_over(store);
     let mut tally = Tally::default();
-    deliver(ctx, &s, &mut ledger, None, &r, a.out.as_deref(), false, &mut tally)?;
+    deliver(ctx, &s, ledger.as_mut(), None, &r, a.out.as_deref(), false, &mut tally)?;
     if tally.failed > 0 || tally.unknown > 0 {
         bail!("the letter was not written");
     }

@@ -11,7 +11,7 @@ use super::{parse_date_arg, Ctx, Format};
 use crate::command::Command;
 use crate::config::Config;
 use crate::domain::money::{format_amount, plain_amount};
-use crate::domain::{AdjustmentKind, Book, Currency, Instalment, LateFeePolicy};
+use crate::domain::{AdjustmentKind, Book, Currency, Instalment};
 use crate::ledger::Expect;
 use crate::receivables::aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
 use crate::receivables::kpi::{self, Period};
@@ -126,10 +126,6 @@ fn aging_options(cfg: &Config) -> anyhow::Result<AgingOptions> {
         buckets: Buckets::new(&cfg.aging.buckets).map_err(|e| anyhow!("[aging] {e}"))?,
         basis: cfg.aging.by.parse::<AgeBasis>().map_err(|e| anyhow!("[aging] {e}"))?,
     })
-}
-
-fn book_fee_policy(cfg: &Config) -> anyhow::Result<Option<LateFeePolicy>> {
-    crate::session::fee_terms(cfg)
 }
 
 /// Amounts for people get thousands separators; for scripts, plain.
@@ -489,7 +485,7 @@ fn client_forecast(book: &Book, id: &str, as_of: NaiveDate, f: Format) -> anyhow
 }
 
 fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
-    let book_policy = book_fee_policy(&load_config(ctx)?)?;
+    let book_policy = ctx.fee_terms()?;
     let as_of = a.when.as_of.unwrap_or(ctx.today);
     let owned = ctx.read_book(Need::All)?;
     let book = &owned;
@@ -552,10 +548,20 @@ fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
 }
 
 fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
-    let book_policy = book_fee_policy(&load_config(ctx)?)?;
     let date = a.date.unwrap_or(ctx.today);
-    let mut store = ctx.open_store()?;
-    let book = store.book()?;
+    // A served book's fees follow the server's terms (its --config): the
+    // server charges by them, so the quote must too.
+    let book_policy = ctx.fee_terms()?;
+    let served = ctx.server()?.map(|mut r| crate::ledger::Ledger::snapshot(&mut *r));
+    let (mut store, owned) = match served {
+        Some(snap) => (None, snap?.book),
+        None => {
+            let mut store = ctx.open_store()?;
+            let book = store.take_book()?;
+            (Some(store), book)
+        }
+    };
+    let book = &owned;
     let inv = book.invoice(&a.invoice).ok_or_else(|| anyhow!("no invoice {}", a.invoice))?;
     let Some(policy) = fees::policy_for(book, inv, book_policy.as_ref()) else {
         bail!(
@@ -593,11 +599,15 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let invoice = inv.number.clone();
+    let command = Command::ChargeFee { invoice, date: Some(date) };
+    let Some(store) = store.take() else {
+        return ctx.write(command).map(|_| ());
+    };
     let ledger = ctx
         .session
         .ledger_over(store)
         .with_policy(crate::command::Policy { rules: Default::default(), fees: book_policy });
-    ctx.write_with(ledger, Expect::Latest, Command::ChargeFee { invoice, date: Some(date) }).map(|_| ())
+    ctx.write_with(ledger, Expect::Latest, command).map(|_| ())
 }
 
 fn charge(ctx: &Ctx, a: super::book_cmds::CreditArgs) -> anyhow::Result<()> {

@@ -349,6 +349,15 @@ fn emit(text: &str) -> anyhow::Result<()> {
 fn check(ctx: &Ctx, path: Option<PathBuf>) -> anyhow::Result<()> {
     let path = match path {
         Some(p) => p,
+        // A served book's ladder is the server's (its folder may be closed to us).
+        None if ctx.served()?.is_some() => {
+            let rules = ctx.rules()?;
+            return emit(&format!(
+                "the book's {} (on the server): ok, {} levels\n",
+                file::RULES_FILE,
+                rules.levels.len()
+            ));
+        }
         None => {
             let p = ctx.data_dir.join(file::RULES_FILE);
             if !p.exists() {

@@ -200,6 +200,13 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
 pub fn write(store: &mut Store, path: &Path) -> Result<BackupInfo, String> {
     let book = store.book().map_err(|e| format!("cannot read the book to back it up: {e}"))?;
     let (info, bytes) = snapshot(book)?;
+    write_file(path, &bytes)?;
+    Ok(info)
+}
+
+/// Writes the bytes of a backup to `path` (private, replaced atomically):
+/// a backup made here, or one a team server made and sent.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     // Only the file the user named is made: a missing folder is most often
     // a typo, and creating a tree of folders (as root, perhaps) is not ours to do.
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -210,8 +217,7 @@ pub fn write(store: &mut Store, path: &Path) -> Result<BackupInfo, String> {
             ));
         }
     }
-    write_atomic(path, &bytes).map_err(|e| format!("cannot write the backup: {}", describe_io(path, &e)))?;
-    Ok(info)
+    write_atomic(path, bytes).map_err(|e| format!("cannot write the backup: {}", describe_io(path, &e)))
 }
 
 /// What a restore did.

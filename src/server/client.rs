@@ -166,7 +166,12 @@ pub(crate) fn name(r: &Response<'_>) -> &'static str {
         Response::Refused(_) => "a refusal",
         Response::Latest { .. } => "the sequence",
         Response::Applied(_) => "the result of a write",
-        Response::Failed(_) => "a failed write",
+        Response::Failed(_) => "a failure",
+        Response::Backup(_) => "a backup",
+        Response::Verified(_) => "a store check",
+        Response::Outbox(_) => "the outbox",
+        Response::FeeTerms(_) => "the fee terms",
+        Response::Team(_) => "the team",
     }
 }
 

@@ -121,6 +121,9 @@ pub fn serve(opts: &ServeOptions) -> anyhow::Result<()> {
         last_write: Mutex::new(None),
         next_session: AtomicU64::new(1),
     });
+    if let Some(store) = lock(&shared.store).as_mut() {
+        daily_backup(&shared.session, store);
+    }
     log(&format!("serving {} (pid {}, seq {})", dir.display(), std::process::id(), seq(&shared)));
     let result = accept_loop(&listener, &shared, &stop);
     // Taking the store waits for the write in flight, if any; no other
@@ -298,7 +301,65 @@ fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Rol
                 let response = apply(shared, who, role, *req);
                 send(stream, &response).map_err(|e| e.to_string())?;
             }
+            Request::Backup => {
+                let response = with_store(shared, |store| {
+                    let book = store.book().map_err(|e| format!("cannot read the book to back it up: {e}"))?;
+                    let (info, bytes) = crate::io::backup::snapshot(book)?;
+                    Ok(Response::Backup(protocol::BackupFile { counts: info.counts, crc32: info.crc32, bytes }))
+                });
+                if let Response::Backup(b) = &response {
+                    log(&format!("{who} took a backup ({} bytes, crc32 {:08x})", b.bytes.len(), b.crc32));
+                }
+                send(stream, &response).map_err(|e| e.to_string())?;
+            }
+            Request::Verify => {
+                let response = with_store(shared, |store| {
+                    let report = store.verify();
+                    Ok(Response::Verified(protocol::Verified { counts: report.counts, problems: report.problems }))
+                });
+                if let Response::Verified(v) = &response {
+                    log(&format!("{who} verified the store: {} problem(s)", v.problems.len()));
+                }
+                send(stream, &response).map_err(|e| e.to_string())?;
+            }
+            Request::Outbox { date } => {
+                let response = with_store(shared, |store| {
+                    store.outbox(date).map(Response::Outbox).map_err(|e| format!("cannot read the outbox: {e}"))
+                });
+                send(stream, &response).map_err(|e| e.to_string())?;
+            }
+            Request::FeeTerms => {
+                let response = match shared.session.fee_terms() {
+                    Ok(terms) => Response::FeeTerms(terms),
+                    Err(e) => Response::Failed(protocol::Failure::Other(format!("the server's fee terms: {e:#}"))),
+                };
+                send(stream, &response).map_err(|e| e.to_string())?;
+            }
+            Request::Team => {
+                let members = match team::Team::load(&shared.dir) {
+                    Ok(Some(t)) => t.members(),
+                    // Without a team file only the server's account may connect.
+                    Ok(None) => vec![(who.user.name.clone(), role)],
+                    Err(e) => {
+                        let failure = protocol::Failure::Other(e);
+                        send(stream, &Response::Failed(failure)).map_err(|e| e.to_string())?;
+                        continue;
+                    }
+                };
+                let members = members.into_iter().map(|(user, role)| protocol::Member { user, role }).collect();
+                send(stream, &Response::Team(members)).map_err(|e| e.to_string())?;
+            }
         }
+    }
+}
+
+/// Runs `f` on the server's store, under its lock (no write is halfway
+/// through meanwhile); an error becomes a [`protocol::Failure`].
+fn with_store(shared: &Shared, f: impl FnOnce(&mut Store) -> Result<Response<'static>, String>) -> Response<'static> {
+    let mut slot = lock(&shared.store);
+    match slot.as_mut() {
+        Some(store) => f(store).unwrap_or_else(|e| Response::Failed(protocol::Failure::Other(e))),
+        None => Response::Failed(protocol::Failure::Other("the server has lost its book; see its log".into())),
     }
 }
 
@@ -398,6 +459,11 @@ fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) ->
             Err(e) => log(&format!("cannot reopen the book after a write: {e}")),
         }
     }
+    if result.is_ok() {
+        if let Some(store) = slot.as_mut() {
+            daily_backup(&shared.session, store);
+        }
+    }
     match result {
         Ok(applied) => {
             let change = change_of(&applied);
@@ -413,6 +479,22 @@ fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) ->
                 other => Failure::Other(other.to_string()),
             })
         }
+    }
+}
+
+/// The daily backup in the data folder's `backups/` (`[backup] keep_days`
+/// of the server's config), which a client of a served book never takes:
+/// at start, and after the first write of each day. A failure is logged;
+/// the write it follows was saved all the same.
+fn daily_backup(session: &crate::session::Session, store: &mut Store) {
+    let today = chrono::Local::now().date_naive();
+    if crate::io::backup::daily_done(store.dir(), today) {
+        return;
+    }
+    match crate::io::backup::daily(store, today, session.backup_keep_days()) {
+        Ok(Some(path)) => log(&format!("daily backup written to {}", path.display())),
+        Ok(None) => {}
+        Err(e) => log(&format!("the daily backup failed: {e}")),
     }
 }
 

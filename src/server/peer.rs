@@ -136,6 +136,35 @@ pub fn group_name(gid: u32) -> String {
     .unwrap_or_else(|| gid.to_string())
 }
 
+/// The users the group file lists as members of group `gid` (not those
+/// whose primary group it is: the passwd file is not scanned).
+pub fn group_members(gid: u32) -> Vec<String> {
+    with_buffer(|buf| {
+        // SAFETY: getgrgid_r fills our group from our buffer; gr_mem is a
+        // null-terminated array of C strings inside that buffer, read before
+        // the buffer goes.
+        unsafe {
+            let mut grp: libc::group = std::mem::zeroed();
+            let mut result: *mut libc::group = std::ptr::null_mut();
+            let rc = libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
+            if rc != 0 {
+                return Err(rc);
+            }
+            if result.is_null() || grp.gr_mem.is_null() {
+                return Ok(None);
+            }
+            let mut names = Vec::new();
+            let mut p = grp.gr_mem;
+            while !(*p).is_null() {
+                names.push(CStr::from_ptr(*p).to_string_lossy().into_owned());
+                p = p.add(1);
+            }
+            Ok(Some(names))
+        }
+    })
+    .unwrap_or_default()
+}
+
 /// Every group `user` belongs to (its primary group and the group file's
 /// lists), as the system sees it now: a user added to a group is let in at
 /// their next connect, without restarting the server.

@@ -22,7 +22,7 @@ use super::team::Role;
 use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
 
 /// Bumped whenever a request or response changes shape.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 const MAGIC: &[u8; 4] = b"dun\0";
 
 /// The most a client may send in one frame (commands are small; an import
@@ -91,13 +91,35 @@ pub enum Request {
     /// Apply a command as the connected user ([`Response::Applied`] or
     /// [`Response::Failed`]); the role it needs depends on the command.
     Apply(Box<crate::ledger::Request>),
+    // Protocol 2: what the commands that used to open the store ask for.
+    /// A consistent backup of the book, made by the server under its lock
+    /// and sent back whole: the client writes the file (see docs/team.md,
+    /// "Backups"). Admins only.
+    Backup,
+    /// Check every record, count and index of the store (`dun verify`).
+    Verify,
+    /// The outbox records of one day (`dun remind --dry-run`).
+    Outbox { date: chrono::NaiveDate },
+    /// The late-fee terms the server judges `ChargeFee` by (its `--config`).
+    FeeTerms,
+    /// Who is on the team (team.toml's users, and the members of its
+    /// groups), for the interface's assign picker.
+    Team,
 }
 
 impl Request {
     /// The least role that may make this request.
     pub fn needs(&self) -> Role {
         match self {
-            Request::Snapshot | Request::Status | Request::Watch | Request::Latest => Role::Viewer,
+            Request::Snapshot
+            | Request::Status
+            | Request::Watch
+            | Request::Latest
+            | Request::Verify
+            | Request::Outbox { .. }
+            | Request::FeeTerms
+            | Request::Team => Role::Viewer,
+            Request::Backup => Role::Admin,
             // Checked against the command and the book when it is applied.
             Request::Apply(_) => Role::Viewer,
         }
@@ -120,6 +142,34 @@ pub enum Response<'a> {
     },
     Applied(crate::ledger::Applied),
     Failed(Failure),
+    Backup(BackupFile),
+    Verified(Verified),
+    Outbox(Vec<crate::domain::OutboxEntry>),
+    FeeTerms(Option<crate::domain::LateFeePolicy>),
+    Team(Vec<Member>),
+}
+
+/// A backup made by the server: the file's bytes (`io::backup`'s format)
+/// and what they hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupFile {
+    pub counts: crate::store::Counts,
+    pub crc32: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// What `Store::verify` found on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    pub counts: crate::store::Counts,
+    pub problems: Vec<String>,
+}
+
+/// Someone on the team, as the server resolves team.toml.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: String,
+    pub role: Role,
 }
 
 /// Why a command was not applied (nothing was written).

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::client::{ClientError, Connection};
-use super::protocol::{Failure, Request as Wire, Response};
+use super::protocol::{BackupFile, Failure, Member, Request as Wire, Response, Verified};
 use super::team::Role;
+use crate::domain::{LateFeePolicy, OutboxEntry};
 use crate::ledger::{Applied, Ledger, LedgerError, Request, Snapshot};
 
 /// How long a call waits for a server that is not answering.
@@ -157,6 +158,66 @@ impl Remote {
             }
         }
         unreachable!("the loop returns on its second attempt")
+    }
+}
+
+/// The questions beside the [`Ledger`] trait: what the commands that
+/// used to open the store ask the server for. Each is safe to ask twice.
+impl Remote {
+    fn ask_for<T>(
+        &mut self,
+        req: &Wire,
+        what: &str,
+        pick: impl FnOnce(Response<'static>) -> Option<T>,
+    ) -> Result<T, LedgerError> {
+        match self.ask(req)? {
+            Response::Failed(Failure::Other(m)) => Err(LedgerError::Server(m)),
+            r => {
+                let got = super::client::name(&r);
+                pick(r)
+                    .ok_or_else(|| LedgerError::Server(format!("the dun server answered {got} where {what} belongs")))
+            }
+        }
+    }
+
+    /// A backup of the book, made by the server (admins only).
+    pub fn backup(&mut self) -> Result<BackupFile, LedgerError> {
+        self.ask_for(&Wire::Backup, "a backup", |r| match r {
+            Response::Backup(b) => Some(b),
+            _ => None,
+        })
+    }
+
+    /// The server's check of its store.
+    pub fn verify(&mut self) -> Result<Verified, LedgerError> {
+        self.ask_for(&Wire::Verify, "a store check", |r| match r {
+            Response::Verified(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// The outbox records of `date`.
+    pub fn outbox(&mut self, date: chrono::NaiveDate) -> Result<Vec<OutboxEntry>, LedgerError> {
+        self.ask_for(&Wire::Outbox { date }, "the outbox", |r| match r {
+            Response::Outbox(o) => Some(o),
+            _ => None,
+        })
+    }
+
+    /// The late-fee terms the server charges fees by.
+    pub fn fee_terms(&mut self) -> Result<Option<LateFeePolicy>, LedgerError> {
+        self.ask_for(&Wire::FeeTerms, "the fee terms", |r| match r {
+            Response::FeeTerms(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Who is on the team, with their roles.
+    pub fn team(&mut self) -> Result<Vec<Member>, LedgerError> {
+        self.ask_for(&Wire::Team, "the team", |r| match r {
+            Response::Team(t) => Some(t),
+            _ => None,
+        })
     }
 }
 

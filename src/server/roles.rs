@@ -1,6 +1,7 @@
 //! Which role each change to the book needs (team.toml's viewer,
 //! collector, admin). Collectors work the accounts: contacts, promises,
-//! disputes, holds, snoozes, payments, plans, and undoing such entries;
+//! disputes, holds, snoozes, payments, plans, reasons for lateness, the
+//! reminders they send (the outbox), and undoing such entries;
 //! admins change what was billed and who the clients are: invoices,
 //! clients, credit notes, write-offs, fees, imports, assignments.
 //! A collector may take an unowned account for themselves.
@@ -24,7 +25,12 @@ pub fn needs(cmd: &Command, user: &str, book: &Book) -> Role {
         | C::Unsnooze { .. }
         | C::Pay { .. }
         | C::SetPlan { .. }
-        | C::ClearPlan { .. } => Role::Collector,
+        | C::ClearPlan { .. }
+        | C::LateReason { .. }
+        // Sending reminders: the outbox records around each hand-off.
+        | C::QueueMessage { .. }
+        | C::MarkSent { .. }
+        | C::MarkFailed { .. } => Role::Collector,
         // Undoing an entry needs what making it needed.
         C::Undo { note } => match book.note(*note).and_then(|n| n.event.as_ref()) {
             Some(AccountEvent::Adjustment { .. }) => Role::Admin,

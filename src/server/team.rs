@@ -128,6 +128,23 @@ impl Team {
         self.groups.iter().filter(|(_, gid, _)| gids.contains(gid)).map(|&(_, _, r)| r).max()
     }
 
+    /// Everyone on the team with their role: the `[users]` entries and the
+    /// listed members of the `[groups]` (a user's own entry wins, else
+    /// their strongest group, as at connect), sorted by name.
+    pub fn members(&self) -> Vec<(String, Role)> {
+        let mut all: BTreeMap<String, Role> = BTreeMap::new();
+        for (_, gid, role) in &self.groups {
+            for user in peer::group_members(*gid) {
+                let r = all.entry(user).or_insert(*role);
+                *r = (*r).max(*role);
+            }
+        }
+        for (user, role) in &self.users {
+            all.insert(user.clone(), *role);
+        }
+        all.into_iter().collect()
+    }
+
     /// The groups named in the file, for the start-up log and checks.
     pub fn group_names(&self) -> impl Iterator<Item = (&str, u32)> {
         self.groups.iter().map(|(n, g, _)| (n.as_str(), *g))

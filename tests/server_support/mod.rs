@@ -159,6 +159,11 @@ impl Server {
         server
     }
 
+    /// Starts `cmd` (a `dun serve`) and waits until it listens on `socket`.
+    pub fn spawn_public(cmd: Command, log: &Path, socket: &Path) -> Server {
+        Server::spawn(cmd, log, socket)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
     }
@@ -242,6 +247,12 @@ impl SharedBook {
     }
 
     pub fn start_with(name: &str, team: &str) -> Option<SharedBook> {
+        SharedBook::start_full(name, team, None)
+    }
+
+    /// As [`SharedBook::start_with`], with `dun serve --config` of this text
+    /// (the server's fee terms, its backups).
+    pub fn start_full(name: &str, team: &str, serve_config: Option<&str>) -> Option<SharedBook> {
         if !can_switch_users("the shared-book test") {
             return None;
         }
@@ -280,6 +291,12 @@ impl SharedBook {
         let socket = run.join("book.sock");
         let log = base.join("serve.log");
         let mut cmd = as_user_cmd(SRV, &bin);
+        if let Some(text) = serve_config {
+            let config = base.join("serve-config.toml");
+            std::fs::write(&config, text).unwrap();
+            std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+            cmd.arg("--config").arg(config);
+        }
         cmd.arg("--data").arg(&data).arg("--socket").arg(&socket).arg("serve");
         let server = Server::spawn(cmd, &log, &socket);
         Some(SharedBook { dir, bin, data, socket, server })
@@ -298,5 +315,74 @@ impl SharedBook {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.server.log).unwrap_or_default()
+    }
+}
+
+/// A folder `user` owns (0700) under `base`, for files a client writes.
+pub fn folder_of(user: &str, base: &Path, name: &str) -> PathBuf {
+    let (uid, gid) = ids(user);
+    let dir = base.join(name);
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+/// Whether python3 with aiosmtpd is here (a note, or under
+/// DUN_REQUIRE_SHARED=1 a failure, when not).
+pub fn have_aiosmtpd() -> bool {
+    let ok = Command::new("python3").args(["-c", "import aiosmtpd"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("DUN_REQUIRE_SHARED").as_deref() != Ok("1"),
+            "python3 with aiosmtpd is required (DUN_REQUIRE_SHARED=1)"
+        );
+        eprintln!("note: python3 with aiosmtpd not found; skipped (pip install aiosmtpd)");
+    }
+    ok
+}
+
+/// tests/mail_support/smtp_server.py on loopback (as in tests/mail_smtp.rs),
+/// stopped on drop.
+pub struct Smtp {
+    child: Child,
+    dir: PathBuf,
+    pub port: u16,
+}
+
+impl Smtp {
+    pub fn start(dir: &Path) -> Smtp {
+        std::fs::create_dir_all(dir).unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail_support/smtp_server.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg("--dir")
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP server");
+        let port_file = dir.join("port");
+        wait_until("the SMTP server", || port_file.exists());
+        let port = std::fs::read_to_string(port_file).unwrap().trim().parse().unwrap();
+        Smtp { child, dir: dir.to_path_buf(), port }
+    }
+
+    /// Every message received so far, in order.
+    pub fn received(&self) -> Vec<serde_json::Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
