@@ -8,6 +8,8 @@
 //! being root a failure. The rest run as whoever runs the tests.
 
 mod server_support;
+#[path = "mail_support/smtp.rs"]
+mod smtp;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -530,12 +532,12 @@ fn import_book_and_demo_go_through_the_server() {
 
 #[test]
 fn remind_send_through_the_server_sends_each_message_once_as_the_kernels_user() {
-    if !have_aiosmtpd() {
+    if !smtp::have_aiosmtpd() {
         return;
     }
     let Some(book) = SharedBook::start("remind") else { return };
     let base = book.dir.path();
-    let smtp = Smtp::start(&base.join("smtp"));
+    let smtp = smtp::Server::start(&base.join("smtp"), &[]);
     let letters = folder_of(BEN, base, "letters");
     let config = base.join("ben-config.toml");
     std::fs::write(
