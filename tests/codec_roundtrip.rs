@@ -64,10 +64,11 @@ fn client() -> impl Strategy<Value = Client> {
                 any::<u32>(),
             )),
             proptest::option::of((decimal(), any::<u32>())),
+            proptest::collection::vec(text(), 0..3),
         ),
     )
         .prop_map(
-            |((id, name, contact, email, phone, terms, cur), (limit, run, tags, hold, snooze, fee, disc))| {
+            |((id, name, contact, email, phone, terms, cur), (limit, run, tags, hold, snooze, fee, disc, address))| {
                 let mut c = Client::new(id, name, cur);
                 c.contact = contact;
                 c.email = email;
@@ -86,6 +87,7 @@ fn client() -> impl Strategy<Value = Client> {
                     grace_days,
                 });
                 c.discount = disc.map(|(percent, days)| DiscountTerms { percent, days });
+                c.address = address;
                 c
             },
         )

@@ -57,10 +57,11 @@ fn client(i: usize) -> impl Strategy<Value = Client> {
             prop::option::of(date()),
             prop::option::of((prop::option::of(dec()), prop::option::of(dec()), prop::option::of(dec()), 0u32..100)),
             prop::option::of((dec(), 0u32..100)),
+            texts(),
         ),
     )
         .prop_map(move |((id, name, contact, email, phone, terms_days, currency), rest)| {
-            let (credit_limit, payment_run_days, tags, owner, hold, snoozed_until, late_fee, discount) = rest;
+            let (credit_limit, payment_run_days, tags, owner, hold, snoozed_until, late_fee, discount, address) = rest;
             Client {
                 id: format!("{id}{i}"),
                 name,
@@ -82,6 +83,7 @@ fn client(i: usize) -> impl Strategy<Value = Client> {
                     grace_days,
                 }),
                 discount: discount.map(|(percent, days)| DiscountTerms { percent, days }),
+                address,
             }
         })
 }

@@ -59,6 +59,11 @@ pub struct ClientAddArgs {
     /// The collector who owns the account.
     #[arg(long)]
     pub owner: Option<String>,
+    /// A line of the postal address (for letters and statements). Repeat it
+    /// for each line: --address "1 High Street" --address "London N1 1AA";
+    /// --address "" clears it.
+    #[arg(long, value_name = "LINE")]
+    pub address: Option<Vec<String>>,
     /// Change an existing client (only the fields given) instead of refusing.
     #[arg(long)]
     pub update: bool,
@@ -175,6 +180,7 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 payment_run_days: a.run_days,
                 tags: a.tags,
                 owner: a.owner,
+                address: a.address,
             };
             let command = if a.update {
                 Command::UpdateClient { id: a.id, fields, add_missing: true }
@@ -256,6 +262,8 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
             kv("contact", c.contact.clone());
             kv("email", c.email.clone());
             kv("phone", c.phone.clone());
+            // One line in a table; the lines are kept in json and csv.
+            kv("address", c.address.join(if ctx.format == super::Format::Table { ", " } else { "\n" }));
             kv("terms_days", c.terms_days.to_string());
             kv("currency", c.currency.to_string());
             kv("credit_limit", c.credit_limit.map(plain_amount).unwrap_or_default());

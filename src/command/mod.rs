@@ -81,6 +81,8 @@ pub struct ClientFields {
     pub payment_run_days: Option<Vec<u8>>,
     pub tags: Option<Vec<String>>,
     pub owner: Option<String>,
+    /// Postal address lines (an empty list clears it).
+    pub address: Option<Vec<String>>,
 }
 
 /// An invoice as entered by hand.

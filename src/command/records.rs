@@ -87,6 +87,9 @@ fn apply_fields(c: &mut Client, f: ClientFields) -> Result<()> {
     if let Some(tags) = f.tags {
         c.tags = tags.iter().map(|t| clean(t)).filter(|t| !t.is_empty()).collect();
     }
+    if let Some(lines) = f.address {
+        c.address = crate::domain::client::address_lines(&lines).map_err(CommandError::Invalid)?;
+    }
     Ok(())
 }
 

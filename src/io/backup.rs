@@ -141,10 +141,9 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
             schema::SCHEMA_VERSION
         ));
     }
-    // Records of an older schema would need the store's migrations, which
-    // run on sled trees, not on a file; until there is an older schema to
-    // meet, refuse rather than restore records of another shape.
-    if info.schema != schema::SCHEMA_VERSION {
+    // A schema-1 backup holds clients without an address: read as their
+    // old shape below. Anything older is refused rather than guessed at.
+    if info.schema != schema::SCHEMA_VERSION && info.schema != 1 {
         return Err(format!(
             "it holds schema version {}, and this dun restores version {} only",
             info.schema,
@@ -181,6 +180,9 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
         n += 1;
         let bad = |e: codec::CodecError| format!("it is damaged: record {n}: {e}");
         match kind {
+            CLIENT if info.schema == 1 => {
+                batch.clients.push(codec::decode::<crate::domain::client::ClientV1>(env).map_err(bad)?.into())
+            }
             CLIENT => batch.clients.push(codec::decode::<Client>(env).map_err(bad)?),
             INVOICE => batch.invoices.push(codec::decode::<Invoice>(env).map_err(bad)?),
             PAYMENT => batch.payments.push(codec::decode::<Payment>(env).map_err(bad)?),

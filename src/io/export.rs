@@ -67,6 +67,19 @@ pub const CLIENTS_COLUMNS: [&str; 21] = [
     "discount_percent",
     "discount_days",
 ];
+/// What an export writes: [`CLIENTS_COLUMNS`] (what a read requires, so
+/// exports made before the address was kept still read) and the address,
+/// a list of lines.
+pub const CLIENTS_COLUMNS_WRITTEN: [&str; 22] = {
+    let mut all = [""; 22];
+    let mut i = 0;
+    while i < 21 {
+        all[i] = CLIENTS_COLUMNS[i];
+        i += 1;
+    }
+    all[21] = "address";
+    all
+};
 pub const INVOICES_COLUMNS: [&str; 12] = [
     "number",
     "client_id",
@@ -313,7 +326,7 @@ pub fn files(book: &Book, format: ExportFormat) -> std::io::Result<Vec<(String, 
             out.push((BOOK_JSON.into(), bytes));
         }
         ExportFormat::Csv => {
-            let mut clients = Sheet::new(&CLIENTS_COLUMNS);
+            let mut clients = Sheet::new(&CLIENTS_COLUMNS_WRITTEN);
             for c in &s.clients {
                 let lf = c.late_fee.as_ref();
                 clients.row(&[
@@ -338,6 +351,7 @@ pub fn files(book: &Book, format: ExportFormat) -> std::io::Result<Vec<(String, 
                     opt(lf.map(|l| l.grace_days)),
                     opt_dec(c.discount.as_ref().map(|d| d.percent)),
                     opt(c.discount.as_ref().map(|d| d.days)),
+                    text_list(&c.address),
                 ])?;
             }
             let mut invoices = Sheet::new(&INVOICES_COLUMNS);

@@ -362,6 +362,8 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             snoozed_until: c.opt_date("snoozed_until"),
             late_fee,
             discount,
+            // Optional: exports before the address was kept have no column.
+            address: c.list("address"),
         });
     }
 

@@ -372,6 +372,19 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
                 }
             };
         }
+        if t.has("address") {
+            // Lines within the cell (a quoted cell may span lines), or a
+            // JSON list as `dun export` writes it.
+            let v = c.text("address");
+            let given = if v.starts_with('[') { split_list(&v) } else { vec![v.clone()] };
+            match crate::domain::client::address_lines(&given) {
+                Ok(lines) => client.address = lines,
+                Err(m) => {
+                    c.fail("address", &v, m);
+                    continue;
+                }
+            }
+        }
         if t.has("payment_run_days") {
             let v = c.text("payment_run_days");
             let mut days = Vec::new();

@@ -79,6 +79,8 @@ pub struct ClientFields {
     pub contact: String,
     pub email: String,
     pub phone: String,
+    /// Postal address lines (empty when not known).
+    pub address: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -170,6 +172,7 @@ pub const FIELDS: &[&str] = &[
     "client.contact",
     "client.email",
     "client.phone",
+    "client.address",
     "contact",
     "step",
     "step.level",
@@ -336,6 +339,7 @@ pub fn build(inp: &Inputs, client: &Client, step: Step, invoice_numbers: Option<
             contact: client.contact.clone(),
             email: client.email.clone(),
             phone: client.phone.clone(),
+            address: client.address.clone(),
         },
         contact: if client.contact.trim().is_empty() { client.name.clone() } else { client.contact.clone() },
         step,

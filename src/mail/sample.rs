@@ -20,6 +20,7 @@ pub fn book() -> Book {
     let mut c = Client::new("C0001", "Ærø Fisk ApS", Currency::EUR);
     c.contact = "Søren Ærø".into();
     c.email = "soren@example.com".into();
+    c.address = vec!["Havnegade 12".into(), "5960 Marstal".into(), "Denmark".into()];
     let i1 = Invoice::new(
         "INV-1001",
         "C0001",

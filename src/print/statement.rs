@@ -19,14 +19,17 @@ fn sender(f: &Fields) -> Vec<String> {
     v
 }
 
-/// The client's block. dun keeps no postal address for a client, so the
-/// block is the name, the contact and the e-mail address.
+/// The client's block, where a window envelope shows it: the name, the
+/// contact, and the postal address; without an address, the e-mail
+/// address, so the block still says how the client is reached.
 fn recipient(f: &Fields) -> Vec<String> {
     let mut v = vec![f.client.name.clone()];
     if !f.client.contact.trim().is_empty() && f.client.contact != f.client.name {
         v.push(format!("Attn: {}", f.client.contact));
     }
-    if !f.client.email.is_empty() {
+    if !f.client.address.is_empty() {
+        v.extend(f.client.address.iter().cloned());
+    } else if !f.client.email.is_empty() {
         v.push(f.client.email.clone());
     }
     v

@@ -6,15 +6,37 @@
 
 /// The schema this build writes. Bump it when a stored type changes shape,
 /// and add a step to [`MIGRATIONS`] that rewrites version N−1 into N.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A migration rewrites a store from `from` to `from + 1` in place.
 pub type Migration = fn(&sled::Db) -> Result<(), String>;
 
 /// `(from, step)`: applied in order on open until the store reaches
 /// [`SCHEMA_VERSION`]. Each step must be idempotent, since a crash between a
-/// step and the version bump re-runs it. Empty: version 1 is the first.
-pub const MIGRATIONS: &[(u32, Migration)] = &[];
+/// step and the version bump re-runs it.
+pub const MIGRATIONS: &[(u32, Migration)] = &[(1, clients_get_an_address)];
+
+/// 1 → 2: clients gained a postal address ([`crate::domain::Client::address`]).
+/// Each client record of the old shape is rewritten in the new one, with an
+/// empty address; a record already in the new shape (a rerun after a crash)
+/// is left alone. The caller flushes before it records the new version.
+fn clients_get_an_address(db: &sled::Db) -> Result<(), String> {
+    use super::codec;
+    use crate::domain::client::{Client, ClientV1};
+    let tree = db.open_tree("clients").map_err(|e| e.to_string())?;
+    for kv in tree.iter() {
+        let (k, v) = kv.map_err(|e| e.to_string())?;
+        if codec::decode::<Client>(&v).is_ok() {
+            continue;
+        }
+        let old: ClientV1 = codec::decode(&v)
+            .map_err(|e| format!("client {}: cannot read it to add the address: {e}", String::from_utf8_lossy(&k)))?;
+        let new = codec::encode(&Client::from(old)).map_err(|e| e.to_string())?;
+        tree.insert(k, new).map_err(|e| e.to_string())?;
+    }
+    db.flush().map_err(|e| e.to_string())?;
+    Ok(())
+}
 
 /// What opening a store of `found` means for this build.
 pub fn check(found: u32) -> Result<Vec<Migration>, String> {
@@ -49,5 +71,6 @@ mod tests {
         assert!(check(SCHEMA_VERSION).unwrap().is_empty());
         assert!(check(SCHEMA_VERSION + 1).unwrap_err().contains("newer dun"));
         assert!(check(0).unwrap_err().contains("no migration from version 0"));
+        assert_eq!(check(1).unwrap().len(), 1);
     }
 }
