@@ -14,6 +14,8 @@ use crate::ledger::{Expect, LedgerError};
 use crate::receivables;
 use crate::store::image::Need;
 
+// Parsed once per run: the size of the biggest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum ClientCmd {
     /// Add a client (or update it with --update).
