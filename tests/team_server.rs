@@ -590,3 +590,44 @@ fn remind_send_through_the_server_sends_each_message_once_as_the_kernels_user() 
     assert!(notes.iter().any(|(a, t)| a == BEN && t.contains("dun.2026-11-25")), "{notes:?}");
     assert!(!notes.iter().any(|(a, _)| a == "someone-else"));
 }
+
+/// The owner of `client` as `user` reads it.
+fn owner_of(book: &SharedBook, user: &str, client: &str) -> String {
+    let out = book.as_user(user, &["--format", "csv", "client", "show", client]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.starts_with("client,1,owner,")).unwrap_or_else(|| panic!("no owner in {text}"));
+    line.trim_start_matches("client,1,owner,").to_string()
+}
+
+#[test]
+fn assigning_accounts_follows_the_roles() {
+    let Some(book) = SharedBook::start("assign") else { return };
+    let c = "C000002";
+    assert_eq!(owner_of(&book, CAT, c), "sam", "the demo's owner");
+    // A collector cannot take an account someone owns, nor give one away.
+    let out = book.as_user(BEN, &["assign", c, "me"]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    // An admin may: to nobody, then to a team member; a name not on the team is refused.
+    let out = book.as_user(ANA, &["assign", c, "none"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(owner_of(&book, CAT, c), "");
+    let out = book.as_user(ANA, &["assign", c, "nobody-we-know"]);
+    assert!(!out.status.success() && stderr(&out).contains("not on the team"), "{}", stderr(&out));
+    // A viewer cannot even take an unowned one.
+    let out = book.as_user(CAT, &["assign", c, "me"]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the collector role"), "{}", stderr(&out));
+    // A collector takes the unowned account, as the user the kernel says they are.
+    let out = book.as_user(BEN, &["assign", c, "me"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(owner_of(&book, CAT, c), BEN);
+    let out = book.as_user(BEN, &["--format", "csv", "today", "--owner", "me"]);
+    assert!(stdout(&out).lines().skip(1).all(|l| l.ends_with(&format!(",{BEN}"))), "{}", stdout(&out));
+    // ... but cannot hand it to a colleague.
+    let out = book.as_user(BEN, &["assign", c, EVE]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    // An admin gives it to a member of the team group (not listed by name).
+    let out = book.as_user(ANA, &["assign", c, EVE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(owner_of(&book, CAT, c), EVE);
+}

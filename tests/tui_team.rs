@@ -13,6 +13,7 @@ use dun::command::{Command, NoteInput};
 use dun::domain::NoteKind;
 use dun::ledger::{Embedded, Ledger, Request};
 use dun::server::protocol::Change;
+use dun::server::team::Role;
 use dun::store::{Batch, Store};
 use dun::tui::app::{App, Source, Status};
 use dun::tui::keymap::Keymap;
@@ -50,9 +51,16 @@ fn selected_client(app: &App) -> String {
 }
 
 #[test]
-fn taking_an_account_asks_first_and_mine_shows_only_mine() {
+fn a_collector_takes_an_unowned_account_after_asking_and_mine_shows_only_mine() {
     let (tmp, mut app) = app_on_store();
+    app.role = Some(Role::Collector);
     let client = selected_client(&app);
+    // Owned by someone (the demo's owners): a collector cannot take it.
+    keys(&mut app, &["A"]);
+    let s = status(&app);
+    assert!(s.contains("needs the admin role") && app.picker.is_none(), "{s}");
+    release(&tmp, &client);
+    app.colleague_wrote(&change(&tmp, &client), "me");
     keys(&mut app, &["A"]);
     assert!(status(&app).contains("press A again"), "{}", status(&app));
     keys(&mut app, &["j"]); // any other key cancels
@@ -68,6 +76,82 @@ fn taking_an_account_asks_first_and_mine_shows_only_mine() {
     assert_eq!(selected_client(&app), client);
     keys(&mut app, &["m"]);
     assert!(app.screens.today.rows.len() > 1);
+}
+
+#[test]
+fn a_viewer_is_told_which_role_assigning_needs() {
+    let (_tmp, mut app) = app_on_store();
+    app.role = Some(Role::Viewer);
+    keys(&mut app, &["A"]);
+    let s = status(&app);
+    assert!(s.contains("needs the collector role") && app.picker.is_none(), "{s}");
+}
+
+#[test]
+fn an_admin_assigns_to_anyone_on_the_team_or_to_nobody_with_the_picker() {
+    let (tmp, mut app) = app_on_store();
+    app.role = Some(Role::Admin);
+    app.team = vec!["ana".into(), "ben".into()];
+    let client = selected_client(&app);
+    let before = app.book().client(&client).unwrap().owner.clone();
+    keys(&mut app, &["A"]);
+    let p = app.picker.clone().expect("the picker is open");
+    // Unassigned, the team, this user and the book's owners.
+    for name in ["", "ana", "ben", "me", before.as_str()] {
+        assert!(p.choices.iter().any(|c| c == name), "{name:?} in {:?}", p.choices);
+    }
+    assert_eq!(p.choices[p.at], before, "the picker starts at the current owner");
+    let t = render(&mut app, 80, 24);
+    let last = lines(&t).last().cloned().unwrap();
+    assert!(last.contains("assign") && last.contains(&format!("[{before}]")) && last.contains("enter"), "{last}");
+    // Esc leaves it as it was.
+    keys(&mut app, &["Esc"]);
+    assert!(app.picker.is_none());
+    assert_eq!(app.book().client(&client).unwrap().owner, before);
+
+    // To ben: move to him and press Enter.
+    keys(&mut app, &["A"]);
+    let at_ben = app.picker.as_ref().unwrap().choices.iter().position(|c| c == "ben").unwrap();
+    while app.picker.as_ref().unwrap().at != at_ben {
+        keys(&mut app, &["Right"]);
+    }
+    let t = render(&mut app, 80, 24);
+    assert!(lines(&t).last().unwrap().contains("[ben]"), "{}", lines(&t).last().unwrap());
+    keys(&mut app, &["Enter"]);
+    assert!(status(&app).starts_with("saved:"), "{}", status(&app));
+    let store = Store::open(tmp.path()).unwrap();
+    assert_eq!(store.client(&client).unwrap().unwrap().owner, "ben");
+    drop(store);
+    assert_eq!(selected_client(&app), client, "the selection stayed");
+
+    // To nobody: "unassigned" is the first choice, one step left of the first name.
+    keys(&mut app, &["A"]);
+    while app.picker.as_ref().unwrap().at != 0 {
+        keys(&mut app, &["Left"]);
+    }
+    keys(&mut app, &["Enter"]);
+    let store = Store::open(tmp.path()).unwrap();
+    assert_eq!(store.client(&client).unwrap().unwrap().owner, "");
+}
+
+/// A colleague (ben) makes `client` unowned, straight in the store.
+fn release(tmp: &tempfile::TempDir, client: &str) {
+    let mut colleague = Embedded::new(tmp.path()).with_author("ben", clock);
+    let fields = dun::command::ClientFields { owner: Some(String::new()), ..Default::default() };
+    let cmd = Command::UpdateClient { id: client.to_string(), fields, add_missing: false };
+    colleague.apply(Request::latest(day(), cmd)).unwrap();
+}
+
+/// The news of the last write to the store, as the server would push it.
+fn change(tmp: &tempfile::TempDir, client: &str) -> Change {
+    let seq = dun::store::manifest::Manifest::read(tmp.path()).unwrap().unwrap().seq;
+    Change {
+        seq,
+        at: clock(),
+        author: "ben".into(),
+        clients: vec![client.to_string()],
+        summary: "client updated".into(),
+    }
 }
 
 #[test]

@@ -136,6 +136,16 @@ pub struct InvoiceAddArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// The client (account) id.
+    pub client: String,
+    /// Who works it from now on: `me`, a user name (on a served book, one
+    /// team.toml names), or `none` to leave it unassigned.
+    #[arg(value_name = "USER|me|none")]
+    pub user: String,
+}
+
+#[derive(Args, Debug)]
 pub struct PayArgs {
     pub invoice: String,
     #[arg(value_parser = parse_amount_arg)]
@@ -554,4 +564,35 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> anyhow::Result<()> {
 pub fn credit(ctx: &Ctx, a: CreditArgs, kind: AdjustmentKind) -> anyhow::Result<()> {
     let command = Command::Adjust { kind, invoice: a.invoice, amount: a.amount, reason: a.reason, date: a.date };
     ctx.write(command).map(|_| ())
+}
+
+/// `dun assign CLIENT USER|me|none`: sets only the account's owner. On a
+/// served book an admin may give any account to anyone on the team; a
+/// collector may take an account nobody owns (`me`); the server checks.
+pub fn assign(ctx: &Ctx, a: AssignArgs) -> anyhow::Result<()> {
+    let me = ctx.me()?;
+    let owner = match a.user.as_str() {
+        "none" => String::new(),
+        "me" => me.clone(),
+        other => other.to_string(),
+    };
+    // A name nobody on the team has is a typo, not a new colleague.
+    let team: Option<Vec<String>> = match ctx.server()? {
+        Some(mut r) => Some(r.team()?.into_iter().map(|m| m.user).collect()),
+        None => crate::server::team::Team::load(&ctx.data_dir)
+            .ok()
+            .flatten()
+            .map(|t| t.members().into_iter().map(|(u, _)| u).collect()),
+    };
+    if let Some(team) = team.filter(|_| !owner.is_empty() && owner != me) {
+        if !team.contains(&owner) {
+            bail!(
+                "{} is not on the team (team.toml names: {}); give a team member, `me` or `none`",
+                owner,
+                if team.is_empty() { "nobody".to_string() } else { team.join(", ") }
+            );
+        }
+    }
+    let fields = ClientFields { owner: Some(owner), ..ClientFields::default() };
+    ctx.write(Command::UpdateClient { id: a.client, fields, add_missing: false }).map(|_| ())
 }

@@ -119,6 +119,8 @@ pub enum Command {
     /// Add, list and show invoices.
     #[command(subcommand)]
     Invoice(book_cmds::InvoiceCmd),
+    /// Give an account to a team member (`me`, a user name) or to nobody (`none`).
+    Assign(book_cmds::AssignArgs),
     /// Record a payment against an invoice (the rest goes to the client's oldest invoices, then credit).
     Pay(book_cmds::PayArgs),
     /// Issue a credit note against an invoice.
@@ -235,6 +237,7 @@ fn dispatch(ctx: &Ctx, command: Option<Command>) -> anyhow::Result<()> {
         Some(Command::Demo { no_tui }) => store_cmds::demo(ctx, no_tui),
         Some(Command::Client(c)) => book_cmds::client(ctx, c),
         Some(Command::Invoice(c)) => book_cmds::invoice(ctx, c),
+        Some(Command::Assign(a)) => book_cmds::assign(ctx, a),
         Some(Command::Pay(a)) => book_cmds::pay(ctx, a),
         Some(Command::Credit(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::Credit),
         Some(Command::WriteOff(a)) => book_cmds::credit(ctx, a, crate::domain::AdjustmentKind::WriteOff),

@@ -159,6 +159,12 @@ pub struct App {
     pub me: String,
     /// The client an `A` is waiting to be confirmed for.
     pub assigning: Option<String>,
+    /// This user's role on a served book (None: no server, no roles).
+    pub role: Option<crate::server::team::Role>,
+    /// The team's members (team.toml), offered when assigning.
+    pub team: Vec<String>,
+    /// The assign picker, while open (`assign.rs`).
+    pub picker: Option<super::assign::Picker>,
     /// Terminal size, for page moves (the draw adapts on its own).
     pub size: (u16, u16),
     /// Where note times are shown: the local offset, set by the shell
@@ -266,6 +272,9 @@ impl App {
             remind: Default::default(),
             me: crate::user_name(),
             assigning: None,
+            role: None,
+            team: Vec::new(),
+            picker: None,
         };
         app.refresh_all();
         app.sync_focus();
@@ -301,6 +310,9 @@ impl App {
             };
         }
         self.status = None;
+        if self.picker.is_some() {
+            return self.picker_key(key);
+        }
         if self.confirm.is_some() {
             let yes = matches!(key.code, KeyCode::Char('y' | 'Y')) && !key.modifiers.contains(KeyModifiers::CONTROL);
             return self.confirm_key(yes);

@@ -126,7 +126,12 @@ pub const BINDABLE: &[Bindable] = &[
     log(Action::Done, "done", "mark the suggested action done", &["x"]),
     log(Action::Editor, "editor", "long note in $EDITOR", &["E"]),
     log(Action::Undo, "undo", "undo this session's last entry", &["u"]),
-    log(Action::Assign, "assign", "take the selected account (asks first)", &["A"]),
+    log(
+        Action::Assign,
+        "assign",
+        "assign the selected account (admins: to anyone; collectors: take an unowned one)",
+        &["A"],
+    ),
     log(Action::Remind, "remind", "the reminder or letter the step calls for: preview, edit, send", &["r"]),
     own(Section::List, Action::NextMatch, "next_match", "next match (while filtering)", &["n"]),
     own(Section::List, Action::PrevMatch, "prev_match", "previous match (while filtering)", &["N"]),

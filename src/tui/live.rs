@@ -7,7 +7,6 @@
 
 use super::action::Tab;
 use super::app::{App, Source, Status, View};
-use crate::command::{ClientFields, Command};
 use crate::server::client::News;
 use crate::server::protocol::Change;
 
@@ -82,39 +81,5 @@ impl App {
                 self.sync_focus();
             }
         }
-    }
-}
-
-impl App {
-    /// `A`: the user takes the selected account. It changes data, so the
-    /// first press says what it will do and the second does it (any other
-    /// key cancels). A collector may take an account nobody owns; taking
-    /// one from a colleague needs an admin (the server says so).
-    pub(super) fn assign(&mut self) {
-        let Some(c) = self.focus.and_then(|i| self.book().clients().get(i)) else {
-            self.status = Some(Status::Info("select an account to take it".into()));
-            return;
-        };
-        let (id, name, owner) = (c.id.clone(), crate::text::sanitize(&c.name).into_owned(), c.owner.clone());
-        if owner == self.me {
-            self.assigning = None;
-            self.status = Some(Status::Info(format!("{name} is already yours")));
-            return;
-        }
-        if self.assigning.as_deref() != Some(id.as_str()) {
-            let from = if owner.is_empty() { "nobody".to_string() } else { crate::text::sanitize(&owner).into_owned() };
-            self.status = Some(Status::Info(format!(
-                "take {name} (owner: {from}) as {}? press A again to confirm, any other key cancels",
-                crate::text::sanitize(&self.me)
-            )));
-            self.assigning = Some(id);
-            return;
-        }
-        self.assigning = None;
-        let fields = ClientFields { owner: Some(self.me.clone()), ..ClientFields::default() };
-        self.status = Some(match self.write(Command::UpdateClient { id, fields, add_missing: false }) {
-            Ok(m) => Status::Info(m),
-            Err(e) => Status::Error(e),
-        });
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod action;
 pub mod app;
+mod assign;
 pub mod confirm;
 pub mod entry;
 pub mod input;

@@ -71,6 +71,9 @@ struct Served {
     notices: std::sync::mpsc::Receiver<String>,
     /// The book's ladder, from the server.
     rules: crate::rules::Rules,
+    role: crate::server::team::Role,
+    /// The team's members, for the assign picker.
+    team: Vec<String>,
 }
 
 /// The ledger the interface works through: the book's server when one is
@@ -78,13 +81,17 @@ struct Served {
 /// under the screen), else the store in this process.
 fn ledger(session: &Session) -> anyhow::Result<(Box<dyn crate::ledger::Ledger>, Option<Served>)> {
     match session.server()? {
-        Some(remote) => {
+        Some(mut remote) => {
             let (tx, notices) = std::sync::mpsc::channel();
+            // Without the list the picker still offers the book's owners.
+            let team = remote.team().map(|t| t.into_iter().map(|m| m.user).collect()).unwrap_or_default();
             let served = Served {
                 socket: remote.socket().to_path_buf(),
                 me: remote.user().to_string(),
                 notices,
                 rules: remote.rules()?,
+                role: remote.role(),
+                team,
             };
             let remote = remote.on_notice(move |m| {
                 let _ = tx.send(m.to_string());
@@ -149,6 +156,12 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     let mut app = load(session, s, ledger)?;
     if let Some(sv) = &served {
         app.me = sv.me.clone();
+        app.role = Some(sv.role);
+        app.team = sv.team.clone();
+    } else if let Ok(Some(team)) = crate::server::team::Team::load(&session.data_dir) {
+        // A book without a server has no roles, but its team file (if
+        // any) still names who may be given an account.
+        app.team = team.members().into_iter().map(|(user, _)| user).collect();
     }
     app.logbook.draft_slot = slot;
     if let Some(draft) = crate::drafts::load(&session.data_dir) {

@@ -215,6 +215,16 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
             q
         };
         Line::from(Span::styled(q, t.style(Role::Key)))
+    } else if let Some(p) = &app.picker {
+        let (head, items, tail) = p.line(usize::from(area.width));
+        let mut spans = vec![Span::styled(head, t.style(Role::Key))];
+        for (label, chosen) in items {
+            spans.push(Span::raw(" "));
+            let shown = if chosen { format!("[{label}]") } else { format!(" {label} ") };
+            spans.push(Span::styled(shown, t.style(if chosen { Role::Selection } else { Role::Text })));
+        }
+        spans.push(Span::styled(tail, t.style(Role::Muted)));
+        Line::from(spans)
     } else if app.remind.preview.is_some() && app.status.is_none() {
         screens::remind::hint_line(app)
     } else if app.form.is_some() && app.status.is_none() {
