@@ -189,3 +189,34 @@ fn a_colleagues_change_is_read_in_place_with_a_marker() {
     app.colleague_wrote(&change, "me");
     assert_eq!(status(&app), "");
 }
+
+#[test]
+fn a_colleagues_change_marks_the_accounts_detail_with_who_and_when() {
+    let (tmp, mut app) = app_on_store();
+    keys(&mut app, &["j"]);
+    let mine = selected_client(&app);
+    let mut colleague = Embedded::new(tmp.path()).with_author("ben", clock);
+    let note = Command::Log { client: mine.clone(), note: NoteInput::new(NoteKind::Internal, "rang them") };
+    let applied = colleague.apply(Request::latest(day(), note)).unwrap();
+    let change = Change {
+        seq: applied.seq,
+        at: clock(),
+        author: "ben".into(),
+        clients: vec![mine.clone()],
+        summary: applied.built.done.clone(),
+    };
+    app.now = || "2026-11-25T10:15:40Z".parse().unwrap();
+    app.colleague_wrote(&change, "me");
+    app.status = None;
+    let t = render(&mut app, 160, 40);
+    let shown = screen(&t);
+    assert!(shown.contains("• ben just now"), "{shown}");
+    assert_eq!(selected_client(&app), mine, "the selection stayed");
+    // Later it says how long ago; another account has no mark.
+    app.now = || "2026-11-25T10:22:10Z".parse().unwrap();
+    let shown = screen(&render(&mut app, 160, 40));
+    assert!(shown.contains("• ben 7 min ago"), "{shown}");
+    keys(&mut app, &["j"]);
+    let shown = screen(&render(&mut app, 160, 40));
+    assert!(!shown.contains("• ben"), "{shown}");
+}

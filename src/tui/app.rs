@@ -165,6 +165,11 @@ pub struct App {
     pub team: Vec<String>,
     /// The assign picker, while open (`assign.rs`).
     pub picker: Option<super::assign::Picker>,
+    /// The last change a colleague made to each account, by client id
+    /// (`live.rs`): shown on the account's detail as "• ben just now".
+    pub marks: std::collections::HashMap<String, super::live::Mark>,
+    /// The clock the marks' ages are told by (tests fix it).
+    pub now: fn() -> chrono::DateTime<chrono::Utc>,
     /// Terminal size, for page moves (the draw adapts on its own).
     pub size: (u16, u16),
     /// Where note times are shown: the local offset, set by the shell
@@ -275,6 +280,8 @@ impl App {
             role: None,
             team: Vec::new(),
             picker: None,
+            marks: Default::default(),
+            now: chrono::Utc::now,
         };
         app.refresh_all();
         app.sync_focus();

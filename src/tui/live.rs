@@ -3,14 +3,35 @@
 //! and hands each commit to [`App::colleague_wrote`], which reads the book
 //! again and rebuilds the lists in place: the screen, the selected client,
 //! the scroll and any half-typed form stay as they were. When the change
-//! touches the selected account, the status line says who changed what.
+//! touches the selected account, the status line says who changed what,
+//! and the account's detail keeps a mark of it ("• ben just now").
 
 use super::action::Tab;
 use super::app::{App, Source, Status, View};
 use crate::server::client::News;
 use crate::server::protocol::Change;
 
+/// Who last changed an account, and when (a colleague, through the server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub author: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 impl App {
+    /// "• ben just now", "• ben 5 min ago", "• ben 10:42": the last change a
+    /// colleague made to `client` in this session, for its detail.
+    pub fn mark_of(&self, client: &str) -> Option<String> {
+        let m = self.marks.get(client)?;
+        let secs = ((self.now)() - m.at).num_seconds();
+        let when = match secs {
+            ..=59 => "just now".to_string(),
+            60..=3599 => format!("{} min ago", secs / 60),
+            _ => m.at.with_timezone(&self.tz).format("%H:%M").to_string(),
+        };
+        Some(format!("• {} {when}", crate::text::sanitize(&m.author)))
+    }
+
     /// Takes one piece of news from the server. `me` is the user the
     /// server knows this interface as (their own writes need no marker).
     pub fn server_news(&mut self, news: News, me: &str) {
@@ -40,6 +61,9 @@ impl App {
         self.read_again();
         if change.author == me {
             return;
+        }
+        for id in &change.clients {
+            self.marks.insert(id.clone(), Mark { author: change.author.clone(), at: change.at });
         }
         let focused = self.focus.and_then(|i| self.book().clients().get(i)).map(|c| (c.id.clone(), c.name.clone()));
         if let Some((id, name)) = focused {

@@ -44,6 +44,10 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let mut info: Vec<Line> = Vec::new();
     let mut head =
         vec![Span::styled(s(&cl.name), t.style(Role::Title)), Span::styled(format!("  {}", s(&cl.id)), muted)];
+    // A colleague changed it meanwhile (a served book): who, and how long ago.
+    if let Some(mark) = app.mark_of(&cl.id) {
+        head.push(Span::styled(format!("  {mark}"), t.style(Role::Key)));
+    }
     if let Some(h) = &cl.hold {
         head.push(Span::styled(
             format!("  [on hold since {}: {}]", fmt::date(h.since), s(&h.reason)),
