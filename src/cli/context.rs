@@ -195,13 +195,19 @@ impl Ctx {
     /// opened instead (waiting for a writer, as writers do), which also
     /// publishes the image again.
     pub fn read_book(&self, need: Need) -> anyhow::Result<Book> {
-        // With a team server, the book is the server's (the user may not
-        // even be able to read the folder).
-        if let Some(mut r) = self.server()? {
-            return Ok(r.snapshot()?.book);
+        let image = self.current_image()?;
+        self.read_book_from(image, need)
+    }
+
+    /// The read image, when a reader may use it: no team server, the
+    /// folder's owner checked (the same refusals and warnings as opening the
+    /// store: a reader of the image must not learn less about the folder than
+    /// a writer), no daily backup due, and the image current and whole.
+    /// `Ok(None)`: read through [`Ctx::read_book_from`], which knows why.
+    pub fn current_image(&self) -> anyhow::Result<Option<Image>> {
+        if self.server()?.is_some() {
+            return Ok(None);
         }
-        // The same refusals and warnings as opening the store: a reader
-        // of the image must not learn less about the folder than a writer.
         if !self.global.allow_other_owner {
             if let Some(owner) = paths::other_owner(&self.data_dir) {
                 let dir = self.data_dir.display().to_string();
@@ -217,19 +223,30 @@ impl Ctx {
             self.backup_day().is_some_and(|day| !crate::io::backup::daily_done(&self.data_dir, day))
                 && self.backup_keep_days() > 0
         };
-        let read = Image::open_current(&self.data_dir).and_then(|im| {
-            if !im.is_empty() && backup_due() {
-                Err(ImageError::Missing)
-            } else {
-                im.book(need)
-            }
-        });
-        match read {
-            Ok(book) => return Ok(book),
+        match Image::open_current(&self.data_dir) {
+            Ok(im) if im.is_empty() || !backup_due() => Ok(Some(im)),
+            Ok(_) => Ok(None),
             Err(e @ (ImageError::Damaged(_) | ImageError::Io { .. })) => {
                 eprintln!("dun: note: {e}; reading the store instead");
+                Ok(None)
             }
-            Err(_) => {}
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The book from `image` (from [`Ctx::current_image`]), else from the
+    /// team server or the store.
+    pub fn read_book_from(&self, image: Option<Image>, need: Need) -> anyhow::Result<Book> {
+        // With a team server, the book is the server's (the user may not
+        // even be able to read the folder).
+        if let Some(mut r) = self.server()? {
+            return Ok(r.snapshot()?.book);
+        }
+        if let Some(im) = image {
+            match im.book(need) {
+                Ok(book) => return Ok(book),
+                Err(e) => eprintln!("dun: note: {e}; reading the store instead"),
+            }
         }
         let mut store = self.open_store()?;
         let book = store.take_book()?;

@@ -152,9 +152,23 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     let opts = aging_options(&load_config(ctx)?)?;
     let as_of = a.when.as_of.unwrap_or(ctx.today);
-    let owned = ctx.read_book(Need::OpenAsOf(as_of))?;
-    let book = &owned;
-    let mut r = age_book(book, as_of, &opts);
+    // From the image's per-invoice facts when they hold for `as_of`: no
+    // invoice or payment is decoded.
+    let image = ctx.current_image()?;
+    let from_facts = match &image {
+        Some(im) => im.aging(as_of, &opts).unwrap_or_else(|e| {
+            eprintln!("dun: note: {e}; reading the records instead");
+            None
+        }),
+        None => None,
+    };
+    let (mut r, owned) = match from_facts {
+        Some(r) => (r, None),
+        None => {
+            let book = ctx.read_book_from(image, Need::OpenAsOf(as_of))?;
+            (age_book(&book, as_of, &opts), Some(book))
+        }
+    };
     if let Some(c) = a.currency {
         r.retain_currency(c);
     }
@@ -180,7 +194,9 @@ fn aging(ctx: &Ctx, a: AgingArgs) -> anyhow::Result<()> {
     use std::io::Write;
     out.flush()?;
     drop(out);
-    ctx.done_with(owned);
+    if let Some(book) = owned {
+        ctx.done_with(book);
+    }
     Ok(())
 }
 

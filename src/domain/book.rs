@@ -214,6 +214,10 @@ impl Book {
         &self.notes
     }
 
+    /// The position of a client in [`Book::clients`].
+    pub fn client_index(&self, id: &str) -> Option<usize> {
+        self.client_pos(id)
+    }
     fn client_pos(&self, id: &str) -> Option<usize> {
         self.client_ix.get(&self.clients, client_key, id)
     }
@@ -251,6 +255,20 @@ impl Book {
     /// The position of an invoice in [`Book::invoices`].
     pub fn invoice_index(&self, number: &str) -> Option<usize> {
         self.invoice_pos(number)
+    }
+    /// The position of `inv` in [`Book::invoices`]: by address when `inv`
+    /// is one of this book's own records (as it is when it came from
+    /// [`Book::client_invoices`] or [`Book::invoices`]), else by number.
+    /// The lookup by number reads the key from a random record, two cache
+    /// misses per call: on a 1M-invoice book it was a fifth of the day's list.
+    pub fn position_of(&self, inv: &Invoice) -> Option<usize> {
+        let size = std::mem::size_of::<Invoice>();
+        let base = self.invoices.as_ptr() as usize;
+        let at = inv as *const Invoice as usize;
+        if size > 0 && at >= base && at < base + self.invoices.len() * size && (at - base) % size == 0 {
+            return Some((at - base) / size);
+        }
+        self.invoice_pos(&inv.number)
     }
     /// [`Book::invoice_allocations`] for a caller that knows the invoice's
     /// position (`ix`, from walking [`Book::invoices`]): no lookup by number,
@@ -400,6 +418,26 @@ mod tests {
     }
     fn client(id: &str) -> Client {
         Client::new(id, id, Currency::USD)
+    }
+
+    #[test]
+    fn position_of_an_own_record_and_of_a_copy_agree() {
+        let b = Book::new(
+            vec![client("C1"), client("C2")],
+            vec![inv("I1", "C1", 5), inv("I2", "C2", 6), inv("I3", "C1", 7)],
+            vec![],
+            vec![],
+            vec![],
+        );
+        for (ix, own) in b.invoices().iter().enumerate() {
+            assert_eq!(b.position_of(own), Some(ix), "by address");
+            let copy = own.clone();
+            assert_eq!(b.position_of(&copy), Some(ix), "by number");
+        }
+        for own in b.client_invoices("C1") {
+            assert_eq!(b.position_of(own), b.invoice_index(&own.number));
+        }
+        assert_eq!(b.position_of(&inv("I9", "C1", 1)), None);
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl InvoiceState {
 
 /// The state of `inv` counting only what is dated on or before `as_of`.
 pub fn invoice_state(book: &Book, inv: &Invoice, as_of: NaiveDate) -> InvoiceState {
-    invoice_state_at(book, book.invoice_index(&inv.number), inv, as_of)
+    invoice_state_at(book, book.position_of(inv), inv, as_of)
 }
 
 /// [`invoice_state`] for a caller walking [`Book::invoices`], which knows

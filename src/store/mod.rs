@@ -24,6 +24,7 @@
 //! gone).
 
 pub mod codec;
+pub mod facts;
 pub mod image;
 pub mod lock;
 pub mod manifest;
