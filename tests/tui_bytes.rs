@@ -4,8 +4,8 @@
 //! 14) is no more than hledger-ui sends for a move over tmux: 488 B at
 //! 80×24 and 688 B at 120×40 (benches/tui_bytes.sh measures both over a
 //! real tmux; the figures are in docs/performance.md). A frame here has
-//! no synchronized-update brackets (16 B) and no cursor hiding, so the
-//! limits leave that much room below hledger-ui's figures.
+//! no synchronized-update brackets (16 B), so the limits are that much
+//! below hledger-ui's figures. `DUN_BYTES_DUMP=1` prints each frame.
 
 #[path = "common/tui.rs"]
 mod tui_common;
@@ -31,27 +31,45 @@ fn bytes_per_move(setup: &[&str], w: u16, h: u16) -> usize {
     let mut app = demo_app();
     keys(&mut app, setup);
     let mut before = render(&mut app, w, h).backend().buffer().clone();
+    // What the terminal shows (the encoder skips changes nobody can see).
+    let mut shown = before.clone();
     let mut total = 0;
     let moves = ["j", "k", "j", "k"];
     for k in moves {
         keys(&mut app, &[k]);
-        let after = render(&mut app, w, h).backend().buffer().clone();
+        let t = render(&mut app, w, h);
+        if std::env::var_os("DUN_BYTES_DUMP").is_some() {
+            eprintln!("{}", screen(&t));
+        }
+        let after = t.backend().buffer().clone();
         let changed: Vec<(u16, u16, Cell)> =
             before.diff(&after).into_iter().map(|(x, y, c)| (x, y, c.clone())).collect();
-        total += dun::tui::wire::encode(&after, &changed, None).0.len();
+        let bytes = dun::tui::wire::encode(&mut shown, &changed);
+        if std::env::var_os("DUN_BYTES_DUMP").is_some() {
+            eprintln!("{}", String::from_utf8_lossy(&bytes).replace('\x1b', "^["));
+        }
+        total += bytes.len();
         before = after;
     }
     total / moves.len()
 }
 
-const GOAL_80X24: usize = 488 - 22;
-const GOAL_120X40: usize = 688 - 22;
+// hledger-ui's figures less the brackets the real backend adds per frame.
+const GOAL_80X24: usize = 488 - 16;
+const GOAL_120X40: usize = 688 - 16;
+/// Today at 120×40 shows the selected client's pane beside the list, a
+/// different client's text on every move, which hledger-ui has no
+/// counterpart for; it is held to a ceiling a little above the goal
+/// (docs/performance.md has the figures) so that it cannot creep back up.
+const CEILING_TODAY_120X40: usize = 800;
 
 #[test]
 fn a_move_on_today_sends_no_more_than_hledger_ui() {
     let small = bytes_per_move(&[], 80, 24);
-    eprintln!("Today: {small} B at 80x24");
+    let large = bytes_per_move(&[], 120, 40);
+    eprintln!("Today: {small} B at 80x24, {large} B at 120x40");
     assert!(small <= GOAL_80X24, "{small} B per move at 80x24");
+    assert!(large <= CEILING_TODAY_120X40, "{large} B per move at 120x40");
 }
 
 #[test]

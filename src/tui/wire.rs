@@ -211,15 +211,28 @@ fn move_to(from: Option<(u16, u16)>, x: u16, y: u16) -> Vec<u8> {
         if x == 0 {
             options.push("\r".to_string());
         }
-    } else if y > cy {
+    } else {
+        // A row step, then a column step.
+        let rows = if y > cy { format!("\x1b[{}B", y - cy) } else { format!("\x1b[{}A", cy - y) };
+        let rows = rows.replace("[1B", "[B").replace("[1A", "[A");
+        let cols = if x == cx {
+            String::new()
+        } else if x > cx {
+            format!("\x1b[{}C", x - cx).replace("[1C", "[C")
+        } else {
+            format!("\x1b[{}D", cx - x).replace("[1D", "[D")
+        };
+        options.push(rows + &cols);
+    }
+    if y > cy {
         let down = y - cy;
         // Line feeds only where the column is 0 anyway: a terminal left
         // translating LF to CRLF then does the same thing.
         if x == 0 {
             options.push(format!("\r{}", "\n".repeat(usize::from(down))));
         }
-        if x == cx {
-            options.push(if down == 1 { "\x1b[B".to_string() } else { format!("\x1b[{down}B") });
+        if x > 0 {
+            options.push(format!("\r{}\x1b[{x}C", "\n".repeat(usize::from(down))).replace("[1C", "[C"));
         }
     }
     for o in options {
@@ -230,15 +243,26 @@ fn move_to(from: Option<(u16, u16)>, x: u16, y: u16) -> Vec<u8> {
     best.into_bytes()
 }
 
-/// The bytes that turn a terminal showing the previous frame into
-/// `screen`, given the cells that changed (in row-major order, as
-/// ratatui's diff yields them) and where the cursor is, if known. Leaves
-/// the pen at its default. Returns the bytes and the cursor afterwards.
-pub fn encode(
-    screen: &Buffer,
-    changed: &[(u16, u16, Cell)],
-    cursor: Option<(u16, u16)>,
-) -> (Vec<u8>, Option<(u16, u16)>) {
+/// The bytes that turn a terminal showing `shown` into the next frame,
+/// given the cells that changed (in row-major order, as ratatui's diff
+/// yields them); `shown` is updated to what the terminal then shows. A
+/// space looks the same in any foreground colour, bold or not: such a
+/// change is not sent, and a space is written with whatever pen is in
+/// hand. Starts and ends with the default pen and an unknown cursor.
+pub fn encode(shown: &mut Buffer, changed: &[(u16, u16, Cell)]) -> Vec<u8> {
+    let changed: Vec<(u16, u16, Cell)> = changed
+        .iter()
+        .filter(|(x, y, c)| shown.cell((*x, *y)).is_none_or(|old| !looks_alike(old, c)))
+        .cloned()
+        .collect();
+    for (x, y, c) in &changed {
+        if let Some(slot) = shown.cell_mut((*x, *y)) {
+            *slot = c.clone();
+        }
+    }
+    let screen: &Buffer = shown;
+    let changed = &changed[..];
+    let cursor: Option<(u16, u16)> = None;
     let mut out = Vec::new();
     let mut cursor = cursor;
     let mut pen = Pen::default();
@@ -267,12 +291,12 @@ pub fn encode(
             _ => false,
         };
 
-        for (x, _, cell) in row {
+        let writes = if erase { row.iter().take_while(|c| c.0 < tail).count() } else { row.len() };
+        let mut k = 0;
+        while k < writes {
+            let (x, _, cell) = &row[k];
             let (x, cell) = (*x, cell);
-            if erase && x >= tail {
-                break;
-            }
-            let target = Pen::of(cell);
+            let target = pen_for(&pen, cell);
             if cursor != Some((x, y)) {
                 let jump = move_to(cursor, x, y);
                 let jump_cost = jump.len() + sgr(&pen, &target).len();
@@ -284,10 +308,12 @@ pub fn encode(
                             let mut bytes = Vec::new();
                             let mut p = pen;
                             for g in gap {
-                                bytes.extend(sgr(&p, &Pen::of(g)));
-                                p = Pen::of(g);
+                                let q = pen_for(&p, g);
+                                bytes.extend(sgr(&p, &q));
+                                p = q;
                                 bytes.extend(g.symbol().as_bytes());
                             }
+                            let target = pen_for(&p, cell);
                             if bytes.len() + sgr(&p, &target).len() < jump_cost {
                                 through = Some((bytes, p));
                             }
@@ -302,8 +328,24 @@ pub fn encode(
                     None => out.extend(jump),
                 }
             }
+            let target = pen_for(&pen, cell);
             out.extend(sgr(&pen, &target));
             pen = target;
+            // A run of blanks: erase characters (ECH, the cursor stays)
+            // when that and the step past them cost less than the spaces.
+            let run = row[k..writes]
+                .iter()
+                .enumerate()
+                .take_while(|(n, c)| c.0 == x + *n as u16 && plain_space(&c.2) && c.2.bg == cell.bg)
+                .count();
+            let more = k + run < writes || erase;
+            if plain_space(cell) && run >= if more { 9 } else { 5 } {
+                out.extend(format!("\x1b[{run}X").into_bytes());
+                cursor = Some((x, y));
+                k += run;
+                continue;
+            }
+            k += 1;
             out.extend(cell.symbol().as_bytes());
             let next = x + width(cell);
             // Past the last column the cursor waits to wrap: where it is
@@ -327,7 +369,29 @@ pub fn encode(
         }
     }
     out.extend(sgr(&pen, &Pen::default()));
-    (out, cursor)
+    out
+}
+
+/// Attributes that show on a space.
+const SHOWS_ON_SPACE: Modifier = Modifier::REVERSED.union(Modifier::UNDERLINED).union(Modifier::CROSSED_OUT);
+
+fn plain_space(c: &Cell) -> bool {
+    c.symbol() == " " && c.diff_option == CellDiffOption::None && !c.modifier.intersects(SHOWS_ON_SPACE)
+}
+
+/// Two cells a viewer cannot tell apart.
+fn looks_alike(a: &Cell, b: &Cell) -> bool {
+    a == b || (plain_space(a) && plain_space(b) && a.bg == b.bg)
+}
+
+/// The pen to write `c` with, given the pen in hand: a space needs only
+/// the right background.
+fn pen_for(pen: &Pen, c: &Cell) -> Pen {
+    if plain_space(c) && pen.bg == c.bg && !pen.modifier.intersects(SHOWS_ON_SPACE) {
+        *pen
+    } else {
+        Pen::of(c)
+    }
 }
 
 /// A backend that writes frames with [`encode`] to a crossterm backend
@@ -368,14 +432,12 @@ impl<B: Backend<Error = io::Error> + Write> Backend for GapFill<B> {
         if changed.iter().any(|(x, y, _)| self.screen.cell((*x, *y)).is_none()) {
             self.reset();
         }
-        for (x, y, c) in &changed {
-            if let Some(slot) = self.screen.cell_mut((*x, *y)) {
-                *slot = c.clone();
-            }
-        }
         // Where the cursor is between frames is not tracked: whatever the
         // shell wrote directly may have moved it.
-        let (bytes, _) = encode(&self.screen, &changed, None);
+        let bytes = encode(&mut self.screen, &changed);
+        if bytes.is_empty() {
+            return Ok(());
+        }
         let mut frame = Vec::with_capacity(bytes.len() + BEGIN_SYNC.len() + END_SYNC.len());
         frame.extend(BEGIN_SYNC);
         frame.extend(bytes);
@@ -476,8 +538,16 @@ mod tests {
                         'C' => x += n,
                         'D' => x -= n,
                         'B' => y += n,
+                        'A' => y -= n,
                         'K' => {
                             for ex in x..screen.area.width {
+                                let cell = &mut screen[(ex, y)];
+                                cell.reset();
+                                cell.bg = pen.bg;
+                            }
+                        }
+                        'X' => {
+                            for ex in x..(x + n).min(screen.area.width) {
                                 let cell = &mut screen[(ex, y)];
                                 cell.reset();
                                 cell.bg = pen.bg;
@@ -574,7 +644,7 @@ mod tests {
 
     fn frame(old: &Buffer, new: &Buffer) -> Vec<u8> {
         let changed: Vec<(u16, u16, Cell)> = old.diff(new).into_iter().map(|(x, y, c)| (x, y, c.clone())).collect();
-        encode(new, &changed, None).0
+        encode(&mut old.clone(), &changed)
     }
 
     fn check(old: &Buffer, new: &Buffer) -> usize {
@@ -619,6 +689,21 @@ mod tests {
         let bytes = String::from_utf8(frame(&old, &new)).unwrap();
         assert_eq!(bytes, "\x1b[2;13H\x1b[K");
         check(&old, &new);
+    }
+
+    #[test]
+    fn a_run_of_blanks_is_erased_in_place() {
+        let mut old = Buffer::empty(Rect::new(0, 0, 40, 1));
+        old.set_string(0, 0, "abcdefghijklmnopqrstuvwxyz0123456789ABCD", Style::default());
+        let mut new = old.clone();
+        new.set_string(2, 0, "            ", Style::default());
+        let bytes = String::from_utf8(frame(&old, &new)).unwrap();
+        assert_eq!(bytes, "\x1b[1;3H\x1b[12X");
+        check(&old, &new);
+        // Spaces that only change colour look the same: nothing to send.
+        let mut grey = new.clone();
+        grey.set_string(2, 0, "            ", Style::default().fg(Color::DarkGray).add_modifier(Modifier::BOLD));
+        assert!(frame(&new, &grey).is_empty());
     }
 
     #[test]

@@ -76,30 +76,47 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         Span::styled("contact ", muted),
         Span::styled(if contact.is_empty() { "none on file".into() } else { contact.join(" · ") }, text),
     ]));
-    let mut terms = vec![format!("{} days", cl.terms_days)];
-    if let Some(u) = crate::receivables::credit_use(book, cl, m.today) {
-        // Balance against limit, and how far over it is.
-        terms.push(format!("limit used {}", u.describe()));
-    } else if let Some(l) = cl.credit_limit {
-        terms.push(format!("limit {} {}", format_amount(l), cl.currency));
-    }
-    if !cl.payment_run_days.is_empty() {
-        let days: Vec<String> = cl.payment_run_days.iter().map(u8::to_string).collect();
-        terms.push(format!("pays on the {}", days.join(", ")));
-    }
-    if !cl.owner.is_empty() {
-        terms.push(format!("owner {}", s(&cl.owner)));
-    }
-    if !cl.tags.is_empty() {
-        terms.push(s(cl.tags.join(" ")));
-    }
-    info.push(Line::from(vec![Span::styled("terms ", muted), Span::styled(terms.join(" · "), text)]));
-    info.push(Line::from(vec![
-        Span::styled("owes ", muted),
-        Span::styled(fmt::totals(&row.balance), text),
-        Span::styled("  overdue ", muted),
+    // Credit use goes in the terms line only when the picture below (the
+    // bar and its figures) has no room: said once either way.
+    let credit = crate::receivables::credit_use(book, cl, m.today);
+    let terms_line = |with_credit: bool| {
+        let mut terms = vec![format!("{} days", cl.terms_days)];
+        if let Some(u) = &credit {
+            if with_credit {
+                // Balance against limit, and how far over it is.
+                terms.push(format!("limit used {}", u.describe()));
+            }
+        } else if let Some(l) = cl.credit_limit {
+            terms.push(format!("limit {} {}", format_amount(l), cl.currency));
+        }
+        if !cl.payment_run_days.is_empty() {
+            let days: Vec<String> = cl.payment_run_days.iter().map(u8::to_string).collect();
+            terms.push(format!("pays on the {}", days.join(", ")));
+        }
+        if !cl.owner.is_empty() {
+            terms.push(format!("owner {}", s(&cl.owner)));
+        }
+        if !cl.tags.is_empty() {
+            terms.push(s(cl.tags.join(" ")));
+        }
+        Line::from(vec![Span::styled("terms ", muted), Span::styled(terms.join(" · "), text)])
+    };
+    let terms_at = info.len();
+    info.push(terms_line(false));
+    let owes = vec![Span::styled("owes ", muted), Span::styled(fmt::totals(&row.balance), text)];
+    let overdue = vec![
+        Span::styled("overdue ", muted),
         Span::styled(fmt::totals(&row.overdue), t.style(fmt::days_role(row.oldest_days, &app.aging_bounds))),
-    ]));
+    ];
+    let both =
+        Line::from(owes.iter().cloned().chain([Span::raw("  ")]).chain(overdue.iter().cloned()).collect::<Vec<_>>());
+    if both.width() <= usize::from(area.width) {
+        info.push(both);
+    } else {
+        // Two lines rather than an amount broken from its currency.
+        info.push(Line::from(owes));
+        info.push(Line::from(overdue));
+    }
     match row.next_action.map(|a| &m.actions[a]) {
         Some(a) => info.push(Line::from(vec![
             Span::styled("next ", muted),
@@ -129,8 +146,6 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let cents = 5 + ncols * with_cents <= usize::from(area.width);
     let cw = if cents { with_cents } else { widest(&fmt::whole) };
     let amount = |d: Decimal| if cents { fmt::amount_or_blank(d) } else { fmt::whole(d) };
-    // Too narrow even in whole units: one "bucket amount" pair after another.
-    let as_pairs = 5 + ncols * cw > usize::from(area.width);
     let mut aging_lines = vec![Line::from(
         std::iter::once(Span::styled(crate::text::pad_right("aging", 5), t.style(Role::Header)))
             .chain(titles.iter().chain(std::iter::once(&"total".to_string())).enumerate().map(|(i, x)| {
@@ -148,9 +163,36 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         }
         aging_lines.push(Line::from(spans));
     }
+    // A narrow side pane: the buckets alone (the owes line has the total),
+    // in whole units, in columns as wide as the pane allows, so moving
+    // from one client to the next changes only the figures.
+    let narrow_cw = usize::from(area.width).saturating_sub(4) / titles.len().max(1);
+    let title_w = titles.iter().map(|x| crate::text::width(x)).max().unwrap_or(5);
+    let whole_w = ag.rows.iter().flat_map(|(_, v)| v.iter()).map(|a| crate::text::width(&fmt::whole(*a))).max();
+    let narrow = 5 + ncols * cw > usize::from(area.width) && title_w <= narrow_cw && whole_w.unwrap_or(0) < narrow_cw;
     if ag.rows.is_empty() {
         aging_lines.push(Line::from(Span::styled("nothing open", muted)));
-    } else if as_pairs {
+    } else if narrow {
+        aging_lines.clear();
+        aging_lines.push(Line::from(
+            std::iter::once(Span::raw("    "))
+                .chain(titles.iter().enumerate().map(|(i, x)| {
+                    Span::styled(
+                        crate::text::pad_left(x, narrow_cw),
+                        t.style(Role::bucket(i)).patch(t.style(Role::Header)),
+                    )
+                }))
+                .collect::<Vec<_>>(),
+        ));
+        for (cur, amounts) in &ag.rows {
+            let mut spans = vec![Span::styled(format!("{cur:<4}"), muted)];
+            for (i, a) in amounts.iter().enumerate() {
+                spans.push(Span::styled(crate::text::pad_left(&fmt::whole(*a), narrow_cw), t.style(Role::bucket(i))));
+            }
+            aging_lines.push(Line::from(spans));
+        }
+    } else if 5 + ncols * cw > usize::from(area.width) {
+        // Too narrow even for that: one "bucket amount" pair after another.
         aging_lines.clear();
         for (cur, amounts) in &ag.rows {
             let mut spans = vec![Span::styled(format!("aging {cur}"), t.style(Role::Header))];
@@ -200,19 +242,35 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     };
     // Long lines wrap rather than being cut: the why and the terms matter.
     let lw = usize::from(left.width.max(1));
-    let info_h = (info.iter().map(|l| l.width().max(1).div_ceil(lw)).sum::<usize>() as u16).min(left.height / 2);
+    let rows = |lines: &[Line]| lines.iter().map(|l| l.width().max(1).div_ceil(lw)).sum::<usize>() as u16;
+    let aging_rows = rows(&aging_lines);
+    let heights = |info: &[Line]| {
+        let info_h = rows(info).min(left.height / 2);
+        let y = left.y + info_h + u16::from(left.height > info_h + 1);
+        let aging_h = aging_rows.min((left.y + left.height).saturating_sub(y));
+        (info_h, y, aging_h)
+    };
+    let (mut info_h, mut y, mut aging_h) = heights(&info);
+    // Pictures, when the rest keeps room for the invoices and notes.
+    let pictured = (left.y + left.height).saturating_sub(y + aging_h + 1) > 9;
+    if credit.is_some() && !pictured {
+        info[terms_at] = terms_line(true);
+        (info_h, y, aging_h) = heights(&info);
+    }
     Paragraph::new(info).wrap(Wrap { trim: true }).render(Rect { height: info_h, ..left }, buf);
-    let mut y = left.y + info_h + u16::from(left.height > info_h + 1);
-    let aging_rows: usize = aging_lines.iter().map(|l| l.width().max(1).div_ceil(lw)).sum();
-    let aging_h = (aging_rows as u16).min((left.y + left.height).saturating_sub(y));
-    Paragraph::new(aging_lines).wrap(Wrap { trim: true }).render(Rect { y, height: aging_h, ..left }, buf);
+    // The narrow table's header starts with blanks that must stay.
+    Paragraph::new(aging_lines).wrap(Wrap { trim: !narrow }).render(Rect { y, height: aging_h, ..left }, buf);
     y += aging_h + 1;
 
-    // Pictures, when the rest keeps room for the invoices and notes: how
-    // long the client took to pay, and how much of its credit limit is used.
-    if (left.y + left.height).saturating_sub(y) > 9 {
-        let drawn = pictures(app, c, Rect { y, height: 3, ..left }, buf);
-        if drawn > 0 {
+    // How long the client took to pay, and how much of its credit limit is used.
+    if pictured {
+        // The client view draws the days-to-pay sparkline; a list's side
+        // pane only its figures (fewer bytes per move over SSH), in rows
+        // kept for every client, so nothing below shifts from one to the next.
+        let drawn = pictures(app, c, Rect { y, height: if full { 4 } else { 3 }, ..left }, buf, full);
+        if !full {
+            y += 4;
+        } else if drawn > 0 {
             y += drawn + 1;
         }
     }
@@ -374,7 +432,7 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
 /// as a sparkline, and its credit limit in use, as a bar. Text says what
 /// both show (average, latest, "OVER LIMIT"), so they read without colour.
 /// Returns the rows drawn.
-pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer) -> u16 {
+pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bool) -> u16 {
     use ratatui::widgets::{LineGauge, Sparkline};
     let t = &app.theme;
     let book = app.book();
@@ -388,27 +446,35 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer) -> u16 {
     paid.sort();
     let days: Vec<u64> = paid.iter().rev().take(24).rev().map(|(_, d)| (*d).max(0) as u64).collect();
     let label_w = 12u16;
-    if !days.is_empty() && y < area.y + area.height {
+    let room = area.width.saturating_sub(label_w);
+    let end = area.y + area.height;
+    if !days.is_empty() && y < end {
         let avg = days.iter().sum::<u64>() / days.len() as u64;
         let last = days.last().copied().unwrap_or(0);
-        let facts = format!(" {} paid · avg {avg} d · last {last} d", days.len());
-        buf.set_stringn(area.x, y, "days to pay ", usize::from(label_w), t.style(Role::Muted));
+        // The count last: it changes length most, and moves nothing after it.
+        let facts = format!("avg {avg} · last {last} · {} paid", days.len());
         let fw = crate::text::width(&facts) as u16;
-        let spark_w = (days.len() as u16).min(area.width.saturating_sub(label_w + fw));
-        if spark_w > 0 {
-            let data = &days[days.len() - usize::from(spark_w)..];
-            Sparkline::default()
-                .data(data)
-                .style(t.style(Role::Call))
-                .render(Rect { x: area.x + label_w, y, width: spark_w, height: 1 }, buf);
+        buf.set_stringn(area.x, y, "days to pay ", usize::from(label_w), t.style(Role::Muted));
+        let spark = |x: u16, y: u16, w: u16, buf: &mut Buffer| {
+            let data = &days[days.len() - usize::from(w)..];
+            Sparkline::default().data(data).style(t.style(Role::Call)).render(Rect { x, y, width: w, height: 1 }, buf);
+        };
+        let beside = if sparkline { room.saturating_sub(fw + 1).min(days.len() as u16) } else { 0 };
+        if beside >= (days.len() as u16).min(8) || (!sparkline && fw <= room) {
+            spark(area.x + label_w, y, beside, buf);
+            let x = area.x + label_w + beside + u16::from(beside > 0);
+            buf.set_string(x, y, &facts, t.style(Role::Muted));
+        } else {
+            // The facts go under the picture rather than lose a figure.
+            if sparkline {
+                spark(area.x + label_w, y, room.min(days.len() as u16), buf);
+            }
+            if y + 1 < end {
+                y += 1;
+                let x = if fw <= room { area.x + label_w } else { area.x };
+                buf.set_stringn(x, y, &facts, usize::from(area.width), t.style(Role::Muted));
+            }
         }
-        buf.set_stringn(
-            area.x + label_w + spark_w,
-            y,
-            &facts,
-            usize::from(area.width.saturating_sub(label_w + spark_w)),
-            t.style(Role::Muted),
-        );
         y += 1;
     }
     if let Some(cu) = crate::receivables::credit_use(book, cl, today) {
@@ -435,8 +501,10 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer) -> u16 {
             if label_w + bar_w + fw <= area.width {
                 buf.set_string(area.x + label_w + bar_w, y, &facts, t.style(role));
             } else if y + 1 < area.y + area.height {
-                let facts = format!("{}{}", " ".repeat(usize::from(label_w)), facts.trim_start());
-                buf.set_stringn(area.x, y + 1, facts, usize::from(area.width), t.style(role));
+                let facts = facts.trim_start();
+                let x =
+                    if label_w + crate::text::width(facts) as u16 <= area.width { area.x + label_w } else { area.x };
+                buf.set_stringn(x, y + 1, facts, usize::from(area.width), t.style(role));
                 y += 1;
             }
             y += 1;
