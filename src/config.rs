@@ -19,9 +19,20 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// Reminders by e-mail and letters (docs/reminders.md).
     pub mail: crate::mail::MailConfig,
+    /// PDF letters and statements (docs/reminders.md).
+    pub print: PrintConfig,
     /// Key rebindings for the interface: action name → list of keys, or a
     /// section name (`[keys.aging]`) → its own such table.
     pub keys: std::collections::BTreeMap<String, KeyBinding>,
+}
+
+/// `[print]`: the font PDFs are set in.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrintConfig {
+    /// A TrueType font file (.ttf, or .ttc: its first face) used for every
+    /// PDF instead of the bundled DejaVu Sans, e.g. one with CJK glyphs.
+    pub font: Option<String>,
 }
 
 /// One entry of `[keys]`.

@@ -1,6 +1,8 @@
 //! PDF letters and statements, read back with pdftotext (poppler-utils):
 //! the client (non-ASCII name included), the open items and the total are
 //! there, and a 60-invoice statement runs over several numbered pages.
+//! CJK names: set in a font that has them (`[print] font`, or a system CJK
+//! font found on its own), else a warning names the characters and the key.
 //!
 //! Needs pdftotext; skipped with a note when missing, unless
 //! DUN_REQUIRE_SHARED=1 (CI), which makes it a failure.
@@ -136,4 +138,93 @@ fn a_statement_on_the_terminal_carries_no_escape_sequences() {
     assert!(txt.contains("INV-9") && txt.contains("10.00"), "{txt}");
     let html = dun_ok(&data, &["--today", TODAY, "--format", "html", "statement", "C9"]);
     assert!(!html.contains('\u{1b}'), "{html}");
+}
+
+const DROID: &str = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf";
+
+/// A client with a Chinese name and one open invoice; the config's extra lines.
+fn cjk_book(root: &Path, extra: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let data = root.join("data");
+    dun_ok(&data, &["--today", TODAY, "client", "add", "C8", "北京星辰科技", "--contact", "王伟"]);
+    dun_ok(
+        &data,
+        &["--today", TODAY, "invoice", "add", "INV-8", "C8", "880", "--issued", "2026-03-01", "--due", "2026-03-31"],
+    );
+    let config = root.join("config.toml");
+    std::fs::write(&config, format!("[mail]\nfrom = \"Accounts <ar@example.com>\"\n{extra}")).unwrap();
+    (data, config)
+}
+
+fn statement_pdf(data: &Path, config: &Path, out: &Path) -> std::process::Output {
+    dun(
+        data,
+        &[
+            "--today",
+            TODAY,
+            "--config",
+            config.to_str().unwrap(),
+            "--format",
+            "pdf",
+            "statement",
+            "C8",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )
+}
+
+#[test]
+fn a_font_without_the_glyphs_warns_naming_the_characters_and_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The bundled DejaVu Sans, named in the config: it has no CJK.
+    let dejavu = concat!(env!("CARGO_MANIFEST_DIR"), "/src/print/fonts/DejaVuSans.ttf");
+    let (data, config) = cjk_book(tmp.path(), &format!("[print]\nfont = \"{dejavu}\"\n"));
+    let pdf = tmp.path().join("s.pdf");
+    let out = statement_pdf(&data, &config, &pdf);
+    assert!(out.status.success(), "a missing glyph is a warning, not an error: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dun: warning: no PDF font"), "{err}");
+    for c in ["北 (U+5317)", "京 (U+4EAC)", "王 (U+738B)"] {
+        assert!(err.contains(c), "{c} named in: {err}");
+    }
+    assert!(err.contains("[print] font = "), "the key to set: {err}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    // A name the font has gives no warning.
+    let (data2, _) = (tmp.path().join("data2"), ());
+    dun_ok(&data2, &["--today", TODAY, "client", "add", "C8", "Ærø Fisk ApS"]);
+    let out = statement_pdf(&data2, &config, &tmp.path().join("s2.pdf"));
+    assert!(out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("warning"), "{out:?}");
+    // A font that cannot be read stops it, naming the file.
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "[print]\nfont = \"/nonexistent/font.ttf\"\n").unwrap();
+    let out = statement_pdf(&data, &bad, &tmp.path().join("s3.pdf"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the font /nonexistent/font.ttf"), "{out:?}");
+}
+
+#[test]
+fn a_cjk_font_prints_cjk_names_configured_or_found() {
+    if !Path::new(DROID).is_file() {
+        assert!(
+            std::env::var("DUN_REQUIRE_SHARED").as_deref() != Ok("1"),
+            "{DROID} is required (DUN_REQUIRE_SHARED=1; Debian package fonts-droid-fallback)"
+        );
+        eprintln!("note: no Droid Sans Fallback; the CJK font test is skipped");
+        return;
+    }
+    if !have_pdftotext() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, extra) in [format!("[print]\nfont = \"{DROID}\"\n"), String::new()].iter().enumerate() {
+        let root = tmp.path().join(i.to_string());
+        let (data, config) = cjk_book(&root, extra);
+        let pdf = root.join("s.pdf");
+        let out = statement_pdf(&data, &config, &pdf);
+        assert!(out.status.success(), "{out:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = pdf_text(&pdf);
+        assert!(text.contains("北京星辰科技"), "the name as written ({extra:?}):\n{text}");
+        assert!(text.contains("INV-8") && text.contains("880.00"), "{text}");
+    }
 }

@@ -218,7 +218,12 @@ fn statement_cmd(ctx: &Ctx, a: StatementArgs) -> anyhow::Result<()> {
             if a.out.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 bail!("a PDF is not for the terminal: give --out FILE (or redirect standard output)");
             }
-            pdf::render(&statement::statement(&f, s.paper))
+            let printed = pdf::print(&statement::statement(&f, s.print.paper), s.print.font.as_deref())
+                .map_err(|e| anyhow!("[print] font: {e}"))?;
+            if let Some(w) = printed.warning {
+                eprintln!("dun: warning: {}", crate::text::sanitize(&w));
+            }
+            printed.bytes
         }
         Some(FormatArg::Csv) => statement::csv(&f)?.into_bytes(),
         Some(FormatArg::Html) => statement::html(&f).into_bytes(),

@@ -63,7 +63,7 @@ fn deliver(
     let entry = deliver::entry(&s.config.mail, ctx.today, p, &r.rendered, letter.as_deref());
     let to = entry.to.clone();
     let mail = &s.config.mail;
-    match deliver::send(ledger, ctx.today, mail, s.paper, transport, entry, &r.fields, resend_unknown)? {
+    match deliver::send(ledger, ctx.today, mail, &s.print, transport, entry, &r.fields, resend_unknown)? {
         Delivered::AlreadySent(msg) => {
             tally.already += 1;
             // A reader that stopped listening must not stop the batch: what

@@ -65,20 +65,24 @@ pub fn entry(cfg: &MailConfig, today: NaiveDate, p: &Planned, r: &Rendered, lett
 /// user may have edited it), the layout of a letter from `fields`.
 pub fn hand_off(
     cfg: &MailConfig,
-    paper: pdf::Paper,
+    print: &pdf::Print,
     transport: Option<&Transport>,
     queued: &OutboxEntry,
     fields: &Fields,
 ) -> Result<String, String> {
     if queued.channel == NoteKind::Letter.as_str() {
         let rendered = Rendered { subject: queued.subject.clone(), body: queued.body.clone() };
-        let doc = statement::letter(fields, &rendered, paper);
+        let doc = statement::letter(fields, &rendered, print.paper);
+        let printed = pdf::print(&doc, print.font.as_deref())?;
         let path = PathBuf::from(&queued.to);
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::store::paths::ensure_private_dir(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
         }
-        return crate::store::paths::write_atomic(&path, &pdf::render(&doc))
-            .map(|()| "PDF written".to_string())
+        // A character the font cannot show is said with the result, so the
+        // CLI prints it and the interface shows it.
+        let warned = printed.warning.map(|w| format!("; warning: {w}")).unwrap_or_default();
+        return crate::store::paths::write_atomic(&path, &printed.bytes)
+            .map(|()| format!("PDF written{warned}"))
             .map_err(|e| format!("cannot write {}: {e}", path.display()));
     }
     let t = transport.ok_or_else(|| "no mail transport".to_string())?;
@@ -116,7 +120,7 @@ pub fn send(
     ledger: &mut dyn Ledger,
     today: NaiveDate,
     cfg: &MailConfig,
-    paper: pdf::Paper,
+    print: &pdf::Print,
     transport: Option<&Transport>,
     entry: OutboxEntry,
     fields: &Fields,
@@ -135,7 +139,7 @@ pub fn send(
         }
         Err(e) => return Err(e),
     };
-    match hand_off(cfg, paper, transport, &queued, fields) {
+    match hand_off(cfg, print, transport, &queued, fields) {
         Ok(reply) => {
             let applied =
                 ledger.apply(Request::latest(today, Command::MarkSent { entry: queued, reply: reply.clone() }))?;

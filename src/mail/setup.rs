@@ -1,6 +1,6 @@
 //! Everything a face needs besides the book to word a message: the config
 //! (`[mail]`, `[aging]`, `[fees]`), the templates (the user's folder over
-//! the built-ins) and the paper. The CLI (`dun remind`, `dun letter`) and
+//! the built-ins) and the paper and font of PDFs. The CLI (`dun remind`, `dun letter`) and
 //! the interface's preview build one and render through it, so both show
 //! and send the same text.
 
@@ -13,7 +13,7 @@ use super::plan::Planned;
 use super::templates::{self, Rendered, Templates};
 use crate::config::Config;
 use crate::domain::{Book, LateFeePolicy};
-use crate::print::pdf::Paper;
+use crate::print::pdf::{Paper, Print};
 use crate::receivables::aging::{AgeBasis, AgingOptions, Buckets};
 use crate::receivables::fees;
 
@@ -31,7 +31,8 @@ pub struct MailSetup {
     pub templates: Templates,
     pub aging: AgingOptions,
     pub fee_policy: Option<LateFeePolicy>,
-    pub paper: Paper,
+    /// Paper (`[mail] paper`) and font (`[print] font`) of PDF letters.
+    pub print: Print,
 }
 
 impl MailSetup {
@@ -45,7 +46,8 @@ impl MailSetup {
         let fee_policy =
             fees::parse_policy(f.fixed.as_deref(), f.percent.as_deref(), f.annual_rate.as_deref(), f.grace_days)?;
         let paper = Paper::parse(&config.mail.paper).map_err(|e| format!("[mail] {e}"))?;
-        Ok(MailSetup { templates: Templates::new(template_dir), config, aging, fee_policy, paper })
+        let print = Print { paper, font: config.print.font.as_ref().map(PathBuf::from) };
+        Ok(MailSetup { templates: Templates::new(template_dir), config, aging, fee_policy, print })
     }
 
     pub fn inputs<'a>(&'a self, book: &'a Book, today: NaiveDate) -> Inputs<'a> {

@@ -3,12 +3,18 @@
 //! over as many pages as it needs (its header repeated), and "Page N of M"
 //! at the foot of every page.
 //!
-//! Text is set in the bundled DejaVu Sans (src/print/fonts, licence beside
-//! it), embedded as a subset of the glyphs used, so any client's name prints
-//! and the file stays small. A character the font lacks prints as its
-//! replacement glyph, never as nothing.
+//! Text is set in a stack of fonts, each embedded as a subset of the glyphs
+//! used, so the file stays small; each character comes from the first font
+//! that has it: the file `[print] font` names (when set), then the bundled
+//! DejaVu Sans (src/print/fonts, licence beside it: Latin, Greek,
+//! Cyrillic...); without `[print] font`, also common system fonts with CJK
+//! glyphs ([`SYSTEM_FONTS`]), only when the text needs them. A character no font has prints as
+//! the replacement glyph, never as nothing, and [`print`] says which
+//! characters those are and which key to set.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -74,15 +80,169 @@ pub struct Document {
     pub closing: String,
 }
 
-struct Font {
-    face: ttf_parser::Face<'static>,
+/// Common system fonts with CJK glyphs and TrueType outlines, tried in
+/// this order when `[print] font` is not set and the text needs glyphs
+/// DejaVu Sans lacks (Debian packages: fonts-droid-fallback,
+/// fonts-wqy-zenhei, fonts-wqy-microhei, fonts-arphic-uming).
+pub const SYSTEM_FONTS: &[&str] = &[
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttf",
+];
+
+/// A font's bytes and how the PDF and messages name it.
+pub struct FontFile {
+    bytes: Cow<'static, [u8]>,
+    /// Where it came from, for messages: a path, or "the built-in DejaVu Sans".
+    pub label: String,
+    /// The PostScript-safe name for the PDF (`DejaVuSans`).
+    name: String,
+}
+
+impl FontFile {
+    pub fn built_in() -> FontFile {
+        FontFile { bytes: Cow::Borrowed(FONT), label: "the built-in DejaVu Sans".into(), name: "DejaVuSans".into() }
+    }
+
+    /// Reads a font file: TrueType outlines only (a `.ttf`, or the first
+    /// face of a `.ttc`); an OpenType font with CFF outlines is refused
+    /// with a word on what to use instead.
+    pub fn load(path: &Path) -> Result<FontFile, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read the font {}: {e}", path.display()))?;
+        let face = ttf_parser::Face::parse(&bytes, 0)
+            .map_err(|e| format!("{} is not a font dun can read ({e})", path.display()))?;
+        if face.tables().glyf.is_none() {
+            return Err(format!(
+                "{} has no TrueType outlines (an OpenType/CFF font such as Noto Sans CJK .otf); use a .ttf or .ttc font, e.g. Droid Sans Fallback or WenQuanYi Zen Hei",
+                path.display()
+            ));
+        }
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name: String = stem.chars().filter(|c| c.is_ascii_alphanumeric()).take(40).collect();
+        let name = if name.is_empty() { "Font".to_string() } else { name };
+        Ok(FontFile { bytes: Cow::Owned(bytes), label: path.display().to_string(), name })
+    }
+
+    /// The characters of `text` this font has no glyph for (spaces and
+    /// line breaks aside), in order, once each.
+    pub fn missing(&self, text: &str) -> Vec<char> {
+        let Ok(face) = ttf_parser::Face::parse(&self.bytes, 0) else { return vec![] };
+        let mut seen = BTreeSet::new();
+        text.chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .filter(|c| face.glyph_index(*c).is_none())
+            .filter(|c| seen.insert(*c))
+            .collect()
+    }
+}
+
+/// The fonts a document's text is set in, in the order they are tried for
+/// each character: the configured one (`[print] font`) then the built-in;
+/// without a configured font, the built-in then each of [`SYSTEM_FONTS`]
+/// present that shows characters the others lack, until nothing is missing.
+pub fn stack(configured: Option<&Path>, text: &str) -> Result<Vec<FontFile>, String> {
+    if let Some(p) = configured {
+        // The user's choice: no guessing beside it.
+        return Ok(vec![FontFile::load(p)?, FontFile::built_in()]);
+    }
+    let mut fonts = vec![FontFile::built_in()];
+    let mut missing = missing_in(&fonts, text);
+    for p in SYSTEM_FONTS.iter().map(PathBuf::from) {
+        if missing.is_empty() {
+            break;
+        }
+        let Some(f) = p.is_file().then(|| FontFile::load(&p).ok()).flatten() else { continue };
+        let still = f.missing(&missing.iter().collect::<String>());
+        if still.len() < missing.len() {
+            fonts.push(f);
+            missing = still;
+        }
+    }
+    Ok(fonts)
+}
+
+/// The characters of `text` none of `fonts` has.
+pub fn missing_in(fonts: &[FontFile], text: &str) -> Vec<char> {
+    let mut left: String = text.to_string();
+    let mut out = Vec::new();
+    for (i, f) in fonts.iter().enumerate() {
+        out = f.missing(&left);
+        if i + 1 < fonts.len() {
+            left = out.iter().collect();
+        }
+    }
+    out
+}
+
+/// Everything a PDF is laid out with besides the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Print {
+    pub paper: Paper,
+    /// `[print] font`, when set.
+    pub font: Option<PathBuf>,
+}
+
+/// A written PDF and, when some characters had no glyph in the font used,
+/// the warning that says which, and how to fix it.
+pub struct Printed {
+    pub bytes: Vec<u8>,
+    pub warning: Option<String>,
+}
+
+/// Every character the document shows.
+fn all_text(doc: &Document) -> String {
+    let mut t = String::new();
+    for s in doc.sender.iter().chain(&doc.recipient) {
+        t.push_str(s);
+        t.push('\n');
+    }
+    for s in [&doc.date, &doc.title, &doc.body, &doc.closing] {
+        t.push_str(s);
+        t.push('\n');
+    }
+    if let Some(tb) = &doc.table {
+        t.push_str(&tb.title);
+        for row in tb.columns.iter().map(|c| &c.0).chain(tb.rows.iter().flatten()).chain(tb.footer.iter().flatten()) {
+            t.push_str(row);
+            t.push(' ');
+        }
+    }
+    t
+}
+
+/// Lays out and writes the document in the fonts of [`stack`], and names
+/// the characters none of them can show.
+pub fn print(doc: &Document, configured: Option<&Path>) -> Result<Printed, String> {
+    let text = all_text(doc);
+    let fonts = stack(configured, &text)?;
+    let missing = missing_in(&fonts, &text);
+    let bytes = render_with(doc, &fonts);
+    let warning = (!missing.is_empty()).then(|| {
+        let shown: Vec<String> = missing.iter().take(12).map(|c| format!("{c} (U+{:04X})", u32::from(*c))).collect();
+        let shown = shown.join(", ");
+        let more = if missing.len() > 12 { format!(" and {} more", missing.len() - 12) } else { String::new() };
+        format!(
+            "no PDF font ({}) has a glyph for {shown}{more}: they print as a replacement mark. Set [print] font = \"/path/to/font.ttf\" in config.toml to a font that has them (e.g. Droid Sans Fallback or WenQuanYi Zen Hei for Chinese and Japanese)",
+            fonts.iter().map(|f| f.label.as_str()).collect::<Vec<_>>().join(", ")
+        )
+    });
+    Ok(Printed { bytes, warning })
+}
+
+struct Font<'a> {
+    face: ttf_parser::Face<'a>,
     units: f32,
 }
 
-impl Font {
-    fn load() -> Font {
-        // The bundled file is a valid font (a test renders with it).
-        let face = ttf_parser::Face::parse(FONT, 0).expect("the bundled DejaVu Sans parses");
+impl<'a> Font<'a> {
+    fn load(file: &'a FontFile) -> Font<'a> {
+        // A FontFile parsed when it was loaded; the built-in one is valid
+        // (a test renders with it).
+        let face = ttf_parser::Face::parse(&file.bytes, 0)
+            .or_else(|_| ttf_parser::Face::parse(FONT, 0))
+            .expect("the bundled DejaVu Sans parses");
         let units = f32::from(face.units_per_em());
         Font { face, units }
     }
@@ -92,8 +252,38 @@ impl Font {
     fn advance(&self, gid: u16) -> f32 {
         f32::from(self.face.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0)) / self.units
     }
+}
+
+/// The document's fonts, loaded: each character is shown by the first
+/// that has it (else by the first, as its replacement glyph).
+struct Fonts<'a> {
+    list: Vec<Font<'a>>,
+}
+
+impl Fonts<'_> {
+    fn pick(&self, c: char) -> usize {
+        self.list.iter().position(|f| f.face.glyph_index(c).is_some()).unwrap_or(0)
+    }
     fn width(&self, s: &str, size: f32) -> f32 {
-        s.chars().map(|c| self.advance(self.glyph(c))).sum::<f32>() * size
+        s.chars()
+            .map(|c| {
+                let f = &self.list[self.pick(c)];
+                f.advance(f.glyph(c))
+            })
+            .sum::<f32>()
+            * size
+    }
+    /// `s` cut into runs of one font each.
+    fn runs(&self, s: &str) -> Vec<(usize, String)> {
+        let mut out: Vec<(usize, String)> = Vec::new();
+        for c in s.chars() {
+            let i = self.pick(c);
+            match out.last_mut() {
+                Some((j, run)) if *j == i => run.push(c),
+                _ => out.push((i, c.to_string())),
+            }
+        }
+        out
     }
 }
 
@@ -135,7 +325,7 @@ struct Page {
 }
 
 struct Layout<'f> {
-    font: &'f Font,
+    font: &'f Fonts<'f>,
     width: f32,
     height: f32,
     pages: Vec<Page>,
@@ -261,7 +451,7 @@ impl Layout<'_> {
 }
 
 /// `s` cut with an ellipsis to fit `max` points.
-fn fit(font: &Font, s: &str, size: f32, max: f32) -> String {
+fn fit(font: &Fonts, s: &str, size: f32, max: f32) -> String {
     if font.width(s, size) <= max {
         return s.to_string();
     }
@@ -276,9 +466,23 @@ fn fit(font: &Font, s: &str, size: f32, max: f32) -> String {
     out
 }
 
-/// Lays out and writes the document.
+/// Lays out and writes the document in the built-in font (or a system
+/// one, as [`choose`] picks without a configured font).
 pub fn render(doc: &Document) -> Vec<u8> {
-    let font = Font::load();
+    let fonts = stack(None, &all_text(doc)).unwrap_or_else(|_| vec![FontFile::built_in()]);
+    render_with(doc, &fonts)
+}
+
+/// Lays out and writes the document in `files` (tried in order per character).
+pub fn render_with(doc: &Document, files: &[FontFile]) -> Vec<u8> {
+    let builtin;
+    let files = if files.is_empty() {
+        builtin = [FontFile::built_in()];
+        &builtin[..]
+    } else {
+        files
+    };
+    let font = Fonts { list: files.iter().map(Font::load).collect() };
     let (w, h) = doc.paper.size();
     let mut l = Layout { font: &font, width: w, height: h, pages: Vec::new(), y: 0.0 };
     l.new_page();
@@ -306,7 +510,7 @@ pub fn render(doc: &Document) -> Vec<u8> {
         l.y -= LEADING;
         l.paragraph(&doc.closing);
     }
-    write(&font, &l.pages, w, h, &doc.title)
+    write(&font, files, &l.pages, w, h, &doc.title)
 }
 
 impl Layout<'_> {
@@ -319,10 +523,26 @@ impl Layout<'_> {
     }
 }
 
-fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
-    let mut enc = Encoder { remapper: subsetter::GlyphRemapper::new(), used: BTreeMap::new() };
-    // Glyph 0 (.notdef) stays glyph 0 in the subset.
-    enc.remapper.remap(0);
+/// The objects of one embedded font.
+struct FontRefs {
+    font: Ref,
+    cid: Ref,
+    desc: Ref,
+    file: Ref,
+    cmap: Ref,
+}
+
+fn write(fonts: &Fonts, files: &[FontFile], pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
+    let mut encs: Vec<Encoder> = fonts
+        .list
+        .iter()
+        .map(|_| {
+            let mut e = Encoder { remapper: subsetter::GlyphRemapper::new(), used: BTreeMap::new() };
+            // Glyph 0 (.notdef) stays glyph 0 in the subset.
+            e.remapper.remap(0);
+            e
+        })
+        .collect();
     let mut next = 1;
     let mut alloc = || {
         next += 1;
@@ -330,11 +550,11 @@ fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
     };
     let catalog = Ref::new(1);
     let tree = alloc();
-    let font_ref = alloc();
-    let cid_ref = alloc();
-    let desc_ref = alloc();
-    let file_ref = alloc();
-    let cmap_ref = alloc();
+    let refs: Vec<FontRefs> = fonts
+        .list
+        .iter()
+        .map(|_| FontRefs { font: alloc(), cid: alloc(), desc: alloc(), file: alloc(), cmap: alloc() })
+        .collect();
     let info_ref = alloc();
     let n = pages.len();
     let ids: Vec<(Ref, Ref)> = (0..n).map(|_| (alloc(), alloc())).collect();
@@ -342,7 +562,7 @@ fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
     pdf.catalog(catalog).pages(tree);
     pdf.pages(tree).kids(ids.iter().map(|p| p.0)).count(n as i32);
     pdf.document_info(info_ref).title(TextStr(title)).producer(TextStr("dun"));
-    let fname = Name(b"F1");
+    let names: Vec<String> = (1..=fonts.list.len()).map(|i| format!("F{i}")).collect();
     for (i, (page, (pid, cid))) in pages.iter().zip(&ids).enumerate() {
         let mut c = Content::new();
         c.set_line_width(0.5);
@@ -350,38 +570,63 @@ fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
             c.move_to(*x1, *y1).line_to(*x2, *y2).stroke();
         }
         let foot = format!("Page {} of {}", i + 1, n);
-        let fw = font.width(&foot, 8.0);
+        let fw = fonts.width(&foot, 8.0);
         let texts = page.texts.iter().map(|(x, y, s, t)| (*x, *y, *s, t.as_str()));
         for (x, y, size, t) in texts.chain(std::iter::once(((w - fw) / 2.0, MARGIN * 0.6, 8.0, foot.as_str()))) {
-            let bytes = enc.encode(font, t);
-            c.begin_text().set_font(fname, size).next_line(x, y).show(Str(&bytes)).end_text();
+            c.begin_text();
+            c.next_line(x, y);
+            // Each run in its font; the text position moves on by the widths.
+            for (f, run) in fonts.runs(t) {
+                let bytes = encs[f].encode(&fonts.list[f], &run);
+                c.set_font(Name(names[f].as_bytes()), size);
+                c.show(Str(&bytes));
+            }
+            c.end_text();
         }
         let data = c.finish();
         let mut p = pdf.page(*pid);
         p.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree).contents(*cid);
-        p.resources().fonts().pair(fname, font_ref);
+        {
+            let mut res = p.resources();
+            let mut fr = res.fonts();
+            for (name, r) in names.iter().zip(&refs) {
+                fr.pair(Name(name.as_bytes()), r.font);
+            }
+        }
         p.finish();
         pdf.stream(*cid, &data);
     }
-    let base = Name(b"AAAAAA+DejaVuSans");
+    for (i, ((font, file), (enc, r))) in fonts.list.iter().zip(files).zip(encs.iter().zip(&refs)).enumerate() {
+        embed(&mut pdf, i, font, file, enc, r);
+    }
+    pdf.finish()
+}
+
+/// One font as a subset: the Type 0 font, its CID font with the widths,
+/// the descriptor, the subset file, and the map back to Unicode (so text
+/// copied out of the PDF reads as written).
+fn embed(pdf: &mut Pdf, i: usize, font: &Font, file: &FontFile, enc: &Encoder, r: &FontRefs) {
+    // Subset tags differ per font: AAAAAA+, AAAAAB+, ...
+    let base_name = format!("AAAAA{}+{}", char::from(b'A' + (i % 26) as u8), file.name);
+    let base = Name(base_name.as_bytes());
     let sys = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
-    pdf.type0_font(font_ref)
+    pdf.type0_font(r.font)
         .base_font(base)
         .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid_ref)
-        .to_unicode(cmap_ref);
+        .descendant_font(r.cid)
+        .to_unicode(r.cmap);
     let widths: Vec<f32> = (0..enc.remapper.num_gids())
         .map(|new| enc.used.get(&new).map(|(old, _)| font.advance(*old) * 1000.0).unwrap_or(0.0))
         .collect();
-    let mut cidf = pdf.cid_font(cid_ref);
-    cidf.subtype(CidFontType::Type2).base_font(base).system_info(sys).font_descriptor(desc_ref).default_width(0.0);
+    let mut cidf = pdf.cid_font(r.cid);
+    cidf.subtype(CidFontType::Type2).base_font(base).system_info(sys).font_descriptor(r.desc).default_width(0.0);
     cidf.widths().consecutive(0, widths);
     cidf.cid_to_gid_map_predefined(Name(b"Identity"));
     cidf.finish();
     let f = &font.face;
     let s = 1000.0 / font.units;
     let bb = f.global_bounding_box();
-    pdf.font_descriptor(desc_ref)
+    pdf.font_descriptor(r.desc)
         .name(base)
         .flags(FontFlags::NON_SYMBOLIC)
         .bbox(Rect::new(
@@ -395,16 +640,15 @@ fn write(font: &Font, pages: &[Page], w: f32, h: f32, title: &str) -> Vec<u8> {
         .descent(f32::from(f.descender()) * s)
         .cap_height(f32::from(f.capital_height().unwrap_or(f.ascender())) * s)
         .stem_v(80.0)
-        .font_file2(file_ref);
-    let subset = subsetter::subset(FONT, 0, &enc.remapper).unwrap_or_else(|_| FONT.to_vec());
-    pdf.stream(file_ref, &subset);
+        .font_file2(r.file);
+    let subset = subsetter::subset(&file.bytes, 0, &enc.remapper).unwrap_or_else(|_| file.bytes.to_vec());
+    pdf.stream(r.file, &subset);
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), sys);
     for (new, (_, ch)) in &enc.used {
         cmap.pair(*new, *ch);
     }
     let cmap = cmap.finish();
-    pdf.cmap(cmap_ref, &cmap);
-    pdf.finish()
+    pdf.cmap(r.cmap, &cmap);
 }
 
 #[cfg(test)]
@@ -434,5 +678,14 @@ mod tests {
         assert!(bytes.len() < 120_000, "the font is subset: {} bytes", bytes.len());
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains("/Count 1"), "80 rows run onto more pages");
+    }
+
+    #[test]
+    fn missing_characters_are_named_once_each_in_order() {
+        let dejavu = [FontFile::built_in()];
+        assert_eq!(missing_in(&dejavu, "Ærø Fisk, Łódź, Москва"), Vec::<char>::new());
+        assert_eq!(missing_in(&dejavu, "東京 東京 ソニー"), vec!['東', '京', 'ソ', 'ニ', 'ー']);
+        let unreadable = stack(Some(Path::new("/nonexistent/x.ttf")), "x").err().unwrap();
+        assert!(unreadable.contains("cannot read the font /nonexistent/x.ttf"), "{unreadable}");
     }
 }

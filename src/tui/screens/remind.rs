@@ -415,7 +415,7 @@ impl App {
             let entry = deliver::entry(mail, today, pl, &item.rendered, letter.as_deref());
             let to = crate::text::sanitize(&entry.to).into_owned();
             let result =
-                deliver::send(ledger.as_mut(), today, mail, setup.paper, transport, entry, &item.fields, false);
+                deliver::send(ledger.as_mut(), today, mail, &setup.print, transport, entry, &item.fields, false);
             item.outcome = Some(match result {
                 Ok(Delivered::Sent { reply, note }) => {
                     sent += 1;
