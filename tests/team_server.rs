@@ -631,3 +631,32 @@ fn assigning_accounts_follows_the_roles() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(owner_of(&book, CAT, c), EVE);
 }
+
+#[test]
+fn reads_through_the_server_give_what_the_book_gives_read_directly() {
+    let Some(mut book) = SharedBook::start("reads") else { return };
+    let out = book.as_user(BEN, &["log", "C000001", "--kind", "call", "--text", "rang, promised Friday"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // CAT cannot read the data folder: the server sends the part of the
+    // book each command needs (open items for the day's list, all of it
+    // for the client list's history).
+    let asks: [&[&str]; 3] =
+        [&["--format", "csv", "today"], &["--format", "csv", "client", "list"], &["--format", "csv", "aging"]];
+    let served: Vec<String> = asks.iter().map(|a| stdout(&book.as_user(CAT, a))).collect();
+    book.server.kill(libc::SIGTERM);
+    for (args, via_server) in asks.iter().zip(&served) {
+        let out =
+            as_user_cmd(SRV, &book.bin).arg("--data").arg(&book.data).args(["--today", TODAY]).args(*args).output();
+        let direct = out.unwrap();
+        assert!(direct.status.success(), "{}", stderr(&direct));
+        assert!(via_server.lines().count() > 1, "{args:?}: {via_server}");
+        assert_eq!(via_server, &stdout(&direct), "{args:?}");
+    }
+
+    // The server's own account can read the folder: it reads the image the
+    // server publishes, and gets the same.
+    let mut own = OwnBook::start("own-reads");
+    let served = stdout(&own.dun(&["--format", "csv", "today"]));
+    own.kill(libc::SIGTERM);
+    assert_eq!(served, stdout(&own.dun(&["--format", "csv", "today"])));
+}

@@ -240,7 +240,12 @@ impl Ctx {
         // With a team server, the book is the server's (the user may not
         // even be able to read the folder).
         if let Some(mut r) = self.server()? {
-            return Ok(r.snapshot()?.book);
+            // Its read image when this process can read the server's
+            // folder, else only the part this command needs.
+            if let Some(book) = r.read_image(need) {
+                return Ok(book);
+            }
+            return Ok(r.read(need)?);
         }
         if let Some(im) = image {
             match im.book(need) {

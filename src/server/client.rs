@@ -76,6 +76,7 @@ impl Connection {
                 server_version: String::new(),
                 seq: 0,
                 rules: None,
+                data_dir: String::new(),
             },
         };
         match conn.receive()? {

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::store::image::{Image, Need};
 use crate::store::{codec, Store};
 use frame::{FrameError, Kind};
 use peer::OsUser;
@@ -238,6 +239,7 @@ fn session(mut stream: UnixStream, shared: &Shared) {
         server_version: env!("CARGO_PKG_VERSION").to_string(),
         seq,
         rules: std::fs::read_to_string(shared.dir.join(crate::rules::file::RULES_FILE)).ok(),
+        data_dir: std::fs::canonicalize(&shared.dir).unwrap_or_else(|_| shared.dir.clone()).display().to_string(),
     };
     if send(&mut stream, &Response::Welcome(welcome)).is_err() {
         return;
@@ -286,6 +288,25 @@ fn serve_requests(stream: &mut UnixStream, shared: &Shared, who: &Who, role: Rol
                 let book = store.book().map_err(|e| e.to_string())?;
                 // Encoded under the lock, sent after it: a slow reader must not hold up writers.
                 let bytes = codec::encode(&Response::Snapshot(Snapshot::of(seq, book))).map_err(|e| e.to_string())?;
+                drop(slot);
+                frame::write_frame(stream, Kind::Message, &bytes).map_err(|e| e.to_string())?;
+            }
+            Request::Read { open_as_of } => {
+                let need = open_as_of.map_or(Need::All, Need::OpenAsOf);
+                let mut slot = lock(&shared.store);
+                let store = slot.as_mut().ok_or("the server has lost its book")?;
+                let seq = store.meta().seq;
+                // The part asked for, from the image the store publishes
+                // after each write (current under this lock); the whole
+                // book if the image cannot be read.
+                let part = Image::open_current(&shared.dir).ok().and_then(|im| im.book(need).ok());
+                let bytes = match &part {
+                    Some(book) => codec::encode(&Response::Snapshot(Snapshot::of(seq, book))),
+                    None => {
+                        codec::encode(&Response::Snapshot(Snapshot::of(seq, store.book().map_err(|e| e.to_string())?)))
+                    }
+                }
+                .map_err(|e| e.to_string())?;
                 drop(slot);
                 frame::write_frame(stream, Kind::Message, &bytes).map_err(|e| e.to_string())?;
             }

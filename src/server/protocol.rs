@@ -105,6 +105,11 @@ pub enum Request {
     /// Who is on the team (team.toml's users, and the members of its
     /// groups), for the interface's assign picker.
     Team,
+    /// The book as a command that only reads needs it: `open_as_of: Some(d)`
+    /// is the store's `Need::OpenAsOf(d)` (open items, every client and
+    /// note, the payments that can still matter), much less than the whole
+    /// book; `None` is everything. Answered with a [`Response::Snapshot`].
+    Read { open_as_of: Option<chrono::NaiveDate> },
 }
 
 impl Request {
@@ -118,7 +123,8 @@ impl Request {
             | Request::Verify
             | Request::Outbox { .. }
             | Request::FeeTerms
-            | Request::Team => Role::Viewer,
+            | Request::Team
+            | Request::Read { .. } => Role::Viewer,
             Request::Backup => Role::Admin,
             // Checked against the command and the book when it is applied.
             Request::Apply(_) => Role::Viewer,
@@ -191,6 +197,10 @@ pub struct Welcome {
     /// ladder): clients work out the day's list with the book's ladder
     /// even when they cannot read its folder.
     pub rules: Option<String>,
+    /// The book's data folder on the server (absolute). A client that can
+    /// read it (the same account, a laptop) reads the published read image
+    /// there instead of asking for a snapshot.
+    pub data_dir: String,
 }
 
 /// The book's records, borrowed on the server and owned once decoded.

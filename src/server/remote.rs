@@ -29,6 +29,8 @@ pub struct Remote {
     role: Role,
     /// The book's rules.toml from the last welcome (kept across outages).
     rules_text: Option<String>,
+    /// The book's folder on the server (from the welcome).
+    data_dir: PathBuf,
     /// Where "lost the server" / "reconnected" go (stderr for the CLI; the
     /// interface's status line).
     notice: Box<dyn FnMut(&str) + Send>,
@@ -46,6 +48,7 @@ impl Remote {
             user: String::new(),
             role: Role::Viewer,
             rules_text: None,
+            data_dir: PathBuf::new(),
             notice: Box::new(|m| eprintln!("dun: {}", crate::text::sanitize(m))),
             wait: WAIT_FOR_SERVER,
         };
@@ -60,6 +63,7 @@ impl Remote {
             user: conn.welcome.user.clone(),
             role: conn.welcome.role,
             rules_text: conn.welcome.rules.clone(),
+            data_dir: PathBuf::from(&conn.welcome.data_dir),
             conn: Some(conn),
             notice: Box::new(|m| eprintln!("dun: {}", crate::text::sanitize(m))),
             wait: WAIT_FOR_SERVER,
@@ -89,6 +93,23 @@ impl Remote {
 
     pub fn socket(&self) -> &Path {
         &self.socket
+    }
+
+    /// The book's data folder on the server.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The book as of the server's last write, from the read image the
+    /// server publishes in its data folder, when this process can read it
+    /// (the server's own account; a laptop's `dun serve`): no snapshot
+    /// crosses the socket. `None` when the folder is closed to us, or the
+    /// image is missing, behind the manifest or damaged: ask for a snapshot.
+    pub fn read_image(&self, need: crate::store::image::Need) -> Option<crate::domain::Book> {
+        if self.data_dir.as_os_str().is_empty() {
+            return None;
+        }
+        crate::store::image::Image::open_current(&self.data_dir).ok()?.book(need).ok()
     }
 
     /// The book's ladder, as the server has it.
@@ -135,6 +156,7 @@ impl Remote {
             self.role = conn.welcome.role;
             self.user = conn.welcome.user.clone();
             self.rules_text = conn.welcome.rules.clone();
+            self.data_dir = PathBuf::from(&conn.welcome.data_dir);
             self.conn = Some(conn);
         }
         Ok(())
@@ -184,6 +206,19 @@ impl Remote {
     pub fn backup(&mut self) -> Result<BackupFile, LedgerError> {
         self.ask_for(&Wire::Backup, "a backup", |r| match r {
             Response::Backup(b) => Some(b),
+            _ => None,
+        })
+    }
+
+    /// The book as a command that only reads it needs it (see
+    /// [`Wire::Read`]): only open items for a day's list, say.
+    pub fn read(&mut self, need: crate::store::image::Need) -> Result<crate::domain::Book, LedgerError> {
+        let open_as_of = match need {
+            crate::store::image::Need::All => None,
+            crate::store::image::Need::OpenAsOf(d) => Some(d),
+        };
+        self.ask_for(&Wire::Read { open_as_of }, "the book", |r| match r {
+            Response::Snapshot(s) => Some(s.into_book().1),
             _ => None,
         })
     }
