@@ -154,6 +154,11 @@ fn lifecycle_pid_file_second_server_stale_socket_and_sigterm() {
     let out = book.dun(&["status"]);
     assert!(stdout(&out).contains("no dun server"), "{}", stdout(&out));
     book.restart();
+    // Logged just after the socket starts listening: wait for the line.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !book.log().contains("removed a stale socket") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(book.log().contains("removed a stale socket"), "{}", book.log());
     assert!(book.dun(&["status"]).status.success());
 
