@@ -397,3 +397,100 @@ fn tables_and_help_fit_an_80_column_terminal() {
         }
     }
 }
+
+/// The SGR parameters of colours (fore- and background, 16, 256 and true
+/// colour) in a `capture-pane -e` screen.
+fn colour_codes(escaped: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for seq in escaped.split("\x1b[").skip(1) {
+        let Some(end) = seq.find('m') else { continue };
+        let params = &seq[..end];
+        if !params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            continue;
+        }
+        for p in params.split(';') {
+            if let Ok(n) = p.parse::<u16>() {
+                if matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107) {
+                    found.push(params.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The pictures in a real terminal, in colour and under NO_COLOR: the
+/// Aging bar chart (one per currency, bucket names under the bars and
+/// amounts on them), the client view's days-to-pay sparkline and credit
+/// bar (with its figures and OVER LIMIT in words), and the Forecast
+/// screen (weeks under the bars, the table beneath). Under NO_COLOR the
+/// same words are there and no colour is sent at all.
+#[test]
+fn the_charts_draw_in_a_real_terminal_with_and_without_colour() {
+    let Some(st) = setup("charts") else { return };
+    let tmux = &st.tmux;
+    for no_color in [false, true] {
+        let env = if no_color { "NO_COLOR=1 " } else { "" };
+        let cmd = format!("{env}{} --data {} --today {TODAY}", quote(bin()), quote(&st.data));
+        tmux.send_literal(&cmd);
+        tmux.send(&["Enter"]);
+        tmux.wait_for("the Today screen", |s| s.contains("1 Today") && s.contains("Today ·"));
+
+        // Aging: at 80 columns the chart is one Tab away from the table.
+        tmux.send(&["4"]);
+        tmux.wait_for("the Aging screen", |s| s.contains("Aging by due date"));
+        tmux.send(&["Tab"]);
+        let s = tmux.wait_for("the aging chart", |s| s.contains("The whole book") && s.contains("USD: "));
+        for cur in ["EUR: ", "GBP: ", "USD: "] {
+            assert!(s.lines().any(|l| l.starts_with(cur) && l.trim_end().ends_with(" open")), "{cur}:\n{s}");
+        }
+        let labels = s.lines().filter(|l| l.contains("current") && l.contains("31-60") && l.contains("91+")).count();
+        assert_eq!(labels, 3, "a bucket label row under each currency's bars:\n{s}");
+        let bars = s.lines().filter(|l| l.contains('█')).count();
+        assert!(bars >= 6, "bars drawn:\n{s}");
+        // The amounts stand on the bars in words (whole units).
+        assert!(s.contains("103,618") && s.contains("17,820") && s.contains("186,813"), "{s}");
+        let escaped =
+            String::from_utf8_lossy(&tmux.run(&["capture-pane", "-e", "-p", "-t", "e2e"]).stdout).into_owned();
+        let colours = colour_codes(&escaped);
+        if no_color {
+            assert!(colours.is_empty(), "NO_COLOR, yet colours were sent: {colours:?}");
+        } else {
+            assert!(!colours.is_empty(), "the default theme draws the bars in colour");
+        }
+
+        // The client view: days to pay and credit use, each with its words.
+        tmux.send(&["2"]);
+        tmux.wait_for("the Clients screen", |s| s.contains("Clients ·"));
+        tmux.send(&["j", "j", "j", "Enter"]);
+        let s = tmux.wait_for("the client view", |s| s.contains("Black Mesa Research") && s.contains("credit used"));
+        let days = s.lines().find(|l| l.starts_with("days to pay")).unwrap_or_else(|| panic!("no days to pay:\n{s}"));
+        assert!(days.chars().any(|c| ('▁'..='█').contains(&c)), "a sparkline: {days:?}");
+        assert!(days.contains("avg 48 · last 54 · 6 paid"), "{days:?}");
+        let credit = s.lines().position(|l| l.starts_with("credit used")).expect("credit line");
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(lines[credit].contains('█'), "a bar: {:?}", lines[credit]);
+        let facts = format!("{} {}", lines[credit], lines[credit + 1]);
+        assert!(facts.contains("333% · 33,316.00 of 10,000.00 USD") && facts.contains("OVER LIMIT"), "{facts}");
+
+        // Forecast: eight weeks of bars with their dates, the table below.
+        tmux.send(&["BSpace"]);
+        tmux.wait_for("back to the list", |s| s.contains("Clients ·"));
+        tmux.send(&["6"]);
+        let s = tmux.wait_for("the Forecast screen", |s| s.contains("Forecast · cash-in by week"));
+        assert!(s.contains("EUR expected 103,617.60") && s.contains("overdue, unpromised"), "{s}");
+        let weeks = s.lines().find(|l| l.contains("25 Nov") && l.contains("13 Jan")).expect("week labels");
+        assert_eq!(weeks.split_whitespace().count(), 16, "eight weeks under the bars: {weeks:?}");
+        assert!(s.contains("█15,870██"), "the week's amount on its bar:\n{s}");
+        assert!(s.contains("25 Nov–01 Dec") && s.contains("15,870.00"), "the table:\n{s}");
+        if no_color {
+            let escaped =
+                String::from_utf8_lossy(&tmux.run(&["capture-pane", "-e", "-p", "-t", "e2e"]).stdout).into_owned();
+            assert!(colour_codes(&escaped).is_empty(), "NO_COLOR, yet colours on Forecast");
+        }
+
+        tmux.send(&["q"]);
+        tmux.wait_for("the interface to go", |s| !s.contains("Forecast ·"));
+        tmux.send(&["C-l"]);
+    }
+}

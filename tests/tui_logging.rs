@@ -469,3 +469,35 @@ fn forms_name_their_invoice_resolve_dates_and_warn_past_the_balance() {
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("⚠ 999,999.00 is more than"), "a promise past the balance is flagged: {s}");
 }
+
+/// A long error wraps inside the form instead of being cut at the border,
+/// at 80×24 and 120×40; at 60×15 what does not fit ends in "…" and the
+/// form still draws (the fields and the start of the error).
+#[test]
+fn a_long_form_error_wraps_and_degrades_at_60x15() {
+    let (_tmp, mut app) = store_app();
+    keys(&mut app, &["p"]);
+    type_text(&mut app, "next fortnight on the second tuesday after the payment run");
+    keys(&mut app, &["enter"]);
+    let err = app.form.as_ref().and_then(|f| f.error.clone()).expect("refused in place");
+    assert!(err.chars().count() > 100, "an error longer than the form is wide: {err}");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let lines = lines(&render(&mut app, w, h));
+        // The error's words, in order, across the form's rows between the borders.
+        let inside: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix('│').and_then(|r| r.split('│').next()).map(|r| r.trim().to_string()))
+            .collect();
+        let joined = inside.join(" ");
+        let want = format!("✗ {err}");
+        assert!(joined.contains(&want), "{w}x{h}: the whole error is shown:\n{}", lines.join("\n"));
+        assert!(!joined.contains('…'), "{w}x{h}: nothing cut:\n{}", lines.join("\n"));
+    }
+    let lines = lines(&render(&mut app, 60, 15));
+    let s = lines.join("\n");
+    assert!(s.contains("Promise to pay"), "{s}");
+    assert!(s.contains("✗ "), "the error starts where it can be seen:\n{s}");
+    for l in &lines {
+        assert!(dun::text::width(l) <= 60, "{l:?}");
+    }
+}

@@ -35,10 +35,34 @@ impl Default for FormStyles {
     }
 }
 
+/// What the form's message line says, and how.
+enum Message {
+    Error(String),
+    Preview(String),
+    Warning(String),
+    Hint(String),
+}
+
 impl Form {
-    /// Rows the form needs: fields, the message line, and the border.
-    pub fn height(&self) -> u16 {
-        self.fields.len() as u16 + 3
+    /// Rows the form needs at `width` columns: fields, the message (a long
+    /// error wraps onto as many lines as it takes), and the border.
+    pub fn height(&self, width: u16) -> u16 {
+        self.fields.len() as u16 + self.message_lines(width.saturating_sub(2)).len().max(1) as u16 + 2
+    }
+
+    fn message(&self) -> Message {
+        match (&self.error, self.preview(), self.over_balance()) {
+            (Some(e), _, _) => Message::Error(format!("✗ {e}")),
+            (None, Some(p), _) => Message::Preview(p),
+            (None, None, Some(w)) => Message::Warning(w),
+            (None, None, None) => Message::Hint(self.fields.get(self.focus).map(|f| f.hint).unwrap_or("").to_string()),
+        }
+    }
+
+    /// The message wrapped at `width` columns, at spaces.
+    fn message_lines(&self, width: u16) -> Vec<String> {
+        let (Message::Error(m) | Message::Preview(m) | Message::Warning(m) | Message::Hint(m)) = self.message();
+        crate::tui::ui::textwrap_words(&m, usize::from(width.max(1)))
     }
 
     /// Draws the form into `area`. The cursor is a reversed cell, so the
@@ -92,16 +116,26 @@ impl Form {
             }
             lines.push(Line::from(spans));
         }
-        let message = match (&self.error, self.preview(), self.over_balance()) {
-            (Some(e), _, _) => Span::styled(format!("✗ {e}"), st.error),
-            (None, Some(p), _) => Span::styled(p, st.label),
-            (None, None, Some(w)) => Span::styled(w, st.error),
-            (None, None, None) => {
-                Span::styled(self.fields.get(self.focus).map(|f| f.hint).unwrap_or("").to_string(), st.muted)
-            }
+        let style = match self.message() {
+            Message::Error(_) | Message::Warning(_) => st.error,
+            Message::Preview(_) => st.label,
+            Message::Hint(_) => st.muted,
         };
-        lines.push(Line::from(message));
-        Paragraph::new(lines).render(inner, buf);
+        // The message wraps below the fields; when the terminal leaves
+        // fewer rows than it needs, the last one shown ends in "…".
+        let mut message = self.message_lines(inner.width);
+        let room = usize::from(inner.height).saturating_sub(lines.len()).max(1);
+        if message.len() > room {
+            message.truncate(room);
+            let last = message.last_mut().expect("room is at least one line");
+            *last = text::truncate(&format!("{last} …"), usize::from(inner.width));
+        }
+        // With no room below the fields at all, the message takes the last
+        // row: an error is never hidden behind the fields.
+        let fields_h = (usize::from(inner.height).saturating_sub(message.len())) as u16;
+        Paragraph::new(lines).render(Rect { height: fields_h, ..inner }, buf);
+        let shown: Vec<Line> = message.into_iter().map(|m| Line::from(Span::styled(m, style))).collect();
+        Paragraph::new(shown).render(Rect { y: inner.y + fields_h, height: inner.height - fields_h, ..inner }, buf);
     }
 }
 

@@ -127,11 +127,37 @@ fn drafts_restore_the_typing() {
     assert_eq!(g.value("promise_date"), "+3");
 }
 
+fn rows(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let a = buf.area;
+    (0..a.height).map(|y| (0..a.width).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect()
+}
+
+#[test]
+fn a_long_error_wraps_and_what_cannot_be_shown_ends_in_an_ellipsis() {
+    let mut f = Form::open(FormKind::Email, ctx()).unwrap();
+    f.error = Some("word ".repeat(30).trim_end().to_string());
+    // Room for all of it: the form grows by the lines it needs.
+    let h = f.height(40);
+    assert_eq!(h, f.fields.len() as u16 + 2 + 5, "150 columns of error in 38: five lines");
+    let area = ratatui::layout::Rect::new(0, 0, 40, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    f.render(area, &mut buf, &FormStyles::default());
+    let shown = rows(&buf).join("");
+    assert_eq!(shown.matches("word").count(), 30, "every word: {shown}");
+    // Two rows short: the last row shown says there is more.
+    let area = ratatui::layout::Rect::new(0, 0, 40, h - 2);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    f.render(area, &mut buf, &FormStyles::default());
+    let r = rows(&buf);
+    assert!(r[r.len() - 2].trim_end_matches('│').trim_end().ends_with('…'), "{r:#?}");
+    assert!(r[1].contains("Note"), "the fields stay: {r:#?}");
+}
+
 #[test]
 fn the_form_draws_at_narrow_widths_without_panicking() {
     let f = Form::open(FormKind::Call, ctx()).unwrap();
     for w in [1u16, 5, 12, 40, 80] {
-        let area = ratatui::layout::Rect::new(0, 0, w, f.height());
+        let area = ratatui::layout::Rect::new(0, 0, w, f.height(w));
         let mut buf = ratatui::buffer::Buffer::empty(area);
         f.render(area, &mut buf, &FormStyles::default());
     }

@@ -59,8 +59,8 @@ pub type DrawList<'a> = &'a dyn Fn(Rect, &mut Buffer);
 /// selection it was opened on stays in view above it.
 fn draw_form(app: &App, form: &super::entry::Form, body: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let h = form.height().min(body.height);
     let w = body.width.min(100);
+    let h = form.height(w).min(body.height);
     let area = Rect::new(body.x, body.y + body.height - h, w, h);
     let styles = super::entry::FormStyles {
         border: t.style(Role::Key),
