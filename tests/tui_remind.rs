@@ -169,7 +169,11 @@ fn the_edited_text_is_what_is_sent_and_logged_after_one_question() {
     keys(&mut f.app, &["n"]);
     assert!(message(&f.app).starts_with("not done: send the First reminder"), "{}", message(&f.app));
     assert!(f.sent().is_empty());
-    keys(&mut f.app, &["s", "y"]);
+    assert_eq!(keys(&mut f.app, &["s", "y"]), Effect::Deliver, "the shell draws, then delivers");
+    assert_eq!(message(&f.app), "sending 1 message…");
+    assert!(screen(&render(&mut f.app, 80, 24)).contains("sending 1 message…"));
+    assert!(f.sent().is_empty(), "nothing leaves before the frame is drawn");
+    f.app.deliver_now();
     assert_eq!(message(&f.app), "1 sent, 0 failed");
     let sent = f.sent();
     assert_eq!(sent.len(), 1);
@@ -181,6 +185,9 @@ fn the_edited_text_is_what_is_sent_and_logged_after_one_question() {
     assert_eq!(notes.len(), 1);
     assert!(notes[0].text.contains("P.S. We spoke on Monday."), "{}", notes[0].text);
     assert!(notes[0].completes.is_some());
+    // Undo is honest: it cannot recall the e-mail, and the question says so.
+    let q = dun::tui::confirm::describe_undo(f.app.book(), &notes[0], "Hooli Systems");
+    assert!(q.ends_with("the step is due again, but what was sent stays sent"), "{q}");
     assert!(!on_today(&f.app, "C000005"));
     // Sending again sends nothing.
     keys(&mut f.app, &["s"]);
@@ -231,7 +238,9 @@ fn marked_accounts_go_in_one_go_after_one_question_and_a_failure_does_not_stop_t
     let s = screen(&render(&mut f.app, 80, 24));
     assert!(s.contains("? y/n"), "{s}");
     insta::assert_snapshot!("remind_batch_question_80x24", s);
-    keys(&mut f.app, &["y"]);
+    assert_eq!(keys(&mut f.app, &["y"]), Effect::Deliver);
+    assert_eq!(message(&f.app), "sending 3 messages…");
+    f.app.deliver_now();
     assert_eq!(message(&f.app), "2 sent, 1 failed, 1 without an e-mail address not sent");
     let p = f.app.remind.preview.as_ref().unwrap();
     let fate = |id: &str| {

@@ -145,7 +145,7 @@ pub fn parse(bytes: &[u8]) -> Result<(BackupInfo, Batch), String> {
     // old shape below. Anything older is refused rather than guessed at.
     if info.schema != schema::SCHEMA_VERSION && info.schema != 1 {
         return Err(format!(
-            "it holds schema version {}, and this dun restores version {} only",
+            "it holds schema version {}, and this dun restores versions 1 to {}",
             info.schema,
             schema::SCHEMA_VERSION
         ));

@@ -111,4 +111,7 @@ pub enum Effect {
     /// Edit this text in `$VISUAL`/`$EDITOR`; the result goes back to the
     /// open form (`App::editor_done`).
     Editor(String),
+    /// Draw the frame (it says "sending…"), then call `App::deliver_now`:
+    /// handing messages to a mail server may take seconds.
+    Deliver,
 }

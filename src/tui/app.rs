@@ -412,6 +412,10 @@ impl App {
 
     /// Pasted text (bracketed paste) goes to the field being typed in.
     pub fn on_paste(&mut self, text: &str) {
+        if self.remind.preview.is_some() {
+            self.preview_paste(text);
+            return;
+        }
         if let Some(form) = self.form.as_mut() {
             form.paste(text);
             return;

@@ -63,7 +63,14 @@ pub fn describe_undo(book: &Book, n: &Note, client: &str) -> String {
             Some(p) => {
                 format!("undo the promise of {} {} by {} from {client}", format_amount(p.amount), p.currency, p.date)
             }
-            None => format!("undo the {} note on {client} ({})", n.kind, n.date),
+            // A sent e-mail or letter: the undo cannot recall it, and says so first.
+            None => match crate::mail::outbox::undo_warning(n) {
+                Some(_) => format!(
+                    "undo the {} note on {client} ({}): the step is due again, but what was sent stays sent",
+                    n.kind, n.date
+                ),
+                None => format!("undo the {} note on {client} ({})", n.kind, n.date),
+            },
         },
     }
 }

@@ -346,6 +346,11 @@ fn event_loop(
                     app.editor_done(result);
                     dirty = true;
                 }
+                Effect::Deliver => {
+                    draw(terminal, app)?;
+                    app.deliver_now();
+                    dirty = true;
+                }
                 Effect::Copy(text) => {
                     // OSC 52 reaches the clipboard of the terminal the user
                     // sits at, over SSH too.

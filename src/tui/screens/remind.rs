@@ -236,6 +236,13 @@ impl App {
         Effect::None
     }
 
+    /// Pasted text while the preview asks for a file name.
+    pub(crate) fn preview_paste(&mut self, text: &str) {
+        if let Some(Mode::SavePath(input)) = self.remind.preview.as_mut().map(|p| &mut p.mode) {
+            input.paste(text);
+        }
+    }
+
     /// A key while the preview is open.
     pub(crate) fn preview_key(&mut self, key: KeyEvent) -> Effect {
         let Some(p) = self.remind.preview.as_mut() else { return Effect::None };
@@ -255,7 +262,9 @@ impl App {
                 let yes =
                     matches!(key.code, KeyCode::Char('y' | 'Y')) && !key.modifiers.contains(KeyModifiers::CONTROL);
                 if yes {
-                    self.send_preview();
+                    let n = p.sendable().count();
+                    p.message = Some(Status::Info(format!("sending {n} message{}…", if n == 1 { "" } else { "s" })));
+                    return Effect::Deliver;
                 } else {
                     p.message = Some(Status::Info(format!("not done: {q}; nothing was sent")));
                 }
@@ -360,9 +369,10 @@ impl App {
         });
     }
 
-    /// `y` to the question: every message not yet sent goes, in order,
-    /// through the outbox; a failure is one line and the rest goes on.
-    fn send_preview(&mut self) {
+    /// After `y` to the question (and a frame that says "sending…"): every
+    /// message not yet sent goes, in order, through the outbox; a failure
+    /// is one line and the rest goes on.
+    pub fn deliver_now(&mut self) {
         let idx: Vec<usize> = match &self.remind.preview {
             Some(p) => {
                 (0..p.items.len()).filter(|&i| !p.items[i].sent && p.items[i].planned.problem.is_none()).collect()
