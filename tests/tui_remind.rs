@@ -56,7 +56,11 @@ fn fixture() -> Fixture {
     let mut batch: Batch = dun::demo::build(day(), &mut store.ids());
     for c in batch.clients.iter_mut() {
         match c.id.as_str() {
-            "C000010" => c.email = "not an address".into(),
+            "C000010" => {
+                c.email = "not an address".into();
+                // Hostile text from an import: it must never reach the terminal raw.
+                c.contact = "Eve\u{1b}[2J\u{202e}Evil".into();
+            }
             "C000001" => c.email = String::new(),
             _ => {}
         }
@@ -328,6 +332,27 @@ fn an_email_saves_as_eml_and_a_letter_as_a_logged_pdf() {
         .client_notes("C000040")
         .any(|n| n.kind == NoteKind::Letter && n.text.starts_with("Letter written to")));
     assert!(!on_today(&f.app, "C000040"));
+}
+
+#[test]
+fn hostile_names_are_defused_and_small_terminals_still_ask_whole_questions() {
+    let mut f = fixture();
+    select(&mut f.app, "C000010");
+    keys(&mut f.app, &["r"]);
+    let p = f.app.remind.preview.as_ref().expect("a reminder for Cyberdyne");
+    assert!(p.items[0].rendered.body.contains('\u{1b}'), "the text as the template made it");
+    for (w, h) in [(80, 24), (60, 15), (120, 40)] {
+        let s = screen(&render(&mut f.app, w, h));
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}'), "{w}x{h}: {s:?}");
+        assert!(s.contains("Eve␛[2J"), "shown as a visible stand-in at {w}x{h}: {s}");
+    }
+    keys(&mut f.app, &["s"]);
+    for (w, h) in [(60, 15), (80, 24)] {
+        let s = screen(&render(&mut f.app, w, h));
+        assert!(s.contains("? y/n"), "the question ends in y/n at {w}x{h}: {s}");
+    }
+    keys(&mut f.app, &["n", "esc"]);
+    assert!(f.app.remind.preview.is_none());
 }
 
 #[test]
