@@ -145,7 +145,8 @@ fn r_previews_the_reminder_the_step_calls_for_at_80x24() {
     insta::assert_snapshot!("remind_preview_80x24", s);
     // Help lists the preview's keys.
     let help = dun::tui::ui::help_sections(&f.app);
-    let own = &help.last().unwrap().1;
+    let (title, own) = help.last().unwrap();
+    assert_eq!(title, "Keys of the message preview");
     assert!(own.iter().any(|(k, d)| k == "e" && d == "edit the message in $EDITOR"), "{help:?}");
     keys(&mut f.app, &["esc"]);
     assert!(f.app.remind.preview.is_none());

@@ -307,7 +307,10 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<(String, String)>)> {
     let nav = owned(km.group_lines(section, |b| b.group == Group::Navigation));
     let log = owned(km.group_lines(section, |b| b.group == Group::Logging));
     let mut own: Vec<(String, String)> = Vec::new();
-    let commands = if app.in_detail() {
+    let commands = if app.remind.preview.is_some() {
+        // The preview has the keys: its own section says them all.
+        vec![]
+    } else if app.in_detail() {
         match app.side() {
             Side::Client(_) => screens::Screen::commands(&app.screens.detail, app),
             Side::None | Side::Book | Side::Invoice(_) | Side::Note(_) => vec![],
@@ -329,7 +332,9 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<(String, String)>)> {
             own.push((keys.join(" "), c.label.to_string()));
         }
     }
-    let here = if app.in_detail() {
+    let here = if app.remind.preview.is_some() {
+        "the message preview".to_string()
+    } else if app.in_detail() {
         "the detail pane".to_string()
     } else {
         let t = app.screen().title(app);
