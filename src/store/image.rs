@@ -240,6 +240,12 @@ impl Image {
         self.sections.iter().filter(|s| kinds.contains(&s.kind)).all(|s| s.records == 0)
     }
 
+    /// How many records the closed sections hold.
+    pub fn closed_records(&self) -> u64 {
+        let kinds = [Kind::ClosedInvoices, Kind::ClosedPayments, Kind::ClosedAdjustments].map(|k| k as u32);
+        self.sections.iter().filter(|s| kinds.contains(&s.kind)).map(|s| s.records).sum()
+    }
+
     /// The latest date of anything in the closed sections.
     pub fn closed_through(&self) -> Option<NaiveDate> {
         self.closed_through

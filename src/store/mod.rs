@@ -863,6 +863,24 @@ pub fn read_book(dir: &Path, opts: OpenOptions) -> Result<(Book, u64)> {
     Ok((book, store.meta().seq))
 }
 
+/// The open part of the book of `dir` and its sequence, from the current
+/// read image, when that is all a view as of `as_of` needs (balances, aging,
+/// the day's list: see [`image::Need::OpenAsOf`]); None otherwise, or when
+/// the image is missing, stale or damaged (read the whole book then). The
+/// interface starts from this and reads the whole book behind its first
+/// screen (see `tui::shell`).
+/// `min_closed`: only when the closed history holds at least that many
+/// records (below it, reading everything at once costs next to nothing).
+pub fn read_open_book(dir: &Path, as_of: chrono::NaiveDate, min_closed: u64) -> Option<(Book, u64)> {
+    let image = image::Image::open_current(dir).ok()?;
+    let need = image::Need::OpenAsOf(as_of);
+    if image.is_empty() || !image.open_suffices(need) || image.closed_records() < min_closed {
+        return None;
+    }
+    let book = image.book(need).ok()?;
+    Some((book, image.seq))
+}
+
 /// Applies a batch that the store has written to an in-memory book, in the
 /// same way [`Store::apply`] does for its own copy.
 pub fn apply_to_book(book: &mut Book, batch: Batch) {

@@ -277,6 +277,23 @@ impl App {
         self.sync_focus();
     }
 
+    /// The whole book, read behind a first screen that showed only its
+    /// open part (`shell::load`), as of write `seq`. Taken unless a write of
+    /// this session came after `seq` (false: read it again).
+    pub fn whole_book_arrived(&mut self, whole: crate::domain::Book, at: u64) -> bool {
+        let Source::Ledger { book, seq, .. } = &mut self.source else { return false };
+        if at < *seq {
+            return false;
+        }
+        **book = whole;
+        *seq = at;
+        if matches!(&self.status, Some(Status::Info(m)) if m == "reading the paid history…") {
+            self.status = None;
+        }
+        self.after_write();
+        true
+    }
+
     /// `R`: reads the book again, for what others wrote since.
     pub(super) fn reload(&mut self) {
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };

@@ -60,7 +60,7 @@ pub fn settings(session: &Session) -> anyhow::Result<Settings> {
 /// screen.
 pub fn prepare(session: &Session) -> anyhow::Result<App> {
     let s = settings(session)?;
-    load(session, s, Box::new(session.ledger()))
+    Ok(load(session, s, Box::new(session.ledger()), None)?.0)
 }
 
 /// With a team server: where it listens, who it knows us as, and the
@@ -102,9 +102,32 @@ fn ledger(session: &Session) -> anyhow::Result<(Box<dyn crate::ledger::Ledger>, 
     }
 }
 
-fn load(session: &Session, s: Settings, ledger: Box<dyn crate::ledger::Ledger>) -> anyhow::Result<App> {
-    let source = super::app::Source::from_ledger(ledger, Some(session.data_dir.clone()))
-        .with_context(|| format!("cannot open the book in {}", session.data_dir.display()))?;
+/// Paid history (closed records) from which the interface starts from the
+/// open part of the book and reads the rest behind its first screen.
+const DEFER_HISTORY_FROM: u64 = 20_000;
+
+/// Builds the app on the book. With `open_first` (a book in this process:
+/// the least closed history worth deferring), only the open part of the
+/// read image is decoded when that is all the day's screens need: on a
+/// large book most invoices are paid history, and decoding them was most
+/// of the wait for the first screen. The second value says so: the caller
+/// then reads the whole book behind the first screen
+/// ([`whole_book_in_background`]).
+fn load(
+    session: &Session,
+    s: Settings,
+    ledger: Box<dyn crate::ledger::Ledger>,
+    open_first: Option<u64>,
+) -> anyhow::Result<(App, bool)> {
+    let open = open_first.and_then(|min| crate::store::read_open_book(&session.data_dir, session.today, min));
+    let partial = open.is_some();
+    let source = match open {
+        Some((book, seq)) => {
+            super::app::Source::Ledger { ledger, book: Box::new(book), seq, dir: Some(session.data_dir.clone()) }
+        }
+        None => super::app::Source::from_ledger(ledger, Some(session.data_dir.clone()))
+            .with_context(|| format!("cannot open the book in {}", session.data_dir.display()))?,
+    };
     let actions = crate::rules::today(source.book(), &s.rules, session.today);
     let mut app = App::new(source, session.today, actions, s.theme, s.keymap, s.config.aging.buckets.clone());
     app.rules = s.rules;
@@ -117,11 +140,60 @@ fn load(session: &Session, s: Settings, ledger: Box<dyn crate::ledger::Ledger>) 
     // Validated with the config: "due" or "invoice".
     app.aging_basis = s.config.aging.by.parse().unwrap_or_default();
     app.tz = chrono::Local::now().offset().to_owned();
-    Ok(app)
+    if partial {
+        app.status = Some(super::app::Status::Info("reading the paid history…".into()));
+    }
+    Ok((app, partial))
+}
+
+type WholeBook = std::sync::mpsc::Receiver<Result<(crate::domain::Book, u64), String>>;
+
+/// The whole book (paid history included), read from the image on a thread
+/// of its own while the first screen is already up.
+fn whole_book_in_background(session: &Session) -> Option<WholeBook> {
+    let dir = session.data_dir.clone();
+    let opts = session.open_options(false);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("dun-history".into())
+        .spawn(move || {
+            let _ = tx.send(crate::store::read_book(&dir, opts).map_err(|e| e.to_string()));
+        })
+        .ok()?;
+    Some(rx)
+}
+
+/// Set to anything, `dun` (the interface) draws its first screen into a
+/// 120×40 buffer instead of the terminal, prints it and exits: the time
+/// from launch to the first screen, measured without a terminal
+/// (benches/scale.sh). The history read behind it is not started.
+pub const FIRST_FRAME_ENV: &str = "DUN_FIRST_FRAME_AND_EXIT";
+
+fn first_frame(session: &Session) -> anyhow::Result<()> {
+    let s = settings(session)?;
+    let (ledger, served) = ledger(session)?;
+    let (mut app, _) = load(session, s, ledger, served.is_none().then_some(DEFER_HISTORY_FROM))?;
+    app.size = (120, 40);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40))?;
+    terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    // A closed pipe is the reader having stopped, not an error.
+    let _ = std::io::stdout().write_all(crate::text::sanitize_lines(&out).as_bytes());
+    Ok(())
 }
 
 /// Opens the interface on the book of `session`.
 pub fn run(session: &Session) -> anyhow::Result<()> {
+    if std::env::var_os(FIRST_FRAME_ENV).is_some() {
+        return first_frame(session);
+    }
     let s = settings(session)?;
     let mouse = s.config.ui.mouse;
     let slot = super::logging::DraftSlot::default();
@@ -153,7 +225,7 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     }
     // Followed before the first read, so no commit falls in between.
     let news = served.as_ref().map(|sv| crate::server::client::follow(sv.socket.clone()));
-    let mut app = load(session, s, ledger)?;
+    let (mut app, partial) = load(session, s, ledger, served.is_none().then_some(DEFER_HISTORY_FROM))?;
     if let Some(sv) = &served {
         app.me = sv.me.clone();
         app.role = Some(sv.role);
@@ -169,10 +241,51 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     }
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    // The server keeps its own backups.
-    let backup = if served.is_some() { None } else { daily_backup_in_background(session, &app) };
+    // The server keeps its own backups. The backup is of the whole book:
+    // with only the open part read, it waits for the rest.
+    let backup = if served.is_some() || partial { None } else { daily_backup_in_background(session, &app) };
+    let history = if partial { whole_book_in_background(session) } else { None };
     let live = served.zip(news).map(|(sv, news)| Live { me: sv.me, news, notices: sv.notices });
-    event_loop(&mut terminal, &mut app, &stop, mouse, backup, live)
+    let background = Background { session, backup, history };
+    event_loop(&mut terminal, &mut app, &stop, mouse, background, live)
+}
+
+/// What runs behind the screen: the daily backup and, after a start from
+/// the open part of the book, the read of the whole book.
+struct Background<'s> {
+    session: &'s Session,
+    backup: Option<BackupResult>,
+    history: Option<WholeBook>,
+}
+
+impl Background<'_> {
+    /// Takes what finished into the app; whether the screen changed.
+    fn deliver(&mut self, app: &mut App) -> bool {
+        let mut changed = false;
+        if let Some(result) = self.history.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.history = None;
+            changed = true;
+            match result {
+                Ok((book, seq)) => {
+                    if app.whole_book_arrived(book, seq) {
+                        self.backup = daily_backup_in_background(self.session, app);
+                    } else {
+                        // A write of ours came first: read it again.
+                        self.history = whole_book_in_background(self.session);
+                    }
+                }
+                Err(e) => app.status = Some(super::app::Status::Error(format!("cannot read the paid history: {e}"))),
+            }
+        }
+        if let Some(result) = self.backup.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.backup = None;
+            if let Err(e) = result {
+                app.status = Some(super::app::Status::Error(format!("the daily backup failed: {e}")));
+                changed = true;
+            }
+        }
+        changed
+    }
 }
 
 /// What the loop takes from a team server between keys.
@@ -281,7 +394,7 @@ fn event_loop(
     app: &mut App,
     stop: &AtomicBool,
     mouse: bool,
-    mut backup: Option<BackupResult>,
+    mut background: Background<'_>,
     live: Option<Live>,
 ) -> anyhow::Result<()> {
     draw(terminal, app)?;
@@ -289,18 +402,14 @@ fn event_loop(
         if live.as_ref().is_some_and(|l| l.deliver(app)) {
             draw(terminal, app)?;
         }
+        if background.deliver(app) {
+            draw(terminal, app)?;
+        }
         // The timeout only lets a signal (or the backup's end) be noticed;
         // nothing is drawn on it otherwise.
         if !event::poll(Duration::from_millis(250))? {
             if stop.load(Ordering::Relaxed) {
                 return Ok(());
-            }
-            if let Some(result) = backup.as_ref().and_then(|rx| rx.try_recv().ok()) {
-                backup = None;
-                if let Err(e) = result {
-                    app.status = Some(super::app::Status::Error(format!("the daily backup failed: {e}")));
-                    draw(terminal, app)?;
-                }
             }
             continue;
         }
@@ -444,4 +553,52 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
     execute!(std::io::stdout(), ratatui::crossterm::cursor::Hide)?;
     terminal.clear()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The interface starts from the open part of a book and takes the
+    /// whole book when it arrives: the day's list is the same before and
+    /// after, and the paid history is there after.
+    #[test]
+    fn the_first_screen_comes_from_the_open_part_and_the_rest_follows() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        {
+            let mut store = crate::store::Store::open(&dir).unwrap();
+            let b = crate::demo::build(today, &mut store.ids());
+            let batch = crate::store::Batch {
+                clients: b.clients,
+                invoices: b.invoices,
+                payments: b.payments,
+                adjustments: b.adjustments,
+                notes: b.notes,
+                ..Default::default()
+            };
+            store.apply(batch).unwrap();
+        }
+        let session = Session::new(Some(&dir), Some(today), None, None, false).unwrap();
+        let whole = prepare(&session).unwrap();
+        let (mut app, partial) =
+            load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(0)).unwrap();
+        assert!(partial, "the demo book has paid history to defer");
+        assert!(app.book().invoices().len() < whole.book().invoices().len());
+        assert_eq!(app.model.actions, whole.model.actions, "the day's list needs only the open part");
+        assert!(matches!(&app.status, Some(super::super::app::Status::Info(m)) if m.contains("paid history")));
+
+        let rx = whole_book_in_background(&session).unwrap();
+        let (book, seq) = rx.recv().unwrap().unwrap();
+        assert!(!app.whole_book_arrived(book.clone(), seq.saturating_sub(1)), "an older book is not taken");
+        assert!(app.whole_book_arrived(book, seq));
+        assert_eq!(app.book().invoices().len(), whole.book().invoices().len());
+        assert_eq!(app.model.actions, whole.model.actions);
+        assert_eq!(app.status, None);
+        // Without history worth deferring, the whole book is read at once.
+        let (_, partial) =
+            load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(u64::MAX)).unwrap();
+        assert!(!partial);
+    }
 }
