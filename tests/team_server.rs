@@ -665,3 +665,85 @@ fn reads_through_the_server_give_what_the_book_gives_read_directly() {
     own.kill(libc::SIGTERM);
     assert_eq!(served, stdout(&own.dun(&["--format", "csv", "today"])));
 }
+
+/// Every command, run by someone who cannot read the data folder, against
+/// a served book: none may try to open the store itself (that would be
+/// refused by the file system, or by dun's own "opens the book itself").
+/// Each must work (money amounts included: they cross the socket in the
+/// codec), except two the book refuses (no credit on account).
+#[test]
+fn no_command_opens_the_store_while_a_server_runs() {
+    let Some(book) = SharedBook::start_full("every", TEAM, Some(SERVE_CONFIG)) else { return };
+    let base = book.dir.path();
+    let ana = folder_of(ANA, base, "ana-files");
+    let at = |name: &str| ana.join(name).display().to_string();
+    let (export, backup, statement, letter) = (at("export"), at("b.dunbak"), at("s.txt"), at("l.pdf"));
+    let (csv, notes_csv) = (at("clients.csv"), at("notes.csv"));
+    std::fs::write(&csv, "id,name,email,phone,terms_days,currency\nNEW9,Ninth Ltd,,,30,USD\n").unwrap();
+    std::fs::write(&notes_csv, "client_id,timestamp,author,kind,text,promise_date,promise_amount\nC000001,2026-11-20T10:00:00Z,ana,internal,imported note,,\n").unwrap();
+    for f in [&csv, &notes_csv] {
+        std::os::unix::fs::chown(f, Some(dun::server::peer::user_by_name(ANA).unwrap().uid), None).unwrap();
+    }
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["status"],
+        vec!["client", "list"],
+        vec!["client", "show", "C000001"],
+        vec!["client", "notes", "C000001"],
+        vec!["client", "add", "NEW1", "New One Ltd"],
+        vec!["client", "add", "NEW1", "--update", "--email", "ap@new.example"],
+        vec!["invoice", "list"],
+        vec!["invoice", "show", "INV-01055"],
+        vec!["invoice", "add", "INV-NEW1", "NEW1", "100.00"],
+        vec!["invoice", "edit", "INV-NEW1", "--reference", "PO 7"],
+        vec!["assign", "NEW1", "me"],
+        vec!["pay", "INV-NEW1", "10.00"],
+        vec!["credit", "INV-NEW1", "5.00", "--reason", "goodwill"],
+        vec!["write-off", "INV-NEW1", "1.00", "--reason", "rounding"],
+        vec!["charge", "INV-NEW1", "2.00", "--reason", "admin fee"],
+        vec!["verify"],
+        vec!["import", "clients", &csv],
+        vec!["import", "notes", &notes_csv],
+        vec!["export", &export],
+        vec!["backup", &backup],
+        vec!["aging"],
+        vec!["stats"],
+        vec!["fees"],
+        vec!["fee", "INV-01055", "--dry-run"],
+        vec!["discounts"],
+        vec!["plan", "INV-NEW1", "--instalment", "2026-12-01:86.00"],
+        vec!["today"],
+        vec!["today", "--owner", "me"],
+        vec!["rules", "check"],
+        vec!["rules", "show"],
+        vec!["log", "C000001", "--kind", "call", "--text", "rang"],
+        vec!["dispute", "INV-NEW1", "--reason", "wrong PO"],
+        vec!["resolve", "INV-NEW1"],
+        vec!["snooze", "C000001", "--until", "2026-12-01"],
+        vec!["unsnooze", "C000001"],
+        vec!["hold", "C000001", "--reason", "talks"],
+        vec!["unhold", "C000001"],
+        vec!["agency", "place", "C000002", "--agency", "Recover Co"],
+        vec!["agency", "recall", "C000002"],
+        vec!["apply-credit", "NEW1"],
+        vec!["refund", "NEW1", "1.00"],
+        vec!["remind", "--dry-run"],
+        vec!["statement", "C000001", "--out", &statement],
+        vec!["letter", "C000030", "--out", &letter],
+        vec!["templates", "list"],
+    ];
+    for args in &commands {
+        let out = book.as_user(ANA, args);
+        let e = stderr(&out);
+        for sign in ["opens the book itself", "cannot open the book", "ermission denied", "in use by another dun"] {
+            assert!(!e.contains(sign), "`dun {}` tried the store itself: {e}", args.join(" "));
+        }
+        let refused_by_the_book = matches!(args[0], "apply-credit" | "refund") && e.contains("credit on account");
+        assert!(out.status.success() || refused_by_the_book, "`dun {}` failed: {e}", args.join(" "));
+    }
+    // Those that change the book did, through the server, as ANA.
+    let log = book.log();
+    for what in ["NEW1", "INV-NEW1"] {
+        assert!(log.contains(what), "{what} never reached the server:\n{log}");
+    }
+    assert!(std::path::Path::new(&backup).exists() && std::path::Path::new(&statement).exists());
+}

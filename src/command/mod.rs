@@ -76,6 +76,7 @@ pub struct ClientFields {
     pub terms_days: Option<u32>,
     /// Billing currency (default USD). Refused on update once the client has invoices.
     pub currency: Option<Currency>,
+    #[serde(with = "crate::domain::compact_serde::decimal_option")]
     pub credit_limit: Option<Decimal>,
     /// Days of the month the client runs payments (1..=31).
     pub payment_run_days: Option<Vec<u8>>,
@@ -91,6 +92,7 @@ pub struct NewInvoice {
     pub number: String,
     pub client: String,
     /// The total, when not given as lines (if both, they must agree).
+    #[serde(with = "crate::domain::compact_serde::decimal_option")]
     pub amount: Option<Decimal>,
     pub lines: Vec<LineItem>,
     /// Default: the stamp's day.
@@ -188,6 +190,7 @@ pub enum Command {
     Adjust {
         kind: AdjustmentKind,
         invoice: String,
+        #[serde(with = "crate::domain::compact_serde::decimal")]
         amount: Decimal,
         reason: String,
         date: Option<NaiveDate>,
@@ -250,11 +253,13 @@ pub enum Command {
     ApplyCredit {
         client: String,
         invoice: Option<String>,
+        #[serde(with = "crate::domain::compact_serde::decimal_option")]
         amount: Option<Decimal>,
     },
     /// Credit on account paid back to the client.
     Refund {
         client: String,
+        #[serde(with = "crate::domain::compact_serde::decimal")]
         amount: Decimal,
         currency: Option<Currency>,
         method: crate::domain::PaymentMethod,

@@ -21,6 +21,7 @@ type Result<T, E = CommandError> = std::result::Result<T, E>;
 /// A payment as entered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentInput {
+    #[serde(with = "crate::domain::compact_serde::decimal")]
     pub amount: Decimal,
     /// When it was received: on or before the stamp's day.
     pub date: NaiveDate,

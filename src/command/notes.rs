@@ -51,6 +51,7 @@ pub struct PromiseInput {
     /// On or after the note's day.
     pub date: NaiveDate,
     /// `None`: the default from [`promise_default_amount`].
+    #[serde(with = "crate::domain::compact_serde::decimal_option")]
     pub amount: Option<Decimal>,
     /// The invoices promised for; empty means the whole account.
     pub invoices: Vec<String>,

@@ -305,6 +305,48 @@ mod tests {
     }
 
     #[test]
+    fn commands_with_amounts_cross_the_socket() {
+        use crate::command::{ClientFields, Command, NoteInput, PaymentInput, PromiseInput};
+        use rust_decimal::Decimal;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let amount = Decimal::new(123_450, 2);
+        let mut note = NoteInput::new(crate::domain::NoteKind::Call, "promised");
+        note.promise = Some(PromiseInput { date: day, amount: Some(amount), invoices: vec![] });
+        let commands = [
+            Command::Pay {
+                client: None,
+                payment: PaymentInput {
+                    amount,
+                    date: day,
+                    method: crate::domain::PaymentMethod::DEFAULTS[0].clone(),
+                    reference: String::new(),
+                    invoice: Some("I-1".into()),
+                },
+            },
+            Command::Adjust {
+                kind: crate::domain::AdjustmentKind::Credit,
+                invoice: "I-1".into(),
+                amount,
+                reason: "goodwill".into(),
+                date: None,
+            },
+            Command::Log { client: "C1".into(), note },
+            Command::ApplyCredit { client: "C1".into(), invoice: None, amount: Some(amount) },
+            Command::UpdateClient {
+                id: "C1".into(),
+                fields: ClientFields { credit_limit: Some(amount), ..Default::default() },
+                add_missing: false,
+            },
+        ];
+        for command in commands {
+            let req = Request::Apply(Box::new(crate::ledger::Request::latest(day, command.clone())));
+            let back: Request = codec::decode_message(&codec::encode(&req).unwrap()).unwrap();
+            let Request::Apply(back) = back else { panic!("not an apply") };
+            assert_eq!(back.command, command);
+        }
+    }
+
+    #[test]
     fn snapshot_round_trips_through_the_codec() {
         let mut ids = crate::store::IdAlloc::starting_at(0);
         let batch = crate::demo::build(chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), &mut ids);
