@@ -161,3 +161,62 @@ fn the_address_is_set_shown_imported_and_printed() {
     }
     assert!(!text.contains("soren@aero.example"), "with an address, the block is the postal one:\n{text}");
 }
+
+/// A backup written before schema 2 (clients without an address) restores,
+/// each client with an empty address and everything else as it was.
+#[test]
+fn a_schema_1_backup_restores_with_empty_addresses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    dun_ok(&data, &["client", "add", "C1", "Ærø Fisk ApS", "--email", "soren@aero.example", "--tags", "fish"]);
+    dun_ok(&data, &["client", "add", "C2", "Acme Ltd", "--address", "1 High Street"]);
+    dun_ok(&data, &["invoice", "add", "INV-1", "C1", "99.95", "--issued", "2026-02-08", "--due", "2026-03-10"]);
+    let file = tmp.path().join("now.backup");
+    dun_ok(&data, &["backup", file.to_str().unwrap()]);
+    // Rewrite it as dun wrote backups at schema 1: the same records, the
+    // clients in their old shape, the header's schema, length and checksum.
+    let bytes = std::fs::read(&file).unwrap();
+    let first = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let second = first + 1 + bytes[first + 1..].iter().position(|&b| b == b'\n').unwrap();
+    let head = String::from_utf8(bytes[first + 1..second].to_vec()).unwrap();
+    let (mut body, mut at) = (Vec::new(), second + 1);
+    while at < bytes.len() {
+        let kind = bytes[at];
+        let len = u32::from_le_bytes(bytes[at + 1..at + 5].try_into().unwrap()) as usize;
+        let mut env = bytes[at + 5..at + 5 + len].to_vec();
+        if kind == b'C' {
+            let mut c: Client = decode(&env).unwrap();
+            c.address.clear();
+            env = encode(&v1(&c)).unwrap();
+        }
+        body.push(kind);
+        body.extend_from_slice(&(env.len() as u32).to_le_bytes());
+        body.extend_from_slice(&env);
+        at += 5 + len;
+    }
+    let words: Vec<&str> = head.split(' ').collect();
+    let mut new_head = Vec::new();
+    for kv in words.chunks(2) {
+        let v = match kv[0] {
+            "schema" => "1".to_string(),
+            "bytes" => body.len().to_string(),
+            "crc32" => format!("{:08x}", crc32fast::hash(&body)),
+            _ => kv[1].to_string(),
+        };
+        new_head.push(format!("{} {v}", kv[0]));
+    }
+    let mut old = bytes[..=first].to_vec();
+    old.extend_from_slice(new_head.join(" ").as_bytes());
+    old.push(b'\n');
+    old.extend_from_slice(&body);
+    let old_file = tmp.path().join("old.backup");
+    std::fs::write(&old_file, &old).unwrap();
+
+    let target = tmp.path().join("restored");
+    dun_ok(&target, &["restore", old_file.to_str().unwrap()]);
+    let show = dun_ok(&target, &["--format", "json", "client", "show", "C1"]);
+    assert!(show.contains("soren@aero.example") && show.contains("\"address\": \"\""), "{show}");
+    let show = dun_ok(&target, &["--format", "json", "client", "show", "C2"]);
+    assert!(show.contains("\"address\": \"\""), "a schema-1 client has no address: {show}");
+    assert!(dun_ok(&target, &["invoice", "list", "--format", "csv"]).contains("INV-1"));
+}
