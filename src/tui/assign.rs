@@ -45,7 +45,8 @@ impl Picker {
     /// as the choices around the selected one that fit in `width`.
     pub fn line(&self, width: usize) -> (String, Vec<(String, bool)>, String) {
         let head = format!("assign {} to:", crate::text::truncate(&self.name, 24));
-        let tail = "  ←/→ choose · enter assign · esc cancel".to_string();
+        let tail =
+            if width >= 100 { "  ←/→ choose · enter assign · esc cancel" } else { "  ←/→ enter esc" }.to_string();
         let room = width.saturating_sub(crate::text::width(&head) + crate::text::width(&tail));
         // Widen a window around the selection while it fits.
         let labels: Vec<String> = self.choices.iter().map(|c| Self::label(c)).collect();
