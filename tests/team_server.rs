@@ -143,6 +143,17 @@ fn lifecycle_pid_file_second_server_stale_socket_and_sigterm() {
     assert_eq!(pid_file.lines().next().unwrap(), book.pid().to_string());
     assert_eq!(pid_file.lines().nth(1).unwrap(), book.socket.display().to_string());
 
+    // The server keeps the daily backup (clients of a served book never open
+    // it), before it starts answering (its socket already takes connections).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !book.log().contains("serving ") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let today = chrono::Local::now().date_naive();
+    let daily = book.data.join("backups").join(format!("dun-{today}.backup"));
+    assert!(daily.exists(), "no daily backup at {}:\n{}", daily.display(), book.log());
+    assert!(book.log().contains("daily backup written"), "{}", book.log());
+
     let second = book.dun(&["serve"]);
     assert!(!second.status.success());
     assert!(stderr(&second).contains("in use by another dun process"), "{}", stderr(&second));

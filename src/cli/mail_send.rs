@@ -157,6 +157,9 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     p.channel = Channel::Letter;
     p.to.clear();
     p.problem = None;
+    if a.out.is_none() && s.config.mail.letters_dir.is_none() && ctx.served()?.is_some() {
+        bail!("the book is served by dun serve, so the letter cannot go in its data folder: give --out FILE, or set [mail] letters_dir in your config.toml");
+    }
     s.check_used(std::slice::from_ref(&p)).map_err(anyhow::Error::msg)?;
     if matches!(ctx.global.format, Some(super::FormatArg::Txt)) {
         let (_, r) = s.render(book, ctx.today, &p).map_err(anyhow::Error::msg)?;
