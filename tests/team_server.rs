@@ -439,7 +439,7 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
             book.bin.display(),
             book.socket.display()
         );
-        let out = tmux.run(&["new-session", "-d", "-s", s, "-x", "110", "-y", "30", &cmd]);
+        let out = tmux.run(&["new-session", "-d", "-s", s, "-x", "160", "-y", "40", &cmd]);
         assert!(out.status.success(), "tmux: {}", stderr(&out));
     }
     for s in ["a", "b"] {
@@ -452,7 +452,30 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
     tmux.wait_for("a", "the confirmation", |x| x.contains("saved:"));
     let seen = tmux.wait_for("b", "ana's call", |x| x.contains(&format!("● {ANA} changed")));
     assert!(seen.contains("call"), "{seen}");
+    // Ben's detail pane marks the account too, beside its name.
+    assert!(seen.contains(&format!("• {ANA} just now")), "{seen}");
     assert!(book.log().contains(&format!("{ANA} (uid")), "{}", book.log());
+
+    // Ana is an admin: A opens the picker (the team comes from the server);
+    // she gives the account to Ben.
+    tmux.keys("a", &["A"]);
+    tmux.wait_for("a", "the picker", |x| x.contains("assign") && x.contains("unassigned"));
+    for _ in 0..12 {
+        if tmux.screen("a").contains(&format!("[{BEN}]")) {
+            break;
+        }
+        tmux.keys("a", &["Right"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.wait_for("a", "ben in the picker", |x| x.contains(&format!("[{BEN}]")));
+    tmux.keys("a", &["Enter"]);
+    tmux.wait_for("a", "the assignment saved", |x| x.contains("saved: client"));
+    let out = book.as_user(CAT, &["--format", "csv", "today", "--owner", BEN]);
+    assert_eq!(stdout(&out).lines().count(), 2, "one account is Ben's: {}", stdout(&out));
+    // Ben, a collector, cannot take the next account (a colleague's): the
+    // status line says which role that needs.
+    tmux.keys("b", &["j", "A"]);
+    tmux.wait_for("b", "the refusal", |x| x.contains("needs the admin role"));
 }
 
 /// The server's config in the through-the-server tests: fee terms the
