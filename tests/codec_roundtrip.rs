@@ -192,6 +192,8 @@ fn event() -> impl Strategy<Value = AccountEvent> {
         text().prop_map(|agency| AccountEvent::PlacedWithAgency { agency }),
         Just(AccountEvent::Recalled),
         proptest::sample::select(LateReason::ALL.to_vec()).prop_map(|reason| AccountEvent::LateReason { reason }),
+        (text(), date()).prop_map(|(reason, since)| AccountEvent::Released { reason, since }),
+        (text(), text(), date()).prop_map(|(invoice, reason, since)| AccountEvent::Resolved { invoice, reason, since }),
     ]
 }
 

@@ -213,6 +213,8 @@ fn event() -> impl Strategy<Value = Option<AccountEvent>> {
         Just(AccountEvent::PlacedWithAgency { agency: "Debt Recovery Ltd".into() }),
         Just(AccountEvent::Recalled),
         prop::sample::select(LateReason::ALL.to_vec()).prop_map(|reason| AccountEvent::LateReason { reason }),
+        (text(), date()).prop_map(|(reason, since)| AccountEvent::Released { reason, since }),
+        (text(), text(), date()).prop_map(|(invoice, reason, since)| AccountEvent::Resolved { invoice, reason, since }),
     ])
 }
 

@@ -222,7 +222,7 @@ fn every_intent_writes_the_same_records_from_the_cli_and_the_interface() {
             cli: Box::new({
                 let c = c.clone();
                 move |app| {
-                    let Some(dun::domain::AccountEvent::Resolve { invoice }) =
+                    let Some(dun::domain::AccountEvent::Resolved { invoice, .. }) =
                         app.book().client_notes(&c).last().unwrap().event.clone()
                     else {
                         panic!("not a resolution")

@@ -210,3 +210,59 @@ fn an_invalid_rules_file_is_an_error_never_a_fallback() {
     let o = dun(dir, DAY, &["rules", "check", other.to_str().unwrap()]);
     assert!(!o.ok && o.stderr.contains("missing field `days`"), "{}", o.stderr);
 }
+
+/// `dun undo` of a release puts back the hold as it was, even one set by an
+/// imported book (no note of its own); `dun redo` releases it again, once.
+#[test]
+fn undo_of_a_release_restores_the_hold_and_redo_re_applies_it() {
+    let t = setup();
+    let dir = t.path();
+    let export = dir.join("export");
+    ok(dir, DAY, &["export", export.to_str().unwrap()]);
+    // The hold is in clients.csv only: no note of its own.
+    let clients = std::fs::read_to_string(export.join("clients.csv")).unwrap();
+    let mut lines: Vec<String> = clients.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let (reason, since) = (
+        header.iter().position(|h| *h == "hold_reason").unwrap(),
+        header.iter().position(|h| *h == "hold_since").unwrap(),
+    );
+    let row = lines.iter().position(|l| l.starts_with("C1,")).unwrap();
+    let mut cells: Vec<String> = lines[row].split(',').map(String::from).collect();
+    cells[reason] = "in administration".into();
+    cells[since] = "2026-02-01".into();
+    lines[row] = cells.join(",");
+    std::fs::write(export.join("clients.csv"), lines.join("\n") + "\n").unwrap();
+    let book = tempfile::tempdir().unwrap();
+    let b = book.path();
+    ok(b, DAY, &["import", "book", export.to_str().unwrap()]);
+    let held =
+        |b: &Path| ok(b, DAY, &["client", "show", "C1"]).lines().find(|l| l.starts_with("hold")).unwrap().to_string();
+    assert!(held(b).contains("since 2026-02-01: in administration"), "{}", held(b));
+
+    // What was done is said on stderr.
+    let said = |args: &[&str]| {
+        let o = dun(b, DAY, args);
+        assert!(o.ok, "dun {args:?}: {}", o.stderr);
+        o.stderr
+    };
+    let out = said(&["unhold", "C1"]);
+    assert!(out.contains("(note #1)"), "{out}");
+    assert_eq!(held(b).trim(), "hold");
+    let out = said(&["undo", "1"]);
+    assert!(out.contains("note #1 undone"), "{out}");
+    assert!(held(b).contains("since 2026-02-01: in administration"), "restored as it was: {}", held(b));
+
+    let out = said(&["redo"]);
+    assert!(out.contains("note #1 redone"), "{out}");
+    assert_eq!(held(b).trim(), "hold", "released again");
+    let o = dun(b, DAY, &["redo"]);
+    assert!(!o.ok && o.stderr.contains("nothing to redo"), "{}", o.stderr);
+    let o = dun(b, DAY, &["redo", "1"]);
+    assert!(!o.ok && o.stderr.contains("already redone"), "{}", o.stderr);
+    let notes = ok(b, DAY, &["client", "notes", "C1"]);
+    assert!(notes.contains("[redoes #1]") && notes.contains("[redone by #3]"), "{notes}");
+    // The redo is an entry like any other: undo takes it back, the hold returns.
+    ok(b, DAY, &["undo", "3"]);
+    assert!(held(b).contains("since 2026-02-01: in administration"), "{}", held(b));
+}

@@ -25,9 +25,15 @@ fn fixed_clock() -> DateTime<Utc> {
 
 /// The demo book in a real store, and the interface on it as `dun` opens it.
 fn store_app() -> (tempfile::TempDir, App) {
+    store_app_with(|_| {})
+}
+
+/// The same, with the demo book changed before it is stored.
+fn store_app_with(edit: impl FnOnce(&mut Batch)) -> (tempfile::TempDir, App) {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(tmp.path()).unwrap();
-    let batch: Batch = dun::demo::build(day(), &mut store.ids());
+    let mut batch: Batch = dun::demo::build(day(), &mut store.ids());
+    edit(&mut batch);
     store.apply(batch).unwrap();
     let rules = dun::rules::Rules::default();
     let actions = dun::rules::today(store.book().unwrap(), &rules, day());
@@ -214,7 +220,9 @@ fn dispute_and_resolve_the_selected_invoice() {
     assert!(book.invoice(&number).unwrap().dispute.is_none());
     let events: Vec<_> = book.notes().iter().filter_map(|n| n.event.clone()).collect();
     assert!(events.contains(&AccountEvent::Dispute { invoice: number.clone(), reason: "goods damaged".into() }));
-    assert!(events.contains(&AccountEvent::Resolve { invoice: number }));
+    // The resolution records the dispute as it was, for an undo to restore.
+    let resolved = AccountEvent::Resolved { invoice: number, reason: "goods damaged".into(), since: day() };
+    assert!(events.contains(&resolved), "{events:?}");
 }
 
 #[test]
@@ -500,4 +508,45 @@ fn a_long_form_error_wraps_and_degrades_at_60x15() {
     for l in &lines {
         assert!(dun::text::width(l) <= 60, "{l:?}");
     }
+}
+
+/// Undo of a release puts the hold back exactly, also one with no note of
+/// its own (as an imported book has it); `U` and Ctrl-R redo what `u` took
+/// back, asking first in one line that names the client and the action.
+#[test]
+fn undo_restores_a_released_hold_exactly_and_redo_re_applies_it() {
+    let (_tmp, mut app) = store_app_with(|b| b.notes.retain(|n| !matches!(n.event, Some(AccountEvent::Hold { .. }))));
+    let held = app.book().clients().iter().find(|c| c.hold.is_some()).expect("the demo has a client on hold").clone();
+    let was = held.hold.clone().unwrap();
+    assert!(!app.book().client_notes(&held.id).any(|n| n.event.is_some()), "no note of its own");
+    keys(&mut app, &["2", "/"]);
+    type_text(&mut app, &held.id);
+    keys(&mut app, &["enter", "h", "y"]);
+    assert!(status(&app).starts_with("saved: released the hold on "), "{}", status(&app));
+    keys(&mut app, &["u"]);
+    let q = app.confirm.as_ref().expect("undo asks").question();
+    assert!(q.contains("undo the release of") && q.contains(&held.name), "{q}");
+    keys(&mut app, &["y"]);
+    assert_eq!(app.book().client(&held.id).unwrap().hold.as_ref(), Some(&was), "the hold as it was");
+
+    keys(&mut app, &["U"]);
+    let q = app.confirm.as_ref().expect("redo asks first").question();
+    assert_eq!(q, format!("redo the release of {}'s hold: chasing resumes? y/n", held.name));
+    assert!(app.book().client(&held.id).unwrap().hold.is_some(), "nothing written before y");
+    keys(&mut app, &["y"]);
+    assert_eq!(status(&app), format!("saved: redid the release of {}'s hold: chasing resumes", held.name));
+    assert!(app.book().client(&held.id).unwrap().hold.is_none());
+    // The redo is an entry like any other; Ctrl-R redoes again what u took back.
+    keys(&mut app, &["u", "y"]);
+    assert_eq!(app.book().client(&held.id).unwrap().hold.as_ref(), Some(&was));
+    keys(&mut app, &["ctrl-r"]);
+    let q = app.confirm.as_ref().expect("Ctrl-R asks as U does").question();
+    assert!(q.starts_with("redo the release of "), "{q}");
+    keys(&mut app, &["n"]);
+    assert!(app.book().client(&held.id).unwrap().hold.is_some(), "n writes nothing");
+    keys(&mut app, &["ctrl-r", "y"]);
+    assert!(app.book().client(&held.id).unwrap().hold.is_none());
+    keys(&mut app, &["U"]);
+    assert!(app.confirm.is_none());
+    assert!(status(&app).contains("nothing this session undid to redo"), "{}", status(&app));
 }

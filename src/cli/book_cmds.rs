@@ -331,11 +331,14 @@ pub fn client(ctx: &Ctx, cmd: ClientCmd) -> anyhow::Result<()> {
                 if let Some(r) = n.reverses {
                     text = format!("[undoes #{r}] {text}");
                 }
+                // Replacing an undone entry is a redo (dun redo), not a correction.
                 if let Some(old) = n.supersedes {
-                    text = format!("[corrects #{old}] {text}");
+                    let verb = if reversed.contains(&old) { "redoes" } else { "corrects" };
+                    text = format!("[{verb} #{old}] {text}");
                 }
                 if let Some(new) = corrected.get(&n.id) {
-                    text = format!("[corrected by #{new}] {text}");
+                    let verb = if reversed.contains(&n.id) { "redone" } else { "corrected" };
+                    text = format!("[{verb} by #{new}] {text}");
                 }
                 r.rows.push(vec![
                     n.id.to_string(),

@@ -59,6 +59,11 @@ pub enum RulesCmd {
     Unhold { client: String },
     /// Undo a note by its id (records a reversing entry; history is kept).
     Undo { note: u64 },
+    /// Redo an undone entry: log it again, with its change (a hold, a dispute, a payment...) made again
+    Redo {
+        /// The undone note, or the undo entry's note; by default your latest undo not yet redone
+        note: Option<u64>,
+    },
     /// Place a client's account with a collection agency, or recall it.
     #[command(subcommand)]
     Agency(AgencySub),
@@ -176,6 +181,18 @@ pub fn run(ctx: &Ctx, cmd: RulesCmd) -> anyhow::Result<()> {
         RulesCmd::Hold { client, reason } => write(ctx, Command::Hold { client, reason }),
         RulesCmd::Unhold { client } => write(ctx, Command::Release { client }),
         RulesCmd::Undo { note } => write(ctx, Command::Undo { note }),
+        RulesCmd::Redo { note } => {
+            let note = match note {
+                Some(n) => n,
+                None => {
+                    let me = ctx.me()?;
+                    let book = ctx.read_book(Need::All)?;
+                    crate::command::last_undone(&book, &me)
+                        .ok_or_else(|| anyhow!("nothing to redo: {me} has undone no entry that can be redone"))?
+                }
+            };
+            write(ctx, Command::Redo { note })
+        }
         RulesCmd::Agency(AgencySub::Place { client, agency }) => {
             write(ctx, Command::PlaceWithAgency { client, agency })
         }

@@ -39,7 +39,9 @@ use crate::store::{Batch, IdAlloc};
 pub use collect::promise_over_balance;
 pub use error::CommandError;
 pub use money::PaymentInput;
-pub use notes::{contact_for, promise_default_amount, promise_default_amount_by, NoteInput, PromiseInput};
+pub use notes::{
+    contact_for, last_undone, promise_default_amount, promise_default_amount_by, redo_target, NoteInput, PromiseInput,
+};
 
 /// Who writes an entry, and when. Filled by the ledger: the embedded one
 /// from the OS user of the process and the session's business day, a server
@@ -292,6 +294,11 @@ pub enum Command {
         entry: OutboxEntry,
         reply: String,
     },
+    /// Re-applies an undone entry (the note named, or the one an undo
+    /// entry named): a new note like it, its state change made again.
+    Redo {
+        note: u64,
+    },
 }
 
 /// What [`build`] decided: the records to write, the audit note among them
@@ -417,6 +424,10 @@ pub fn build(
         C::LateReason { client, reason, note } => {
             let what = format!("{}, late because: {}", notes::describe_note(&note, &client), reason.describe());
             collect::late_reason(book, ids, stamp, &client, reason, note).map(|b| Built::entry(b, what))
+        }
+        C::Redo { note } => {
+            let orig = notes::redo_target(book, note)?.id;
+            notes::redo(book, ids, stamp, note).map(|b| Built::entry(b, format!("note #{orig} redone")))
         }
     }
 }

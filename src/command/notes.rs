@@ -311,14 +311,15 @@ pub fn resolve(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, number: &str, text
         return Err(CommandError::Conflict(format!("invoice {number} is not disputed")));
     }
     let mut updated = inv.clone();
-    updated.dispute = None;
+    let was = updated.dispute.take().expect("checked above");
     let remark = clean(text);
     let text = if remark.is_empty() {
         format!("Dispute on {number} resolved")
     } else {
         format!("Dispute on {number} resolved: {remark}")
     };
-    let n = event_note(ids, stamp, &inv.client_id, text, AccountEvent::Resolve { invoice: number.to_string() });
+    let resolved = AccountEvent::Resolved { invoice: number.to_string(), reason: was.reason, since: was.since };
+    let n = event_note(ids, stamp, &inv.client_id, text, resolved);
     Ok(Batch { invoices: vec![updated], notes: vec![n], ..Default::default() })
 }
 
@@ -385,8 +386,9 @@ pub fn unhold(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, client_id: &str) ->
         return Err(CommandError::Conflict(format!("client {client_id} is not on hold")));
     }
     let mut updated = c.clone();
-    updated.hold = None;
-    let n = event_note(ids, stamp, client_id, "Hold released".into(), AccountEvent::Unhold);
+    let was = updated.hold.take().expect("checked above");
+    let released = AccountEvent::Released { reason: was.reason, since: was.since };
+    let n = event_note(ids, stamp, client_id, "Hold released".into(), released);
     Ok(Batch { clients: vec![updated], notes: vec![n], ..Default::default() })
 }
 
@@ -440,8 +442,8 @@ pub fn correct(
 /// log): a new note with `reverses`, plus the inverse of any state change
 /// the note recorded:
 /// - dispute → the invoice leaves dispute; resolve → the dispute returns
-///   (reason and date from the dispute it resolved);
-/// - hold → released; unhold → the previous hold returns;
+///   as it was (reason and date, recorded in the resolving note);
+/// - hold → released; unhold → the hold returns as it was (likewise);
 /// - snooze / unsnooze → the snooze in force before the note returns;
 /// - payment → a reversing payment (`reverses`, negated amount and
 ///   allocations, dated as the original so balances net to zero on every
@@ -475,6 +477,26 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             u.dispute = None;
             batch.invoices.push(u);
         }
+        Some(AccountEvent::Resolved { invoice: number, reason, since }) => {
+            let inv = invoice(book, number)?;
+            if inv.dispute.is_some() {
+                return Err(CommandError::Conflict(changed(&format!("the dispute on {number}"))));
+            }
+            let mut u = inv.clone();
+            u.dispute = Some(Dispute { reason: reason.clone(), since: *since });
+            batch.invoices.push(u);
+        }
+        Some(AccountEvent::Released { reason, since }) => {
+            let c = client(book, &orig.client_id)?;
+            if c.hold.is_some() {
+                return Err(CommandError::Conflict(changed("the hold")));
+            }
+            let mut u = c.clone();
+            u.hold = Some(Hold { reason: reason.clone(), since: *since });
+            batch.clients.push(u);
+        }
+        // Older books: the resolution did not record the dispute; the
+        // dispute note before it says what it was.
         Some(AccountEvent::Resolve { invoice: number }) => {
             let inv = invoice(book, number)?;
             if inv.dispute.is_some() {
@@ -503,6 +525,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             u.hold = None;
             batch.clients.push(u);
         }
+        // Older books, likewise.
         Some(AccountEvent::Unhold) => {
             let c = client(book, &orig.client_id)?;
             if c.hold.is_some() {
@@ -601,6 +624,142 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
     }
     let mut n = blank_note(ids, stamp, &orig.client_id, NoteKind::Internal, format!("Undone: {}", summary(orig)));
     n.reverses = Some(note_id);
+    batch.notes.push(n);
+    Ok(batch)
+}
+
+/// The entry a redo of `note_id` re-applies: the note itself, or, for an
+/// undo entry, the note it undid. Refuses a note that is not undone, or
+/// one already redone (or corrected).
+pub fn redo_target(book: &Book, note_id: u64) -> Result<&Note> {
+    let n = book.note(note_id).ok_or(CommandError::NoNote(note_id))?;
+    let orig = match n.reverses {
+        Some(o) => book.note(o).ok_or(CommandError::NoNote(o))?,
+        None => n,
+    };
+    if !book.client_notes(&orig.client_id).any(|x| x.reverses == Some(orig.id)) {
+        return Err(CommandError::Conflict(format!("note #{} is not undone; there is nothing to redo", orig.id)));
+    }
+    if let Some(x) = book.notes().iter().find(|x| x.supersedes == Some(orig.id)) {
+        return Err(CommandError::Conflict(format!("note #{} was already redone by note #{}", orig.id, x.id)));
+    }
+    Ok(orig)
+}
+
+/// The newest undo entry written by `author` whose entry can be redone:
+/// what `dun redo` without a note re-applies.
+pub fn last_undone(book: &Book, author: &str) -> Option<u64> {
+    book.notes()
+        .iter()
+        .rev()
+        .filter(|n| n.author == author)
+        .filter_map(|n| n.reverses)
+        .find(|&orig| redo_target(book, orig).is_ok())
+}
+
+/// Re-applies an undone entry: a new note like the undone one (kind,
+/// outcome, text, promise, follow-up, completion, event), dated today and
+/// marked as replacing it (`supersedes`), with its state change made
+/// again as it was first made (a hold or dispute with its first reason and
+/// date; a payment or adjustment recorded again under a new id). Refuses
+/// when the state has changed since (a client on hold again, an invoice
+/// paid meanwhile) and a payment that came with a discount (record it
+/// again with `dun pay`).
+pub fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Result<Batch> {
+    let orig = redo_target(book, note_id)?;
+    let changed = |what: &str| format!("{what} has changed since note #{} was undone", orig.id);
+    let mut batch = Batch::default();
+    let mut event = orig.event.clone();
+    match &orig.event {
+        None
+        | Some(AccountEvent::PlacedWithAgency { .. } | AccountEvent::Recalled | AccountEvent::LateReason { .. }) => {}
+        Some(AccountEvent::Dispute { invoice: number, reason }) => {
+            let inv = invoice(book, number)?;
+            if inv.dispute.is_some() {
+                return Err(CommandError::Conflict(changed(&format!("the dispute on {number}"))));
+            }
+            let mut u = inv.clone();
+            u.dispute = Some(Dispute { reason: reason.clone(), since: orig.date });
+            batch.invoices.push(u);
+        }
+        Some(AccountEvent::Resolve { invoice: number } | AccountEvent::Resolved { invoice: number, .. }) => {
+            let inv = invoice(book, number)?;
+            let mut u = inv.clone();
+            let Some(was) = u.dispute.take() else {
+                return Err(CommandError::Conflict(changed(&format!("the dispute on {number}"))));
+            };
+            event = Some(AccountEvent::Resolved { invoice: number.clone(), reason: was.reason, since: was.since });
+            batch.invoices.push(u);
+        }
+        Some(AccountEvent::Hold { reason }) => {
+            let c = client(book, &orig.client_id)?;
+            if c.hold.is_some() {
+                return Err(CommandError::Conflict(changed("the hold")));
+            }
+            let mut u = c.clone();
+            u.hold = Some(Hold { reason: reason.clone(), since: orig.date });
+            batch.clients.push(u);
+        }
+        Some(AccountEvent::Unhold | AccountEvent::Released { .. }) => {
+            let mut u = client(book, &orig.client_id)?.clone();
+            let Some(was) = u.hold.take() else { return Err(CommandError::Conflict(changed("the hold"))) };
+            event = Some(AccountEvent::Released { reason: was.reason, since: was.since });
+            batch.clients.push(u);
+        }
+        Some(AccountEvent::Snooze { until }) => {
+            if *until <= stamp.date {
+                return Err(CommandError::Conflict(format!("the snooze until {until} has run out; nothing to redo")));
+            }
+            let mut u = client(book, &orig.client_id)?.clone();
+            u.snoozed_until = Some(*until);
+            batch.clients.push(u);
+        }
+        Some(AccountEvent::Unsnooze) => {
+            let mut u = client(book, &orig.client_id)?.clone();
+            if u.snoozed_until.take().is_none() {
+                return Err(CommandError::Conflict(changed("the snooze")));
+            }
+            batch.clients.push(u);
+        }
+        Some(AccountEvent::Payment { payment_id }) => {
+            let p = book
+                .payment(*payment_id)
+                .ok_or_else(|| CommandError::Conflict(format!("payment #{payment_id} is not in the book")))?;
+            let tag = format!("with payment #{payment_id}");
+            if book.adjustments().iter().any(|a| a.reason.ends_with(&tag) && a.reverses.is_none()) {
+                return Err(CommandError::Conflict(format!(
+                    "payment #{payment_id} came with a discount; record it again with dun pay"
+                )));
+            }
+            for a in &p.allocations {
+                let inv = invoice(book, &a.invoice)?;
+                let open = crate::receivables::open_balance(book, inv, p.date.max(stamp.date));
+                if a.amount > open {
+                    return Err(CommandError::Conflict(changed(&format!("the balance of {}", a.invoice))));
+                }
+            }
+            let id = ids.payment();
+            batch.payments.push(Payment { id, reverses: None, ..p.clone() });
+            event = Some(AccountEvent::Payment { payment_id: id });
+        }
+        Some(AccountEvent::Adjustment { adjustment_id }) => {
+            let a = book
+                .adjustments()
+                .iter()
+                .find(|a| a.id == *adjustment_id)
+                .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))?;
+            let id = ids.adjustment();
+            batch.adjustments.push(Adjustment { id, reverses: None, ..a.clone() });
+            event = Some(AccountEvent::Adjustment { adjustment_id: id });
+        }
+    }
+    let mut n = blank_note(ids, stamp, &orig.client_id, orig.kind, orig.text.clone());
+    n.outcome = orig.outcome;
+    n.promise = orig.promise.clone();
+    n.next_follow_up = orig.next_follow_up;
+    n.completes = orig.completes.clone();
+    n.event = event;
+    n.supersedes = Some(orig.id);
     batch.notes.push(n);
     Ok(batch)
 }

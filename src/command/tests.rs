@@ -491,3 +491,92 @@ fn an_invoice_edit_keeps_what_is_not_given() {
     let early = InvoiceFields { due: Some(d(0) - chrono::Days::new(40)), ..Default::default() };
     assert!(cmd(&b, &mut ids(), d(1), edit(early)).unwrap_err().to_string().contains("before the issue date"));
 }
+
+fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note: u64) -> Result<Batch, String> {
+    plain(book, ids, stamp, Command::Redo { note })
+}
+
+/// A hold or dispute set without a note of its own (an imported book):
+/// releasing or resolving records it, so the undo restores it exactly.
+#[test]
+fn undoing_a_release_or_resolution_restores_what_had_no_note_of_its_own() {
+    let mut b = book();
+    let mut ids = ids();
+    let today = d(31);
+    let mut c = b.client("C1").unwrap().clone();
+    c.hold = Some(Hold { reason: "in administration".into(), since: d(3) });
+    b.upsert_client(c);
+    let mut inv = b.invoice("I1").unwrap().clone();
+    inv.dispute = Some(Dispute { reason: "goods damaged".into(), since: d(4) });
+    b.upsert_invoice(inv);
+    assert_eq!(b.notes().len(), 0);
+
+    let batch = unhold(&b, &mut ids, &stamp(today), "C1").unwrap();
+    let released = batch.notes[0].id;
+    apply(&mut b, batch);
+    let batch = resolve(&b, &mut ids, &stamp(today), "I1", "credit note agreed").unwrap();
+    let resolved = batch.notes[0].id;
+    apply(&mut b, batch);
+    assert_eq!((b.client("C1").unwrap().hold.clone(), b.invoice("I1").unwrap().dispute.clone()), (None, None));
+
+    let u = undo(&b, &mut ids, &stamp(today), released).unwrap();
+    apply(&mut b, u);
+    assert_eq!(b.client("C1").unwrap().hold, Some(Hold { reason: "in administration".into(), since: d(3) }));
+    let u = undo(&b, &mut ids, &stamp(today), resolved).unwrap();
+    apply(&mut b, u);
+    assert_eq!(b.invoice("I1").unwrap().dispute, Some(Dispute { reason: "goods damaged".into(), since: d(4) }));
+}
+
+/// Redo re-applies an undone entry through the same builders: by the
+/// undone note or by its undo entry, once; the state change is made again
+/// as it was first made, and the redo is itself an entry undo takes back.
+#[test]
+fn redo_re_applies_an_undone_entry_once() {
+    let mut b = book();
+    let mut ids = ids();
+    let today = d(31);
+    let batch = hold(&b, &mut ids, &stamp(d(30)), "C1", "administration").unwrap();
+    let held = batch.notes[0].id;
+    apply(&mut b, batch);
+    assert!(redo(&b, &mut ids, &stamp(today), held).unwrap_err().contains("is not undone"));
+    let u = undo(&b, &mut ids, &stamp(today), held).unwrap();
+    let undo_entry = u.notes[0].id;
+    apply(&mut b, u);
+    assert_eq!(b.client("C1").unwrap().hold, None);
+    assert_eq!(last_undone(&b, "sam"), Some(held));
+    assert_eq!(last_undone(&b, "jo"), None, "only the user's own undos");
+    // By the undo entry's number: the hold returns as it was made.
+    let r = redo(&b, &mut ids, &stamp(today), undo_entry).unwrap();
+    let redone = r.notes[0].id;
+    assert_eq!((r.notes[0].supersedes, r.notes[0].event.clone()), (Some(held), b.note(held).unwrap().event.clone()));
+    apply(&mut b, r);
+    assert_eq!(b.client("C1").unwrap().hold, Some(Hold { reason: "administration".into(), since: d(30) }));
+    assert!(redo(&b, &mut ids, &stamp(today), held).unwrap_err().contains("already redone"));
+    assert_eq!(last_undone(&b, "sam"), None);
+    // The redo undoes like any entry.
+    let u = undo(&b, &mut ids, &stamp(today), redone).unwrap();
+    apply(&mut b, u);
+    assert_eq!(b.client("C1").unwrap().hold, None);
+
+    // A payment comes back under a new id with the same allocations; the
+    // balance it settles must still be open.
+    let pay = PaymentInput {
+        amount: dec("400"),
+        date: today,
+        method: PaymentMethod::Card,
+        reference: "R9".into(),
+        invoice: Some("I1".into()),
+    };
+    let batch = record_payment(&b, &mut ids, &stamp(today), "C1", pay).unwrap();
+    let paid = batch.notes[0].id;
+    let first_id = batch.payments[0].id;
+    apply(&mut b, batch);
+    let u = undo(&b, &mut ids, &stamp(today), paid).unwrap();
+    apply(&mut b, u);
+    assert_eq!(open_balance(&b, b.invoice("I1").unwrap(), today), dec("1000"));
+    let r = redo(&b, &mut ids, &stamp(today), paid).unwrap();
+    assert_ne!(r.payments[0].id, first_id);
+    assert_eq!(r.notes[0].event, Some(AccountEvent::Payment { payment_id: r.payments[0].id }));
+    apply(&mut b, r);
+    assert_eq!(open_balance(&b, b.invoice("I1").unwrap(), today), dec("600"));
+}

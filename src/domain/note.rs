@@ -207,6 +207,20 @@ pub enum AccountEvent {
     LateReason {
         reason: LateReason,
     },
+    /// A hold released, with the hold as it was, so that undoing the
+    /// release puts back exactly that hold (also one set without a note of
+    /// its own, by an import). `Unhold` is what older books recorded.
+    Released {
+        reason: String,
+        since: NaiveDate,
+    },
+    /// A dispute resolved, with the dispute as it was (see `Released`);
+    /// `Resolve` is what older books recorded.
+    Resolved {
+        invoice: String,
+        reason: String,
+        since: NaiveDate,
+    },
 }
 
 /// Why a client pays late: oversight or genuine difficulty call for

@@ -302,6 +302,11 @@ fn event_cells(e: &Option<AccountEvent>) -> [String; 5] {
         AccountEvent::PlacedWithAgency { agency } => [s("agency"), s(""), agency.clone(), s(""), s("")],
         AccountEvent::Recalled => [s("recall"), s(""), s(""), s(""), s("")],
         AccountEvent::LateReason { reason } => [s("late_reason"), s(""), s(reason.as_str()), s(""), s("")],
+        // The hold or dispute as it was: its reason, and its date in event_until.
+        AccountEvent::Released { reason, since } => [s("unhold"), s(""), reason.clone(), since.to_string(), s("")],
+        AccountEvent::Resolved { invoice, reason, since } => {
+            [s("resolve"), invoice.clone(), reason.clone(), since.to_string(), s("")]
+        }
     }
 }
 

@@ -540,8 +540,16 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             "dispute" => {
                 Some(AccountEvent::Dispute { invoice: c.text("event_invoice"), reason: c.text("event_reason") })
             }
+            "resolve" if !c.raw("event_until").is_empty() => Some(AccountEvent::Resolved {
+                invoice: c.text("event_invoice"),
+                reason: c.text("event_reason"),
+                since: c.date("event_until"),
+            }),
             "resolve" => Some(AccountEvent::Resolve { invoice: c.text("event_invoice") }),
             "hold" => Some(AccountEvent::Hold { reason: c.text("event_reason") }),
+            "unhold" if !c.raw("event_until").is_empty() => {
+                Some(AccountEvent::Released { reason: c.text("event_reason"), since: c.date("event_until") })
+            }
             "unhold" => Some(AccountEvent::Unhold),
             "snooze" => Some(AccountEvent::Snooze { until: c.date("event_until") }),
             "unsnooze" => Some(AccountEvent::Unsnooze),

@@ -32,7 +32,15 @@ pub fn needs(cmd: &Command, user: &str, book: &Book) -> Role {
         | C::MarkSent { .. }
         | C::MarkFailed { .. } => Role::Collector,
         // Undoing an entry needs what making it needed.
-        C::Undo { note } => match book.note(*note).and_then(|n| n.event.as_ref()) {
+        // Redoing one, likewise.
+        C::Undo { note } | C::Redo { note } => match book
+            .note(*note)
+            .and_then(|n| match (cmd, n.reverses) {
+                (C::Redo { .. }, Some(undone)) => book.note(undone),
+                _ => Some(n),
+            })
+            .and_then(|n| n.event.as_ref())
+        {
             Some(AccountEvent::Adjustment { .. }) => Role::Admin,
             _ => Role::Collector,
         },

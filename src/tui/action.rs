@@ -70,6 +70,8 @@ pub enum Action {
     Done,
     Editor,
     Undo,
+    /// `U` / Ctrl-R: redo what `u` took back (asks first).
+    Redo,
     /// Read the book again (others may have written since).
     Reload,
     /// `r`: the message the step calls for, rendered in a preview where it

@@ -571,7 +571,8 @@ impl App {
             | Action::ApplyCredit
             | Action::Done
             | Action::Editor
-            | Action::Undo => {
+            | Action::Undo
+            | Action::Redo => {
                 if !self.in_detail() && !self.screen().logs() {
                     self.status =
                         Some(Status::Info("logging works on a client: open one from Today or Clients".into()));

@@ -6,7 +6,8 @@
 //!
 //! Undo works on the client on screen: `u` takes back this session's last
 //! entry for that client, and says which client has the last entry when it
-//! is someone else's.
+//! is someone else's. `U` (or Ctrl-R) redoes what `u` took back last for
+//! that client, through the same command as `dun redo`.
 
 use super::action::Effect;
 use super::app::{App, Status};
@@ -22,6 +23,8 @@ pub enum Pending {
     Resolve { client: usize, invoice: String },
     /// Undo this note (id) of the session.
     Undo { client: usize, note: u64 },
+    /// Redo this note (id), undone in this session.
+    Redo { client: usize, note: u64 },
 }
 
 /// A question on the status line and what `y` does.
@@ -38,6 +41,40 @@ impl Confirm {
     }
 }
 
+/// What redoing the undone `n` will do, in words: "redo payment 500.00 EUR
+/// from X".
+pub fn describe_redo(book: &Book, n: &Note, client: &str) -> String {
+    let s = |t: &str| crate::text::sanitize(t).into_owned();
+    match &n.event {
+        Some(AccountEvent::Payment { payment_id }) => match book.payment(*payment_id) {
+            Some(p) => format!("redo payment {} {} from {client}", format_amount(p.amount), p.currency),
+            None => format!("redo payment #{payment_id} from {client}"),
+        },
+        Some(AccountEvent::Dispute { invoice, reason }) => {
+            format!("redo the dispute on {} of {client} ({})", s(invoice), s(reason))
+        }
+        Some(AccountEvent::Resolve { invoice } | AccountEvent::Resolved { invoice, .. }) => {
+            format!("redo the resolution of {}'s dispute ({client})", s(invoice))
+        }
+        Some(AccountEvent::Hold { reason }) => format!("redo the hold on {client} ({}): chasing stops", s(reason)),
+        Some(AccountEvent::Unhold | AccountEvent::Released { .. }) => {
+            format!("redo the release of {client}'s hold: chasing resumes")
+        }
+        Some(AccountEvent::Snooze { until }) => format!("redo the snooze of {client} until {until}"),
+        Some(AccountEvent::Unsnooze) => format!("redo lifting {client}'s snooze"),
+        Some(AccountEvent::Adjustment { adjustment_id }) => format!("redo adjustment #{adjustment_id} of {client}"),
+        Some(AccountEvent::PlacedWithAgency { agency }) => format!("redo placing {client} with {}", s(agency)),
+        Some(AccountEvent::Recalled) => format!("redo the recall of {client} from the agency"),
+        Some(AccountEvent::LateReason { .. }) => format!("redo the reason for lateness noted on {client}"),
+        None => match &n.promise {
+            Some(p) => {
+                format!("redo the promise of {} {} by {} from {client}", format_amount(p.amount), p.currency, p.date)
+            }
+            None => format!("redo the {} note on {client} ({})", n.kind, n.date),
+        },
+    }
+}
+
 /// What undoing `n` will do, in words: "undo payment 500.00 EUR from X".
 pub fn describe_undo(book: &Book, n: &Note, client: &str) -> String {
     match &n.event {
@@ -46,11 +83,13 @@ pub fn describe_undo(book: &Book, n: &Note, client: &str) -> String {
             None => format!("undo payment #{payment_id} from {client}"),
         },
         Some(AccountEvent::Dispute { invoice, .. }) => format!("undo the dispute on {invoice} of {client}"),
-        Some(AccountEvent::Resolve { invoice }) => {
+        Some(AccountEvent::Resolve { invoice } | AccountEvent::Resolved { invoice, .. }) => {
             format!("undo the resolution of {invoice}'s dispute ({client}): it is disputed again")
         }
         Some(AccountEvent::Hold { .. }) => format!("undo the hold on {client}: chasing resumes"),
-        Some(AccountEvent::Unhold) => format!("undo the release of {client}'s hold: back on hold"),
+        Some(AccountEvent::Unhold | AccountEvent::Released { .. }) => {
+            format!("undo the release of {client}'s hold: back on hold")
+        }
         Some(AccountEvent::Snooze { until }) => format!("undo the snooze of {client} until {until}"),
         Some(AccountEvent::Unsnooze) => format!("undo lifting {client}'s snooze"),
         Some(AccountEvent::Adjustment { adjustment_id }) => format!("undo adjustment #{adjustment_id} of {client}"),
@@ -150,6 +189,31 @@ impl App {
         }
     }
 
+    /// `U`: the last entry this session undid for the client on screen.
+    pub(super) fn ask_redo(&mut self, client: usize) -> Effect {
+        let book = self.book();
+        let Some(cl) = book.clients().get(client) else { return Effect::None };
+        let name = crate::text::sanitize(&cl.name).into_owned();
+        let undone = self
+            .logbook
+            .undone
+            .iter()
+            .rev()
+            .filter_map(|&id| book.note(id))
+            .find(|n| n.client_id == cl.id && crate::command::redo_target(book, n.id).is_ok());
+        match undone {
+            Some(n) => {
+                let what = describe_redo(book, n, &name);
+                let note = n.id;
+                self.ask(what, Pending::Redo { client, note })
+            }
+            None => {
+                self.status = Some(Status::Error(format!("nothing this session undid to redo for {name}")));
+                Effect::None
+            }
+        }
+    }
+
     /// The answer to the question: `y` does it, anything else does not.
     pub(super) fn confirm_key(&mut self, yes: bool) -> Effect {
         let Some(c) = self.confirm.take() else { return Effect::None };
@@ -161,6 +225,7 @@ impl App {
             Pending::Release { client } => self.release(*client),
             Pending::Resolve { invoice, .. } => self.resolve(invoice),
             Pending::Undo { note, .. } => self.undo_note(*note),
+            Pending::Redo { note, .. } => self.redo_note(*note),
         };
         self.status = Some(match result {
             Ok(()) => Status::Info(format!("saved: {}", past(&c.what))),
@@ -172,7 +237,8 @@ impl App {
 
 /// "undo payment …" → "undid payment …", "release the hold" → "released the hold".
 fn past(what: &str) -> String {
-    for (now, then) in [("undo ", "undid "), ("release ", "released "), ("resolve ", "resolved ")] {
+    for (now, then) in [("undo ", "undid "), ("redo ", "redid "), ("release ", "released "), ("resolve ", "resolved ")]
+    {
         if let Some(rest) = what.strip_prefix(now) {
             return format!("{then}{rest}");
         }

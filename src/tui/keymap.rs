@@ -126,6 +126,7 @@ pub const BINDABLE: &[Bindable] = &[
     log(Action::Done, "done", "mark the suggested action done", &["x"]),
     log(Action::Editor, "editor", "long note in $EDITOR", &["E"]),
     log(Action::Undo, "undo", "undo this session's last entry", &["u"]),
+    log(Action::Redo, "redo", "redo what undo took back", &["U", "ctrl-r"]),
     log(
         Action::Assign,
         "assign",

@@ -31,6 +31,8 @@ pub type DraftSlot = Arc<Mutex<Option<Draft>>>;
 pub struct Logbook {
     /// Note ids this session wrote, newest last: what `u` undoes.
     pub session: Vec<u64>,
+    /// Note ids this session undid, newest last: what `U` redoes.
+    pub undone: Vec<u64>,
     pub draft_slot: DraftSlot,
 }
 
@@ -152,6 +154,12 @@ impl App {
                     None => Effect::None,
                 }
             }
+            Action::Redo => {
+                return match self.focus {
+                    Some(c) => self.ask_redo(c),
+                    None => Effect::None,
+                }
+            }
             Action::Editor => {
                 self.open(FormKind::Note);
                 return match &self.form {
@@ -232,6 +240,15 @@ impl App {
         self.write(Command::Undo { note: id })?;
         self.logbook.session.pop();
         self.logbook.session.retain(|&n| n != id);
+        self.logbook.undone.push(id);
+        Ok(())
+    }
+
+    /// Redoes note `id`, undone in this session (asked first): the new
+    /// entry goes on the undo stack like any other.
+    pub(super) fn redo_note(&mut self, id: u64) -> Result<(), String> {
+        self.write(Command::Redo { note: id })?;
+        self.logbook.undone.retain(|&n| n != id);
         Ok(())
     }
 

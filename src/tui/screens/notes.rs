@@ -163,6 +163,10 @@ pub fn extras(n: &Note) -> Vec<String> {
             AccountEvent::Resolve { invoice } => format!("dispute resolved on {invoice}"),
             AccountEvent::Hold { reason } => format!("account on hold: {reason}"),
             AccountEvent::Unhold => "hold released".into(),
+            AccountEvent::Released { reason, since } => {
+                format!("hold released (on hold since {}: {reason})", fmt::date(*since))
+            }
+            AccountEvent::Resolved { invoice, .. } => format!("dispute resolved on {invoice}"),
             AccountEvent::Snooze { until } => format!("snoozed until {}", fmt::date(*until)),
             AccountEvent::Unsnooze => "snooze lifted".into(),
             AccountEvent::Payment { payment_id } => format!("payment #{payment_id}"),
