@@ -106,10 +106,17 @@ impl Remote {
     /// crosses the socket. `None` when the folder is closed to us, or the
     /// image is missing, behind the manifest or damaged: ask for a snapshot.
     pub fn read_image(&self, need: crate::store::image::Need) -> Option<crate::domain::Book> {
+        self.image_at(need).map(|(_, book)| book)
+    }
+
+    /// [`Remote::read_image`] with the sequence of the write it is of.
+    fn image_at(&self, need: crate::store::image::Need) -> Option<(u64, crate::domain::Book)> {
         if self.data_dir.as_os_str().is_empty() {
             return None;
         }
-        crate::store::image::Image::open_current(&self.data_dir).ok()?.book(need).ok()
+        let image = crate::store::image::Image::open_current(&self.data_dir).ok()?;
+        let book = image.book(need).ok()?;
+        Some((image.seq, book))
     }
 
     /// The book's ladder, as the server has it.
@@ -266,6 +273,10 @@ fn unexpected(what: &str, r: &Response<'_>) -> LedgerError {
 
 impl Ledger for Remote {
     fn snapshot(&mut self) -> Result<Snapshot, LedgerError> {
+        // The server's published image, when this process can read it.
+        if let Some((seq, book)) = self.image_at(crate::store::image::Need::All) {
+            return Ok(Snapshot { seq, book });
+        }
         match self.ask(&Wire::Snapshot)? {
             Response::Snapshot(s) => {
                 let (seq, book) = s.into_book();
