@@ -781,3 +781,44 @@ fn no_command_opens_the_store_while_a_server_runs() {
     }
     assert!(std::path::Path::new(&backup).exists() && std::path::Path::new(&statement).exists());
 }
+
+#[test]
+fn two_collectors_sending_reminders_at_once_send_each_message_once() {
+    if !smtp::have_aiosmtpd() {
+        return;
+    }
+    let Some(book) = SharedBook::start("remind-race") else { return };
+    let base = book.dir.path();
+    let smtp = smtp::Server::start(&base.join("smtp"), &[]);
+    let config = base.join("team-config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[mail]\nfrom = \"Accounts <ar@example.com>\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {}\nsmtp_security = \"none\"\nsmtp_timeout_secs = 10\n",
+            smtp.port
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let cfg = config.to_str().unwrap();
+    // E-mails only (the first reminder level): no letters folder needed.
+    let send = ["--config", cfg, "remind", "--send", "--level", "2"];
+    let plan = stdout(&book.as_user(BEN, &["--config", cfg, "--format", "csv", "remind", "--dry-run", "--level", "2"]));
+    let due = plan.lines().filter(|l| l.contains(",email,")).count();
+    assert!(due >= 2, "{plan}");
+    let (a, b) = std::thread::scope(|sc| {
+        let a = sc.spawn(|| book.as_user(BEN, &send));
+        let b = sc.spawn(|| book.as_user(EVE, &send));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    // Whoever queued a message first sent it; the other was told it was
+    // sent, or (while it was still on its way) that its fate is not known yet.
+    let got = smtp.received();
+    let ids: std::collections::BTreeSet<String> = got.iter().map(|m| m["message_id"].to_string()).collect();
+    assert_eq!(got.len(), due, "ben: {}\neve: {}", stdout(&a), stdout(&b));
+    assert_eq!(ids.len(), due, "a message arrived twice");
+    // And a later run sends nothing.
+    let out = book.as_user(BEN, &send);
+    assert!(stdout(&out).contains(" 0 sent"), "{}", stdout(&out));
+    assert_eq!(smtp.received().len(), due);
+}
