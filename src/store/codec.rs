@@ -65,6 +65,43 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     decode_payload(payload)
 }
 
+/// Decodes an envelope holding a `Vec<T>` (as [`encode`] writes one),
+/// appending the records to `out` one by one instead of building a vector
+/// of its own to be moved: a reader of a million records then allocates and
+/// copies them once. Same checks as [`decode`]; on an error `out` may hold
+/// some of the records.
+pub fn decode_vec_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> Result<(), CodecError> {
+    if bytes.len() < HEADER {
+        return Err(CodecError::Truncated(bytes.len()));
+    }
+    if bytes[0] != FORMAT_V1 {
+        return Err(CodecError::UnknownVersion(bytes[0]));
+    }
+    let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let payload = &bytes[HEADER..];
+    let computed = crc32fast::hash(payload);
+    if stored != computed {
+        return Err(CodecError::Checksum { stored, computed });
+    }
+    let decode_err = |e: bincode::error::DecodeError| CodecError::Decode(e.to_string());
+    // A sequence is its length (as serde's u64), then its elements.
+    let (n, mut at): (u64, usize) = bincode::serde::decode_from_slice(payload, config()).map_err(decode_err)?;
+    // Each record takes at least one byte: a larger count is damage.
+    if n > (payload.len() - at) as u64 {
+        return Err(CodecError::Decode(format!("a sequence claims {n} records in {} bytes", payload.len() - at)));
+    }
+    out.reserve(n as usize);
+    for _ in 0..n {
+        let (v, used) = bincode::serde::decode_from_slice(&payload[at..], config()).map_err(decode_err)?;
+        out.push(v);
+        at += used;
+    }
+    if at != payload.len() {
+        return Err(CodecError::Trailing(payload.len() - at));
+    }
+    Ok(())
+}
+
 /// Decodes a bare bincode payload with the size limit and the trailing-byte
 /// check. Split out so the limits can be tested without the checksum.
 pub fn decode_payload<T: DeserializeOwned>(payload: &[u8]) -> Result<T, CodecError> {
@@ -133,6 +170,32 @@ mod tests {
         assert!(matches!(decode_payload::<String>(&payload), Err(CodecError::Decode(_))));
         let vec_claim = [0xFD, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00];
         assert!(matches!(decode_payload::<Vec<u64>>(&vec_claim), Err(CodecError::Decode(_))));
+    }
+
+    #[test]
+    fn a_vector_decodes_into_place_like_a_whole() {
+        let v: Vec<(String, u64)> = (0..300).map(|i| (format!("r{i}"), i * 1_000_003)).collect();
+        let bytes = encode(&v).unwrap();
+        let mut out = vec![("before".to_string(), 0)];
+        decode_vec_into(&bytes, &mut out).unwrap();
+        assert_eq!(&out[1..], &v[..]);
+        assert_eq!(out[0].0, "before");
+        let mut bad = bytes.clone();
+        bad[9] ^= 1;
+        assert!(matches!(decode_vec_into(&bad, &mut Vec::<(String, u64)>::new()), Err(CodecError::Checksum { .. })));
+        // A count larger than the bytes could hold, with a valid checksum.
+        let mut forged = vec![FORMAT_V1, 0, 0, 0, 0];
+        forged.extend(encode_payload(&(u32::MAX as u64)).unwrap());
+        let crc = crc32fast::hash(&forged[HEADER..]);
+        forged[1..HEADER].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(decode_vec_into(&forged, &mut Vec::<u8>::new()), Err(CodecError::Decode(_))));
+        // Trailing bytes after the records.
+        let mut long = vec![FORMAT_V1, 0, 0, 0, 0];
+        long.extend(encode_payload(&vec![1u8, 2]).unwrap());
+        long.push(7);
+        let crc = crc32fast::hash(&long[HEADER..]);
+        long[1..HEADER].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(decode_vec_into(&long, &mut Vec::<u8>::new()), Err(CodecError::Trailing(1)));
     }
 
     #[test]

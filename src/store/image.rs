@@ -335,29 +335,41 @@ impl Image {
             chunks.push(&bytes[at + 4..end]);
             at = end;
         }
+        // Each thread decodes its run of chunks straight into one vector;
+        // the first run's vector, sized for the whole section, takes the rest.
         let threads =
             if chunks.len() < 8 { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) };
-        let decoded: Vec<Result<Vec<Vec<T>>, CodecError>> = if threads == 1 {
-            vec![chunks.iter().map(|c| codec::decode::<Vec<T>>(c)).collect()]
+        let total = s.records.min(1 << 26) as usize;
+        let run = |part: &[&[u8]], capacity: usize| -> Result<Vec<T>, CodecError> {
+            let mut out = Vec::with_capacity(capacity);
+            for c in part {
+                codec::decode_vec_into(c, &mut out)?;
+            }
+            Ok(out)
+        };
+        let mut out = if threads == 1 {
+            run(&chunks, total)?
         } else {
             let per = chunks.len().div_ceil(threads);
-            std::thread::scope(|sc| {
+            let parts: Vec<Result<Vec<T>, CodecError>> = std::thread::scope(|sc| {
                 let handles: Vec<_> = chunks
                     .chunks(per)
-                    .map(|part| sc.spawn(move || part.iter().map(|c| codec::decode::<Vec<T>>(c)).collect()))
+                    .enumerate()
+                    .map(|(i, part)| sc.spawn(move || run(part, if i == 0 { total } else { 0 })))
                     .collect();
                 handles
                     .into_iter()
                     .map(|h| h.join().unwrap_or_else(|_| Err(CodecError::Decode("decoder thread failed".into()))))
                     .collect()
-            })
-        };
-        let mut out = Vec::with_capacity(s.records.min(1 << 26) as usize);
-        for part in decoded {
-            for chunk in part? {
-                out.extend(chunk);
+            });
+            let mut parts = parts.into_iter();
+            let mut out = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
+            for p in parts {
+                out.append(&mut p?);
             }
-        }
+            out
+        };
+        out.shrink_to_fit();
         if out.len() as u64 != s.records {
             return Err(ImageError::Damaged(format!(
                 "section {kind:?} holds {} records, its header says {}",
