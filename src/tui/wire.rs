@@ -13,7 +13,9 @@
 //! - one SGR sequence per change of look holding only what changed, the
 //!   16 colours in their short form (`ESC [ 90 m`), a reset only where it
 //!   is shorter than switching attributes off one by one;
-//! - erase to end of line (`ESC [ K`) for a row whose tail became blank;
+//! - erase to end of line (`ESC [ K`) for a row whose tail became blank,
+//!   and erase characters (`ESC [ n X`) for a blank run, both on the
+//!   default background only;
 //! - "hide cursor" only when it is not hidden already, and a frame with no
 //!   changes sends nothing (not even the synchronized-update brackets).
 //!
@@ -286,10 +288,14 @@ pub fn encode(shown: &mut Buffer, changed: &[(u16, u16, Cell)]) -> Vec<u8> {
             tail += 1;
         }
         let in_tail: Vec<u16> = row.iter().filter(|c| c.0 >= tail).map(|c| c.0).collect();
-        let erase = match (in_tail.first(), in_tail.last()) {
-            (Some(&first), Some(&last)) => in_tail.len() >= 3 || usize::from(last - first + 1) != in_tail.len(),
-            _ => false,
-        };
+        // Erasing is used on the default background only: a terminal
+        // without background-colour erase (GNU screen by default) would
+        // leave holes in a coloured bar.
+        let erase = tail_bg == Color::Reset
+            && match (in_tail.first(), in_tail.last()) {
+                (Some(&first), Some(&last)) => in_tail.len() >= 3 || usize::from(last - first + 1) != in_tail.len(),
+                _ => false,
+            };
 
         let writes = if erase { row.iter().take_while(|c| c.0 < tail).count() } else { row.len() };
         let mut k = 0;
@@ -339,7 +345,7 @@ pub fn encode(shown: &mut Buffer, changed: &[(u16, u16, Cell)]) -> Vec<u8> {
                 .take_while(|(n, c)| c.0 == x + *n as u16 && plain_space(&c.2) && c.2.bg == cell.bg)
                 .count();
             let more = k + run < writes || erase;
-            if plain_space(cell) && run >= if more { 9 } else { 5 } {
+            if plain_space(cell) && cell.bg == Color::Reset && run >= if more { 9 } else { 5 } {
                 out.extend(format!("\x1b[{run}X").into_bytes());
                 cursor = Some((x, y));
                 k += run;
@@ -700,6 +706,13 @@ mod tests {
         let bytes = String::from_utf8(frame(&old, &new)).unwrap();
         assert_eq!(bytes, "\x1b[1;3H\x1b[12X");
         check(&old, &new);
+        // On a coloured background, spaces are written: erasing would leave
+        // holes where the terminal has no background-colour erase.
+        let mut bar = old.clone();
+        bar.set_string(2, 0, "            ", Style::default().bg(Color::Cyan));
+        let bytes = String::from_utf8(frame(&old, &bar)).unwrap();
+        assert!(!bytes.contains('X') && !bytes.contains('K') && bytes.contains("            "), "{bytes:?}");
+        check(&old, &bar);
         // Spaces that only change colour look the same: nothing to send.
         let mut grey = new.clone();
         grey.set_string(2, 0, "            ", Style::default().fg(Color::DarkGray).add_modifier(Modifier::BOLD));
