@@ -135,22 +135,13 @@ impl Screen for AgingScreen {
         }
     }
 
-    fn selected(&self) -> usize {
-        self.list.selected
-    }
-
-    fn filter(&self) -> Option<&str> {
-        Some(&self.filter)
-    }
-
-    fn set_filter(&mut self, f: String, cx: &Cx) {
-        self.filter = f;
-        self.list.selected = 0;
-        if !self.built {
-            self.build(cx);
+    super::filtered_list!(|s: &mut Self, cx: &Cx| {
+        s.list.selected = 0;
+        if !s.built {
+            s.build(cx);
         }
-        self.narrow(cx);
-    }
+        s.narrow(cx);
+    });
 
     fn focus(&self, _app: &App) -> Option<usize> {
         self.rows.get(self.list.selected).and_then(|&i| self.all[i].client)

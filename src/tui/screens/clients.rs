@@ -80,17 +80,14 @@ impl Screen for Clients {
     }
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
-        let mut h = vec![
+        let h = vec![
             hint(Action::Enter, "open"),
             hint(Action::Filter, "filter"),
             hint(Action::Sort, "sort"),
             hint(Action::ReverseSort, "reverse"),
             hint(Action::CopyEmail, "copy email"),
         ];
-        if !self.filter.is_empty() {
-            h.push(hint(Action::NextMatch, "next match"));
-        }
-        h
+        super::with_next_match(h, &self.filter)
     }
 
     fn refresh(&mut self, cx: &Cx) {
@@ -143,19 +140,7 @@ impl Screen for Clients {
         }
     }
 
-    fn selected(&self) -> usize {
-        self.list.selected
-    }
-
-    fn filter(&self) -> Option<&str> {
-        Some(&self.filter)
-    }
-
-    fn set_filter(&mut self, f: String, cx: &Cx) {
-        self.filter = f;
-        self.list.selected = 0;
-        self.refresh(cx);
-    }
+    super::filtered_list!();
 
     fn focus(&self, _app: &App) -> Option<usize> {
         self.rows.get(self.list.selected).copied()

@@ -92,16 +92,13 @@ impl Screen for Invoices {
     }
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
-        let mut h = vec![
+        let h = vec![
             hint(Action::Enter, "open"),
             hint(Action::CycleStatus, "status"),
             hint(Action::ToggleScope, "client/book"),
             hint(Action::Filter, "filter"),
         ];
-        if !self.filter.is_empty() {
-            h.push(hint(Action::NextMatch, "next match"));
-        }
-        h
+        super::with_next_match(h, &self.filter)
     }
 
     fn show(&mut self, cx: &Cx) {
@@ -195,18 +192,7 @@ impl Screen for Invoices {
         }
     }
 
-    fn selected(&self) -> usize {
-        self.list.selected
-    }
-
-    fn filter(&self) -> Option<&str> {
-        Some(&self.filter)
-    }
-
-    fn set_filter(&mut self, f: String, cx: &Cx) {
-        self.filter = f;
-        self.rescope(cx);
-    }
+    super::filtered_list!(|s: &mut Self, cx: &Cx| s.rescope(cx));
 
     fn focus(&self, app: &App) -> Option<usize> {
         self.rows.get(self.list.selected).and_then(|&r| app.model.invoices[r].client)

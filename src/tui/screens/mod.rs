@@ -9,6 +9,35 @@
 //! (a `TABS` entry and the field of [`Screens`]); every `match` on a tab or
 //! view is exhaustive, so the compiler lists what else needs a word.
 
+/// What the list screens repeat (each has `rows`, a `list` selection and
+/// a `filter`): the selection and filter of the [`Screen`] trait. A new
+/// filter starts at the first row and rebuilds the rows, or does what the
+/// closure given says after storing the text.
+macro_rules! filtered_list {
+    () => {
+        $crate::tui::screens::filtered_list!(|s: &mut Self, cx: &Cx| {
+            s.list.selected = 0;
+            s.refresh(cx);
+        });
+    };
+    ($then:expr) => {
+        fn selected(&self) -> usize {
+            self.list.selected
+        }
+
+        fn filter(&self) -> Option<&str> {
+            Some(&self.filter)
+        }
+
+        fn set_filter(&mut self, f: String, cx: &Cx) {
+            self.filter = f;
+            let then: fn(&mut Self, &Cx) = $then;
+            then(self, cx);
+        }
+    };
+}
+pub(crate) use filtered_list;
+
 pub mod aging;
 pub mod client;
 pub mod clients;
@@ -232,6 +261,14 @@ pub fn list_moves(list: &mut ListState, len: usize, action: Action, cx: &Cx, fil
         }
         _ => Outcome::Ignored,
     }
+}
+
+/// A list's hints, with "next match" while a filter is on.
+pub fn with_next_match(mut hints: Vec<Hint>, filter: &str) -> Vec<Hint> {
+    if !filter.is_empty() {
+        hints.push(hint(Action::NextMatch, "next match"));
+    }
+    hints
 }
 
 /// "filter: …" for a title, empty without one.

@@ -41,15 +41,12 @@ impl Screen for Notes {
     }
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
-        let mut h = vec![
+        let h = vec![
             hint(Action::Enter, "client"),
             hint(Action::ToggleScope, "client/book"),
             hint(Action::Filter, "filter"),
         ];
-        if !self.filter.is_empty() {
-            h.push(hint(Action::NextMatch, "next match"));
-        }
-        h
+        super::with_next_match(h, &self.filter)
     }
 
     fn show(&mut self, cx: &Cx) {
@@ -111,19 +108,7 @@ impl Screen for Notes {
         }
     }
 
-    fn selected(&self) -> usize {
-        self.list.selected
-    }
-
-    fn filter(&self) -> Option<&str> {
-        Some(&self.filter)
-    }
-
-    fn set_filter(&mut self, f: String, cx: &Cx) {
-        self.filter = f;
-        self.list.selected = 0;
-        self.refresh(cx);
-    }
+    super::filtered_list!();
 
     fn focus(&self, app: &App) -> Option<usize> {
         self.rows

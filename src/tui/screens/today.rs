@@ -38,17 +38,14 @@ impl Screen for Today {
     }
 
     fn commands(&self, _app: &App) -> Vec<Hint> {
-        let mut h = vec![
+        let h = vec![
             hint(Action::Enter, "open"),
             hint(Action::Filter, "filter"),
             hint(Action::Mine, if self.mine { "everyone" } else { "mine" }),
             hint(Action::Remind, if self.marked.is_empty() { "remind" } else { "remind marked" }),
             hint(Action::Mark, "mark"),
         ];
-        if !self.filter.is_empty() {
-            h.push(hint(Action::NextMatch, "next match"));
-        }
-        h
+        super::with_next_match(h, &self.filter)
     }
 
     fn refresh(&mut self, cx: &Cx) {
@@ -100,19 +97,7 @@ impl Screen for Today {
         }
     }
 
-    fn selected(&self) -> usize {
-        self.list.selected
-    }
-
-    fn filter(&self) -> Option<&str> {
-        Some(&self.filter)
-    }
-
-    fn set_filter(&mut self, f: String, cx: &Cx) {
-        self.filter = f;
-        self.list.selected = 0;
-        self.refresh(cx);
-    }
+    super::filtered_list!();
 
     fn focus(&self, app: &App) -> Option<usize> {
         let m = &app.model;
