@@ -452,8 +452,9 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
     tmux.wait_for("a", "the confirmation", |x| x.contains("saved:"));
     let seen = tmux.wait_for("b", "ana's call", |x| x.contains(&format!("● {ANA} changed")));
     assert!(seen.contains("call"), "{seen}");
-    // Ben's detail pane marks the account too, beside its name.
-    assert!(seen.contains(&format!("• {ANA} just now")), "{seen}");
+    // Ben's detail pane marks the account too, beside its name (with how
+    // long ago: "just now" on a quick machine, minutes on a loaded one).
+    assert!(seen.contains(&format!("• {ANA} ")), "{seen}");
     assert!(book.log().contains(&format!("{ANA} (uid")), "{}", book.log());
 
     // Ana is an admin: A opens the picker (the team comes from the server);
@@ -461,11 +462,14 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
     tmux.keys("a", &["A"]);
     tmux.wait_for("a", "the picker", |x| x.contains("assign") && x.contains("unassigned"));
     for _ in 0..12 {
-        if tmux.screen("a").contains(&format!("[{BEN}]")) {
+        let before = tmux.screen("a");
+        if before.contains(&format!("[{BEN}]")) {
             break;
         }
         tmux.keys("a", &["Right"]);
-        std::thread::sleep(Duration::from_millis(100));
+        // One step at a time: the next key only once this one has moved the
+        // picker, so a slow screen cannot make us step past Ben.
+        tmux.wait_for("a", "the picker to move", |x| x != before);
     }
     tmux.wait_for("a", "ben in the picker", |x| x.contains(&format!("[{BEN}]")));
     tmux.keys("a", &["Enter"]);
@@ -510,8 +514,11 @@ fn backup_verify_and_fees_go_through_the_server_with_their_roles() {
     assert!(stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
     assert!(!ben_dir.join("x.dunbak").exists());
 
-    // verify: any role; the server checks its store.
+    // verify: an admin's; it holds the store's lock while it reads every
+    // record, so a viewer looping it would stall everyone's writes.
     let out = book.as_user(CAT, &["verify"]);
+    assert!(!out.status.success() && stderr(&out).contains("needs the admin role"), "{}", stderr(&out));
+    let out = book.as_user(ANA, &["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ok: 40 clients"), "{}", stdout(&out));
 
@@ -669,6 +676,13 @@ fn assigning_accounts_follows_the_roles() {
     let out = book.as_user(ANA, &["assign", c, EVE]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(owner_of(&book, CAT, c), EVE);
+    // And to one whose primary group is the team group: no group file entry
+    // names them, yet they connect as a collector, so they are on the team.
+    let out = book.as_user(FAY, &["--format", "csv", "today"]);
+    assert!(out.status.success(), "{FAY} connects: {}", stderr(&out));
+    let out = book.as_user(ANA, &["assign", c, FAY]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(owner_of(&book, CAT, c), FAY);
 }
 
 #[test]

@@ -165,6 +165,33 @@ pub fn group_members(gid: u32) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// The users whose primary group is `gid`: the other half of a group's
+/// membership, which `group_members` cannot see (`useradd -g team bob` lists
+/// bob in no group file entry, yet he connects with that group's role).
+pub fn primary_members(gid: u32) -> Vec<String> {
+    // getpwent walks one process-wide cursor; two threads walking it at
+    // once would each see half the file.
+    static WALK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _walk = WALK.lock().unwrap_or_else(|e| e.into_inner());
+    let mut names = Vec::new();
+    // SAFETY: setpwent/getpwent/endpwent under our lock; each entry's name
+    // is copied out before the next call reuses the static buffer.
+    unsafe {
+        libc::setpwent();
+        loop {
+            let p = libc::getpwent();
+            if p.is_null() {
+                break;
+            }
+            if (*p).pw_gid == gid && !(*p).pw_name.is_null() {
+                names.push(CStr::from_ptr((*p).pw_name).to_string_lossy().into_owned());
+            }
+        }
+        libc::endpwent();
+    }
+    names
+}
+
 /// Every group `user` belongs to (its primary group and the group file's
 /// lists), as the system sees it now: a user added to a group is let in at
 /// their next connect, without restarting the server.

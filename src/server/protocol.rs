@@ -120,12 +120,14 @@ impl Request {
             | Request::Status
             | Request::Watch
             | Request::Latest
-            | Request::Verify
             | Request::Outbox { .. }
             | Request::FeeTerms
             | Request::Team
             | Request::Read { .. } => Role::Viewer,
-            Request::Backup => Role::Admin,
+            // Both read every record under the store's lock (verify takes
+            // 11-20 s on a million invoices), so every colleague's write
+            // waits: maintenance, not a read anyone may loop.
+            Request::Backup | Request::Verify => Role::Admin,
             // Checked against the command and the book when it is applied.
             Request::Apply(_) => Role::Viewer,
         }

@@ -129,12 +129,13 @@ impl Team {
     }
 
     /// Everyone on the team with their role: the `[users]` entries and the
-    /// listed members of the `[groups]` (a user's own entry wins, else
-    /// their strongest group, as at connect), sorted by name.
+    /// members of the `[groups]`, listed in the group file or having it as
+    /// their primary group (a user's own entry wins, else their strongest
+    /// group, as at connect), sorted by name.
     pub fn members(&self) -> Vec<(String, Role)> {
         let mut all: BTreeMap<String, Role> = BTreeMap::new();
         for (_, gid, role) in &self.groups {
-            for user in peer::group_members(*gid) {
+            for user in peer::group_members(*gid).into_iter().chain(peer::primary_members(*gid)) {
                 let r = all.entry(user).or_insert(*role);
                 *r = (*r).max(*role);
             }

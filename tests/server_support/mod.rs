@@ -22,6 +22,9 @@ pub const BEN: &str = "dun-t-ben";
 pub const CAT: &str = "dun-t-cat";
 /// A collector through the team group only.
 pub const EVE: &str = "dun-t-eve";
+/// A collector whose primary group is the team group (`useradd -g`), so no
+/// group file entry lists them.
+pub const FAY: &str = "dun-t-fay";
 /// In the socket's group (so the kernel lets them connect) but not on the team.
 pub const DAN: &str = "dun-t-dan";
 /// In neither group.
@@ -87,6 +90,12 @@ pub fn ensure_users() {
             let o = run("usermod", &["-G", &groups.join(","), user]);
             assert!(o.status.success(), "usermod {user}: {}", stderr(&o));
         }
+        if run("id", &[FAY]).status.code() != Some(0) {
+            let o = run("useradd", &["--no-create-home", "--shell", "/usr/sbin/nologin", "-g", GROUP, FAY]);
+            assert!(o.status.success() || run("id", &[FAY]).status.success(), "useradd {FAY}: {}", stderr(&o));
+        }
+        let o = run("usermod", &["-g", GROUP, "-G", SOCK_GROUP, FAY]);
+        assert!(o.status.success(), "usermod {FAY}: {}", stderr(&o));
     });
 }
 
