@@ -322,6 +322,16 @@ impl Store {
             ix_client_notes: open("ix_client_notes")?,
             outbox: open("outbox")?,
         };
+        // An import that a crash interrupted is undone (or, if it had
+        // committed, its journal dropped) before anything else looks.
+        let recover = |seq: u64, warnings: &mut Vec<String>| -> Result<(), StoreError> {
+            if staged::recover(dir, &db, &t.record_trees(), seq).map_err(StoreError::Io)?
+                == staged::Recovered::RolledBack
+            {
+                warnings.push("an import interrupted by a crash was undone; the book is as it was before it".into());
+            }
+            Ok(())
+        };
         let version = t.meta.get(SCHEMA_KEY).map_err(sled_err(dir))?;
         let meta = match version {
             None => {
@@ -338,6 +348,7 @@ impl Store {
                     .insert(META_KEY, codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?)
                     .map_err(sled_err(dir))?;
                 db.flush().map_err(sled_err(dir))?;
+                recover(meta.seq, &mut warnings)?;
                 // A new book is empty: readers can have its image at once.
                 let _ = image::publish(dir, &Book::default(), meta.seq);
                 meta
@@ -347,6 +358,18 @@ impl Store {
                     .map(u32::from_be_bytes)
                     .map_err(|_| StoreError::Schema("the store's schema version is damaged".into()))?;
                 let steps = schema::check(found).map_err(StoreError::Schema)?;
+                let raw = t.meta.get(META_KEY).map_err(sled_err(dir))?.ok_or_else(|| {
+                    StoreError::Schema("the store's bookkeeping record is missing: it is damaged".into())
+                })?;
+                let meta = codec::decode::<Meta>(&raw).map_err(|err| StoreError::Corrupt {
+                    tree: "meta",
+                    key: "meta".into(),
+                    err,
+                })?;
+                // The journal holds the bytes of the schema that wrote it:
+                // played back after a migration, it would put old-shape
+                // records into a store marked new. So it goes first.
+                recover(meta.seq, &mut warnings)?;
                 for step in steps {
                     step(&db).map_err(StoreError::Schema)?;
                 }
@@ -354,23 +377,9 @@ impl Store {
                     t.meta.insert(SCHEMA_KEY, &schema::SCHEMA_VERSION.to_be_bytes()).map_err(sled_err(dir))?;
                     db.flush().map_err(sled_err(dir))?;
                 }
-                let raw = t.meta.get(META_KEY).map_err(sled_err(dir))?.ok_or_else(|| {
-                    StoreError::Schema("the store's bookkeeping record is missing: it is damaged".into())
-                })?;
-                codec::decode::<Meta>(&raw).map_err(|err| StoreError::Corrupt {
-                    tree: "meta",
-                    key: "meta".into(),
-                    err,
-                })?
+                meta
             }
         };
-        // An import that a crash interrupted is undone (or, if it had
-        // committed, its journal dropped) before anything else looks.
-        if staged::recover(dir, &db, &t.record_trees(), meta.seq).map_err(StoreError::Io)?
-            == staged::Recovered::RolledBack
-        {
-            warnings.push("an import interrupted by a crash was undone; the book is as it was before it".into());
-        }
         let manifest = Manifest::read(dir).map_err(StoreError::Schema)?;
         if let Some(m) = manifest {
             if meta.seq < m.seq {

@@ -73,4 +73,73 @@ mod tests {
         assert!(check(0).unwrap_err().contains("no migration from version 0"));
         assert_eq!(check(1).unwrap().len(), 1);
     }
+
+    /// A schema-1 dun killed during a staged import leaves a journal of
+    /// schema-1 client bytes. The new dun plays it back before migrating:
+    /// every client then reads in the new shape, the import undone.
+    #[test]
+    fn a_schema_1_crash_journal_is_played_back_before_the_migration() {
+        use crate::domain::client::{Client, ClientV1};
+        use crate::domain::Currency;
+        use crate::store::codec;
+        use crate::store::staged::{apply_in_steps, write_journal, TreeWrites, STAGED_ABOVE};
+        use crate::store::{Batch, Store, SCHEMA_KEY};
+
+        let v1 = |c: &Client| {
+            codec::encode(&ClientV1 {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                contact: c.contact.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                terms_days: c.terms_days,
+                currency: c.currency,
+                credit_limit: c.credit_limit,
+                payment_run_days: c.payment_run_days.clone(),
+                tags: c.tags.clone(),
+                owner: c.owner.clone(),
+                hold: c.hold.clone(),
+                snoozed_until: c.snoozed_until,
+                late_fee: c.late_fee.clone(),
+                discount: c.discount.clone(),
+            })
+            .unwrap()
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let c1 = Client::new("C1", "Acme", Currency::USD);
+        {
+            let mut s = Store::open(dir).unwrap();
+            s.apply(Batch { clients: vec![c1.clone()], ..Default::default() }).unwrap();
+            // The store as schema 1 wrote it.
+            s.t.clients.insert("C1", v1(&c1)).unwrap();
+            s.t.meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
+            // A staged import of schema 1: C1 renamed, many clients added;
+            // killed after the records, before the commit.
+            let mut w = TreeWrites::default();
+            let mut renamed = c1.clone();
+            renamed.name = "Acme Renamed".into();
+            w.insert("C1", v1(&renamed));
+            for i in 0..STAGED_ABOVE {
+                let id = format!("N{i:05}");
+                w.insert(&id, v1(&Client::new(&id, "New", Currency::USD)));
+            }
+            let none = TreeWrites::default();
+            let t = s.t.record_trees();
+            let writes =
+                [(&w, false), (&none, true), (&none, true), (&none, true), (&none, true), (&none, true), (&none, true)];
+            write_journal(dir, s.meta().seq, &t, &writes).unwrap();
+            apply_in_steps(t[0], &w).unwrap();
+            s.db.flush().unwrap();
+        }
+        let mut s = Store::open(dir).unwrap();
+        assert!(s.take_warnings().iter().any(|w| w.contains("was undone")));
+        assert_eq!(s.client("C1").unwrap().as_ref(), Some(&c1), "the record itself reads in the new shape");
+        let book = s.book().unwrap();
+        assert_eq!(book.clients().len(), 1, "the interrupted import's clients are gone");
+        let got = book.client("C1").unwrap();
+        assert_eq!(got, &c1, "C1 as it was before the import, in the new shape");
+        assert!(got.address.is_empty());
+        assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
+    }
 }
