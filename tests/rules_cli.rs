@@ -266,3 +266,37 @@ fn undo_of_a_release_restores_the_hold_and_redo_re_applies_it() {
     ok(b, DAY, &["undo", "3"]);
     assert!(held(b).contains("since 2026-02-01: in administration"), "{}", held(b));
 }
+
+/// A credit that was undone, then paid over, is not redone on top of the
+/// payment: the redo meets the same balance rule as `dun credit`.
+#[test]
+fn redo_of_a_credit_refuses_when_the_balance_was_paid_since() {
+    let t = setup();
+    let d = t.path();
+    let o = dun(d, DAY, &["credit", "INV-1", "100", "--reason", "damaged goods"]);
+    assert!(o.ok && o.stderr.contains("(note #1)"), "{}", o.stderr);
+    ok(d, DAY, &["undo", "1"]);
+    ok(d, DAY, &["pay", "INV-1", "1000"]);
+    let o = dun(d, DAY, &["redo", "1"]);
+    assert!(!o.ok, "redo over-credited the paid invoice: {}", o.stderr);
+    assert!(
+        o.stderr.contains("the balance of INV-1 has changed since note #1 was undone")
+            && o.stderr.contains("credit of 100.00 is more than the open balance of invoice INV-1 (0.00)"),
+        "{}",
+        o.stderr
+    );
+    let balance = |d: &Path| {
+        let shown = ok(d, DAY, &["invoice", "show", "INV-1"]);
+        shown.lines().find(|l| l.starts_with("balance")).unwrap().split_whitespace().last().unwrap().to_string()
+    };
+    assert_eq!(balance(d), "0.00", "nothing was credited");
+    // With the balance still open, the same redo goes through.
+    let t = setup();
+    let d = t.path();
+    ok(d, DAY, &["credit", "INV-1", "100", "--reason", "damaged goods"]);
+    ok(d, DAY, &["undo", "1"]);
+    ok(d, DAY, &["pay", "INV-1", "900"]);
+    let o = dun(d, DAY, &["redo", "1"]);
+    assert!(o.ok && o.stderr.contains("note #1 redone"), "{}", o.stderr);
+    assert_eq!(balance(d), "0.00");
+}

@@ -152,20 +152,36 @@ pub fn adjust(
     }
     let date = date.unwrap_or(stamp.date);
     entry_dates(inv, date, stamp)?;
-    if kind != AdjustmentKind::Fee {
-        let open = open_balance(book, inv, date);
-        if amount > open {
-            return Err(format!(
-                "{} of {} is more than the open balance of invoice {} ({})",
-                kind.as_str(),
-                format_amount(amount),
-                inv.number,
-                format_amount(open)
-            )
-            .into());
-        }
+    if let Some(over) = over_balance(book, inv, kind, amount, date) {
+        return Err(over.into());
     }
     Ok(adjustment(ids, stamp, inv, kind, amount, reason, date))
+}
+
+/// The one rule for an adjustment that lowers a balance (credit,
+/// write-off, discount): it may not exceed the invoice's open balance as
+/// of `as_of`. Says why when it does; a fee always fits. `adjust` and the
+/// redo of an adjustment both ask it.
+pub(crate) fn over_balance(
+    book: &Book,
+    inv: &crate::domain::Invoice,
+    kind: AdjustmentKind,
+    amount: Decimal,
+    as_of: NaiveDate,
+) -> Option<String> {
+    if kind == AdjustmentKind::Fee {
+        return None;
+    }
+    let open = open_balance(book, inv, as_of);
+    (amount > open).then(|| {
+        format!(
+            "{} of {} is more than the open balance of invoice {} ({})",
+            kind.as_str(),
+            format_amount(amount),
+            inv.number,
+            format_amount(open)
+        )
+    })
 }
 
 /// The late fee the terms allow on an invoice as of `date` (default: the

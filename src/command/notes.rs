@@ -748,6 +748,13 @@ pub fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
                 .iter()
                 .find(|a| a.id == *adjustment_id)
                 .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))?;
+            // Checked against the balance now, as the payment's redo is:
+            // what was paid since the undo counts.
+            let inv = invoice(book, &a.invoice)?;
+            if let Some(over) = super::money::over_balance(book, inv, a.kind, a.amount, a.date.max(stamp.date)) {
+                let why = changed(&format!("the balance of {}", a.invoice));
+                return Err(CommandError::Conflict(format!("{why}: {over}")));
+            }
             let id = ids.adjustment();
             batch.adjustments.push(Adjustment { id, reverses: None, ..a.clone() });
             event = Some(AccountEvent::Adjustment { adjustment_id: id });
