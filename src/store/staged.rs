@@ -99,17 +99,9 @@ pub(crate) fn write_journal(
     write_atomic(&dir.join(FILE), &out).map_err(|e| format!("cannot write the undo journal: {e}"))
 }
 
-/// Keys between flushes of a staged write: sled keeps what it has not
-/// flushed in memory, and the journal, not the flush, makes the write
-/// atomic, so flushing on the way bounds that memory at no risk.
-const FLUSH_EVERY: usize = 64 * STEP;
-
-/// Applies `writes` to `tree` in small batches, flushing now and then.
+/// Applies `writes` to `tree` in small batches.
 pub(crate) fn apply_in_steps(tree: &sled::Tree, writes: &TreeWrites) -> sled::Result<()> {
-    for (i, part) in writes.ops.chunks(STEP).enumerate() {
-        if i > 0 && (i * STEP) % FLUSH_EVERY == 0 {
-            tree.flush()?;
-        }
+    for part in writes.ops.chunks(STEP) {
         let mut b = sled::Batch::default();
         for (k, v) in part {
             match v {

@@ -143,7 +143,9 @@ impl Model {
         let mut by_client: Vec<Vec<usize>> = vec![Vec::new(); clients.len()];
         let mut invoices = Vec::with_capacity(book.invoices().len());
         for (ix, inv) in book.invoices().iter().enumerate() {
-            let client = client_ix.get(&inv.client_id).copied();
+            // The book's own index (positions, FxHash), not `client_ix`
+            // (SipHash): one lookup per invoice on a million-invoice book.
+            let client = book.client_index(&inv.client_id);
             let issued = inv.issue_date <= today;
             let st = invoice_state_at(book, Some(ix), inv, today);
             // Same rule as receivables::open_balance: nothing is owed before issue.

@@ -186,6 +186,9 @@ fn first_frame(session: &Session) -> anyhow::Result<()> {
     }
     // A closed pipe is the reader having stopped, not an error.
     let _ = std::io::stdout().write_all(crate::text::sanitize_lines(&out).as_bytes());
+    // The process ends here: freeing the book piece by piece is not part
+    // of reaching the first screen (the OS takes it back at exit).
+    std::mem::forget(app);
     Ok(())
 }
 
