@@ -4,6 +4,9 @@
 //! CJK names: set in a font that has them (`[print] font`, or a system CJK
 //! font found on its own), else a warning names the characters and the key.
 //!
+//! What `remind --send` and `letter` print never carries a client's escape
+//! sequences or bidi controls, nor a mail program's.
+//!
 //! Needs pdftotext; skipped with a note when missing, unless
 //! DUN_REQUIRE_SHARED=1 (CI), which makes it a failure.
 
@@ -227,4 +230,80 @@ fn a_cjk_font_prints_cjk_names_configured_or_found() {
         assert!(text.contains("北京星辰科技"), "the name as written ({extra:?}):\n{text}");
         assert!(text.contains("INV-8") && text.contains("880.00"), "{text}");
     }
+}
+
+/// Escape sequences and bidi controls (in names, contacts, paths, a
+/// sendmail's complaint, a PDF font warning) are shown harmless by
+/// `remind --send` and `letter`, on stdout and stderr alike.
+#[test]
+fn remind_send_and_letter_print_no_escape_sequences_or_bidi_controls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let data = root.join("data");
+    let t = |args: &[&str]| {
+        let mut v = vec!["--today", TODAY];
+        v.extend_from_slice(args);
+        dun_ok(&data, &v)
+    };
+    for id in ["C7", "C8", "C9"] {
+        t(&["client", "add", id, "Evil\u{1b}[2J\u{202E}Corp", "--contact", "Bob\u{1b}]0;pwn\u{7}\u{2066}X"]);
+        t(&["client", "add", id, "--update", "--email", "bob@example.com"]);
+        t(&["invoice", "add", &format!("INV-{id}"), id, "10", "--issued", "2026-02-01", "--due", "2026-03-03"]);
+    }
+    // C8 and C9 are walked up the ladder to the letter of demand; C7 is
+    // left at its first reminder, an e-mail.
+    for id in ["C8", "C9"] {
+        for _ in 0..4 {
+            let today = t(&["--format", "csv", "today"]);
+            if today.lines().any(|l| l.starts_with(id) && l.contains("Letter of demand")) {
+                break;
+            }
+            t(&["log", id, "--kind", "email", "--text", "step done", "--done"]);
+        }
+    }
+    let sendmail = root.join("sendmail");
+    std::fs::write(
+        &sendmail,
+        "#!/bin/sh\ncat >/dev/null\nprintf '\\033[2Jrefused \\342\\200\\256 evil' >&2\nexit 75\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&sendmail, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // The bundled font has no glyph for U+2066: the warning names it.
+    let dejavu = concat!(env!("CARGO_MANIFEST_DIR"), "/src/print/fonts/DejaVuSans.ttf");
+    let config = root.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[mail]\nfrom = \"Accounts <ar@example.com>\"\ntransport = \"sendmail\"\nsendmail_command = \"{}\"\nletters_dir = \"{}/let\\u001b[31mters\"\n[print]\nfont = \"{dejavu}\"\n",
+            sendmail.display(),
+            root.display()
+        ),
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let hostile = |out: &std::process::Output| {
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let bad = all.chars().find(|&ch| {
+            let u = ch as u32;
+            (u < 0x20 && ch != '\n')
+                || (0x7F..=0x9F).contains(&u)
+                || (0x202A..=0x202E).contains(&u)
+                || (0x2066..=0x2069).contains(&u)
+                || matches!(u, 0x200E | 0x200F | 0x061C)
+        });
+        assert!(bad.is_none(), "{:?} reached the terminal in:\n{all}", bad.unwrap());
+        all
+    };
+    let out_pdf = root.join("out\u{1b}[31m.pdf");
+    let letter = dun(&data, &["--today", TODAY, "--config", c, "letter", "C9", "--out", out_pdf.to_str().unwrap()]);
+    assert!(letter.status.success(), "{letter:?}");
+    let said = hostile(&letter);
+    assert!(said.contains("Letter of demand") && said.contains("U+2066"), "the letter and its warning: {said}");
+    assert!(out_pdf.is_file(), "written where asked, under the name as given");
+    let send = dun(&data, &["--today", TODAY, "--config", c, "remind", "--send"]);
+    assert!(!send.status.success(), "the e-mail failed: {send:?}");
+    let said = hostile(&send);
+    assert!(said.contains("C7: FAILED") && said.contains("refused"), "the sendmail's complaint: {said}");
+    assert!(said.contains("C8: Letter of demand letter") && said.contains("U+2066"), "the letter: {said}");
+    assert!(said.contains("1 sent, 1 failed, 0 unknown, 1 already sent today"), "{said}");
 }

@@ -55,13 +55,16 @@ fn deliver(
 ) -> anyhow::Result<()> {
     let p = &r.planned;
     let label = crate::text::sanitize(&p.client_id).into_owned();
+    let step = crate::text::sanitize(&p.step.name);
     let letter = (p.channel == Channel::Letter).then(|| {
         letter_out
             .map(Path::to_path_buf)
             .unwrap_or_else(|| deliver::letter_path(&deliver::letters_dir(&s.config.mail, &ctx.data_dir), p, ctx.today))
     });
     let entry = deliver::entry(&s.config.mail, ctx.today, p, &r.rendered, letter.as_deref());
-    let to = entry.to.clone();
+    // The address, the path, the other side's reply and the PDF warning
+    // can all quote text from the book or another program: made harmless.
+    let to = crate::text::sanitize(&entry.to).into_owned();
     let mail = &s.config.mail;
     match deliver::send(ledger, ctx.today, mail, &s.print, transport, entry, &r.fields, resend_unknown)? {
         Delivered::AlreadySent(msg) => {
@@ -79,12 +82,13 @@ fn deliver(
             let what = if p.channel == Channel::Email { format!("e-mailed {to}") } else { format!("letter {to}") };
             let note = note.map(|n| format!(", note #{n}")).unwrap_or_default();
             let subject = crate::text::sanitize(&r.rendered.subject);
+            let reply = crate::text::sanitize(&reply);
             // As above: a closed pipe ends the printing, never the sending.
-            let _ = crate::say!("{label}: {} {what}: {subject} ({reply}{note})", p.step.name);
+            let _ = crate::say!("{label}: {step} {what}: {subject} ({reply}{note})");
         }
         Delivered::Failed(reason) => {
             tally.failed += 1;
-            eprintln!("{label}: FAILED {} to {to}: {reason}", p.step.name);
+            eprintln!("{label}: FAILED {step} to {to}: {}", crate::text::sanitize(&reason));
         }
     }
     Ok(())
@@ -113,7 +117,7 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     for p in list {
         if let Some(problem) = &p.problem {
             tally.no_address += 1;
-            eprintln!("{}: not sent, {problem}", crate::text::sanitize(&p.client_id));
+            eprintln!("{}: not sent, {}", crate::text::sanitize(&p.client_id), crate::text::sanitize(problem));
             continue;
         }
         ready.push(prepare(ctx, &s, book, p)?);

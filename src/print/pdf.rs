@@ -220,7 +220,19 @@ pub fn print(doc: &Document, configured: Option<&Path>) -> Result<Printed, Strin
     let missing = missing_in(&fonts, &text);
     let bytes = render_with(doc, &fonts);
     let warning = (!missing.is_empty()).then(|| {
-        let shown: Vec<String> = missing.iter().take(12).map(|c| format!("{c} (U+{:04X})", u32::from(*c))).collect();
+        // A bidi control from a name is named by its code point only:
+        // quoted as itself it would reorder the warning around it.
+        let shown: Vec<String> = missing
+            .iter()
+            .take(12)
+            .map(|c| {
+                let own = c.to_string();
+                match crate::text::sanitize(&own) {
+                    std::borrow::Cow::Borrowed(_) => format!("{c} (U+{:04X})", u32::from(*c)),
+                    std::borrow::Cow::Owned(_) => format!("U+{:04X}", u32::from(*c)),
+                }
+            })
+            .collect();
         let shown = shown.join(", ");
         let more = if missing.len() > 12 { format!(" and {} more", missing.len() - 12) } else { String::new() };
         format!(
@@ -687,5 +699,25 @@ mod tests {
         assert_eq!(missing_in(&dejavu, "東京 東京 ソニー"), vec!['東', '京', 'ソ', 'ニ', 'ー']);
         let unreadable = stack(Some(Path::new("/nonexistent/x.ttf")), "x").err().unwrap();
         assert!(unreadable.contains("cannot read the font /nonexistent/x.ttf"), "{unreadable}");
+    }
+
+    /// A bidi isolate in a name, which the font lacks, is named by its code
+    /// point only: quoted as itself it would reorder the warning's line.
+    #[test]
+    fn a_missing_bidi_control_is_named_not_quoted() {
+        let doc = Document {
+            paper: Paper::A4,
+            sender: vec![],
+            recipient: vec!["Evil\u{2066}Corp".into()],
+            date: String::new(),
+            title: "東".into(),
+            body: String::new(),
+            table: None,
+            closing: String::new(),
+        };
+        let dejavu = concat!(env!("CARGO_MANIFEST_DIR"), "/src/print/fonts/DejaVuSans.ttf");
+        let w = print(&doc, Some(Path::new(dejavu))).unwrap().warning.unwrap();
+        assert!(w.contains("U+2066") && !w.contains('\u{2066}'), "{w}");
+        assert!(w.contains("東 (U+6771)"), "a printable character is still shown: {w}");
     }
 }
