@@ -3,7 +3,8 @@
 //! message as an .eml file): preview, edit, send (the edited text is what
 //! is sent and logged), the question before a send, several marked
 //! accounts in one go with a failure in the middle, a client without an
-//! e-mail address, letters to PDF, save as a file, and the screen at 80×24.
+//! e-mail address, letters to PDF, save as a file, a send the book cannot
+//! record, and the screen at 80×24.
 
 #[path = "common/tui.rs"]
 mod tui_common;
@@ -15,7 +16,7 @@ use tui_common::*;
 
 use dun::config::Config;
 use dun::domain::NoteKind;
-use dun::ledger::Embedded;
+use dun::ledger::{Applied, Embedded, Ledger, LedgerError, Request, Snapshot};
 use dun::mail::setup::MailSetup;
 use dun::store::{Batch, Store};
 use dun::tui::action::Effect;
@@ -50,6 +51,11 @@ impl Fixture {
 /// send fails) and Acme's removed; the interface on it as `dun` opens it,
 /// with a `[mail]` that hands messages to a folder.
 fn fixture() -> Fixture {
+    fixture_with(|e| Box::new(e))
+}
+
+/// [`fixture`] with the interface's ledger made by `ledger` from the real one.
+fn fixture_with(ledger: impl FnOnce(Embedded) -> Box<dyn Ledger>) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("book");
     let mut store = Store::open(&data).unwrap();
@@ -69,7 +75,7 @@ fn fixture() -> Fixture {
     let rules = dun::rules::Rules::default();
     let actions = dun::rules::today(store.book().unwrap(), &rules, day());
     drop(store);
-    let ledger = Box::new(Embedded::new(&data).with_author("tester", fixed_clock));
+    let ledger = ledger(Embedded::new(&data).with_author("tester", fixed_clock));
     let source = Source::from_ledger(ledger, Some(data.clone())).unwrap();
     let mut app =
         App::new(source, day(), actions, Theme::built_in("default").unwrap(), Keymap::default(), vec![30, 60, 90]);
@@ -374,4 +380,46 @@ fn r_works_on_the_client_view_too() {
     assert!(hints.iter().any(|h| h.action == dun::tui::action::Action::Remind), "the client view names the key");
     keys(&mut f.app, &["r"]);
     assert_eq!(f.app.remind.preview.as_ref().unwrap().items[0].planned.client_id, "C000005");
+}
+
+/// A ledger whose server goes away between the hand-off and the record.
+struct MarkSentFails(Embedded);
+
+impl Ledger for MarkSentFails {
+    fn snapshot(&mut self) -> Result<Snapshot, LedgerError> {
+        self.0.snapshot()
+    }
+    fn latest(&mut self) -> Result<u64, LedgerError> {
+        self.0.latest()
+    }
+    fn apply(&mut self, r: Request) -> Result<Applied, LedgerError> {
+        if matches!(r.command, dun::command::Command::MarkSent { .. }) {
+            return Err(LedgerError::Server("the server went away before answering".into()));
+        }
+        self.0.apply(r)
+    }
+}
+
+#[test]
+fn a_send_the_book_cannot_record_says_it_went_and_is_not_offered_again() {
+    let mut f = fixture_with(|e| Box::new(MarkSentFails(e)));
+    select(&mut f.app, "C000005");
+    keys(&mut f.app, &["r", "s", "y"]);
+    f.app.deliver_now();
+    assert_eq!(message(&f.app), "0 sent, 0 failed, 1 unknown");
+    assert_eq!(f.sent().len(), 1, "the message went out");
+    let outcome = match &f.app.remind.preview.as_ref().unwrap().items[0].outcome {
+        Some(Status::Error(s)) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        outcome.starts_with("sent to ap@hoolisystems.example (written to")
+            && outcome.contains("but not recorded as sent: the server went away before answering")
+            && outcome.ends_with("it shows as unknown until checked"),
+        "{outcome}"
+    );
+    // It went: s does not offer it again.
+    keys(&mut f.app, &["s"]);
+    assert_eq!(message(&f.app), "nothing left to send: everything here has gone");
+    assert_eq!(f.sent().len(), 1);
 }

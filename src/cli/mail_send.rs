@@ -22,6 +22,8 @@ struct Tally {
     sent: usize,
     failed: usize,
     unknown: usize,
+    /// Of `unknown`: out, but not recorded as sent.
+    unrecorded: usize,
     already: usize,
     no_address: usize,
 }
@@ -85,6 +87,15 @@ fn deliver(
             let reply = crate::text::sanitize(&reply);
             // As above: a closed pipe ends the printing, never the sending.
             let _ = crate::say!("{label}: {step} {what}: {subject} ({reply}{note})");
+        }
+        Delivered::SentUnrecorded { reply, error } => {
+            // Out, but the outbox cannot say so: unknown, and the batch
+            // goes on (the next message may well be recorded).
+            tally.unknown += 1;
+            tally.unrecorded += 1;
+            let what = if p.channel == Channel::Email { "e-mailed" } else { "letter written to" };
+            let (reply, error) = (crate::text::sanitize(&reply), crate::text::sanitize(&error));
+            eprintln!("{label}: {step} {}", deliver::unrecorded(what, &to, &reply, &error));
         }
         Delivered::Failed(reason) => {
             tally.failed += 1;
@@ -175,6 +186,9 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     let r = prepare(ctx, &s, book, p)?;
     let mut tally = Tally::default();
     deliver(ctx, &s, ledger.as_mut(), None, &r, a.out.as_deref(), false, &mut tally)?;
+    if tally.unrecorded > 0 {
+        bail!("the letter was written but is not recorded as sent (see above)");
+    }
     if tally.failed > 0 || tally.unknown > 0 {
         bail!("the letter was not written");
     }

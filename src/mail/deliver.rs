@@ -102,6 +102,11 @@ pub enum Delivered {
     /// Accepted (or the letter written), with what the other side said and
     /// the note that logs it.
     Sent { reply: String, note: Option<u64> },
+    /// Accepted (or the letter written), but marking it sent failed (a
+    /// server that went away before answering): the outbox keeps it
+    /// queued, so its fate reads as unknown and nothing sends it again
+    /// unless told to. `error` says why it was not recorded.
+    SentUnrecorded { reply: String, error: String },
     /// Refused or not handed over: one line saying why. Marked failed;
     /// nothing logged; the next send tries it again.
     Failed(String),
@@ -114,7 +119,8 @@ pub enum Delivered {
 /// Sends (or writes) one message through the outbox, each step a command
 /// through `ledger`: queue (durable before anything leaves; refused when
 /// already sent today or of unknown fate), hand off, then mark it sent
-/// (with its note) or failed. The text sent is `entry`'s.
+/// (with its note) or failed. The text sent is `entry`'s. `Err` only when
+/// nothing was handed off.
 #[allow(clippy::too_many_arguments)]
 pub fn send(
     ledger: &mut dyn Ledger,
@@ -140,14 +146,92 @@ pub fn send(
         Err(e) => return Err(e),
     };
     match hand_off(cfg, print, transport, &queued, fields) {
+        // Once handed off, the message is out: a failure to record it
+        // must not read as "not sent".
         Ok(reply) => {
-            let applied =
-                ledger.apply(Request::latest(today, Command::MarkSent { entry: queued, reply: reply.clone() }))?;
-            Ok(Delivered::Sent { reply, note: applied.note() })
+            match ledger.apply(Request::latest(today, Command::MarkSent { entry: queued, reply: reply.clone() })) {
+                Ok(applied) => Ok(Delivered::Sent { reply, note: applied.note() }),
+                Err(e) => Ok(Delivered::SentUnrecorded { reply, error: e.to_string() }),
+            }
         }
         Err(reason) => {
             ledger.apply(Request::latest(today, Command::MarkFailed { entry: queued, reply: reason.clone() }))?;
             Ok(Delivered::Failed(reason))
         }
+    }
+}
+
+/// What both faces say of [`Delivered::SentUnrecorded`]: `what` is "sent
+/// to" or "letter written to", the rest already made harmless.
+pub fn unrecorded(what: &str, to: &str, reply: &str, error: &str) -> String {
+    format!("{what} {to} ({reply}), but not recorded as sent: {error}; it shows as unknown until checked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::{Applied, Embedded, Snapshot};
+    use crate::mail::sample;
+    use crate::store::{Batch, Store};
+
+    /// A ledger that loses its server between the hand-off and the record.
+    struct MarkSentFails(Embedded);
+
+    impl Ledger for MarkSentFails {
+        fn snapshot(&mut self) -> Result<Snapshot, LedgerError> {
+            self.0.snapshot()
+        }
+        fn latest(&mut self) -> Result<u64, LedgerError> {
+            self.0.latest()
+        }
+        fn apply(&mut self, r: Request) -> Result<Applied, LedgerError> {
+            if matches!(r.command, Command::MarkSent { .. }) {
+                return Err(LedgerError::Server("the server went away before answering".into()));
+            }
+            self.0.apply(r)
+        }
+    }
+
+    #[test]
+    fn a_message_handed_off_but_not_recorded_is_sent_unrecorded_and_not_sent_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let book = sample::book();
+        Store::open(&dir)
+            .unwrap()
+            .apply(Batch { clients: book.clients().to_vec(), invoices: book.invoices().to_vec(), ..Default::default() })
+            .unwrap();
+        let mut ledger = MarkSentFails(Embedded::new(&dir));
+        let cfg = sample::mail_config();
+        let outbox_dir = tmp.path().join("out");
+        let transport = Transport::Folder(outbox_dir.clone());
+        let print = pdf::Print { paper: pdf::Paper::A4, font: None };
+        let today: NaiveDate = "2026-03-16".parse().unwrap();
+        let entry = OutboxEntry {
+            date: today,
+            client_id: "C0001".into(),
+            level: 2,
+            step_name: "First reminder".into(),
+            channel: NoteKind::Email.as_str().into(),
+            to: "soren@example.com".into(),
+            subject: "Payment reminder".into(),
+            body: "Dear Søren,\n".into(),
+            message_id: outbox::message_id(today, "C0001", 2, cfg.from_address()),
+            invoices: vec!["INV-1001".into()],
+            attempts: 0,
+            author: String::new(),
+            queued_at: chrono::Utc::now(),
+            state: OutboxState::Queued,
+        };
+        let fields = sample::fields();
+        let got = send(&mut ledger, today, &cfg, &print, Some(&transport), entry.clone(), &fields, false).unwrap();
+        let Delivered::SentUnrecorded { reply, error } = got else { panic!("{got:?}") };
+        assert!(reply.starts_with("written to"), "the hand-off's reply is kept: {reply}");
+        assert!(error.contains("went away"), "{error}");
+        assert_eq!(std::fs::read_dir(&outbox_dir).unwrap().count(), 1, "the message did go out");
+        // Its record is still queued: the next send is refused as unknown.
+        let again = send(&mut ledger, today, &cfg, &print, Some(&transport), entry, &fields, false).unwrap();
+        assert!(matches!(&again, Delivered::Unknown(m) if m.starts_with(outbox::UNKNOWN)), "{again:?}");
+        assert_eq!(std::fs::read_dir(&outbox_dir).unwrap().count(), 1, "nothing went twice");
     }
 }

@@ -379,31 +379,37 @@ impl App {
             }
             None => return,
         };
-        let (sent, failed) = self.deliver_items(&idx, None);
+        let (sent, failed, unknown) = self.deliver_items(&idx, None);
         if let Some(p) = self.remind.preview.as_mut() {
             let unsent = p.items.iter().filter(|i| i.planned.problem.is_some()).count();
             let mut msg = format!("{sent} sent, {failed} failed");
+            if unknown > 0 {
+                msg.push_str(&format!(", {unknown} unknown"));
+            }
             if unsent > 0 {
                 msg.push_str(&format!(", {unsent} without an e-mail address not sent"));
             }
-            p.message = Some(if failed > 0 { Status::Error(msg) } else { Status::Info(msg) });
+            p.message = Some(if failed + unknown > 0 { Status::Error(msg) } else { Status::Info(msg) });
         }
     }
 
     /// Delivers the items `idx` (a letter to `letter_out` when given), then
-    /// reads the book again so the list moves on. Returns (sent, failed).
-    fn deliver_items(&mut self, idx: &[usize], letter_out: Option<&Path>) -> (usize, usize) {
+    /// reads the book again so the list moves on. Returns (sent, failed,
+    /// unknown: of an earlier attempt, or out but not recorded).
+    fn deliver_items(&mut self, idx: &[usize], letter_out: Option<&Path>) -> (usize, usize, usize) {
         let today = self.today();
         let data_dir = self.mail_data_dir();
-        let (Some(setup), Some(p)) = (self.remind.setup.as_ref(), self.remind.preview.as_mut()) else { return (0, 0) };
+        let (Some(setup), Some(p)) = (self.remind.setup.as_ref(), self.remind.preview.as_mut()) else {
+            return (0, 0, 0);
+        };
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else {
             p.message = Some(Status::Error("this book is read-only here; nothing was sent".into()));
-            return (0, 0);
+            return (0, 0, 0);
         };
         let mail = &setup.config.mail;
         let needs_mail = idx.iter().any(|&i| p.items[i].planned.channel == Channel::Email);
         let transport = if needs_mail { Some(Transport::from_config(mail)) } else { None };
-        let (mut sent, mut failed) = (0, 0);
+        let (mut sent, mut failed, mut unknown) = (0, 0, 0);
         let mut notes = Vec::new();
         for &i in idx {
             let item = &mut p.items[i];
@@ -438,12 +444,21 @@ impl App {
                     item.sent = true;
                     Status::Info(crate::text::sanitize(&m).into_owned())
                 }
+                Ok(Delivered::SentUnrecorded { reply, error }) => {
+                    // Out: `s` must not offer it again (the outbox would
+                    // refuse it as unknown anyway).
+                    unknown += 1;
+                    item.sent = true;
+                    let what = if pl.channel == Channel::Email { "sent to" } else { "letter written to" };
+                    let (reply, error) = (crate::text::sanitize(&reply), crate::text::sanitize(&error));
+                    Status::Error(deliver::unrecorded(what, &to, &reply, &error))
+                }
                 Ok(Delivered::Failed(r)) => {
                     failed += 1;
                     Status::Error(format!("FAILED to {to}: {}", crate::text::sanitize(&r)))
                 }
                 Ok(Delivered::Unknown(m)) => {
-                    failed += 1;
+                    unknown += 1;
                     Status::Error(crate::text::sanitize(&m).into_owned())
                 }
                 Err(e) => {
@@ -470,7 +485,7 @@ impl App {
             }
         }
         self.after_write();
-        (sent, failed)
+        (sent, failed, unknown)
     }
 
     /// Saves the selected message as `path`: an e-mail as `.eml` (the MIME
@@ -498,7 +513,7 @@ impl App {
                 p.message = Some(Status::Error("this letter is already written and logged today".into()));
                 return;
             }
-            let (sent, _) = self.deliver_items(&[sel], Some(&path));
+            let (sent, _, _) = self.deliver_items(&[sel], Some(&path));
             if let Some(p) = self.remind.preview.as_mut() {
                 p.message = p.items.get(sel).and_then(|i| i.outcome.clone());
                 if sent == 1 {
