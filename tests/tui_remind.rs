@@ -4,7 +4,8 @@
 //! is sent and logged), the question before a send, several marked
 //! accounts in one go with a failure in the middle, a client without an
 //! e-mail address, letters to PDF, save as a file, a send the book cannot
-//! record, and the screen at 80×24.
+//! record, a served book's letters without `[mail] letters_dir`, and the
+//! screen at 80×24.
 
 #[path = "common/tui.rs"]
 mod tui_common;
@@ -422,4 +423,42 @@ fn a_send_the_book_cannot_record_says_it_went_and_is_not_offered_again() {
     keys(&mut f.app, &["s"]);
     assert_eq!(message(&f.app), "nothing left to send: everything here has gone");
     assert_eq!(f.sent().len(), 1);
+}
+
+/// A served book's data folder is the server's: without `[mail]
+/// letters_dir` a letter is refused before anything is queued, with the
+/// words `remind --send` uses, and `w` proposes a file here instead.
+#[test]
+fn a_served_books_letter_needs_a_letters_dir_and_nothing_is_queued_without_one() {
+    let mut f = fixture();
+    let config = f.tmp.path().join("served.toml");
+    let folder = f.outgoing();
+    std::fs::write(
+        &config,
+        format!(
+            "[mail]\nfrom = \"Accounts <ar@example.com>\"\ntransport = \"folder\"\nfolder = \"{}\"\n",
+            folder.display()
+        ),
+    )
+    .unwrap();
+    f.app.remind.setup = Some(MailSetup::new(Config::load(Some(&config)).unwrap(), None).unwrap());
+    f.app.remind.served = true;
+    select(&mut f.app, "C000040");
+    keys(&mut f.app, &["r", "s"]);
+    assert_eq!(message(&f.app), dun::mail::deliver::SERVED_NEEDS_LETTERS_DIR);
+    assert!(!matches!(f.app.remind.preview.as_ref().unwrap().mode, Mode::Confirm(_)), "no question is asked");
+    let data = f.tmp.path().join("book");
+    assert!(!data.join("letters").exists(), "nothing written in the data folder");
+    assert!(Store::open(&data).unwrap().outbox(day()).unwrap().is_empty(), "nothing queued");
+    keys(&mut f.app, &["w"]);
+    let suggested = match &f.app.remind.preview.as_ref().unwrap().mode {
+        Mode::SavePath(i) => i.value().to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(suggested, "2026-11-25-C000040-level5.pdf", "here, not in the server's folder");
+    // Unserved, the same config puts it in the data folder, as before.
+    f.app.remind.served = false;
+    keys(&mut f.app, &["esc"]);
+    keys(&mut f.app, &["s"]);
+    assert!(question(&f.app).starts_with("write the "), "{}", question(&f.app));
 }

@@ -58,11 +58,15 @@ fn deliver(
     let p = &r.planned;
     let label = crate::text::sanitize(&p.client_id).into_owned();
     let step = crate::text::sanitize(&p.step.name);
-    let letter = (p.channel == Channel::Letter).then(|| {
-        letter_out
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| deliver::letter_path(&deliver::letters_dir(&s.config.mail, &ctx.data_dir), p, ctx.today))
-    });
+    let letter = match (p.channel, letter_out) {
+        (Channel::Email, _) => None,
+        (Channel::Letter, Some(out)) => Some(out.to_path_buf()),
+        (Channel::Letter, None) => {
+            let dir = deliver::letters_dir(&s.config.mail, &ctx.data_dir, ctx.served()?.is_some())
+                .map_err(anyhow::Error::msg)?;
+            Some(deliver::letter_path(&dir, p, ctx.today))
+        }
+    };
     let entry = deliver::entry(&s.config.mail, ctx.today, p, &r.rendered, letter.as_deref());
     // The address, the path, the other side's reply and the PDF warning
     // can all quote text from the book or another program: made harmless.
@@ -113,12 +117,9 @@ pub fn remind_send(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
     let book = &owned;
     let list = planned(ctx, book, &s, a.client.as_deref(), a.level)?;
     s.check_used(&list).map_err(anyhow::Error::msg)?;
-    if ctx.served()?.is_some()
-        && s.config.mail.letters_dir.is_none()
-        && list.iter().any(|p| p.channel == Channel::Letter && p.problem.is_none())
-    {
-        // The default, letters/ in the data folder, is the server's.
-        bail!("the book is served by dun serve, so letters cannot go in its data folder: set [mail] letters_dir in your config.toml");
+    if list.iter().any(|p| p.channel == Channel::Letter && p.problem.is_none()) {
+        // Refused before anything is queued.
+        deliver::letters_dir(&s.config.mail, &ctx.data_dir, ctx.served()?.is_some()).map_err(anyhow::Error::msg)?;
     }
     let needs_mail = list.iter().any(|p| p.channel == Channel::Email && p.problem.is_none());
     let transport =
@@ -172,8 +173,9 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     p.channel = Channel::Letter;
     p.to.clear();
     p.problem = None;
-    if a.out.is_none() && s.config.mail.letters_dir.is_none() && ctx.served()?.is_some() {
-        bail!("the book is served by dun serve, so the letter cannot go in its data folder: give --out FILE, or set [mail] letters_dir in your config.toml");
+    if a.out.is_none() {
+        deliver::letters_dir(&s.config.mail, &ctx.data_dir, ctx.served()?.is_some())
+            .map_err(|e| anyhow!("{e}, or give --out FILE"))?;
     }
     s.check_used(std::slice::from_ref(&p)).map_err(anyhow::Error::msg)?;
     if matches!(ctx.global.format, Some(super::FormatArg::Txt)) {

@@ -19,10 +19,21 @@ use crate::domain::{NoteKind, OutboxEntry, OutboxState};
 use crate::ledger::{Ledger, LedgerError, Request};
 use crate::print::{pdf, statement};
 
-/// Where `remind --send` writes letters: `[mail] letters_dir`, else
-/// `letters/` in the data folder.
-pub fn letters_dir(cfg: &MailConfig, data_dir: &Path) -> PathBuf {
-    cfg.letters_dir.as_ref().map(PathBuf::from).unwrap_or_else(|| data_dir.join("letters"))
+/// Why letters of a served book need `[mail] letters_dir` (the CLI and the
+/// interface refuse with it before anything is queued).
+pub const SERVED_NEEDS_LETTERS_DIR: &str =
+    "the book is served by dun serve, so letters cannot go in its data folder: set [mail] letters_dir in your config.toml";
+
+/// Where letters are written: `[mail] letters_dir`, else `letters/` in the
+/// data folder. Not for a `served` book: its data folder is the server's
+/// (a collector cannot write there, and the server's account must not find
+/// files of ours in it, nor one client's letters another's).
+pub fn letters_dir(cfg: &MailConfig, data_dir: &Path, served: bool) -> Result<PathBuf, String> {
+    match &cfg.letters_dir {
+        Some(d) => Ok(PathBuf::from(d)),
+        None if served => Err(SERVED_NEEDS_LETTERS_DIR.into()),
+        None => Ok(data_dir.join("letters")),
+    }
 }
 
 pub fn letter_path(dir: &Path, p: &Planned, date: NaiveDate) -> PathBuf {
@@ -173,6 +184,16 @@ mod tests {
     use crate::ledger::{Applied, Embedded, Snapshot};
     use crate::mail::sample;
     use crate::store::{Batch, Store};
+
+    #[test]
+    fn a_served_books_letters_go_only_to_the_configured_folder() {
+        let data = Path::new("/srv/book");
+        let mut cfg = MailConfig::default();
+        assert_eq!(letters_dir(&cfg, data, false).unwrap(), data.join("letters"));
+        assert_eq!(letters_dir(&cfg, data, true).unwrap_err(), SERVED_NEEDS_LETTERS_DIR);
+        cfg.letters_dir = Some("/home/ana/letters".into());
+        assert_eq!(letters_dir(&cfg, data, true).unwrap(), Path::new("/home/ana/letters"));
+    }
 
     /// A ledger that loses its server between the hand-off and the record.
     struct MarkSentFails(Embedded);

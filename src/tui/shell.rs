@@ -233,6 +233,7 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
         app.me = sv.me.clone();
         app.role = Some(sv.role);
         app.team = sv.team.clone();
+        app.remind.served = true;
     } else if let Ok(Some(team)) = crate::server::team::Team::load(&session.data_dir) {
         // A book without a server has no roles, but its team file (if
         // any) still names who may be given an account.

@@ -46,6 +46,9 @@ pub struct Remind {
     /// `[fees]`...): said when `r` is pressed, never replaced by defaults.
     pub setup_error: Option<String>,
     pub preview: Option<Preview>,
+    /// The book is served by `dun serve`: its data folder is the server's,
+    /// so letters go only to `[mail] letters_dir` ([`deliver::letters_dir`]).
+    pub served: bool,
 }
 
 /// One message in the preview.
@@ -283,6 +286,14 @@ impl App {
                 }
                 return Effect::None;
             }
+            // Letters with nowhere to go are refused before anything is
+            // queued, as `remind --send` refuses them.
+            let no_letters_dir = match (action, self.remind.setup.as_ref(), self.mail_data_dir()) {
+                (Action::PreviewSend, Some(s), Some(dir)) => {
+                    deliver::letters_dir(&s.config.mail, &dir, self.remind.served).err()
+                }
+                _ => None,
+            };
             let Some(p) = self.remind.preview.as_mut() else { return Effect::None };
             let lines = p.item().map_or(0, |i| wrapped_lines(&i.rendered.body, self.size.0.saturating_sub(2)));
             let page = self.size.1.saturating_sub(12).max(1);
@@ -295,6 +306,11 @@ impl App {
                     } else {
                         format!("closed; {sent} sent")
                     }));
+                }
+                Action::PreviewSend
+                    if no_letters_dir.is_some() && p.sendable().any(|i| i.planned.channel == Channel::Letter) =>
+                {
+                    p.message = no_letters_dir.map(Status::Error);
                 }
                 Action::PreviewSend => match p.question() {
                     Some(q) => p.mode = Mode::Confirm(q),
@@ -336,12 +352,16 @@ impl App {
     /// `remind --send` names it), else `DATE-CLIENT-STEP.eml` here.
     fn default_file(&self, i: &Item) -> String {
         let today = self.today();
-        match (i.planned.channel, self.mail_data_dir(), self.remind.setup.as_ref()) {
+        let letters = match (i.planned.channel, self.mail_data_dir(), self.remind.setup.as_ref()) {
             (Channel::Letter, Some(dir), Some(s)) => {
-                deliver::letter_path(&deliver::letters_dir(&s.config.mail, &dir), &i.planned, today)
-                    .display()
-                    .to_string()
+                deliver::letters_dir(&s.config.mail, &dir, self.remind.served).ok()
             }
+            _ => None,
+        };
+        match (i.planned.channel, letters) {
+            (Channel::Letter, Some(dir)) => deliver::letter_path(&dir, &i.planned, today).display().to_string(),
+            // A served book without `[mail] letters_dir`: here, not in the server's folder.
+            (Channel::Letter, None) => deliver::letter_path(Path::new(""), &i.planned, today).display().to_string(),
             _ => deliver::letter_path(Path::new(""), &i.planned, today).with_extension("eml").display().to_string(),
         }
     }
@@ -423,11 +443,20 @@ impl App {
                 (Some(Ok(t)), _) => Some(t),
                 _ => None,
             };
-            let letter = (pl.channel == Channel::Letter).then(|| match (letter_out, &data_dir) {
-                (Some(out), _) => out.to_path_buf(),
-                (None, Some(dir)) => deliver::letter_path(&deliver::letters_dir(mail, dir), pl, today),
-                (None, None) => deliver::letter_path(Path::new("letters"), pl, today),
-            });
+            let letter = match (pl.channel, letter_out, &data_dir) {
+                (Channel::Email, _, _) => None,
+                (_, Some(out), _) => Some(out.to_path_buf()),
+                (_, None, Some(dir)) => match deliver::letters_dir(mail, dir, self.remind.served) {
+                    Ok(d) => Some(deliver::letter_path(&d, pl, today)),
+                    Err(e) => {
+                        // Not queued: `s` refuses first; this is the rule kept.
+                        failed += 1;
+                        item.outcome = Some(Status::Error(format!("not sent: {e}")));
+                        continue;
+                    }
+                },
+                (_, None, None) => Some(deliver::letter_path(Path::new("letters"), pl, today)),
+            };
             let entry = deliver::entry(mail, today, pl, &item.rendered, letter.as_deref());
             let to = crate::text::sanitize(&entry.to).into_owned();
             let result =
