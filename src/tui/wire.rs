@@ -6,10 +6,10 @@
 //! frame and a "hide cursor" before every frame. [`GapFill`] writes the
 //! same picture with:
 //!
-//! - the shortest cursor move (`\r\n`, a relative step or a column-only
-//!   move where they are shorter than a jump), or no move at all: a short
-//!   unchanged gap is written through from a copy of the screen when that
-//!   costs less than jumping over it;
+//! - the shortest cursor move (`\r\n`, index, line feeds then a column,
+//!   a relative step or a column-only move where they are shorter than a
+//!   jump), or no move at all: a short unchanged gap is written through
+//!   from a copy of the screen when that costs less than jumping over it;
 //! - one SGR sequence per change of look holding only what changed, the
 //!   16 colours in their short form (`ESC [ 90 m`), a reset only where it
 //!   is shorter than switching attributes off one by one;
@@ -224,10 +224,20 @@ fn move_to(from: Option<(u16, u16)>, x: u16, y: u16) -> Vec<u8> {
         } else {
             format!("\x1b[{}D", cx - x).replace("[1D", "[D")
         };
+        // Index (ESC D) steps down a row in the same column, one byte
+        // shorter than ESC [ B, and is never translated the way a line feed can be.
+        if y == cy + 1 {
+            options.push(format!("\x1bD{cols}"));
+        }
         options.push(rows + &cols);
     }
     if y > cy {
         let down = y - cy;
+        // Line feeds, then the column named outright: right whether or not
+        // the terminal (or the tty) turns a line feed into CR LF.
+        if x > 0 {
+            options.push(format!("{}\x1b[{}G", "\n".repeat(usize::from(down)), x + 1));
+        }
         // Line feeds only where the column is 0 anyway: a terminal left
         // translating LF to CRLF then does the same thing.
         if x == 0 {
@@ -524,6 +534,11 @@ mod tests {
                 '\r' => x = 0,
                 '\n' => y += 1,
                 '\x1b' => {
+                    if chars.peek() == Some(&'D') {
+                        chars.next();
+                        y += 1;
+                        continue;
+                    }
                     assert_eq!(chars.next(), Some('['));
                     let mut params = String::new();
                     let fin = loop {
@@ -683,6 +698,23 @@ mod tests {
         new.set_string(4, 0, "ef", Style::default().fg(Color::Indexed(8)));
         let bytes = String::from_utf8(frame(&old, &new)).unwrap();
         assert_eq!(bytes, "\x1b[H\x1b[90mab\x1b[1;31mcd\x1b[0;90mef\x1b[m");
+        check(&old, &new);
+    }
+
+    #[test]
+    fn a_step_down_is_an_index_or_line_feeds_and_a_column() {
+        let mut old = Buffer::empty(Rect::new(0, 0, 100, 14));
+        for y in 0..14 {
+            old.set_string(0, y, "x".repeat(100), Style::default());
+        }
+        let mut new = old.clone();
+        new.set_string(25, 10, "b", Style::default());
+        new.set_string(30, 11, "d", Style::default());
+        new.set_string(90, 13, "c", Style::default());
+        let bytes = String::from_utf8(frame(&old, &new)).unwrap();
+        // One row down: index (ESC D) and a column step; two rows down and
+        // far across: line feeds and the column named outright.
+        assert_eq!(bytes, "\x1b[11;26Hb\x1bD\x1b[4Cd\n\n\x1b[91Gc");
         check(&old, &new);
     }
 
