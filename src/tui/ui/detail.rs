@@ -43,7 +43,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 
     let mut info: Vec<Line> = Vec::new();
     let mut head =
-        vec![Span::styled(s(&cl.name), t.style(Role::Title)), Span::styled(format!("  {}", s(&cl.id)), muted)];
+        vec![Span::styled(s(&cl.name), t.style(Role::Title)), Span::styled(format!("  {}", s(&cl.id)), text)];
     // A colleague changed it meanwhile (a served book): who, and how long ago.
     if let Some(mark) = app.mark_of(&cl.id) {
         head.push(Span::styled(format!("  {mark}"), t.style(Role::Key)));
@@ -325,7 +325,8 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
                 (format_amount(inv.total), muted),
                 (format_amount(row.balance), t.style(role)),
                 (if row.days_overdue > 0 { row.days_overdue.to_string() } else { String::new() }, t.style(role)),
-                (row.level.map(|l| l.to_string()).unwrap_or_default(), muted),
+                // In the balance's style: a row changes look once, not three times.
+                (row.level.map(|l| l.to_string()).unwrap_or_default(), t.style(role)),
                 (crate::tui::screens::invoices::flags(row), t.style(crate::tui::screens::invoices::flags_role(row))),
             ]
         });
@@ -429,8 +430,9 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
 }
 
 /// Days to pay of the client's paid invoices (oldest first, the last 24),
-/// as a sparkline, and its credit limit in use, as a bar. Text says what
-/// both show (average, latest, "OVER LIMIT"), so they read without colour.
+/// as a sparkline, and its credit limit in use, as a bar (both only with
+/// `pictures`; a side pane has the figures alone). Text says what both
+/// show (average, latest, "OVER LIMIT"), so they read without colour.
 /// Returns the rows drawn.
 pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bool) -> u16 {
     use ratatui::widgets::{LineGauge, Sparkline};
@@ -463,7 +465,7 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bo
         if beside >= (days.len() as u16).min(8) || (!sparkline && fw <= room) {
             spark(area.x + label_w, y, beside, buf);
             let x = area.x + label_w + beside + u16::from(beside > 0);
-            buf.set_string(x, y, &facts, t.style(Role::Muted));
+            buf.set_string(x, y, &facts, t.style(Role::Text));
         } else {
             // The facts go under the picture rather than lose a figure.
             if sparkline {
@@ -472,7 +474,7 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bo
             if y + 1 < end {
                 y += 1;
                 let x = if fw <= room { area.x + label_w } else { area.x };
-                buf.set_stringn(x, y, &facts, usize::from(area.width), t.style(Role::Muted));
+                buf.set_stringn(x, y, &facts, usize::from(area.width), t.style(Role::Text));
             }
         }
         y += 1;
@@ -484,18 +486,33 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bo
             let ratio = (cu.balance / cu.limit).clamp(Decimal::ZERO, Decimal::ONE).to_f64().unwrap_or(0.0);
             let pct = (cu.balance * Decimal::from(100) / cu.limit).round();
             let over = cu.over();
-            let facts = format!(" {pct}% · {}{}", cu.describe(), if over { " OVER LIMIT" } else { "" });
+            // A side pane's owes line has the balance already: there, the
+            // limit is what is new (fewer figures to redraw per client).
+            let figures = if !sparkline && app.model.clients[c].balance.get(cu.currency) == cu.balance {
+                let by =
+                    if over { format!(" (over by {})", format_amount(cu.balance - cu.limit)) } else { String::new() };
+                format!("{pct}% of {} {}{by}", format_amount(cu.limit), cu.currency)
+            } else {
+                format!("{pct}% · {}", cu.describe())
+            };
+            // A space from the bar; the label has its own.
+            let gap = if sparkline { " " } else { "" };
+            let facts = format!("{gap}{figures}{}", if over { " OVER LIMIT" } else { "" });
             let fw = crate::text::width(&facts) as u16;
-            let bar_w = area.width.saturating_sub(label_w).min(30);
+            // A list's side pane shows the figures only, as it does for the
+            // days to pay: a bar redrawn for every client costs three bytes a cell.
+            let bar_w = if sparkline { area.width.saturating_sub(label_w).min(30) } else { 0 };
             buf.set_stringn(area.x, y, "credit used ", usize::from(label_w), t.style(Role::Muted));
-            LineGauge::default()
-                .ratio(ratio)
-                .label("")
-                .filled_symbol("█")
-                .unfilled_symbol("░")
-                .filled_style(t.style(if over { Role::Error } else { Role::Ok }))
-                .unfilled_style(t.style(Role::Muted))
-                .render(Rect { x: area.x + label_w, y, width: bar_w, height: 1 }, buf);
+            if bar_w > 0 {
+                LineGauge::default()
+                    .ratio(ratio)
+                    .label("")
+                    .filled_symbol("█")
+                    .unfilled_symbol("░")
+                    .filled_style(t.style(if over { Role::Error } else { Role::Ok }))
+                    .unfilled_style(t.style(Role::Muted))
+                    .render(Rect { x: area.x + label_w, y, width: bar_w, height: 1 }, buf);
+            }
             // The facts go beside the bar, or under it rather than lose an amount.
             let role = if over { Role::Error } else { Role::Text };
             if label_w + bar_w + fw <= area.width {
