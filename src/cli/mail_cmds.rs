@@ -110,7 +110,13 @@ pub fn template_dir(ctx: &Ctx) -> Option<PathBuf> {
 
 pub fn setup(ctx: &Ctx) -> anyhow::Result<MailSetup> {
     let config = Config::load(ctx.global.config.as_deref()).map_err(anyhow::Error::msg)?;
-    MailSetup::new(config, template_dir(ctx)).map_err(anyhow::Error::msg)
+    let mut s = MailSetup::new(config, template_dir(ctx)).map_err(anyhow::Error::msg)?;
+    // A served book charges fees by the server's terms (`dun fee`), so its
+    // messages quote those, not this config's `[fees]`.
+    if ctx.served()?.is_some() {
+        s.fee_policy = ctx.fee_terms()?;
+    }
+    Ok(s)
 }
 
 /// The day's messages, narrowed by --client and --level.

@@ -173,10 +173,6 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
     p.channel = Channel::Letter;
     p.to.clear();
     p.problem = None;
-    if a.out.is_none() {
-        deliver::letters_dir(&s.config.mail, &ctx.data_dir, ctx.served()?.is_some())
-            .map_err(|e| anyhow!("{e}, or give --out FILE"))?;
-    }
     s.check_used(std::slice::from_ref(&p)).map_err(anyhow::Error::msg)?;
     if matches!(ctx.global.format, Some(super::FormatArg::Txt)) {
         let (_, r) = s.render(book, ctx.today, &p).map_err(anyhow::Error::msg)?;
@@ -184,6 +180,11 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> anyhow::Result<()> {
         // Names from the book on their way to a terminal are made harmless.
         let text = if a.out.is_none() { crate::text::sanitize_lines(&text) } else { text };
         return super::mail_cmds::write_out(a.out.as_deref(), text.as_bytes());
+    }
+    if a.out.is_none() {
+        // Refused before anything is queued (the text above writes nothing).
+        deliver::letters_dir(&s.config.mail, &ctx.data_dir, ctx.served()?.is_some())
+            .map_err(|e| anyhow!("{e}, or give --out FILE"))?;
     }
     let r = prepare(ctx, &s, book, p)?;
     let mut tally = Tally::default();

@@ -74,6 +74,8 @@ struct Served {
     role: crate::server::team::Role,
     /// The team's members, for the assign picker.
     team: Vec<String>,
+    /// The book's fee terms, from the server: what reminders quote.
+    fee_terms: Result<Option<crate::domain::LateFeePolicy>, String>,
 }
 
 /// The ledger the interface works through: the book's server when one is
@@ -92,6 +94,7 @@ fn ledger(session: &Session) -> anyhow::Result<(Box<dyn crate::ledger::Ledger>, 
                 rules: remote.rules()?,
                 role: remote.role(),
                 team,
+                fee_terms: remote.fee_terms().map_err(|e| e.to_string()),
             };
             let remote = remote.on_notice(move |m| {
                 let _ = tx.send(m.to_string());
@@ -234,6 +237,16 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
         app.role = Some(sv.role);
         app.team = sv.team.clone();
         app.remind.served = true;
+        // Messages quote the terms the server charges by, not this config's
+        // `[fees]`; without them, `r` says why rather than guess.
+        match (&sv.fee_terms, app.remind.setup.as_mut()) {
+            (Ok(terms), Some(setup)) => setup.fee_policy = terms.clone(),
+            (Err(e), _) => {
+                app.remind.setup = None;
+                app.remind.setup_error = Some(format!("the server's fee terms could not be read: {e}"));
+            }
+            (Ok(_), None) => {}
+        }
     } else if let Ok(Some(team)) = crate::server::team::Team::load(&session.data_dir) {
         // A book without a server has no roles, but its team file (if
         // any) still names who may be given an account.
