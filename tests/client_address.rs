@@ -125,12 +125,18 @@ fn the_address_is_set_shown_imported_and_printed() {
     let csv = tmp.path().join("clients.csv");
     std::fs::write(
         &csv,
-        "id,name,email,phone,terms_days,currency,address\nC2,Ærø Fisk ApS,soren@aero.example,,30,EUR,\"Havnegade 12\n5960 Marstal\nDenmark\"\nC3,No Address Inc,,,30,USD,\n",
+        "id,name,email,phone,terms_days,currency,address\nC2,Ærø Fisk ApS,soren@aero.example,,30,EUR,\"Havnegade 12\n5960 Marstal\nDenmark\"\nC3,No Address Inc,,,30,USD,\nC4,Mill Ltd,,,30,GBP,\"[Unit 4] Mill Lane, Leeds\nLS1 4AB\"\nC5,Export Ltd,,,30,GBP,\"[\"\"2 Dock Road\"\",\"\"Hull HU1 1AA\"\"]\"\n",
     )
     .unwrap();
     run(&["import", "clients", csv.to_str().unwrap()]);
     let show = run(&["--format", "json", "client", "show", "C2"]);
     assert!(show.contains("Havnegade 12\\n5960 Marstal\\nDenmark"), "{show}");
+    // A first line that starts with '[' is text, not a list: kept whole.
+    let show = run(&["--format", "json", "client", "show", "C4"]);
+    assert!(show.contains("\"[Unit 4] Mill Lane, Leeds\\nLS1 4AB\""), "{show}");
+    // A JSON list of lines, as `dun export` writes the column.
+    let show = run(&["--format", "json", "client", "show", "C5"]);
+    assert!(show.contains("\"2 Dock Road\\nHull HU1 1AA\""), "{show}");
     run(&["invoice", "add", "INV-1", "C2", "1234.50", "--issued", "2026-02-08", "--due", "2026-03-10"]);
 
     // A template sees client.address.

@@ -374,9 +374,13 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
         }
         if t.has("address") {
             // Lines within the cell (a quoted cell may span lines), or a
-            // JSON list as `dun export` writes it.
+            // JSON list of lines as `dun export` writes it. Only a cell that
+            // reads whole as such a list is one: "[Unit 4] Mill Lane" is a line.
             let v = c.text("address");
-            let given = if v.starts_with('[') { split_list(&v) } else { vec![v.clone()] };
+            let given = match serde_json::from_str::<Vec<String>>(&v) {
+                Ok(list) if v.starts_with('[') => list,
+                _ => vec![v.clone()],
+            };
             match crate::domain::client::address_lines(&given) {
                 Ok(lines) => client.address = lines,
                 Err(m) => {
