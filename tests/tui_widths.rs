@@ -164,3 +164,36 @@ fn nothing_that_matters_is_cut_on_the_10k_book() {
     };
     every_screen(&make);
 }
+
+/// Spare width goes where text was cut: Today's Level column grows to its
+/// longest name ("6 Collection agency" in the rules engine's list for the
+/// demo book) at 120 columns, beside the client pane, and at 200.
+#[test]
+fn todays_level_names_read_whole_at_120_and_200_columns() {
+    let book = demo_book();
+    let actions = dun::rules::today(&book, &dun::rules::Rules::default(), day());
+    let levels: std::collections::BTreeSet<String> =
+        actions.iter().map(|a| format!("{} {}", a.level, a.level_name)).collect();
+    assert!(levels.contains("6 Collection agency"), "{levels:?}");
+    for (w, h) in [(120, 40), (200, 60)] {
+        let mut app = App::new(
+            book.clone(),
+            day(),
+            actions.clone(),
+            Theme::built_in("default").expect("theme"),
+            Keymap::default(),
+            vec![30, 60, 90],
+        );
+        app.size = (w, h);
+        let s = lines(&render(&mut app, w, h)).join("\n");
+        for a in &actions {
+            // The list's row (it starts with the action's sign), not the pane's.
+            let row = s
+                .lines()
+                .find(|l| l.contains(&a.client_name) && ["! ", "* ", "- "].iter().any(|m| l.starts_with(m)))
+                .unwrap_or_else(|| panic!("no row for {} at {w}×{h}:\n{s}", a.client_name));
+            let level = format!("{} {}", a.level, a.level_name);
+            assert!(row.contains(&level), "{level} is cut at {w}×{h}: {row}");
+        }
+    }
+}

@@ -181,9 +181,15 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
     } else {
         "No action matches the filter (Esc clears it)."
     };
-    // Spare width goes to the Level column first, up to its longest name
-    // (the client column keeps at least 24), so "Collection agency" reads whole.
+    // The Overdue column is as wide as its widest amount (never cut, and no
+    // wider), and spare width goes to the Level column first, up to its
+    // longest name (the client column keeps at least 24), so "Collection
+    // agency" reads whole at 120 columns beside the client pane too.
     let mut cols = COLS.to_vec();
+    let amount_w = m.actions.iter().map(|a| crate::text::width(&fmt::first_money(&a.overdue))).max();
+    if let Some(aw) = amount_w {
+        cols[3].width = (aw as u16).max(crate::text::width(cols[3].title) as u16);
+    }
     let level_w = m.actions.iter().map(|a| crate::text::width(&format!("{} {}", a.level, a.level_name))).max();
     let fixed: u16 = cols.iter().map(|c| c.width + 1).sum();
     let spare = table_area.width.saturating_sub(fixed + 24);
