@@ -14,6 +14,7 @@ use common::{dun, dun_ok};
 use dun::domain::client::ClientV1;
 use dun::domain::{Client, Currency};
 use dun::store::codec::{decode, encode};
+use dun::store::image::{Image, ImageError, Need};
 use dun::store::{Batch, Store};
 
 const TODAY: &str = "2026-03-12";
@@ -50,6 +51,21 @@ fn v1(c: &Client) -> ClientV1 {
     }
 }
 
+const RENAMED: &str = "Ærø Fisk ApS (renamed)";
+
+/// Stamps the read image in `dir` with store schema 1, its header checksum
+/// made good again (the layout is in `src/store/image.rs`).
+fn make_image_schema_1(dir: &Path) {
+    let path = dir.join("dun.image");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[12..16].copy_from_slice(&1u32.to_le_bytes());
+    let n = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    let body = 36 + n * 28;
+    let crc = crc32fast::hash(&bytes[..body]);
+    bytes[body..body + 4].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&path, bytes).unwrap();
+}
+
 #[test]
 fn a_schema_1_store_is_migrated_and_its_clients_get_an_empty_address() {
     let tmp = tempfile::tempdir().unwrap();
@@ -67,7 +83,11 @@ fn a_schema_1_store_is_migrated_and_its_clients_get_an_empty_address() {
         let db = open_raw_sled(&tmp.path().join("db"));
         let clients = db.open_tree("clients").unwrap();
         for id in ["C1", "C2"] {
-            let now: Client = decode(&clients.get(id).unwrap().unwrap()).unwrap();
+            let mut now: Client = decode(&clients.get(id).unwrap().unwrap()).unwrap();
+            if id == "C1" {
+                // Not what the image holds: a book read from it would show the old name.
+                now.name = RENAMED.into();
+            }
             let old = encode(&v1(&now)).unwrap();
             assert!(decode::<Client>(&old).is_err(), "an old record does not read as the new shape");
             assert_eq!(Client::from(decode::<ClientV1>(&old).unwrap()), now, "the old shape converts whole");
@@ -76,13 +96,23 @@ fn a_schema_1_store_is_migrated_and_its_clients_get_an_empty_address() {
         db.open_tree("meta").unwrap().insert("schema_version", &1u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
-    let _ = std::fs::remove_file(tmp.path().join("dun.image"));
+    // The image as a schema-1 dun left it (same write, its own schema).
+    make_image_schema_1(tmp.path());
+    assert!(matches!(Image::open_current(tmp.path()), Err(ImageError::Schema(1))));
+    c.name = RENAMED.into();
     for _ in 0..2 {
         // Twice: the second open finds schema 2 and leaves it alone.
         let mut s = Store::open(tmp.path()).unwrap();
         let book = s.book().unwrap();
         let got = book.client("C1").unwrap();
-        assert_eq!(got, &c, "every field kept, the address empty");
+        assert_eq!(got, &c, "every field kept, the address empty, read from the store, not the old image");
+        drop(s);
+        // The image was rebuilt in this schema.
+        let image = Image::open_current(tmp.path()).unwrap();
+        assert_eq!(image.book(Need::All).unwrap().client("C1"), Some(&c));
+        let mut s = Store::open(tmp.path()).unwrap();
+        let book = s.book().unwrap();
+        let got = book.client("C1").unwrap();
         assert!(got.address.is_empty());
         assert_eq!(book.clients().len(), 2);
         drop(s);

@@ -109,6 +109,10 @@ pub enum ImageError {
     Damaged(String),
     #[error("the read image has format {0}, which this dun does not read")]
     Format(u32),
+    /// Written for another store schema (before a migration): rebuilt from
+    /// the store, never read.
+    #[error("the read image is of store schema {0}, this dun's is {schema}", schema = super::schema::SCHEMA_VERSION)]
+    Schema(u32),
     #[error("the read image is of write {image}, the store is at write {store}")]
     Stale { image: u64, store: u64 },
     #[error("cannot read the manifest: {0}")]
@@ -229,7 +233,7 @@ impl Image {
             return Err(ImageError::Stale { image: image.seq, store });
         }
         if image.schema != super::schema::SCHEMA_VERSION {
-            return Err(ImageError::Format(image.schema));
+            return Err(ImageError::Schema(image.schema));
         }
         Ok(image)
     }
