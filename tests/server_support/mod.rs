@@ -283,12 +283,24 @@ impl SharedBook {
         std::fs::create_dir(&data).unwrap();
         std::os::unix::fs::chown(&data, Some(srv_uid), Some(srv_gid)).unwrap();
         std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
-        let out = as_user_cmd(SRV, &bin)
-            .arg("--data")
-            .arg(&data)
-            .args(["--today", TODAY, "demo", "--no-tui"])
-            .output()
-            .unwrap();
+        // The copy was just written: a child another test thread forked
+        // while the copy's file was open for writing holds that descriptor
+        // until it execs, and meanwhile exec of the copy fails with "Text
+        // file busy" (ETXTBSY). That lasts milliseconds; wait it out.
+        let mut tries = 0;
+        let out = loop {
+            let out = as_user_cmd(SRV, &bin)
+                .arg("--data")
+                .arg(&data)
+                .args(["--today", TODAY, "demo", "--no-tui"])
+                .output()
+                .unwrap();
+            tries += 1;
+            if out.status.success() || !stderr(&out).contains("Text file busy") || tries == 50 {
+                break out;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
         assert!(out.status.success(), "demo as {SRV}: {}", stderr(&out));
         std::fs::write(data.join("team.toml"), team).unwrap();
         std::fs::set_permissions(data.join("team.toml"), std::fs::Permissions::from_mode(0o644)).unwrap();
