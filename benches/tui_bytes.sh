@@ -10,12 +10,14 @@
 # prints: program, screen, size, bytes per move
 #
 # Needs tmux; hledger-ui is measured when installed (apt-get install hledger-ui).
+# dun is the release build, as a user runs it: a slower debug build could
+# fall behind the keys and draw fewer frames than there were moves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 moves=${1:-40}
 command -v tmux >/dev/null || { echo "tmux not found" >&2; exit 1; }
-cargo build --quiet
-bin=$PWD/target/debug/dun
+cargo build --release --quiet
+bin=$PWD/target/release/dun
 tmp=$(mktemp -d)
 sock="dun-bytes-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$tmp"' EXIT
