@@ -563,9 +563,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             batch.clients.push(u);
         }
         Some(AccountEvent::Payment { payment_id }) => {
-            let p = book
-                .payment(*payment_id)
-                .ok_or_else(|| CommandError::Conflict(format!("payment #{payment_id} is not in the book")))?;
+            let p = payment_of(book, *payment_id)?;
             if book.payments().iter().any(|q| q.reverses == Some(*payment_id)) {
                 return Err(CommandError::Conflict(format!("payment #{payment_id} is already reversed")));
             }
@@ -603,11 +601,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             });
         }
         Some(AccountEvent::Adjustment { adjustment_id }) => {
-            let a = book
-                .adjustments()
-                .iter()
-                .find(|a| a.id == *adjustment_id)
-                .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))?;
+            let a = adjustment_of(book, *adjustment_id)?;
             if book.adjustments().iter().any(|b| b.reverses == Some(*adjustment_id)) {
                 return Err(CommandError::Conflict(format!("adjustment #{adjustment_id} is already reversed")));
             }
@@ -722,9 +716,7 @@ pub fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             batch.clients.push(u);
         }
         Some(AccountEvent::Payment { payment_id }) => {
-            let p = book
-                .payment(*payment_id)
-                .ok_or_else(|| CommandError::Conflict(format!("payment #{payment_id} is not in the book")))?;
+            let p = payment_of(book, *payment_id)?;
             let tag = format!("with payment #{payment_id}");
             if book.adjustments().iter().any(|a| a.reason.ends_with(&tag) && a.reverses.is_none()) {
                 return Err(CommandError::Conflict(format!(
@@ -743,11 +735,7 @@ pub fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             event = Some(AccountEvent::Payment { payment_id: id });
         }
         Some(AccountEvent::Adjustment { adjustment_id }) => {
-            let a = book
-                .adjustments()
-                .iter()
-                .find(|a| a.id == *adjustment_id)
-                .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))?;
+            let a = adjustment_of(book, *adjustment_id)?;
             // Checked against the balance now, as the payment's redo is:
             // what was paid since the undo counts.
             let inv = invoice(book, &a.invoice)?;
@@ -769,4 +757,18 @@ pub fn redo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
     n.supersedes = Some(orig.id);
     batch.notes.push(n);
     Ok(batch)
+}
+
+/// The payment an undo or redo names; gone from the book is a conflict
+/// (the book changed under the entry), not a bad argument.
+fn payment_of(book: &Book, payment_id: u64) -> Result<&Payment> {
+    book.payment(payment_id).ok_or_else(|| CommandError::Conflict(format!("payment #{payment_id} is not in the book")))
+}
+
+/// As [`payment_of`], for a credit, write-off, charge or discount.
+fn adjustment_of(book: &Book, adjustment_id: u64) -> Result<&Adjustment> {
+    book.adjustments()
+        .iter()
+        .find(|a| a.id == adjustment_id)
+        .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))
 }

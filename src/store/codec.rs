@@ -49,28 +49,12 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 
 /// Decodes an envelope written by [`encode`], or says what is wrong with it.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    if bytes.len() < HEADER {
-        return Err(CodecError::Truncated(bytes.len()));
-    }
-    match bytes[0] {
-        FORMAT_V1 => {}
-        v => return Err(CodecError::UnknownVersion(v)),
-    }
-    let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
-    let payload = &bytes[HEADER..];
-    let computed = crc32fast::hash(payload);
-    if stored != computed {
-        return Err(CodecError::Checksum { stored, computed });
-    }
-    decode_payload(payload)
+    decode_payload(payload_of(bytes)?)
 }
 
-/// Decodes an envelope holding a `Vec<T>` (as [`encode`] writes one),
-/// appending the records to `out` one by one instead of building a vector
-/// of its own to be moved: a reader of a million records then allocates and
-/// copies them once. Same checks as [`decode`]; on an error `out` may hold
-/// some of the records.
-pub fn decode_vec_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> Result<(), CodecError> {
+/// The payload inside an envelope, once its length, version and checksum
+/// are checked: every decoder starts here, so they refuse alike.
+fn payload_of(bytes: &[u8]) -> Result<&[u8], CodecError> {
     if bytes.len() < HEADER {
         return Err(CodecError::Truncated(bytes.len()));
     }
@@ -83,6 +67,16 @@ pub fn decode_vec_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> R
     if stored != computed {
         return Err(CodecError::Checksum { stored, computed });
     }
+    Ok(payload)
+}
+
+/// Decodes an envelope holding a `Vec<T>` (as [`encode`] writes one),
+/// appending the records to `out` one by one instead of building a vector
+/// of its own to be moved: a reader of a million records then allocates and
+/// copies them once. Same checks as [`decode`]; on an error `out` may hold
+/// some of the records.
+pub fn decode_vec_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> Result<(), CodecError> {
+    let payload = payload_of(bytes)?;
     let decode_err = |e: bincode::error::DecodeError| CodecError::Decode(e.to_string());
     // A sequence is its length (as serde's u64), then its elements.
     let (n, mut at): (u64, usize) = bincode::serde::decode_from_slice(payload, config()).map_err(decode_err)?;
@@ -119,18 +113,7 @@ pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
 /// Decodes a socket message written by [`encode`], with [`MAX_MESSAGE_BYTES`].
 pub fn decode_message<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    if bytes.len() < HEADER {
-        return Err(CodecError::Truncated(bytes.len()));
-    }
-    if bytes[0] != FORMAT_V1 {
-        return Err(CodecError::UnknownVersion(bytes[0]));
-    }
-    let stored = u32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
-    let payload = &bytes[HEADER..];
-    let computed = crc32fast::hash(payload);
-    if stored != computed {
-        return Err(CodecError::Checksum { stored, computed });
-    }
+    let payload = payload_of(bytes)?;
     let config = bincode::config::standard().with_limit::<MAX_MESSAGE_BYTES>();
     let (value, used) =
         bincode::serde::decode_from_slice(payload, config).map_err(|e| CodecError::Decode(e.to_string()))?;
