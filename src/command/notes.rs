@@ -574,15 +574,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
                     && a.reason.ends_with(&tag)
                     && !book.adjustments().iter().any(|b| b.reverses == Some(a.id))
             }) {
-                batch.adjustments.push(Adjustment {
-                    id: ids.adjustment(),
-                    invoice: a.invoice.clone(),
-                    date: a.date,
-                    kind: a.kind,
-                    amount: -a.amount,
-                    reason: format!("reversal of discount allowed #{}", a.id),
-                    reverses: Some(a.id),
-                });
+                batch.adjustments.push(reversal(ids, a, format!("reversal of discount allowed #{}", a.id)));
             }
             batch.payments.push(Payment {
                 id: ids.payment(),
@@ -605,15 +597,7 @@ pub fn undo(book: &Book, ids: &mut IdAlloc, stamp: &Stamp, note_id: u64) -> Resu
             if book.adjustments().iter().any(|b| b.reverses == Some(*adjustment_id)) {
                 return Err(CommandError::Conflict(format!("adjustment #{adjustment_id} is already reversed")));
             }
-            batch.adjustments.push(Adjustment {
-                id: ids.adjustment(),
-                invoice: a.invoice.clone(),
-                date: a.date,
-                kind: a.kind,
-                amount: -a.amount,
-                reason: format!("reversal of {} #{adjustment_id}", a.kind.as_str()),
-                reverses: Some(*adjustment_id),
-            });
+            batch.adjustments.push(reversal(ids, a, format!("reversal of {} #{adjustment_id}", a.kind.as_str())));
         }
     }
     let mut n = blank_note(ids, stamp, &orig.client_id, NoteKind::Internal, format!("Undone: {}", summary(orig)));
@@ -771,4 +755,18 @@ fn adjustment_of(book: &Book, adjustment_id: u64) -> Result<&Adjustment> {
         .iter()
         .find(|a| a.id == adjustment_id)
         .ok_or_else(|| CommandError::Conflict(format!("adjustment #{adjustment_id} is not in the book")))
+}
+
+/// The entry that takes adjustment `a` back: same invoice, date and kind,
+/// the amount negated, pointing at what it reverses.
+fn reversal(ids: &mut IdAlloc, a: &Adjustment, reason: String) -> Adjustment {
+    Adjustment {
+        id: ids.adjustment(),
+        invoice: a.invoice.clone(),
+        date: a.date,
+        kind: a.kind,
+        amount: -a.amount,
+        reason,
+        reverses: Some(a.id),
+    }
 }
