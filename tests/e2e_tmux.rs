@@ -5,78 +5,16 @@
 //! Needs tmux; skipped with a note when it is missing, unless
 //! DUN_REQUIRE_SHARED=1 (CI), which makes a missing tmux a failure.
 
+#[path = "common/tmux.rs"]
+mod tmux;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use tmux::{quote, Tmux};
+
 const TODAY: &str = "2026-11-25";
-
-/// A private tmux server (its own socket), killed on drop, pass or fail.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// Whether the pane's cursor is visible ("1") or hidden ("0").
-    fn cursor_flag(&self) -> String {
-        let out = self.run(&["display-message", "-p", "#{cursor_flag}"]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn send_literal(&self, text: &str) {
-        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
-        assert!(out.status.success(), "send-keys -l: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    /// Polls the screen until `pred` holds, or fails with the last screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        // tmux leaves its socket file behind; remove it too.
-        // SAFETY: getuid has no preconditions.
-        let uid = unsafe { libc::getuid() };
-        let base = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
-        let _ = std::fs::remove_file(format!("{base}/tmux-{uid}/{}", self.socket));
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false)
-}
-
-fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
-}
 
 /// A demo book in a temp dir and a tmux server running an interactive
 /// shell; None when tmux is missing (and that is allowed).
@@ -87,11 +25,7 @@ struct Setup {
 }
 
 fn setup(name: &str) -> Option<Setup> {
-    if !have_tmux() {
-        if std::env::var("DUN_REQUIRE_SHARED").as_deref() == Ok("1") {
-            panic!("tmux is required (DUN_REQUIRE_SHARED=1) but was not found");
-        }
-        eprintln!("note: tmux not found; skipping the end-to-end terminal test");
+    if !tmux::available("the end-to-end terminal test") {
         return None;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -104,19 +38,8 @@ fn setup(name: &str) -> Option<Setup> {
         .expect("run dun demo");
     assert!(out.status.success(), "dun demo: {}", String::from_utf8_lossy(&out.stderr));
 
-    let tmux = Tmux { socket: format!("dun-e2e-{name}-{}", std::process::id()) };
-    // A plain interactive shell (job control for Ctrl-Z) with a fixed
-    // prompt and no rc files, in a known size.
-    let shell: &[&str] = if Command::new("bash").arg("--version").output().is_ok() {
-        &["bash", "--norc", "--noprofile", "-i"]
-    } else {
-        &["sh", "-i"]
-    };
-    let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "env", "PS1=$ ", "HOME=/nonexistent"];
-    args.extend_from_slice(shell);
-    let out = tmux.run(&args);
-    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-    tmux.wait_for("the shell prompt", |s| s.contains('$'));
+    let tmux = Tmux::new(&format!("dun-e2e-{name}"), "e2e");
+    tmux.start_shell(80, 24);
     Some(Setup { tmux, data, _dir: dir })
 }
 
@@ -175,7 +98,7 @@ fn the_interface_opens_drills_down_quits_and_leaves_a_usable_shell() {
     tmux.send(&["C-z"]);
     tmux.wait_for("the job to stop", |s| s.contains("Stopped") && !s.contains("1 Today"));
     // The cursor shows at the shell prompt (the interface hides it).
-    assert_eq!(tmux.cursor_flag(), "1", "the cursor is hidden at the shell prompt after Ctrl-Z");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "the cursor is hidden at the shell prompt after Ctrl-Z");
     tmux.send_literal("fg");
     tmux.send(&["Enter"]);
     tmux.wait_for("dun to come back", |s| s.contains("1 Today") && s.contains("Today ·"));

@@ -10,6 +10,10 @@
 mod server_support;
 #[path = "mail_support/smtp.rs"]
 mod smtp;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use tmux::Tmux;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -385,50 +389,13 @@ fn sigkill_during_a_stream_of_writes_loses_no_acknowledged_write_and_repeats_non
     assert!(notices.iter().any(|m| m.contains("reconnected")), "{notices:?}");
 }
 
-/// A private tmux server for the two-interfaces test, killed on drop.
-struct Tmux(String);
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new("tmux").arg("-L").arg(&self.0).args(args).output().expect("run tmux")
-    }
-    fn screen(&self, s: &str) -> String {
-        stdout(&self.run(&["capture-pane", "-p", "-t", s]))
-    }
-    fn keys(&self, s: &str, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", s];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-    fn wait_for(&self, s: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen(s);
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what} in {s}:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 #[test]
 fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
-    let have_tmux = std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
-    if !have_tmux {
-        assert!(std::env::var("DUN_REQUIRE_SHARED").as_deref() != Ok("1"), "tmux is required (DUN_REQUIRE_SHARED=1)");
-        eprintln!("note: tmux not found; skipping the two-interfaces test");
+    if !tmux::available("the two-interfaces test") {
         return;
     }
     let Some(book) = SharedBook::start("live") else { return };
-    let tmux = Tmux(format!("dun-team-{}", std::process::id()));
+    let tmux = Tmux::new("dun-team", "a");
     for (s, user) in [("a", ANA), ("b", BEN)] {
         let (uid, gid) = {
             let u = dun::server::peer::user_by_name(user).unwrap();
@@ -443,14 +410,14 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
         assert!(out.status.success(), "tmux: {}", stderr(&out));
     }
     for s in ["a", "b"] {
-        tmux.wait_for(s, "the Today screen", |x| x.contains("Today ·"));
+        tmux.wait_for_in(s, "the Today screen", |x| x.contains("Today ·"));
     }
     // Ana logs a call on the first account of the day; Ben has it selected too.
-    tmux.keys("a", &["c", "n"]);
-    tmux.keys("a", &["-l", "rang from the team test"]);
-    tmux.keys("a", &["Enter"]);
-    tmux.wait_for("a", "the confirmation", |x| x.contains("saved:"));
-    let seen = tmux.wait_for("b", "ana's call", |x| x.contains(&format!("● {ANA} changed")));
+    tmux.send_in("a", &["c", "n"]);
+    tmux.send_in("a", &["-l", "rang from the team test"]);
+    tmux.send_in("a", &["Enter"]);
+    tmux.wait_for_in("a", "the confirmation", |x| x.contains("saved:"));
+    let seen = tmux.wait_for_in("b", "ana's call", |x| x.contains(&format!("● {ANA} changed")));
     assert!(seen.contains("call"), "{seen}");
     // Ben's detail pane marks the account too, beside its name (with how
     // long ago: "just now" on a quick machine, minutes on a loaded one).
@@ -459,27 +426,27 @@ fn a_note_logged_in_one_interface_appears_in_a_colleagues() {
 
     // Ana is an admin: A opens the picker (the team comes from the server);
     // she gives the account to Ben.
-    tmux.keys("a", &["A"]);
-    tmux.wait_for("a", "the picker", |x| x.contains("assign") && x.contains("unassigned"));
+    tmux.send_in("a", &["A"]);
+    tmux.wait_for_in("a", "the picker", |x| x.contains("assign") && x.contains("unassigned"));
     for _ in 0..12 {
-        let before = tmux.screen("a");
+        let before = tmux.capture_in("a");
         if before.contains(&format!("[{BEN}]")) {
             break;
         }
-        tmux.keys("a", &["Right"]);
+        tmux.send_in("a", &["Right"]);
         // One step at a time: the next key only once this one has moved the
         // picker, so a slow screen cannot make us step past Ben.
-        tmux.wait_for("a", "the picker to move", |x| x != before);
+        tmux.wait_for_in("a", "the picker to move", |x| x != before);
     }
-    tmux.wait_for("a", "ben in the picker", |x| x.contains(&format!("[{BEN}]")));
-    tmux.keys("a", &["Enter"]);
-    tmux.wait_for("a", "the assignment saved", |x| x.contains("saved: client"));
+    tmux.wait_for_in("a", "ben in the picker", |x| x.contains(&format!("[{BEN}]")));
+    tmux.send_in("a", &["Enter"]);
+    tmux.wait_for_in("a", "the assignment saved", |x| x.contains("saved: client"));
     let out = book.as_user(CAT, &["--format", "csv", "today", "--owner", BEN]);
     assert_eq!(stdout(&out).lines().count(), 2, "one account is Ben's: {}", stdout(&out));
     // Ben, a collector, cannot take the next account (a colleague's): the
     // status line says which role that needs.
-    tmux.keys("b", &["j", "A"]);
-    tmux.wait_for("b", "the refusal", |x| x.contains("needs the admin role"));
+    tmux.send_in("b", &["j", "A"]);
+    tmux.wait_for_in("b", "the refusal", |x| x.contains("needs the admin role"));
 }
 
 /// The server's config in the through-the-server tests: fee terms the

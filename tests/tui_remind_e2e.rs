@@ -11,76 +11,17 @@
 mod common;
 #[path = "mail_support/smtp.rs"]
 mod smtp;
+#[path = "common/tmux.rs"]
+mod tmux;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+use tmux::{quote, Tmux};
 
 const TODAY: &str = "2026-11-25";
 const EDITED: &str = "P.S. Edited in the editor by the end-to-end test.";
-
-/// A private tmux server (its own socket), killed on drop, pass or fail.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
-    }
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    fn send_literal(&self, text: &str) {
-        let out = self.run(&["send-keys", "-t", "e2e", "-l", text]);
-        assert!(out.status.success(), "send-keys -l: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["display-message", "-p", "-t", "e2e", f]).stdout).trim().to_string()
-    }
-    /// Polls the screen until `pred` holds, or fails with the last screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; the screen was:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        // SAFETY: getuid has no preconditions.
-        let uid = unsafe { libc::getuid() };
-        let base = std::env::var("TMUX_TMPDIR").unwrap_or_else(|_| "/tmp".into());
-        let _ = std::fs::remove_file(format!("{base}/tmux-{uid}/{}", self.socket));
-    }
-}
-
-fn have_tmux() -> bool {
-    let ok = Command::new("tmux").arg("-V").output().map(|o| o.status.success()).unwrap_or(false);
-    if !ok {
-        assert!(std::env::var("DUN_REQUIRE_SHARED").as_deref() != Ok("1"), "tmux is required (DUN_REQUIRE_SHARED=1)");
-        eprintln!("note: tmux not found; skipping the end-to-end reminder test");
-    }
-    ok
-}
-
-fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
-}
 
 fn wait_file(p: &Path, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -92,7 +33,7 @@ fn wait_file(p: &Path, what: &str) {
 
 #[test]
 fn preview_edit_in_the_editor_send_and_find_the_note() {
-    if !have_tmux() || !smtp::have_aiosmtpd() {
+    if !tmux::available("the end-to-end reminder test") || !smtp::have_aiosmtpd() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -124,24 +65,8 @@ fn preview_edit_in_the_editor_send_and_find_the_note() {
     .unwrap();
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
 
-    let tmux = Tmux { socket: format!("dun-remind-e2e-{}", std::process::id()) };
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "env",
-        "PS1=$ ",
-        "HOME=/nonexistent",
-        "sh",
-        "-i",
-    ]);
-    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-    tmux.wait_for("the shell prompt", |s| s.contains('$'));
+    let tmux = Tmux::new("dun-remind-e2e", "e2e");
+    tmux.start_shell(80, 24);
     let bin = Path::new(env!("CARGO_BIN_EXE_dun"));
     tmux.send_literal(&format!(
         "VISUAL= EDITOR={} {} --data {} --config {} --today {TODAY}",
