@@ -8,6 +8,7 @@
 //! escapes ([`write_json`]). Writes to stdout are fallible (`say!`,
 //! [`emit`], [`Report::print`]); a closed pipe ends the command quietly.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use clap::ValueEnum;
@@ -61,7 +62,7 @@ impl Report {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
                 for r in &self.rows {
-                    w.write_record(r.iter().map(|c| csv_cell(c)))?;
+                    w.write_record(r.iter().map(|c| CowBytes(csv_cell_cow(c))))?;
                 }
                 w.flush()?;
             }
@@ -99,9 +100,13 @@ impl Report {
     /// from the right move to an indented continuation line under each row
     /// (itself cut to the width). `None` prints in full (piped output).
     pub fn table_fit(&self, max: Option<usize>) -> String {
-        let clean = |r: &Vec<String>| r.iter().map(|c| text::sanitize(c).into_owned()).collect::<Vec<_>>();
-        let rows: Vec<Vec<String>> = self.rows.iter().map(clean).collect();
-        let footer: Vec<Vec<String>> = self.footer.iter().map(clean).collect();
+        // Borrowed unless a cell needed cleaning: a large report (the day's
+        // list on a big book) is half a million cells.
+        fn clean(r: &[String]) -> Vec<Cow<'_, str>> {
+            r.iter().map(|c| text::sanitize(c)).collect()
+        }
+        let rows: Vec<Vec<Cow<'_, str>>> = self.rows.iter().map(|r| clean(r)).collect();
+        let footer: Vec<Vec<Cow<'_, str>>> = self.footer.iter().map(|r| clean(r)).collect();
         let n = self.columns.len();
         let mut natural: Vec<usize> = self.columns.iter().map(|(h, _)| text::width(h)).collect();
         for r in rows.iter().chain(&footer) {
@@ -146,22 +151,25 @@ impl Report {
             }
         }
         let moved: Vec<usize> = (0..n).filter(|i| !main.contains(i)).collect();
-        let line = |cells: &[String]| {
-            let parts: Vec<String> = main
-                .iter()
-                .map(|&i| {
-                    let c = cells.get(i).map(String::as_str).unwrap_or("");
-                    match self.columns[i].1 {
-                        Align::Left => text::pad_right(c, widths[i]),
-                        Align::Right => text::pad_left(c, widths[i]),
-                    }
-                })
-                .collect();
-            let mut out = parts.join("  ").trim_end().to_string() + "\n";
+        // One row into `out`: the main line's cells padded (and cut) to
+        // their widths, two spaces apart, trailing blanks trimmed; then the
+        // continuation line.
+        let mut buf = String::new();
+        let mut line = |out: &mut String, cells: &[Cow<'_, str>]| {
+            buf.clear();
+            for (k, &i) in main.iter().enumerate() {
+                if k > 0 {
+                    buf.push_str("  ");
+                }
+                let c = cells.get(i).map(|c| c.as_ref()).unwrap_or("");
+                pad_into(&mut buf, c, widths[i], self.columns[i].1);
+            }
+            out.push_str(buf.trim_end());
+            out.push('\n');
             if !moved.is_empty() {
                 let rest: Vec<&str> = moved
                     .iter()
-                    .map(|&i| cells.get(i).map(String::as_str).unwrap_or(""))
+                    .map(|&i| cells.get(i).map(|c| c.as_ref()).unwrap_or(""))
                     .filter(|c| !c.is_empty())
                     .collect();
                 if !rest.is_empty() {
@@ -170,26 +178,25 @@ impl Report {
                     out.push('\n');
                 }
             }
-            out
         };
         let mut s = String::new();
         if let Some(t) = &self.title {
             s.push_str(&text::sanitize(t));
             s.push_str("\n\n");
         }
-        let heads: Vec<String> = self.columns.iter().map(|(h, _)| h.clone()).collect();
-        s.push_str(&line(&heads));
+        let heads: Vec<Cow<'_, str>> = self.columns.iter().map(|(h, _)| Cow::Borrowed(h.as_str())).collect();
+        line(&mut s, &heads);
         let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
         s.push('\n');
         for r in &rows {
-            s.push_str(&line(r));
+            line(&mut s, r);
         }
         if !footer.is_empty() {
             s.push_str(&"-".repeat(total));
             s.push('\n');
             for r in &footer {
-                s.push_str(&line(r));
+                line(&mut s, r);
             }
         }
         if rows.is_empty() {
@@ -289,7 +296,46 @@ pub fn terminal_width() -> Option<usize> {
 /// A CSV cell as it may meet a terminal or a spreadsheet: sanitized, and
 /// formula-neutralised as in `dun export`.
 pub fn csv_cell(c: &str) -> String {
-    crate::io::export::neutralise(&text::sanitize(c)).into_owned()
+    csv_cell_cow(c).into_owned()
+}
+
+/// A cell for the csv writer, which takes bytes.
+struct CowBytes<'a>(Cow<'a, str>);
+
+impl AsRef<[u8]> for CowBytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// [`csv_cell`], borrowed when the cell needs no change (most do not).
+fn csv_cell_cow(c: &str) -> Cow<'_, str> {
+    match text::sanitize(c) {
+        Cow::Borrowed(s) => crate::io::export::neutralise(s),
+        Cow::Owned(s) => Cow::Owned(crate::io::export::neutralise(&s).into_owned()),
+    }
+}
+
+/// Pads `s` into `out` to exactly `w` columns, cut with `…` when longer:
+/// [`text::pad_right`] or [`text::pad_left`] without their copies (one
+/// width pass when the cell fits, as nearly every cell does).
+fn pad_into(out: &mut String, s: &str, w: usize, align: Align) {
+    let sw = text::width(s);
+    let cut;
+    let (t, tw) = if sw <= w {
+        (s, sw)
+    } else {
+        cut = text::truncate(s, w);
+        (cut.as_str(), text::width(&cut))
+    };
+    let fill = w.saturating_sub(tw);
+    if align == Align::Right {
+        out.extend(std::iter::repeat_n(' ', fill));
+    }
+    out.push_str(t);
+    if align == Align::Left {
+        out.extend(std::iter::repeat_n(' ', fill));
+    }
 }
 
 /// Writes `v` as pretty JSON and a newline. Every character is kept, but
@@ -298,19 +344,22 @@ pub fn csv_cell(c: &str) -> String {
 /// are escaped by serde_json already. Still valid JSON, still exact.
 pub fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> anyhow::Result<()> {
     let s = serde_json::to_string_pretty(v)?;
-    let mut safe = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut safe = String::with_capacity(s.len() + 1);
+    // Runs of characters that need nothing are copied whole.
+    let mut from = 0;
+    for (at, c) in s.char_indices() {
         let u = c as u32;
         if (0x7F..=0x9F).contains(&u)
             || (0x202A..=0x202E).contains(&u)
             || (0x2066..=0x2069).contains(&u)
             || matches!(u, 0x200E | 0x200F | 0x061C)
         {
+            safe.push_str(&s[from..at]);
             safe.push_str(&format!("\\u{u:04x}"));
-        } else {
-            safe.push(c);
+            from = at + c.len_utf8();
         }
     }
+    safe.push_str(&s[from..]);
     safe.push('\n');
     out.write_all(safe.as_bytes())?;
     Ok(())

@@ -351,10 +351,17 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
             owner_of(&a.client_id),
         ]);
     }
-    // Rendered first so that `dun today | head` ends quietly.
-    let mut rendered = Vec::with_capacity(256 * (actions.len() + 1));
+    // Rendered first so that `dun today | head` ends quietly. Reserved
+    // generously, so that tens of megabytes are not copied as they grow
+    // (pages never written are never touched).
+    let cells: usize = r.rows.iter().flatten().map(|c| c.len() + 4).sum();
+    let mut rendered = Vec::with_capacity(2 * cells + 4096);
     let printed = r.write(ctx.format, &mut rendered).and_then(|()| super::output::emit(&rendered));
     ctx.done_with(owned);
+    // The process ends after this command: freeing every action and cell
+    // one by one (a tenth of the command on a large book) is left to the OS,
+    // as the book is.
+    std::mem::forget((actions, r, rendered));
     printed
 }
 

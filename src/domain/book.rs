@@ -25,6 +25,9 @@ use super::payment::{Adjustment, Allocation, Payment};
 /// Positions are u32: a book of four billion records would not fit in memory.
 type Pos = u32;
 
+/// From this many invoices a new book is indexed on two threads.
+const PARALLEL_INDEX_FROM: usize = 20_000;
+
 #[derive(Clone, Debug, Default)]
 pub struct Book {
     clients: Vec<Client>,
@@ -140,10 +143,10 @@ impl Book {
     /// its last value, as if each record had been upserted in turn.
     pub fn new(
         clients: Vec<Client>,
-        invoices: Vec<Invoice>,
-        payments: Vec<Payment>,
-        adjustments: Vec<Adjustment>,
-        notes: Vec<Note>,
+        mut invoices: Vec<Invoice>,
+        mut payments: Vec<Payment>,
+        mut adjustments: Vec<Adjustment>,
+        mut notes: Vec<Note>,
     ) -> Self {
         let mut book = Book {
             client_ix: KeyIndex::with_capacity(clients.len()),
@@ -152,7 +155,8 @@ impl Book {
         };
         // The vectors are kept as given (no copy) when their keys are
         // unique, which they are when they come from the store.
-        if Self::unique_keys(&mut book.client_ix, &clients, client_key) {
+        let clients_unique = Self::unique_keys(&mut book.client_ix, &clients, client_key);
+        if clients_unique {
             book.invoices_by_client = Groups::with_owners(clients.len());
             book.payments_by_client = Groups::with_owners(clients.len());
             book.notes_by_client = Groups::with_owners(clients.len());
@@ -161,6 +165,12 @@ impl Book {
             book.client_ix = KeyIndex::default();
             for c in clients {
                 book.upsert_client(c);
+            }
+        }
+        if clients_unique && invoices.len() >= PARALLEL_INDEX_FROM {
+            match book.index_on_two_threads(invoices, payments, adjustments, notes) {
+                Ok(()) => return book,
+                Err(records) => (invoices, payments, adjustments, notes) = *records,
             }
         }
         if Self::unique_keys(&mut book.invoice_ix, &invoices, invoice_key) {
@@ -190,6 +200,68 @@ impl Book {
             book.add_note(n);
         }
         book
+    }
+
+    /// The lookups of a large book whose clients are indexed, on two
+    /// threads: one indexes the invoice numbers and then the payments and
+    /// adjustments by invoice, the other groups invoices, payments and notes
+    /// by client. The same lists, in the same order, as one record at a time
+    /// ([`Book::add_payment`] and the rest); a tenth of loading a
+    /// million-invoice book, now half of that. Gives the records back when an
+    /// invoice number is given twice (the caller then upserts one by one).
+    #[allow(clippy::type_complexity)]
+    fn index_on_two_threads(
+        &mut self,
+        invoices: Vec<Invoice>,
+        payments: Vec<Payment>,
+        adjustments: Vec<Adjustment>,
+        notes: Vec<Note>,
+    ) -> Result<(), Box<(Vec<Invoice>, Vec<Payment>, Vec<Adjustment>, Vec<Note>)>> {
+        let (clients, client_ix) = (&self.clients, &self.client_ix);
+        let client_of = |id: &str| client_ix.get(clients, client_key, id);
+        let (by_invoice, by_client) = std::thread::scope(|sc| {
+            let by_invoice = sc.spawn(|| {
+                let mut ix = KeyIndex::with_capacity(invoices.len());
+                if !Self::unique_keys(&mut ix, &invoices, invoice_key) {
+                    return None;
+                }
+                let mut allocs = Groups::with_owners(invoices.len());
+                for (pi, p) in payments.iter().enumerate() {
+                    for (ai, a) in p.allocations.iter().enumerate() {
+                        let owner = ix.get(&invoices, invoice_key, &a.invoice);
+                        allocs.push(owner, &a.invoice, (pos(pi), pos(ai)));
+                    }
+                }
+                let mut adjusts = Groups::with_owners(invoices.len());
+                for (i, a) in adjustments.iter().enumerate() {
+                    adjusts.push(ix.get(&invoices, invoice_key, &a.invoice), &a.invoice, pos(i));
+                }
+                Some((ix, allocs, adjusts))
+            });
+            let mut inv_by_client = Groups::with_owners(clients.len());
+            for (i, inv) in invoices.iter().enumerate() {
+                inv_by_client.push(client_of(&inv.client_id), &inv.client_id, pos(i));
+            }
+            let mut pay_by_client = Groups::with_owners(clients.len());
+            for (i, p) in payments.iter().enumerate() {
+                pay_by_client.push(client_of(&p.client_id), &p.client_id, pos(i));
+            }
+            let mut notes_by_client = Groups::with_owners(clients.len());
+            for (i, n) in notes.iter().enumerate() {
+                notes_by_client.push(client_of(&n.client_id), &n.client_id, pos(i));
+            }
+            // A panic there (more records than positions) is raised here,
+            // as it would have been on one thread.
+            let by_invoice = by_invoice.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (by_invoice, (inv_by_client, pay_by_client, notes_by_client))
+        });
+        let Some((invoice_ix, allocs, adjusts)) = by_invoice else {
+            return Err(Box::new((invoices, payments, adjustments, notes)));
+        };
+        (self.invoice_ix, self.allocs_by_invoice, self.adjustments_by_invoice) = (invoice_ix, allocs, adjusts);
+        (self.invoices_by_client, self.payments_by_client, self.notes_by_client) = by_client;
+        (self.invoices, self.payments, self.adjustments, self.notes) = (invoices, payments, adjustments, notes);
+        Ok(())
     }
 
     /// Indexes every record's key; false (leaving `ix` partly filled) at the
@@ -530,5 +602,77 @@ mod tests {
         }
         assert_eq!(b.client_invoices("C19").count(), 100);
         assert_eq!(b.clone().invoice("I1999").unwrap().client_id, "C19");
+    }
+
+    /// A book large enough to be indexed on two threads has the same lists,
+    /// in the same order, as the same records added one at a time: entries
+    /// of missing clients and invoices included, and a repeated invoice
+    /// number falls back to upserting.
+    #[test]
+    fn indexing_on_two_threads_gives_the_same_lookups() {
+        use crate::domain::NoteKind;
+        let n = PARALLEL_INDEX_FROM + 123;
+        let clients: Vec<Client> = (0..50).map(|i| client(&format!("C{i}"))).collect();
+        // Every 97th invoice names a client the book does not hold.
+        let invoices: Vec<Invoice> = (0..n)
+            .map(|i| inv(&format!("I{i}"), &format!("C{}", if i % 97 == 0 { 1000 + i % 3 } else { i * 7 % 50 }), 5))
+            .collect();
+        let payments: Vec<Payment> = (0..n / 3)
+            .map(|i| {
+                let (a, b, missing) = (format!("I{}", i * 11 % n), format!("I{}", i * 5 % n), format!("X{}", i % 4));
+                let client = format!("C{}", if i % 89 == 0 { 2000 } else { i % 50 });
+                pay(i as u64, &client, &[a.as_str(), b.as_str(), missing.as_str()])
+            })
+            .collect();
+        let adjustments: Vec<Adjustment> = (0..n / 5)
+            .map(|i| adj(i as u64, &format!("{}{}", if i % 31 == 0 { "X" } else { "I" }, i * 3 % n)))
+            .collect();
+        let notes: Vec<Note> = (0..500)
+            .map(|i| {
+                let c = format!("C{}", if i % 41 == 0 { 3000 } else { i % 50 });
+                Note::new(i as u64, &c, chrono::Utc::now(), d(), "t", NoteKind::Call, "x")
+            })
+            .collect();
+        let check = |invoices: Vec<Invoice>| {
+            let mut one_by_one = Book::default();
+            for c in &clients {
+                one_by_one.upsert_client(c.clone());
+            }
+            for i in &invoices {
+                one_by_one.upsert_invoice(i.clone());
+            }
+            for p in &payments {
+                one_by_one.add_payment(p.clone());
+            }
+            for a in &adjustments {
+                one_by_one.add_adjustment(a.clone());
+            }
+            for nt in &notes {
+                one_by_one.add_note(nt.clone());
+            }
+            let b = Book::new(clients.clone(), invoices.clone(), payments.clone(), adjustments.clone(), notes.clone());
+            assert_eq!(b.invoices(), one_by_one.invoices());
+            let ids = ["C0", "C1", "C49", "C1000", "C1002", "C2000", "C3000", "C9"];
+            for id in ids.iter().copied().chain(clients.iter().map(|c| c.id.as_str())) {
+                assert_eq!(numbers(b.client_invoices(id)), numbers(one_by_one.client_invoices(id)), "{id}");
+                let pays = |bk: &Book| bk.client_payments(id).map(|p| p.id).collect::<Vec<_>>();
+                assert_eq!(pays(&b), pays(&one_by_one), "{id}");
+                let notes = |bk: &Book| bk.client_notes(id).map(|nt| nt.id).collect::<Vec<_>>();
+                assert_eq!(notes(&b), notes(&one_by_one), "{id}");
+            }
+            for number in invoices.iter().map(|i| i.number.as_str()).chain(["X0", "X3", "X9"]) {
+                let allocs =
+                    |bk: &Book| bk.invoice_allocations(number).map(|(p, a)| (p.id, a.amount)).collect::<Vec<_>>();
+                assert_eq!(allocs(&b), allocs(&one_by_one), "{number}");
+                let adjs = |bk: &Book| bk.invoice_adjustments(number).map(|a| a.id).collect::<Vec<_>>();
+                assert_eq!(adjs(&b), adjs(&one_by_one), "{number}");
+            }
+            assert!(b.client_invoices("C1000").count() > 0 && b.invoice_allocations("X1").count() > 0);
+        };
+        check(invoices.clone());
+        // An invoice number given twice: upserted one by one instead.
+        let mut twice = invoices;
+        twice.push(inv("I7", "C3", 9));
+        check(twice);
     }
 }

@@ -69,6 +69,9 @@ impl InvoiceRow {
     }
 }
 
+/// From this many invoices the rows are worked out on two threads.
+const PARALLEL_FROM_INVOICES: usize = 20_000;
+
 /// The precomputed view of the book for one day.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -140,9 +143,10 @@ impl Model {
                 home_currency: c.currency,
             })
             .collect();
-        let mut by_client: Vec<Vec<usize>> = vec![Vec::new(); clients.len()];
-        let mut invoices = Vec::with_capacity(book.invoices().len());
-        for (ix, inv) in book.invoices().iter().enumerate() {
+        // Each invoice's row depends only on the book: on a large book the
+        // rows are worked out on two threads (a balance per invoice was most
+        // of the first screen), then summed per client in book order.
+        let row_of = |ix: usize, inv: &crate::domain::Invoice| {
             // The book's own index (positions, FxHash), not `client_ix`
             // (SipHash): one lookup per invoice on a million-invoice book.
             let client = book.client_index(&inv.client_id);
@@ -151,7 +155,7 @@ impl Model {
             // Same rule as receivables::open_balance: nothing is owed before issue.
             let balance = if issued { st.open() } else { Decimal::ZERO };
             let days = (today - inv.due_date).num_days();
-            let row = InvoiceRow {
+            InvoiceRow {
                 ix,
                 client,
                 balance,
@@ -162,25 +166,54 @@ impl Model {
                     && (promised.contains(inv.number.as_str()) || promised_account.contains(inv.client_id.as_str())),
                 disputed: inv.dispute.is_some(),
                 excluded: inv.excluded,
-            };
-            if let Some(ci) = client {
+            }
+        };
+        let all = book.invoices();
+        let rows_of = |from: usize, part: &[crate::domain::Invoice]| -> Vec<InvoiceRow> {
+            part.iter().enumerate().map(|(i, inv)| row_of(from + i, inv)).collect()
+        };
+        let invoices: Vec<InvoiceRow> = if all.len() < PARALLEL_FROM_INVOICES {
+            rows_of(0, all)
+        } else {
+            let half = all.len() / 2;
+            std::thread::scope(|sc| {
+                let second = sc.spawn(|| rows_of(half, &all[half..]));
+                let mut rows = Vec::with_capacity(all.len());
+                rows.extend(rows_of(0, &all[..half]));
+                rows.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                rows
+            })
+        };
+        let mut by_client: Vec<Vec<usize>> = vec![Vec::new(); clients.len()];
+        for (at, row) in invoices.iter().enumerate() {
+            if let Some(ci) = row.client {
                 let c = &mut clients[ci];
                 if row.is_open() {
+                    let currency = all[row.ix].currency;
                     c.open_invoices += 1;
-                    c.balance.add(Money::new(balance, inv.currency));
+                    c.balance.add(Money::new(row.balance, currency));
                     if row.is_overdue() {
-                        c.overdue.add(Money::new(balance, inv.currency));
-                        c.oldest_days = c.oldest_days.max(days);
+                        c.overdue.add(Money::new(row.balance, currency));
+                        c.oldest_days = c.oldest_days.max(row.days_overdue);
                     }
                 }
-                by_client[ci].push(invoices.len());
+                by_client[ci].push(at);
             }
-            invoices.push(row);
         }
-        for rows in &mut by_client {
+        let newest_first = |rows: &mut Vec<usize>| {
             rows.sort_by(|&a, &b| {
-                let (ia, ib) = (&book.invoices()[invoices[a].ix], &book.invoices()[invoices[b].ix]);
+                let (ia, ib) = (&all[invoices[a].ix], &all[invoices[b].ix]);
                 ib.issue_date.cmp(&ia.issue_date).then_with(|| ib.number.cmp(&ia.number))
+            })
+        };
+        if all.len() < PARALLEL_FROM_INVOICES {
+            by_client.iter_mut().for_each(newest_first);
+        } else {
+            let (a, b) = by_client.split_at_mut(clients.len() / 2);
+            std::thread::scope(|sc| {
+                let second = sc.spawn(|| b.iter_mut().for_each(newest_first));
+                a.iter_mut().for_each(newest_first);
+                second.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         }
         for (i, a) in actions.iter().enumerate() {
@@ -278,5 +311,65 @@ mod tests {
         assert_eq!(bucket_of(90, &b), 3);
         assert_eq!(bucket_of(91, &b), 4);
         assert_eq!(Aging::titles(&b), vec!["current", "1-30", "31-60", "61-90", "91+"]);
+    }
+
+    /// A book large enough for the rows to be worked out on two threads:
+    /// every row, client sum and per-client order is what the book says.
+    #[test]
+    fn a_large_book_gives_the_rows_the_book_says() {
+        use crate::domain::{Allocation, Client, Invoice, Payment, PaymentMethod};
+        let day = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n);
+        let today = day(200);
+        let n = PARALLEL_FROM_INVOICES + 77;
+        let clients: Vec<Client> = (0..300).map(|i| Client::new(format!("C{i}"), "x", Currency::USD)).collect();
+        let invoices: Vec<Invoice> = (0..n)
+            .map(|i| {
+                let issued = day((i % 250) as i64);
+                let total = Money::new(Decimal::from(100 + (i % 13) as i64), Currency::USD);
+                Invoice::new(
+                    format!("I{i:06}"),
+                    format!("C{}", i % 301),
+                    issued,
+                    issued + chrono::Duration::days(30),
+                    total,
+                )
+            })
+            .collect();
+        let payments: Vec<Payment> = (0..n / 2)
+            .map(|i| Payment {
+                id: i as u64,
+                client_id: format!("C{}", (i * 2) % 301),
+                date: day((i % 260) as i64),
+                amount: Decimal::from(60),
+                currency: Currency::USD,
+                method: PaymentMethod::Cash,
+                reference: String::new(),
+                allocations: vec![Allocation { invoice: format!("I{:06}", i * 2), amount: Decimal::from(60) }],
+                reverses: None,
+            })
+            .collect();
+        let book = Book::new(clients, invoices, payments, vec![], vec![]);
+        let m = Model::build(&book, today, vec![]);
+        assert_eq!(m.invoices.len(), n);
+        let mut open = vec![Decimal::ZERO; book.clients().len()];
+        for (at, (row, inv)) in m.invoices.iter().zip(book.invoices()).enumerate() {
+            assert_eq!(row.ix, at);
+            assert_eq!(row.client, book.client_index(&inv.client_id));
+            assert_eq!(row.balance, crate::receivables::open_balance(&book, inv, today), "{}", inv.number);
+            if let Some(c) = row.client {
+                open[c] += row.balance;
+            }
+        }
+        assert!(m.invoices.iter().any(|r| r.balance.is_zero()) && m.invoices.iter().any(|r| r.is_overdue()));
+        for (c, row) in m.clients.iter().enumerate() {
+            assert_eq!(row.balance.get(Currency::USD), open[c]);
+            let rows = &m.by_client[c];
+            assert_eq!(rows.len(), book.client_invoices(&book.clients()[c].id).count());
+            let key = |r: usize| {
+                let inv = &book.invoices()[m.invoices[r].ix];
+                (inv.issue_date, inv.number.clone())
+            };
+            assert!(rows.windows(2).all(|w| key(w[0]) > key(w[1])), "newest first");
+        }
     }
 }
