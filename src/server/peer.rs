@@ -36,6 +36,14 @@ pub fn peer_cred(stream: &UnixStream) -> std::io::Result<PeerCred> {
     Ok(PeerCred { pid: cred.pid, uid: cred.uid, gid: cred.gid })
 }
 
+/// A user's name and primary group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OsUser {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+}
+
 /// Runs a `get*_r` call with a buffer that grows while it says ERANGE.
 fn with_buffer<T>(mut call: impl FnMut(&mut [libc::c_char]) -> Result<Option<T>, i32>) -> Option<T> {
     let mut size = 1024;
@@ -49,119 +57,109 @@ fn with_buffer<T>(mut call: impl FnMut(&mut [libc::c_char]) -> Result<Option<T>,
     }
 }
 
-/// A user's name and primary group.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OsUser {
-    pub name: String,
-    pub uid: u32,
-    pub gid: u32,
+/// A C database entry (`passwd`, `group`): a plain struct of integers and
+/// pointers, for which all zeroes is a valid value.
+///
+/// # Safety
+/// Implement only for such structs.
+unsafe trait Entry {}
+// SAFETY: both are plain C structs of integers and pointers.
+unsafe impl Entry for libc::passwd {}
+// SAFETY: as above.
+unsafe impl Entry for libc::group {}
+
+/// One reentrant lookup (`getpwuid_r`, `getpwnam_r`, `getgrnam_r`,
+/// `getgrgid_r`): `call` is the libc function applied to the key, `read`
+/// takes what is wanted out of the entry it found, while the buffer its
+/// strings point into is still alive. None when there is no such entry or
+/// the call fails.
+fn lookup<E: Entry, T>(
+    call: impl Fn(*mut E, *mut libc::c_char, usize, *mut *mut E) -> libc::c_int,
+    read: impl Fn(&E) -> Option<T>,
+) -> Option<T> {
+    with_buffer(|buf| {
+        // SAFETY: E is all-zeroes-valid (the Entry contract); the call
+        // writes only into our entry and our buffer, of the size given.
+        let mut entry: E = unsafe { std::mem::zeroed() };
+        let mut result: *mut E = std::ptr::null_mut();
+        let rc = call(&mut entry, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 {
+            return Err(rc);
+        }
+        Ok(if result.is_null() { None } else { read(&entry) })
+    })
+}
+
+/// A C string of an entry, copied out; None for a null pointer.
+///
+/// # Safety
+/// `p` is null or points to a NUL-terminated string that is alive.
+unsafe fn owned(p: *const libc::c_char) -> Option<String> {
+    // SAFETY: the caller's contract.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
 }
 
 /// The password database entry of `uid`.
 pub fn user_by_uid(uid: u32) -> Option<OsUser> {
-    with_buffer(|buf| {
-        // SAFETY: getpwuid_r fills our passwd from our buffer of the stated
-        // size; the strings are read only when it reports an entry.
-        unsafe {
-            let mut pwd: libc::passwd = std::mem::zeroed();
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() || pwd.pw_name.is_null() {
-                return Ok(None);
-            }
-            let name = CStr::from_ptr(pwd.pw_name).to_string_lossy().into_owned();
-            Ok(Some(OsUser { name, uid: pwd.pw_uid, gid: pwd.pw_gid }))
-        }
-    })
+    lookup(
+        // SAFETY: getpwuid_r writes only into the entry and buffer it is given.
+        |e, b, n, r| unsafe { libc::getpwuid_r(uid, e, b, n, r) },
+        // SAFETY: the name points into the lookup's buffer, alive here.
+        |pwd: &libc::passwd| Some(OsUser { name: unsafe { owned(pwd.pw_name) }?, uid: pwd.pw_uid, gid: pwd.pw_gid }),
+    )
 }
 
 /// The password database entry named `name`.
 pub fn user_by_name(name: &str) -> Option<OsUser> {
     let c = CString::new(name).ok()?;
-    with_buffer(|buf| {
-        // SAFETY: as in user_by_uid.
-        unsafe {
-            let mut pwd: libc::passwd = std::mem::zeroed();
-            let mut result: *mut libc::passwd = std::ptr::null_mut();
-            let rc = libc::getpwnam_r(c.as_ptr(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() {
-                return Ok(None);
-            }
-            Ok(Some(OsUser { name: name.to_string(), uid: pwd.pw_uid, gid: pwd.pw_gid }))
-        }
-    })
+    lookup(
+        // SAFETY: as in user_by_uid; `c` outlives the call.
+        |e, b, n, r| unsafe { libc::getpwnam_r(c.as_ptr(), e, b, n, r) },
+        |pwd: &libc::passwd| Some(OsUser { name: name.to_string(), uid: pwd.pw_uid, gid: pwd.pw_gid }),
+    )
 }
 
 /// The gid of the group named `name`.
 pub fn group_gid(name: &str) -> Option<u32> {
     let c = CString::new(name).ok()?;
-    with_buffer(|buf| {
-        // SAFETY: getgrnam_r fills our group from our buffer; only the gid is read.
-        unsafe {
-            let mut grp: libc::group = std::mem::zeroed();
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            let rc = libc::getgrnam_r(c.as_ptr(), &mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
-            if rc != 0 {
-                return Err(rc);
-            }
-            Ok((!result.is_null()).then_some(grp.gr_gid))
-        }
-    })
+    lookup(
+        // SAFETY: getgrnam_r writes only into the entry and buffer it is given.
+        |e, b, n, r| unsafe { libc::getgrnam_r(c.as_ptr(), e, b, n, r) },
+        |grp: &libc::group| Some(grp.gr_gid),
+    )
 }
 
 /// The name of group `gid`, or its number when it has none.
 pub fn group_name(gid: u32) -> String {
-    with_buffer(|buf| {
-        // SAFETY: getgrgid_r fills our group from our buffer; the name is
-        // read only when it reports an entry.
-        unsafe {
-            let mut grp: libc::group = std::mem::zeroed();
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            let rc = libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() || grp.gr_name.is_null() {
-                return Ok(None);
-            }
-            Ok(Some(CStr::from_ptr(grp.gr_name).to_string_lossy().into_owned()))
-        }
-    })
+    lookup(
+        // SAFETY: getgrgid_r writes only into the entry and buffer it is given.
+        |e, b, n, r| unsafe { libc::getgrgid_r(gid, e, b, n, r) },
+        // SAFETY: the name points into the lookup's buffer, alive here.
+        |grp: &libc::group| unsafe { owned(grp.gr_name) },
+    )
     .unwrap_or_else(|| gid.to_string())
 }
 
 /// The users the group file lists as members of group `gid` (not those
 /// whose primary group it is: the passwd file is not scanned).
 pub fn group_members(gid: u32) -> Vec<String> {
-    with_buffer(|buf| {
-        // SAFETY: getgrgid_r fills our group from our buffer; gr_mem is a
-        // null-terminated array of C strings inside that buffer, read before
-        // the buffer goes.
-        unsafe {
-            let mut grp: libc::group = std::mem::zeroed();
-            let mut result: *mut libc::group = std::ptr::null_mut();
-            let rc = libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
-            if rc != 0 {
-                return Err(rc);
-            }
-            if result.is_null() || grp.gr_mem.is_null() {
-                return Ok(None);
-            }
+    lookup(
+        // SAFETY: as in group_name.
+        |e, b, n, r| unsafe { libc::getgrgid_r(gid, e, b, n, r) },
+        |grp: &libc::group| {
             let mut names = Vec::new();
             let mut p = grp.gr_mem;
-            while !(*p).is_null() {
-                names.push(CStr::from_ptr(*p).to_string_lossy().into_owned());
-                p = p.add(1);
+            // SAFETY: gr_mem is null or a null-terminated array of C
+            // strings inside the lookup's buffer, alive here.
+            unsafe {
+                while !p.is_null() && !(*p).is_null() {
+                    names.extend(owned(*p));
+                    p = p.add(1);
+                }
             }
-            Ok(Some(names))
-        }
-    })
+            Some(names)
+        },
+    )
     .unwrap_or_default()
 }
 
