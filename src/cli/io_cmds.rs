@@ -233,6 +233,8 @@ fn import(ctx: &Ctx, a: ImportArgs) -> anyhow::Result<()> {
     };
     bar.finish_and_clear();
     let plan = planned.map_err(|errors| anyhow!("{errors}"))?;
+    // The plan owns its records: the file's text is not needed again.
+    drop(text);
     let what = kind_name(a.kind);
     for w in &plan.warnings {
         eprintln!("note: {w}");

@@ -9,19 +9,19 @@
 //! `outbox` holds the mail outbox by day \0 client (see
 //! [`crate::domain::outbox`]); it is not part of the in-memory [`Book`].
 //!
-//! Every write is a [`Batch`] applied in one sled transaction across all the
-//! trees it touches (a large one, an import, in stages behind an undo
-//! journal: see `staged.rs`), flushed to disk before [`Store::apply`]
-//! returns, then recorded in the manifest (see `manifest.rs`) and published
-//! as the read image for readers that do not take the lock (`image.rs`).
+//! Every write is a [`Batch`], checked against the in-memory book
+//! (`writes.rs`) and applied in one sled transaction across all the trees
+//! it touches (a large one, an import, in stages behind an undo journal:
+//! see `staged.rs`), flushed to disk before [`Store::apply`] returns, then
+//! recorded in the manifest (see `manifest.rs`) and published as the read
+//! image for readers that do not take the lock (`image.rs`).
 //!
-//! Why so few index keys: a sled transaction keeps every tree node it
-//! replaces until it commits, about 5 KB per key written, and that is the
-//! peak memory of a large import. An index key per invoice doubled it, so
-//! `ix_client_invoices` holds one key per client; and the in-memory
-//! [`Book`] answers "payments of an invoice", so no sled index is kept for
-//! that (an earlier `ix_invoice_payments` tree, written but never read, is
-//! gone).
+//! Why so few index keys: every key costs sled memory and time on a large
+//! import (a transaction kept about 5 KB per key written until it
+//! committed), so `ix_client_invoices` holds one key per client; and the
+//! in-memory [`Book`] answers "payments of an invoice", so no sled index is
+//! kept for that (an earlier `ix_invoice_payments` tree, written but never
+//! read, is gone).
 
 pub mod codec;
 pub mod facts;
@@ -32,8 +32,8 @@ pub mod paths;
 pub mod schema;
 mod staged;
 mod verify;
+mod writes;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -537,20 +537,6 @@ impl Store {
         Ok(self.get(&self.t.ix_client_invoices, "ix_client_invoices", client_id.as_bytes())?.unwrap_or_default())
     }
 
-    /// The index entry of `client_id` as it will be after this batch:
-    /// loaded from the store the first time the batch touches the client.
-    fn client_invoice_set<'m>(
-        &self,
-        changed: &'m mut BTreeMap<String, BTreeSet<String>>,
-        client_id: &str,
-    ) -> Result<&'m mut BTreeSet<String>> {
-        if !changed.contains_key(client_id) {
-            let numbers: Vec<String> = self.client_invoice_numbers(client_id)?;
-            changed.insert(client_id.to_string(), numbers.into_iter().collect());
-        }
-        Ok(changed.get_mut(client_id).expect("inserted above"))
-    }
-
     /// A client's notes in log order, from the index.
     pub fn client_notes(&self, client_id: &str) -> Result<Vec<Note>> {
         let prefix = pair_key(client_id, b"");
@@ -571,149 +557,29 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        // The book is needed afterwards to publish the read image.
+        // The book is needed to check the batch and afterwards to publish
+        // the read image.
         self.book()?;
-        let mut meta = self.meta;
-        let mut fresh_ids = std::collections::HashSet::new();
-        let enc = |e: CodecError| StoreError::Invalid(e.to_string());
-        let mut w = Writes::default();
-        let mut client_invoices: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let mut batch_client: rustc_hash::FxHashMap<&str, &str> = Default::default();
-
-        for c in &batch.clients {
-            // Existence is all that matters here: no need to decode the old record.
-            let known = self.t.clients.contains_key(c.id.as_bytes()).map_err(sled_err(&self.dir))?;
-            if !known && w.new_clients.insert(&c.id) {
-                meta.counts.clients += 1;
-            }
-            w.clients.insert(c.id.as_bytes(), codec::encode(c).map_err(enc)?);
-        }
-        for inv in &batch.invoices {
-            let known_client = w.new_clients.contains(inv.client_id.as_str())
-                || self.t.clients.contains_key(inv.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
-            if !known_client {
-                return Err(StoreError::Invalid(format!(
-                    "invoice {} names client {}, which does not exist",
-                    inv.number, inv.client_id
-                )));
-            }
-            // The client the invoice is filed under until now: its earlier
-            // version in this batch, else the store's (only a replaced
-            // invoice is decoded).
-            let old_client = match batch_client.get(inv.number.as_str()) {
-                Some(&c) => Some(c.to_string()),
-                None => self.invoice(&inv.number)?.map(|old| old.client_id),
-            };
-            match old_client {
-                Some(old) if old != inv.client_id => {
-                    self.client_invoice_set(&mut client_invoices, &old)?.remove(&inv.number);
-                }
-                Some(_) => {}
-                None => {
-                    w.new_invoices.insert(&inv.number);
-                    meta.counts.invoices += 1;
-                }
-            }
-            batch_client.insert(&inv.number, &inv.client_id);
-            w.invoices.insert(inv.number.as_bytes(), codec::encode(inv).map_err(enc)?);
-            self.client_invoice_set(&mut client_invoices, &inv.client_id)?.insert(inv.number.clone());
-        }
-        for (client, numbers) in &client_invoices {
-            if numbers.is_empty() {
-                w.ix_client_invoices.remove(client.as_bytes());
-            } else {
-                w.ix_client_invoices.insert(client.as_bytes(), codec::encode(numbers).map_err(enc)?);
-            }
-        }
-        drop(client_invoices);
-        let invoice_exists = |store: &Store, n: &str, w: &Writes| -> Result<bool> {
-            Ok(w.new_invoices.contains(n)
-                || store.t.invoices.contains_key(n.as_bytes()).map_err(sled_err(&store.dir))?)
-        };
-        for p in &batch.payments {
-            self.check_fresh_id("payment", p.id, &self.t.payments, &mut fresh_ids)?;
-            meta.next_payment_id = meta.next_payment_id.max(p.id);
-            for a in &p.allocations {
-                if !invoice_exists(self, &a.invoice, &w)? {
-                    return Err(StoreError::Invalid(format!(
-                        "payment allocates to invoice {}, which does not exist",
-                        a.invoice
-                    )));
-                }
-            }
-            w.payments.insert(id_key(p.id), codec::encode(p).map_err(enc)?);
-            meta.counts.payments += 1;
-        }
-        for a in &batch.adjustments {
-            self.check_fresh_id("adjustment", a.id, &self.t.adjustments, &mut fresh_ids)?;
-            meta.next_adjustment_id = meta.next_adjustment_id.max(a.id);
-            if !invoice_exists(self, &a.invoice, &w)? {
-                return Err(StoreError::Invalid(format!("invoice {} does not exist", a.invoice)));
-            }
-            w.adjustments.insert(id_key(a.id), codec::encode(a).map_err(enc)?);
-            meta.counts.adjustments += 1;
-        }
-        for n in &batch.notes {
-            self.check_fresh_id("note", n.id, &self.t.notes, &mut fresh_ids)?;
-            meta.next_note_id = meta.next_note_id.max(n.id);
-            let known = w.new_clients.contains(n.client_id.as_str())
-                || self.t.clients.contains_key(n.client_id.as_bytes()).map_err(sled_err(&self.dir))?;
-            if !known {
-                return Err(StoreError::Invalid(format!("client {} does not exist", n.client_id)));
-            }
-            w.notes.insert(id_key(n.id), codec::encode(n).map_err(enc)?);
-            w.ix_client_notes.insert(pair_key(&n.client_id, &id_key(n.id)), Vec::new());
-            meta.counts.notes += 1;
-        }
-        for e in &batch.outbox {
-            w.outbox.insert(e.key(), codec::encode(e).map_err(enc)?);
-        }
-        meta.seq += 1;
-        let meta_record = codec::encode(&meta).map_err(enc)?;
+        let book = self.book.as_ref().expect("loaded above");
         let t = &self.t;
+        let taken = |what: &'static str, id: u64| {
+            let tree = match what {
+                "payment" => &t.payments,
+                "adjustment" => &t.adjustments,
+                _ => &t.notes,
+            };
+            tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))
+        };
+        let checked = writes::check(book, &batch, self.meta, &taken)?;
+        let meta = checked.meta;
+        let meta_record = codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let trees = t.record_trees();
-        // With whether every key is new (ids checked fresh above), so the
-        // undo journal need not look up its old value.
-        let writes = [
-            (&w.clients, false),
-            (&w.invoices, false),
-            (&w.payments, true),
-            (&w.adjustments, true),
-            (&w.notes, true),
-            (&w.ix_client_invoices, false),
-            (&w.ix_client_notes, true),
-        ];
-        let records = batch.clients.len()
-            + batch.invoices.len()
-            + batch.payments.len()
-            + batch.adjustments.len()
-            + batch.notes.len();
-        if records > staged::STAGED_ABOVE {
-            self.write_staged(&trees, &writes, meta_record)?;
+        if checked.records() > staged::STAGED_ABOVE {
+            staged::write(&self.dir, &self.db, &t.meta, &trees, self.meta.seq, &checked, meta_record)?;
         } else {
-            let mut meta_batch = sled::Batch::default();
-            meta_batch.insert(META_KEY, meta_record);
-            let mut batches = vec![meta_batch];
-            batches.extend(writes.iter().map(|(w, _)| w.to_batch()));
-            let mut all = vec![&t.meta];
-            all.extend(trees);
-            // The outbox rides in the same transaction (its records are few;
-            // a staged write is for imports, which hold none).
-            batches.push(w.outbox.to_batch());
-            all.push(&t.outbox);
-            all[..]
-                .transaction(|views| {
-                    for (view, b) in views.iter().zip(batches.iter()) {
-                        view.apply_batch(b)?;
-                    }
-                    Ok::<(), ConflictableTransactionError<()>>(())
-                })
-                .map_err(|e| match e {
-                    TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
-                    TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
-                })?;
+            self.write_at_once(&trees, &checked, meta_record, &batch.outbox)?;
         }
-        self.db.flush().map_err(sled_err(&self.dir))?;
+        drop(checked);
         // The write is on disk from here on: it must be reported as saved.
         // A manifest left behind only weakens the lost-writes check until
         // the next open brings it up to date; failing here would make a
@@ -733,31 +599,51 @@ impl Store {
         Ok(())
     }
 
-    /// A large write in stages (see `staged.rs`): undo journal, records in
-    /// small batches, flush, then the `meta` record as the commit.
-    fn write_staged(&self, trees: &[&sled::Tree], writes: &[(&TreeWrites, bool)], meta_record: Vec<u8>) -> Result<()> {
-        staged::write_journal(&self.dir, self.meta.seq, trees, writes).map_err(StoreError::Io)?;
-        for (tree, (w, _)) in trees.iter().zip(writes) {
-            staged::apply_in_steps(tree, w).map_err(sled_err(&self.dir))?;
-        }
-        self.db.flush().map_err(sled_err(&self.dir))?;
-        self.t.meta.insert(META_KEY, meta_record).map_err(sled_err(&self.dir))?;
-        self.db.flush().map_err(sled_err(&self.dir))?;
-        // Committed. A journal left behind is dropped on the next open.
-        let _ = staged::drop_journal(&self.dir);
-        Ok(())
-    }
-
-    fn check_fresh_id(
+    /// A small write: one sled transaction across every tree it touches
+    /// (the outbox too: its records are few, and a staged write is for
+    /// imports, which hold none), then a flush.
+    fn write_at_once(
         &self,
-        what: &'static str,
-        id: u64,
-        tree: &sled::Tree,
-        fresh: &mut std::collections::HashSet<(&'static str, u64)>,
+        trees: &[&sled::Tree],
+        writes: &writes::Checked,
+        meta_record: Vec<u8>,
+        outbox: &[OutboxEntry],
     ) -> Result<()> {
-        if id == 0 || !fresh.insert((what, id)) || tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))? {
-            return Err(StoreError::Invalid(format!("{what} id {id} is already taken (ids come from Store::ids)")));
+        let t = &self.t;
+        let mut meta_batch = sled::Batch::default();
+        meta_batch.insert(META_KEY, meta_record);
+        let mut batches = vec![meta_batch];
+        for n in 0..trees.len() {
+            let mut b = sled::Batch::default();
+            staged::Source::each(writes, n, true, &mut |k, v, _| {
+                match v {
+                    Some(v) => b.insert(k, v),
+                    None => b.remove(k),
+                }
+                Ok(())
+            })?;
+            batches.push(b);
         }
+        let mut out = sled::Batch::default();
+        for e in outbox {
+            out.insert(e.key(), codec::encode(e).map_err(|e| StoreError::Invalid(e.to_string()))?);
+        }
+        batches.push(out);
+        let mut all = vec![&t.meta];
+        all.extend(trees);
+        all.push(&t.outbox);
+        all[..]
+            .transaction(|views| {
+                for (view, b) in views.iter().zip(batches.iter()) {
+                    view.apply_batch(b)?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
+                TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
+            })?;
+        self.db.flush().map_err(sled_err(&self.dir))?;
         Ok(())
     }
 
@@ -790,22 +676,6 @@ impl Store {
 }
 
 use sled::Transactional;
-use staged::TreeWrites;
-
-#[derive(Default)]
-struct Writes<'b> {
-    clients: TreeWrites,
-    invoices: TreeWrites,
-    payments: TreeWrites,
-    adjustments: TreeWrites,
-    notes: TreeWrites,
-    ix_client_invoices: TreeWrites,
-    ix_client_notes: TreeWrites,
-    outbox: TreeWrites,
-    /// Keys new in this batch, borrowed from it.
-    new_clients: rustc_hash::FxHashSet<&'b str>,
-    new_invoices: rustc_hash::FxHashSet<&'b str>,
-}
 
 /// Opens sled, waiting briefly if its own file lock is still held. Our
 /// `dun.lock` is already ours, so no other dun process holds the store; a

@@ -267,15 +267,33 @@ pub fn device_of(path: &Path) -> String {
 /// fsync of the folder. A reader sees the old file or the new one, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
+    write_atomic_with(path, |f| f.write_all(bytes), |e| e)
+}
+
+/// [`write_atomic`] for a file written as it is produced (an import's undo
+/// journal, the read image): `write` fills the temp file through a buffer
+/// (it may seek back, to fill in a header); an error from it (`io` turns
+/// the file system's into `E`) leaves `path` as it was and no temp file.
+pub fn write_atomic_with<E>(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> Result<(), E>,
+    io: impl Fn(io::Error) -> E,
+) -> Result<(), E> {
     use std::os::unix::fs::OpenOptionsExt;
     // A bare file name has an empty parent, which cannot be opened to fsync.
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("file")));
-    {
-        let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+    let written = (|| {
+        let f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(&io)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, f);
+        write(&mut out)?;
+        let f = out.into_inner().map_err(|e| io(e.into_error()))?;
+        f.sync_all().map_err(&io)
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
-    fs::rename(&tmp, path)?;
-    fs::File::open(dir)?.sync_all()
+    fs::rename(&tmp, path).map_err(&io)?;
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(&io)
 }

@@ -82,7 +82,7 @@ mod tests {
         use crate::domain::client::{Client, ClientV1};
         use crate::domain::Currency;
         use crate::store::codec;
-        use crate::store::staged::{apply_in_steps, write_journal, TreeWrites, STAGED_ABOVE};
+        use crate::store::staged::{write_journal, write_records, Listed, STAGED_ABOVE};
         use crate::store::{Batch, Store, SCHEMA_KEY};
 
         let v1 = |c: &Client| {
@@ -116,20 +116,17 @@ mod tests {
             s.t.meta.insert(SCHEMA_KEY, &1u32.to_be_bytes()).unwrap();
             // A staged import of schema 1: C1 renamed, many clients added;
             // killed after the records, before the commit.
-            let mut w = TreeWrites::default();
             let mut renamed = c1.clone();
             renamed.name = "Acme Renamed".into();
-            w.insert("C1", v1(&renamed));
+            let mut w = vec![(b"C1".to_vec(), v1(&renamed))];
             for i in 0..STAGED_ABOVE {
                 let id = format!("N{i:05}");
-                w.insert(&id, v1(&Client::new(&id, "New", Currency::USD)));
+                w.push((id.clone().into_bytes(), v1(&Client::new(&id, "New", Currency::USD))));
             }
-            let none = TreeWrites::default();
             let t = s.t.record_trees();
-            let writes =
-                [(&w, false), (&none, true), (&none, true), (&none, true), (&none, true), (&none, true), (&none, true)];
+            let writes = Listed(vec![(w, false)]);
             write_journal(dir, s.meta().seq, &t, &writes).unwrap();
-            apply_in_steps(t[0], &w).unwrap();
+            write_records(dir, &t, &writes).unwrap();
             s.db.flush().unwrap();
         }
         let mut s = Store::open(dir).unwrap();

@@ -1,13 +1,15 @@
 //! Large writes (imports) without one giant sled transaction.
 //!
 //! A sled transaction keeps every tree node it replaces until it commits,
-//! so a million-invoice import in one transaction peaked at 6.4 GB. A
-//! large batch is written instead in three steps:
+//! so a million-invoice import in one transaction peaked at 6.4 GB; sled's
+//! atomic batches (`Tree::apply_batch`) keep about 2.5 KB per key until the
+//! store is closed, 3 GB for a million. A large write goes instead in three
+//! steps, with plain inserts:
 //!
-//! 1. an undo journal (`dun.undo`): for every key the batch writes, the
+//! 1. an undo journal (`dun.undo`): for every key the write touches, the
 //!    value it had (or that it had none), written atomically and fsynced
 //!    before anything else, stamped with the store's sequence;
-//! 2. the records, tree by tree, in small sled batches, then a flush;
+//! 2. the records, tree by tree, one insert each, then a flush;
 //! 3. one small final write, the `meta` record with the next sequence,
 //!    flushed: this is the commit. Then the manifest, and the journal goes.
 //!
@@ -16,100 +18,123 @@
 //! restored, new keys removed, flushed) and the store is as before. A crash
 //! after it finds `meta` one ahead: the write is whole, the journal is
 //! dropped. Playing back is idempotent, so a crash during recovery is
-//! recovered the same way. Memory is the batch's encoded records and the
-//! journal's keys, never sled's copy of every replaced node.
+//! recovered the same way.
+//!
+//! Memory is bounded by design, not by the size of the write: the writes
+//! come from a [`Source`] that produces them on demand, once for the
+//! journal (keys only, [`STEP`] undo entries buffered) and once for the
+//! records (one encoded record at a time); sled's own memory stays near its
+//! cache size with plain inserts. Playback reads the journal's chunks from
+//! the last, one at a time.
 
 use std::fs;
-use std::os::unix::fs::FileExt;
+use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::codec::{self, CodecError};
-use super::paths::write_atomic;
+use super::paths::{self, write_atomic_with};
+use super::{sled_err, Result, StoreError, META_KEY};
 
 pub const FILE: &str = "dun.undo";
 const MAGIC: &[u8; 8] = b"DUNUNDO1";
-/// Keys per sled batch (and per journal chunk): sled's per-batch garbage is
-/// freed between batches, so this bounds it.
+/// Undo entries per journal chunk (the journal's write buffer and its
+/// playback's memory).
 const STEP: usize = 4096;
 /// Batches with more records than this are written in stages.
 pub const STAGED_ABOVE: usize = 4096;
 
-/// The writes to one tree, in order. `None` removes the key.
-#[derive(Default)]
-pub(crate) struct TreeWrites {
-    pub ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
-}
+/// Told each write to a tree in order: the key, the encoded record (None
+/// removes the key; always None when only keys were asked for), and
+/// whether the key is known to be absent from the store before the write
+/// (its undo entry then needs no lookup).
+pub(crate) type Visit<'f> = &'f mut dyn FnMut(&[u8], Option<&[u8]>, bool) -> Result<()>;
 
-impl TreeWrites {
-    pub fn insert(&mut self, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) {
-        self.ops.push((key.as_ref().to_vec(), Some(value.into())));
-    }
-    pub fn remove(&mut self, key: impl AsRef<[u8]>) {
-        self.ops.push((key.as_ref().to_vec(), None));
-    }
-    pub fn to_batch(&self) -> sled::Batch {
-        let mut b = sled::Batch::default();
-        for (k, v) in &self.ops {
-            match v {
-                Some(v) => b.insert(k.as_slice(), v.as_slice()),
-                None => b.remove(k.as_slice()),
-            }
-        }
-        b
-    }
+/// The writes of a large batch, produced on demand, as often as asked.
+pub(crate) trait Source {
+    /// Tells `f` every write to record tree `tree` (numbered as in
+    /// `Trees::record_trees`), in order; `values`: whether the records are
+    /// wanted (false: keys only, nothing is encoded).
+    fn each(&self, tree: usize, values: bool, f: Visit<'_>) -> Result<()>;
 }
 
 /// One journal entry: tree number, key, the value before the write.
 #[derive(Serialize, Deserialize)]
 struct Undo(u8, Vec<u8>, Option<Vec<u8>>);
 
-/// Writes the journal for `writes` (tree number, the writes, whether every
-/// key is known to be new so its old value need not be looked up).
-pub(crate) fn write_journal(
+/// Writes `source` to `trees` in stages (see the module comment): the
+/// journal, the records, a flush, then `meta_record` under `meta` as the
+/// commit. `base_seq`: the store's sequence before the write.
+pub(crate) fn write(
     dir: &Path,
-    base_seq: u64,
+    db: &sled::Db,
+    meta: &sled::Tree,
     trees: &[&sled::Tree],
-    writes: &[(&TreeWrites, bool)],
-) -> Result<(), String> {
-    let mut out = Vec::with_capacity(64);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&base_seq.to_le_bytes());
-    let mut chunk: Vec<Undo> = Vec::with_capacity(STEP);
-    let flush = |chunk: &mut Vec<Undo>, out: &mut Vec<u8>| -> Result<(), String> {
-        let env = codec::encode(chunk).map_err(|e| e.to_string())?;
-        out.extend_from_slice(&(env.len() as u32).to_le_bytes());
-        out.extend_from_slice(&env);
-        chunk.clear();
-        Ok(())
-    };
-    for (t, (w, all_new)) in writes.iter().enumerate() {
-        for (k, _) in &w.ops {
-            let old = if *all_new { None } else { trees[t].get(k).map_err(|e| e.to_string())?.map(|v| v.to_vec()) };
-            chunk.push(Undo(t as u8, k.clone(), old));
-            if chunk.len() == STEP {
-                flush(&mut chunk, &mut out)?;
-            }
-        }
-    }
-    if !chunk.is_empty() {
-        flush(&mut chunk, &mut out)?;
-    }
-    write_atomic(&dir.join(FILE), &out).map_err(|e| format!("cannot write the undo journal: {e}"))
+    base_seq: u64,
+    source: &dyn Source,
+    meta_record: Vec<u8>,
+) -> Result<()> {
+    write_journal(dir, base_seq, trees, source)?;
+    write_records(dir, trees, source)?;
+    db.flush().map_err(sled_err(dir))?;
+    meta.insert(META_KEY, meta_record).map_err(sled_err(dir))?;
+    db.flush().map_err(sled_err(dir))?;
+    // Committed. A journal left behind is dropped on the next open.
+    let _ = drop_journal(dir);
+    Ok(())
 }
 
-/// Applies `writes` to `tree` in small batches.
-pub(crate) fn apply_in_steps(tree: &sled::Tree, writes: &TreeWrites) -> sled::Result<()> {
-    for part in writes.ops.chunks(STEP) {
-        let mut b = sled::Batch::default();
-        for (k, v) in part {
-            match v {
-                Some(v) => b.insert(k.as_slice(), v.as_slice()),
-                None => b.remove(k.as_slice()),
+/// Writes the undo journal of `source`, chunk by chunk, atomically.
+pub(crate) fn write_journal(dir: &Path, base_seq: u64, trees: &[&sled::Tree], source: &dyn Source) -> Result<()> {
+    let path = dir.join(FILE);
+    let io = |e: std::io::Error| {
+        StoreError::Io(format!("cannot write the undo journal of the import: {}", paths::describe_io(&path, &e)))
+    };
+    write_atomic_with(
+        &path,
+        |out| {
+            out.write_all(MAGIC).map_err(io)?;
+            out.write_all(&base_seq.to_le_bytes()).map_err(io)?;
+            let mut chunk: Vec<Undo> = Vec::with_capacity(STEP);
+            let mut put = |chunk: &mut Vec<Undo>| -> Result<()> {
+                let env = codec::encode(&*chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                out.write_all(&(env.len() as u32).to_le_bytes()).map_err(io)?;
+                out.write_all(&env).map_err(io)?;
+                chunk.clear();
+                Ok(())
+            };
+            for (t, tree) in trees.iter().enumerate() {
+                source.each(t, false, &mut |k, _, new| {
+                    let old = if new { None } else { tree.get(k).map_err(sled_err(dir))?.map(|v| v.to_vec()) };
+                    chunk.push(Undo(t as u8, k.to_vec(), old));
+                    if chunk.len() == STEP {
+                        put(&mut chunk)?;
+                    }
+                    Ok(())
+                })?;
             }
-        }
-        tree.apply_batch(b)?;
+            if !chunk.is_empty() {
+                put(&mut chunk)?;
+            }
+            Ok(())
+        },
+        io,
+    )
+}
+
+/// Writes the records of `source`, one insert each (see the module comment
+/// for why not sled's batches).
+pub(crate) fn write_records(dir: &Path, trees: &[&sled::Tree], source: &dyn Source) -> Result<()> {
+    for (t, tree) in trees.iter().enumerate() {
+        source.each(t, true, &mut |k, v, _| {
+            match v {
+                Some(v) => tree.insert(k, v),
+                None => tree.remove(k),
+            }
+            .map(drop)
+            .map_err(sled_err(dir))
+        })?;
     }
     Ok(())
 }
@@ -136,16 +161,10 @@ pub enum Recovered {
 /// store's committed sequence (its `meta` record).
 pub(crate) fn recover(dir: &Path, db: &sled::Db, trees: &[&sled::Tree], seq: u64) -> Result<Recovered, String> {
     let path = dir.join(FILE);
-    let file = match fs::File::open(&path) {
-        Ok(f) => f,
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recovered::Nothing),
         Err(e) => return Err(format!("cannot read the undo journal {}: {e}", path.display())),
-    };
-    let bytes = {
-        let len = file.metadata().map_err(|e| e.to_string())?.len() as usize;
-        let mut b = vec![0u8; len];
-        file.read_exact_at(&mut b, 0).map_err(|e| e.to_string())?;
-        b
     };
     let damaged = |why: &str| {
         format!(
@@ -164,34 +183,55 @@ pub(crate) fn recover(dir: &Path, db: &sled::Db, trees: &[&sled::Tree], seq: u64
     if seq != base {
         return Err(damaged(&format!("it is for write {base}, the store is at {seq}")));
     }
-    let mut undo: Vec<Undo> = Vec::new();
+    // Where each chunk is, all checked before anything is changed.
+    let mut chunks = Vec::new();
     let mut at = 16;
     while at < bytes.len() {
         let len = bytes.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")) as usize);
         let Some(end) = len.map(|l| at + 4 + l).filter(|&e| e <= bytes.len()) else {
             return Err(damaged("truncated"));
         };
-        let part: Vec<Undo> = codec::decode(&bytes[at + 4..end]).map_err(|e: CodecError| damaged(&e.to_string()))?;
-        undo.extend(part);
+        chunks.push(at + 4..end);
         at = end;
     }
+    for range in &chunks {
+        codec::decode::<Vec<Undo>>(&bytes[range.clone()]).map_err(|e: CodecError| damaged(&e.to_string()))?;
+    }
     // Newest first, so a key written twice ends at its value before the write.
-    for part in undo.rchunks(STEP) {
-        let mut batches: Vec<sled::Batch> = (0..trees.len()).map(|_| sled::Batch::default()).collect();
-        for Undo(t, k, old) in part.iter().rev() {
-            let b = batches.get_mut(*t as usize).ok_or_else(|| damaged("unknown tree"))?;
+    for range in chunks.into_iter().rev() {
+        let part: Vec<Undo> = codec::decode(&bytes[range]).map_err(|e: CodecError| damaged(&e.to_string()))?;
+        for Undo(t, k, old) in part.into_iter().rev() {
+            let tree = trees.get(t as usize).ok_or_else(|| damaged("unknown tree"))?;
             match old {
-                Some(v) => b.insert(k.as_slice(), v.as_slice()),
-                None => b.remove(k.as_slice()),
+                Some(v) => tree.insert(k, v).map(drop),
+                None => tree.remove(k).map(drop),
             }
-        }
-        for (tree, b) in trees.iter().zip(batches) {
-            tree.apply_batch(b).map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?;
         }
     }
     db.flush().map_err(|e| e.to_string())?;
     drop_journal(dir).map_err(|e| e.to_string())?;
     Ok(Recovered::RolledBack)
+}
+
+/// Writes listed in full, for tests: per tree, its (key, record) pairs and
+/// whether every key is new.
+#[cfg(test)]
+pub(crate) struct Listed(pub Vec<(Vec<KeyRecord>, bool)>);
+
+#[cfg(test)]
+pub(crate) type KeyRecord = (Vec<u8>, Vec<u8>);
+
+#[cfg(test)]
+impl Source for Listed {
+    fn each(&self, tree: usize, values: bool, f: Visit<'_>) -> Result<()> {
+        if let Some((writes, new)) = self.0.get(tree) {
+            for (k, v) in writes {
+                f(k, values.then_some(v.as_slice()), *new)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -223,15 +263,14 @@ mod tests {
             let s = Store::open(&dir).unwrap();
             let t = s.trees().record_trees();
             // Replace the ten invoices (new totals) and add many more.
-            let mut w = TreeWrites::default();
+            let mut w = Vec::new();
             for mut inv in invoices(STAGED_ABOVE + 10, "C1") {
                 inv.total = 7.into();
-                w.insert(inv.number.as_bytes(), codec::encode(&inv).unwrap());
+                w.push((inv.number.clone().into_bytes(), codec::encode(&inv).unwrap()));
             }
-            let empty = TreeWrites::default();
-            let writes = [(&empty, false), (&w, false), (&empty, true)];
+            let writes = Listed(vec![(vec![], false), (w, false), (vec![], true)]);
             write_journal(&dir, s.meta().seq, &t, &writes).unwrap();
-            apply_in_steps(t[1], &w).unwrap();
+            write_records(&dir, &t, &writes).unwrap();
             s.db.flush().unwrap();
             // Dropped here without the commit, as a crash would leave it.
         }
@@ -244,7 +283,7 @@ mod tests {
         assert!(s.invoice(&format!("I{:06}", STAGED_ABOVE)).unwrap().is_none(), "a new record is removed");
         // A journal of the write before the current one: committed, dropped.
         let t = s.trees().record_trees();
-        write_journal(&dir, s.meta().seq - 1, &t, &[]).unwrap();
+        write_journal(&dir, s.meta().seq - 1, &t, &Listed(vec![])).unwrap();
         drop(s);
         let s = Store::open(&dir).unwrap();
         assert!(!dir.join(FILE).exists());
@@ -265,5 +304,51 @@ mod tests {
         drop(s);
         let mut s = Store::open(&dir).unwrap();
         assert_eq!(s.book().unwrap().client_invoices("C1").count(), n);
+    }
+
+    /// The writer holds one encoded record at a time and streams its
+    /// journal to disk: when the source hands over record i, record i-1 is
+    /// already in the tree, and the journal's temp file has grown past its
+    /// write buffer and one chunk before the last key is handed over. Collecting the
+    /// writes first (as dun did, 4 GB for a million invoices) fails this.
+    #[test]
+    fn the_staged_writer_streams_records_and_journal() {
+        struct Counting<'t> {
+            tree: &'t sled::Tree,
+            dir: &'t Path,
+            n: usize,
+        }
+        let key = |i: usize| format!("{i:0200}").into_bytes();
+        impl Source for Counting<'_> {
+            fn each(&self, tree: usize, values: bool, f: Visit<'_>) -> Result<()> {
+                if tree != 1 {
+                    return Ok(());
+                }
+                let key = |i: usize| format!("{i:0200}").into_bytes();
+                for i in 0..self.n {
+                    if values && i > 0 {
+                        assert!(self.tree.contains_key(key(i - 1)).unwrap(), "record {} is held, not written", i - 1);
+                    }
+                    if !values && i == self.n - 1 {
+                        let tmp = self.dir.join(format!(".{FILE}.tmp"));
+                        let len = fs::metadata(&tmp).map(|m| m.len()).unwrap_or(0) as usize;
+                        // All but the write buffer and the chunk being filled.
+                        let held = (1 << 20) + STEP * 220;
+                        assert!(len + held >= i * 200, "the journal is held in memory ({len} bytes on disk)");
+                    }
+                    f(&key(i), values.then_some(b"record".as_slice()), true)?;
+                }
+                Ok(())
+            }
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let s = Store::open(&dir).unwrap();
+        let t = s.trees().record_trees();
+        // 16,000 keys of 200 bytes: a journal of about 3.4 MB.
+        let source = Counting { tree: t[1], dir: &dir, n: 4 * STEP };
+        write_journal(&dir, s.meta().seq, &t, &source).unwrap();
+        write_records(&dir, &t, &source).unwrap();
+        assert!(t[1].contains_key(key(4 * STEP - 1)).unwrap());
     }
 }
