@@ -418,6 +418,16 @@ impl Book {
         }
     }
 
+    /// Makes room for `invoices` more invoices and `payments` more
+    /// payments (a large import), so the records already here are not
+    /// copied again and again as the vectors grow.
+    pub fn reserve(&mut self, invoices: usize, payments: usize) {
+        self.invoices.reserve(invoices);
+        self.allocs_by_invoice.by_owner.reserve(invoices);
+        self.adjustments_by_invoice.by_owner.reserve(invoices);
+        self.payments.reserve(payments);
+    }
+
     /// Payments are append-only (an undo is a reversing payment).
     pub fn add_payment(&mut self, p: Payment) {
         let pi = pos(self.payments.len());

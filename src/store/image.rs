@@ -47,6 +47,7 @@
 //! change an image in place (they rename a new one over it), so the mapped
 //! file does not change under a reader.
 use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
@@ -57,7 +58,7 @@ use serde::Serialize;
 use super::codec::{self, CodecError};
 use super::facts::{self, CreditFact, InvoiceFact};
 use super::manifest::Manifest;
-use super::paths::write_atomic;
+use super::paths::write_atomic_with;
 use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
 
 pub const FILE: &str = "dun.image";
@@ -495,17 +496,32 @@ fn split(book: &Book) -> Split {
     Split { invoice_closed, payment_closed, adjustment_closed, closed_through }
 }
 
+/// The image as it is written: to its file through a buffer, counted, so
+/// sections are placed by offset without holding the image in memory.
+struct Out<'w, W> {
+    w: &'w mut W,
+    len: u64,
+}
+
+impl<W: Write> Out<'_, W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.w.write_all(bytes)?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+}
+
 /// Appends one section of the records of `items` at `order` whose flag in
 /// `pick` is `want`.
-fn put_section<T: Serialize>(
-    out: &mut Vec<u8>,
+fn put_section<T: Serialize, W: Write>(
+    out: &mut Out<'_, W>,
     table: &mut Vec<Section>,
     kind: Kind,
     items: &[T],
     order: &[u32],
     pick: Option<(&[bool], bool)>,
-) -> Result<(), CodecError> {
-    let offset = out.len() as u64;
+) -> std::io::Result<()> {
+    let offset = out.len;
     let chosen: Vec<&T> = order
         .iter()
         .filter(|&&i| pick.is_none_or(|(flags, want)| flags[i as usize] == want))
@@ -514,31 +530,33 @@ fn put_section<T: Serialize>(
     for chunk in chosen.chunks(CHUNK) {
         put_chunk(out, chunk)?;
     }
-    table.push(Section { kind: kind as u32, records: chosen.len() as u64, offset, len: out.len() as u64 - offset });
+    table.push(Section { kind: kind as u32, records: chosen.len() as u64, offset, len: out.len - offset });
     Ok(())
 }
 
-fn put_chunk<T: Serialize>(out: &mut Vec<u8>, chunk: &[&T]) -> Result<(), CodecError> {
-    let env = codec::encode(&chunk)?;
+fn put_chunk<T: Serialize, W: Write>(out: &mut Out<'_, W>, chunk: &[&T]) -> std::io::Result<()> {
+    let env = codec::encode(&chunk).map_err(std::io::Error::other)?;
     if env.len() > CHUNK_BYTES && chunk.len() > 1 {
         let (a, b) = chunk.split_at(chunk.len() / 2);
         put_chunk(out, a)?;
         return put_chunk(out, b);
     }
     if env.len() > u32::MAX as usize {
-        return Err(CodecError::Encode("an image chunk is over 4 GB".into()));
+        return Err(std::io::Error::other(CodecError::Encode("an image chunk is over 4 GB".into())));
     }
-    out.extend_from_slice(&(env.len() as u32).to_le_bytes());
-    out.extend_from_slice(&env);
-    Ok(())
+    out.put(&(env.len() as u32).to_le_bytes())?;
+    out.put(&env)
 }
 
-/// The image of `book` at store sequence `seq`, as bytes.
-pub fn encode(book: &Book, seq: u64) -> Result<Vec<u8>, CodecError> {
+/// Writes the image of `book` at store sequence `seq` into `w`: the
+/// sections as they are encoded, then the header at the start (`w` is a
+/// fresh file or buffer). Nothing the size of the image is held.
+pub fn encode<W: Write + Seek>(book: &Book, seq: u64, w: &mut W) -> std::io::Result<()> {
     let sp = split(book);
     let kinds = 10;
     let header_len = FIXED + kinds * ENTRY + 4;
-    let mut out = vec![0u8; header_len];
+    let mut out = Out { w, len: 0 };
+    out.put(&vec![0u8; header_len])?;
     let mut table = Vec::with_capacity(kinds);
     let clients = key_order(book.clients(), |c| c.id.as_str());
     let invoices = key_order(book.invoices(), |i| i.number.as_str());
@@ -619,7 +637,8 @@ pub fn encode(book: &Book, seq: u64) -> Result<Vec<u8>, CodecError> {
     let all = |n: usize| (0..n as u32).collect::<Vec<u32>>();
     put_section(&mut out, &mut table, Kind::InvoiceFacts, &fi, &all(fi.len()), None)?;
     put_section(&mut out, &mut table, Kind::CreditFacts, &fc, &all(fc.len()), None)?;
-    let h = &mut out[..header_len];
+    let mut header = vec![0u8; header_len];
+    let h = &mut header[..];
     h[..8].copy_from_slice(MAGIC);
     h[8..12].copy_from_slice(&IMAGE_FORMAT.to_le_bytes());
     h[12..16].copy_from_slice(&super::schema::SCHEMA_VERSION.to_le_bytes());
@@ -637,13 +656,14 @@ pub fn encode(book: &Book, seq: u64) -> Result<Vec<u8>, CodecError> {
     let body = header_len - 4;
     let crc = crc32fast::hash(&h[..body]);
     h[body..].copy_from_slice(&crc.to_le_bytes());
-    Ok(out)
+    out.w.seek(SeekFrom::Start(0))?;
+    out.w.write_all(&header)
 }
 
-/// Publishes the image of `book` at `seq` in `dir`, atomically.
+/// Publishes the image of `book` at `seq` in `dir`, atomically, written
+/// to its temp file as it is encoded.
 pub fn publish(dir: &Path, book: &Book, seq: u64) -> std::io::Result<()> {
-    let bytes = encode(book, seq).map_err(std::io::Error::other)?;
-    write_atomic(&dir.join(FILE), &bytes)
+    write_atomic_with(&dir.join(FILE), |f| encode(book, seq, f), |e| e)
 }
 
 /// Removes the image (a reader then falls back to the store).

@@ -553,33 +553,44 @@ impl Store {
     /// Writes `batch` atomically across all trees, flushes it to disk, and
     /// only then updates the in-memory book. Referential checks (an invoice's
     /// client exists, ids are fresh) happen before anything is written.
-    pub fn apply(&mut self, batch: Batch) -> Result<()> {
+    pub fn apply(&mut self, mut batch: Batch) -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        // The book is needed to check the batch and afterwards to publish
-        // the read image.
+        // The book is needed to check the batch, to write from and
+        // afterwards to publish the read image.
         self.book()?;
-        let book = self.book.as_ref().expect("loaded above");
-        let t = &self.t;
-        let taken = |what: &'static str, id: u64| {
-            let tree = match what {
-                "payment" => &t.payments,
-                "adjustment" => &t.adjustments,
-                _ => &t.notes,
+        let checked = {
+            let t = &self.t;
+            let taken = |what: &'static str, id: u64| {
+                let tree = match what {
+                    "payment" => &t.payments,
+                    "adjustment" => &t.adjustments,
+                    _ => &t.notes,
+                };
+                tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))
             };
-            tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))
+            writes::check(self.book.as_ref().expect("loaded above"), &batch, self.meta, &taken)?
         };
-        let checked = writes::check(book, &batch, self.meta, &taken)?;
-        let meta = checked.meta;
+        let outbox = std::mem::take(&mut batch.outbox);
+        // The records move into the book and are written from there: one
+        // copy of a million invoices, not two. Until the write commits the
+        // book is ahead of the store, so a failed write drops it (the next
+        // use reads it again).
+        let mut book = self.book.take().expect("loaded above");
+        let before = (book.clients().len(), book.invoices().len());
+        let placed = writes::place(&mut book, batch);
+        let mut meta = checked.meta;
+        meta.counts.clients += (book.clients().len() - before.0) as u64;
+        meta.counts.invoices += (book.invoices().len() - before.1) as u64;
         let meta_record = codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let trees = t.record_trees();
+        let source = writes::FromBook { book: &book, checked: &checked, placed: &placed };
+        let trees = self.t.record_trees();
         if checked.records() > staged::STAGED_ABOVE {
-            staged::write(&self.dir, &self.db, &t.meta, &trees, self.meta.seq, &checked, meta_record)?;
+            staged::write(&self.dir, &self.db, &self.t.meta, &trees, self.meta.seq, &source, meta_record)?;
         } else {
-            self.write_at_once(&trees, &checked, meta_record, &batch.outbox)?;
+            self.write_at_once(&trees, &source, meta_record, &outbox)?;
         }
-        drop(checked);
         // The write is on disk from here on: it must be reported as saved.
         // A manifest left behind only weakens the lost-writes check until
         // the next open brings it up to date; failing here would make a
@@ -591,11 +602,8 @@ impl Store {
             ));
         }
         self.meta = meta;
-        if let Some(mut book) = self.book.take() {
-            apply_to_book(&mut book, batch);
-            self.publish(&book);
-            self.book = Some(book);
-        }
+        self.publish(&book);
+        self.book = Some(book);
         Ok(())
     }
 
@@ -605,7 +613,7 @@ impl Store {
     fn write_at_once(
         &self,
         trees: &[&sled::Tree],
-        writes: &writes::Checked,
+        writes: &writes::FromBook,
         meta_record: Vec<u8>,
         outbox: &[OutboxEntry],
     ) -> Result<()> {
@@ -763,21 +771,7 @@ pub fn read_open_book(dir: &Path, as_of: chrono::NaiveDate, min_closed: u64) -> 
 /// Applies a batch that the store has written to an in-memory book, in the
 /// same way [`Store::apply`] does for its own copy.
 pub fn apply_to_book(book: &mut Book, batch: Batch) {
-    for c in batch.clients {
-        book.upsert_client(c);
-    }
-    for i in batch.invoices {
-        book.upsert_invoice(i);
-    }
-    for p in batch.payments {
-        book.add_payment(p);
-    }
-    for a in batch.adjustments {
-        book.add_adjustment(a);
-    }
-    for n in batch.notes {
-        book.add_note(n);
-    }
+    writes::place(book, batch);
 }
 
 /// A key for messages: text when it is text, else its id.

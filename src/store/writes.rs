@@ -1,17 +1,20 @@
 //! What a batch writes, tree by tree. First checked against the book in
-//! memory (every reference resolves, ids are fresh; the counts and each
-//! changed client's invoice index as they will be), with no store lookup
-//! per record; then produced on demand, key by key with its encoded record,
-//! so a large write never holds every encoded record at once (`staged.rs`
-//! goes through the writes twice: keys for its undo journal, then records).
+//! memory (every reference resolves, ids are fresh; which keys are new,
+//! which clients' invoice index changes), with no store lookup per record;
+//! then the records move into the book ([`place`]) and the writes are
+//! produced from there on demand, key by key with its encoded record
+//! ([`FromBook`]). So a large write holds each record once, in the book,
+//! and never every encoded record at once (`staged.rs` goes through the
+//! writes twice: keys for its undo journal, then the records).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::HashSet;
+use std::ops::Range;
 
 use serde::Serialize;
 
 use super::staged::{Source, Visit};
 use super::{codec, id_key, pair_key, Batch, Meta, Result, StoreError};
-use crate::domain::{Book, Invoice};
+use crate::domain::Book;
 
 /// The record trees, numbered as the staged writer and its undo journal
 /// number them (`Trees::record_trees`; the journal stores these numbers).
@@ -23,23 +26,26 @@ pub(crate) const NOTES: usize = 4;
 pub(crate) const IX_CLIENT_INVOICES: usize = 5;
 pub(crate) const IX_CLIENT_NOTES: usize = 6;
 
-/// A batch that passed [`check`], with what it changes besides its records.
-pub(crate) struct Checked<'b> {
-    batch: &'b Batch,
-    book: &'b Book,
-    /// Each client whose invoices change, with its invoice numbers after
-    /// the batch (none left: its index key is removed). Borrowed from the
-    /// book and the batch: a million-invoice import copies no number.
-    client_invoices: BTreeMap<&'b str, BTreeSet<&'b str>>,
-    /// The store's bookkeeping after the batch (sequence included).
+/// What [`check`] found out about a batch before it goes into the book.
+pub(crate) struct Checked {
+    /// The store's bookkeeping after the batch (sequence included); the
+    /// client and invoice counts are added once the batch is in the book
+    /// (a key given twice counts once).
     pub meta: Meta,
+    /// For each client and invoice of the batch, in order: whether its key
+    /// is new to the store (its undo entry then needs no lookup).
+    client_new: Vec<bool>,
+    invoice_new: Vec<bool>,
+    /// The clients whose invoice index changes, in key order, each with
+    /// whether it has an index key now (a client with invoices has one).
+    index_clients: Vec<(String, bool)>,
+    records: usize,
 }
 
-impl Checked<'_> {
+impl Checked {
     /// Records the batch writes (index keys not counted).
     pub fn records(&self) -> usize {
-        let b = self.batch;
-        b.clients.len() + b.invoices.len() + b.payments.len() + b.adjustments.len() + b.notes.len()
+        self.records
     }
 }
 
@@ -48,52 +54,45 @@ impl Checked<'_> {
 /// batch), a payment or adjustment names an invoice that exists, a note's
 /// client exists, ids are fresh. `taken` looks an id up in the store (kind,
 /// id), for the few ids that could be.
-pub(crate) fn check<'b>(
-    book: &'b Book,
-    batch: &'b Batch,
+pub(crate) fn check(
+    book: &Book,
+    batch: &Batch,
     mut meta: Meta,
     taken: &dyn Fn(&'static str, u64) -> Result<bool>,
-) -> Result<Checked<'b>> {
+) -> Result<Checked> {
     let invalid = |m: String| Err(StoreError::Invalid(m));
-    let mut new_clients: rustc_hash::FxHashSet<&str> = Default::default();
-    for c in &batch.clients {
-        if book.client_index(&c.id).is_none() && new_clients.insert(&c.id) {
-            meta.counts.clients += 1;
-        }
-    }
+    let client_new: Vec<bool> = batch.clients.iter().map(|c| book.client_index(&c.id).is_none()).collect();
+    let new_clients: rustc_hash::FxHashSet<&str> =
+        batch.clients.iter().zip(&client_new).filter(|(_, &new)| new).map(|(c, _)| c.id.as_str()).collect();
     let client_known = |id: &str| new_clients.contains(id) || book.client_index(id).is_some();
+    // Each client whose invoices change: the batch's, and the one an
+    // invoice moves away from.
+    let mut index_clients: rustc_hash::FxHashSet<&str> = Default::default();
+    let mut invoice_new = Vec::with_capacity(batch.invoices.len());
     for inv in &batch.invoices {
         if !client_known(&inv.client_id) {
             return invalid(format!("invoice {} names client {}, which does not exist", inv.number, inv.client_id));
         }
-    }
-    // The batch's invoices in number order (stable: the versions of one
-    // number stay in batch order), so those versions are neighbours and a
-    // number is found in the batch by bisection, without a set of them.
-    let invoices = &batch.invoices;
-    let mut by_number: Vec<u32> = (0..invoices.len() as u32).collect();
-    if !invoices.windows(2).all(|w| w[0].number <= w[1].number) {
-        by_number.sort_by(|&a, &b| invoices[a as usize].number.cmp(&invoices[b as usize].number));
-    }
-    let mut client_invoices: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut previous: Option<&Invoice> = None;
-    for &i in &by_number {
-        let inv = &invoices[i as usize];
-        // The client the invoice is filed under until now: its earlier
-        // version in this batch, else the book's.
-        let old_client = match previous {
-            Some(p) if p.number == inv.number => Some(p.client_id.as_str()),
-            _ => book.invoice(&inv.number).map(|old| old.client_id.as_str()),
-        };
-        match old_client {
-            Some(old) if old != inv.client_id => {
-                numbers_of(&mut client_invoices, book, old).remove(inv.number.as_str());
-            }
-            Some(_) => {}
-            None => meta.counts.invoices += 1,
+        let old = book.invoice(&inv.number);
+        if let Some(old) = old.filter(|old| old.client_id != inv.client_id) {
+            index_clients.insert(&old.client_id);
         }
-        numbers_of(&mut client_invoices, book, &inv.client_id).insert(&inv.number);
-        previous = Some(inv);
+        index_clients.insert(&inv.client_id);
+        invoice_new.push(old.is_none());
+    }
+    let mut index_clients: Vec<(String, bool)> =
+        index_clients.into_iter().map(|c| (c.to_string(), book.client_invoices(c).next().is_some())).collect();
+    index_clients.sort_unstable();
+    // A payment may name an invoice of the same batch: found by bisection
+    // in the batch's numbers in order (as a file lists them, usually, and
+    // then not sorted at all).
+    let invoices = &batch.invoices;
+    let mut by_number: Vec<u32> = Vec::new();
+    if !batch.payments.is_empty() || !batch.adjustments.is_empty() {
+        by_number = (0..invoices.len() as u32).collect();
+        if !invoices.windows(2).all(|w| w[0].number <= w[1].number) {
+            by_number.sort_unstable_by(|&a, &b| invoices[a as usize].number.cmp(&invoices[b as usize].number));
+        }
     }
     let invoice_exists = |n: &str| {
         book.invoice_index(n).is_some()
@@ -118,17 +117,51 @@ pub(crate) fn check<'b>(
     }
     meta.counts.notes += batch.notes.len() as u64;
     meta.seq += 1;
-    Ok(Checked { batch, book, client_invoices, meta })
+    let records =
+        batch.clients.len() + invoices.len() + batch.payments.len() + batch.adjustments.len() + batch.notes.len();
+    Ok(Checked { meta, client_new, invoice_new, index_clients, records })
 }
 
-/// A client's invoice numbers as they will be: the book's, the first time
-/// the batch touches the client.
-fn numbers_of<'m, 'b>(
-    changed: &'m mut BTreeMap<&'b str, BTreeSet<&'b str>>,
-    book: &'b Book,
-    client: &'b str,
-) -> &'m mut BTreeSet<&'b str> {
-    changed.entry(client).or_insert_with(|| book.client_invoices(client).map(|i| i.number.as_str()).collect())
+/// Where the records of a batch went in the book.
+pub(crate) struct Placed {
+    clients: Vec<u32>,
+    invoices: Vec<u32>,
+    payments: Range<usize>,
+    adjustments: Range<usize>,
+    notes: Range<usize>,
+}
+
+/// Moves the records of `batch` into `book` (see [`super::apply_to_book`])
+/// and says where each went, so they can be written from there: the book
+/// and the batch never both hold a million invoices.
+pub(crate) fn place(book: &mut Book, batch: Batch) -> Placed {
+    let mut clients = Vec::with_capacity(batch.clients.len());
+    for c in batch.clients {
+        clients.push(book.client_index(&c.id).unwrap_or(book.clients().len()) as u32);
+        book.upsert_client(c);
+    }
+    book.reserve(batch.invoices.len(), batch.payments.len());
+    let mut invoices = Vec::with_capacity(batch.invoices.len());
+    for i in batch.invoices {
+        invoices.push(book.invoice_index(&i.number).unwrap_or(book.invoices().len()) as u32);
+        book.upsert_invoice(i);
+    }
+    let start = book.payments().len();
+    for p in batch.payments {
+        book.add_payment(p);
+    }
+    let payments = start..book.payments().len();
+    let start = book.adjustments().len();
+    for a in batch.adjustments {
+        book.add_adjustment(a);
+    }
+    let adjustments = start..book.adjustments().len();
+    let start = book.notes().len();
+    for n in batch.notes {
+        book.add_note(n);
+    }
+    let notes = start..book.notes().len();
+    Placed { clients, invoices, payments, adjustments, notes }
 }
 
 /// Refuses id 0, an id twice in the batch, and an id the store holds;
@@ -171,48 +204,58 @@ fn put<T: Serialize>(f: Visit<'_>, key: &[u8], record: &T, values: bool, new: bo
     f(key, Some(&v), new)
 }
 
-impl Source for Checked<'_> {
+/// The writes of a checked batch, from the book it was placed in.
+pub(crate) struct FromBook<'a> {
+    pub book: &'a Book,
+    pub checked: &'a Checked,
+    pub placed: &'a Placed,
+}
+
+impl Source for FromBook<'_> {
     fn each(&self, tree: usize, values: bool, f: Visit<'_>) -> Result<()> {
-        let (b, book) = (self.batch, self.book);
+        let (book, new, at) = (self.book, self.checked, self.placed);
         match tree {
             CLIENTS => {
-                for c in &b.clients {
-                    put(f, c.id.as_bytes(), c, values, book.client_index(&c.id).is_none())?;
+                for (&p, &new) in at.clients.iter().zip(&new.client_new) {
+                    let c = &book.clients()[p as usize];
+                    put(f, c.id.as_bytes(), c, values, new)?;
                 }
             }
             INVOICES => {
-                for inv in &b.invoices {
-                    put(f, inv.number.as_bytes(), inv, values, book.invoice_index(&inv.number).is_none())?;
+                for (&p, &new) in at.invoices.iter().zip(&new.invoice_new) {
+                    let inv = &book.invoices()[p as usize];
+                    put(f, inv.number.as_bytes(), inv, values, new)?;
                 }
             }
             PAYMENTS => {
-                for p in &b.payments {
+                for p in &book.payments()[at.payments.clone()] {
                     put(f, &id_key(p.id), p, values, true)?;
                 }
             }
             ADJUSTMENTS => {
-                for a in &b.adjustments {
+                for a in &book.adjustments()[at.adjustments.clone()] {
                     put(f, &id_key(a.id), a, values, true)?;
                 }
             }
             NOTES => {
-                for n in &b.notes {
+                for n in &book.notes()[at.notes.clone()] {
                     put(f, &id_key(n.id), n, values, true)?;
                 }
             }
             IX_CLIENT_INVOICES => {
-                for (client, numbers) in &self.client_invoices {
-                    // A client with no invoice in the book has no index key.
-                    let new = book.client_invoices(client).next().is_none();
+                for (client, had) in &new.index_clients {
+                    // In byte order, as the index keeps them.
+                    let mut numbers: Vec<&str> = book.client_invoices(client).map(|i| i.number.as_str()).collect();
+                    numbers.sort_unstable();
                     if numbers.is_empty() {
-                        f(client.as_bytes(), None, new)?;
+                        f(client.as_bytes(), None, !had)?;
                     } else {
-                        put(f, client.as_bytes(), numbers, values, new)?;
+                        put(f, client.as_bytes(), &numbers, values, !had)?;
                     }
                 }
             }
             IX_CLIENT_NOTES => {
-                for n in &b.notes {
+                for n in &book.notes()[at.notes.clone()] {
                     f(&pair_key(&n.client_id, &id_key(n.id)), values.then_some(&[][..]), true)?;
                 }
             }
