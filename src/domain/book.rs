@@ -239,8 +239,16 @@ impl Book {
                 Some((ix, allocs, adjusts))
             });
             let mut inv_by_client = Groups::with_owners(clients.len());
+            // Invoices often come client by client (the read image's open
+            // part does): the last client looked up is usually the next one.
+            let mut last: Option<(&str, Option<usize>)> = None;
             for (i, inv) in invoices.iter().enumerate() {
-                inv_by_client.push(client_of(&inv.client_id), &inv.client_id, pos(i));
+                let owner = match last {
+                    Some((id, owner)) if id == inv.client_id => owner,
+                    _ => client_of(&inv.client_id),
+                };
+                last = Some((&inv.client_id, owner));
+                inv_by_client.push(owner, &inv.client_id, pos(i));
             }
             let mut pay_by_client = Groups::with_owners(clients.len());
             for (i, p) in payments.iter().enumerate() {

@@ -92,7 +92,11 @@ pub struct Action {
 /// The day's list, most important first (see [`priority`]).
 pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
     let actions = |clients: &[crate::domain::Client]| -> Vec<Action> {
-        clients.iter().filter_map(|c| account::client_action(book, rules, c, today)).collect()
+        // Sized for every client needing an action, so that a long list is
+        // not copied as it grows (pages never written are never touched).
+        let mut out = Vec::with_capacity(clients.len());
+        out.extend(clients.iter().filter_map(|c| account::client_action(book, rules, c, today)));
+        out
     };
     let clients = book.clients();
     // Each client's action depends only on the book, so on a large book the

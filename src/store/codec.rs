@@ -70,24 +70,40 @@ fn payload_of(bytes: &[u8]) -> Result<&[u8], CodecError> {
     Ok(payload)
 }
 
-/// Decodes an envelope holding a `Vec<T>` (as [`encode`] writes one),
-/// appending the records to `out` one by one instead of building a vector
-/// of its own to be moved: a reader of a million records then allocates and
-/// copies them once. Same checks as [`decode`]; on an error `out` may hold
-/// some of the records.
-pub fn decode_vec_into<T: DeserializeOwned>(bytes: &[u8], out: &mut Vec<T>) -> Result<(), CodecError> {
+/// How many records an envelope holding a `Vec<T>` says it holds, read
+/// from the payload's length prefix without the checksum: for sharing out
+/// the decoding. [`decode_vec_into_slots`] then checks everything.
+pub fn vec_len(bytes: &[u8]) -> Result<usize, CodecError> {
+    if bytes.len() < HEADER {
+        return Err(CodecError::Truncated(bytes.len()));
+    }
+    if bytes[0] != FORMAT_V1 {
+        return Err(CodecError::UnknownVersion(bytes[0]));
+    }
+    let (n, _): (u64, usize) =
+        bincode::serde::decode_from_slice(&bytes[HEADER..], config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    usize::try_from(n).map_err(|_| CodecError::Decode(format!("a sequence claims {n} records")))
+}
+
+/// Decodes an envelope holding exactly `slots.len()` records (a `Vec<T>` as
+/// [`encode`] writes one) into `slots`, so that several threads can fill
+/// the parts of one vector. Same checks as [`decode`]. Returns Ok only
+/// after writing every slot; on an error some slots may hold records,
+/// which the caller must treat as never written (they are leaked, not
+/// dropped).
+pub fn decode_vec_into_slots<T: DeserializeOwned>(
+    bytes: &[u8],
+    slots: &mut [std::mem::MaybeUninit<T>],
+) -> Result<(), CodecError> {
     let payload = payload_of(bytes)?;
     let decode_err = |e: bincode::error::DecodeError| CodecError::Decode(e.to_string());
-    // A sequence is its length (as serde's u64), then its elements.
     let (n, mut at): (u64, usize) = bincode::serde::decode_from_slice(payload, config()).map_err(decode_err)?;
-    // Each record takes at least one byte: a larger count is damage.
-    if n > (payload.len() - at) as u64 {
-        return Err(CodecError::Decode(format!("a sequence claims {n} records in {} bytes", payload.len() - at)));
+    if n != slots.len() as u64 {
+        return Err(CodecError::Decode(format!("a sequence holds {n} records where {} were expected", slots.len())));
     }
-    out.reserve(n as usize);
-    for _ in 0..n {
+    for slot in slots.iter_mut() {
         let (v, used) = bincode::serde::decode_from_slice(&payload[at..], config()).map_err(decode_err)?;
-        out.push(v);
+        slot.write(v);
         at += used;
     }
     if at != payload.len() {
@@ -155,30 +171,41 @@ mod tests {
         assert!(matches!(decode_payload::<Vec<u64>>(&vec_claim), Err(CodecError::Decode(_))));
     }
 
+    /// Decodes `n` records into a new vector's slots, as the image reader does.
+    fn into_slots<T: DeserializeOwned>(bytes: &[u8], n: usize) -> Result<Vec<T>, CodecError> {
+        let mut out = Vec::with_capacity(n);
+        decode_vec_into_slots(bytes, &mut out.spare_capacity_mut()[..n])?;
+        // SAFETY: Ok means all n slots were written.
+        unsafe { out.set_len(n) };
+        Ok(out)
+    }
+
     #[test]
-    fn a_vector_decodes_into_place_like_a_whole() {
+    fn a_vector_decodes_into_slots_like_a_whole() {
         let v: Vec<(String, u64)> = (0..300).map(|i| (format!("r{i}"), i * 1_000_003)).collect();
         let bytes = encode(&v).unwrap();
-        let mut out = vec![("before".to_string(), 0)];
-        decode_vec_into(&bytes, &mut out).unwrap();
-        assert_eq!(&out[1..], &v[..]);
-        assert_eq!(out[0].0, "before");
+        assert_eq!(vec_len(&bytes), Ok(300));
+        assert_eq!(into_slots::<(String, u64)>(&bytes, 300).unwrap(), v);
+        assert!(matches!(into_slots::<(String, u64)>(&bytes, 299), Err(CodecError::Decode(_))), "one slot short");
+        assert!(matches!(into_slots::<(String, u64)>(&bytes, 301), Err(CodecError::Decode(_))), "one slot over");
         let mut bad = bytes.clone();
         bad[9] ^= 1;
-        assert!(matches!(decode_vec_into(&bad, &mut Vec::<(String, u64)>::new()), Err(CodecError::Checksum { .. })));
+        assert!(matches!(into_slots::<(String, u64)>(&bad, 300), Err(CodecError::Checksum { .. })));
+        assert!(matches!(vec_len(&bytes[..3]), Err(CodecError::Truncated(3))));
         // A count larger than the bytes could hold, with a valid checksum.
         let mut forged = vec![FORMAT_V1, 0, 0, 0, 0];
         forged.extend(encode_payload(&(u32::MAX as u64)).unwrap());
         let crc = crc32fast::hash(&forged[HEADER..]);
         forged[1..HEADER].copy_from_slice(&crc.to_le_bytes());
-        assert!(matches!(decode_vec_into(&forged, &mut Vec::<u8>::new()), Err(CodecError::Decode(_))));
+        assert_eq!(vec_len(&forged), Ok(u32::MAX as usize));
+        assert!(matches!(into_slots::<u8>(&forged, 3), Err(CodecError::Decode(_))));
         // Trailing bytes after the records.
         let mut long = vec![FORMAT_V1, 0, 0, 0, 0];
         long.extend(encode_payload(&vec![1u8, 2]).unwrap());
         long.push(7);
         let crc = crc32fast::hash(&long[HEADER..]);
         long[1..HEADER].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(decode_vec_into(&long, &mut Vec::<u8>::new()), Err(CodecError::Trailing(1)));
+        assert_eq!(into_slots::<u8>(&long, 2), Err(CodecError::Trailing(1)));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! Layout (all integers little-endian):
 //! ```text
 //! 0   magic "DUNIMAGE"
-//! 8   image format (u32, 2)     12  schema version (u32)
+//! 8   image format (u32, 3)     12  schema version (u32)
 //! 16  store sequence (u64)      24  closed_through (i32 days from CE, or i32::MIN)
 //! 28  facts_through (i32 days from CE, or i32::MIN)
 //! 32  section count N (u32)
@@ -20,13 +20,18 @@
 //! ..  crc32 of every byte above
 //! then the sections, each a run of chunks: { length u32, codec envelope }
 //! ```
-//! Format 1 (no facts) is refused as [`ImageError::Format`]: the reader
-//! falls back to the store, which publishes a format 2 image.
+//! Older formats (1: no facts; 2: open invoices in number order) are
+//! refused as [`ImageError::Format`]: the reader falls back to the store,
+//! which publishes a current image.
 //! A chunk is a codec envelope (version byte, crc32, bincode payload) of up
 //! to [`CHUNK`] records, so every byte is checksummed, a chunk stays under the
 //! codec's record limit, and chunks decode on several threads.
 //!
-//! Open items and closed history are separate sections. An invoice is
+//! Open items and closed history are separate sections. The open invoices
+//! are stored client by client (clients in key order, each one's by
+//! number), the order the day's list and the interface walk them; every
+//! other section is in key order, and a reader of the whole book sorts the
+//! open invoices back into number order before merging. An invoice is
 //! closed when everything applied to it, at any date, leaves nothing owed;
 //! its adjustments go with it, and so do payments whose every allocation is
 //! to a closed invoice, with nothing left as credit, dated before the
@@ -63,7 +68,7 @@ use crate::domain::{Adjustment, Book, Client, Invoice, Note, Payment};
 
 pub const FILE: &str = "dun.image";
 const MAGIC: &[u8; 8] = b"DUNIMAGE";
-pub const IMAGE_FORMAT: u32 = 2;
+pub const IMAGE_FORMAT: u32 = 3;
 /// Records per chunk: small enough that a chunk stays far below the codec's
 /// 16 MB record limit, large enough that the per-chunk cost is noise.
 const CHUNK: usize = 2048;
@@ -270,10 +275,11 @@ impl Image {
         std::thread::scope(|sc| {
             // Invoices are most of the bytes: they decode beside the rest.
             let invoices = sc.spawn(|| -> Result<Vec<Invoice>, ImageError> {
-                let open = self.section::<Invoice>(Kind::OpenInvoices)?;
+                let mut open = self.section::<Invoice>(Kind::OpenInvoices)?;
                 if open_only {
                     return Ok(open);
                 }
+                open.sort_unstable_by(|a, b| a.number.cmp(&b.number));
                 let closed = self.section::<Invoice>(Kind::ClosedInvoices)?;
                 Ok(merge_by(open, closed, |a, b| a.number < b.number))
             });
@@ -340,48 +346,67 @@ impl Image {
             chunks.push(&bytes[at + 4..end]);
             at = end;
         }
-        // Each thread decodes its run of chunks straight into one vector;
-        // the first run's vector, sized for the whole section, takes the rest.
-        let threads =
-            if chunks.len() < 8 { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) };
-        let total = s.records.min(1 << 26) as usize;
-        let run = |part: &[&[u8]], capacity: usize| -> Result<Vec<T>, CodecError> {
-            let mut out = Vec::with_capacity(capacity);
-            for c in part {
-                codec::decode_vec_into(c, &mut out)?;
-            }
-            Ok(out)
-        };
-        let mut out = if threads == 1 {
-            run(&chunks, total)?
-        } else {
-            let per = chunks.len().div_ceil(threads);
-            let parts: Vec<Result<Vec<T>, CodecError>> = std::thread::scope(|sc| {
-                let handles: Vec<_> = chunks
-                    .chunks(per)
-                    .enumerate()
-                    .map(|(i, part)| sc.spawn(move || run(part, if i == 0 { total } else { 0 })))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(CodecError::Decode("decoder thread failed".into()))))
-                    .collect()
-            });
-            let mut parts = parts.into_iter();
-            let mut out = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
-            for p in parts {
-                out.append(&mut p?);
-            }
-            out
-        };
-        out.shrink_to_fit();
-        if out.len() as u64 != s.records {
+        // Each chunk says how many records it holds, so each thread decodes
+        // its run of chunks straight into its own part of one vector: no
+        // second vector per thread to be copied into the first (on a large
+        // book that copy was tens of megabytes of fresh pages).
+        let counts = chunks.iter().map(|c| codec::vec_len(c)).collect::<Result<Vec<usize>, _>>()?;
+        let total = counts.iter().try_fold(0usize, |t, &n| t.checked_add(n));
+        // Each record takes at least one byte, so the header's count (which
+        // is checksummed) bounds what is allocated.
+        if s.records > s.len || total.is_none_or(|t| t as u64 != s.records) {
             return Err(ImageError::Damaged(format!(
-                "section {kind:?} holds {} records, its header says {}",
-                out.len(),
+                "section {kind:?} holds {total:?} records by its chunks, its header says {}",
                 s.records
             )));
         }
+        let total = s.records as usize;
+        let threads =
+            if chunks.len() < 8 { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) };
+        let mut out: Vec<T> = Vec::with_capacity(total);
+        // Runs of whole chunks, about the same number of records each.
+        let mut jobs = Vec::with_capacity(threads);
+        let mut slots = &mut out.spare_capacity_mut()[..total];
+        let (mut from, mut done) = (0usize, 0usize);
+        for t in 1..=threads {
+            let goal = total * t / threads;
+            let mut to = from;
+            let mut n = 0usize;
+            while to < chunks.len() && (done + n < goal || t == threads) {
+                n += counts[to];
+                to += 1;
+            }
+            let (mine, rest) = std::mem::take(&mut slots).split_at_mut(n);
+            slots = rest;
+            jobs.push((&chunks[from..to], &counts[from..to], mine));
+            (from, done) = (to, done + n);
+        }
+        let fill = |(chunks, counts, mut slots): (&[&[u8]], &[usize], &mut [std::mem::MaybeUninit<T>])| {
+            for (c, &n) in chunks.iter().zip(counts) {
+                let (mine, rest) = std::mem::take(&mut slots).split_at_mut(n);
+                codec::decode_vec_into_slots(c, mine)?;
+                slots = rest;
+            }
+            Ok::<(), CodecError>(())
+        };
+        let mut jobs = jobs.into_iter();
+        let first = jobs.next();
+        let results: Vec<Result<(), CodecError>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = jobs.map(|job| sc.spawn(move || fill(job))).collect();
+            let mut results: Vec<_> = first.into_iter().map(fill).collect();
+            results.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(CodecError::Decode("decoder thread failed".into())))),
+            );
+            results
+        });
+        results.into_iter().collect::<Result<(), CodecError>>()?;
+        // SAFETY: the runs cover slots 0..total once each (split_at_mut), and
+        // every run came back Ok, which `decode_vec_into_slots` returns only
+        // after writing every slot it was given. On an error we return
+        // above, and the records written so far are never dropped (leaked).
+        unsafe { out.set_len(total) };
         Ok(out)
     }
 }
@@ -433,6 +458,37 @@ fn key_order<T, K: Ord + ?Sized>(items: &[T], key: impl Fn(&T) -> &K) -> Vec<u32
         order.sort_by(|&a, &b| key(&items[a as usize]).cmp(key(&items[b as usize])));
     }
     order
+}
+
+/// The open invoices client by client: clients in key order (`clients`),
+/// each one's invoices by number, then those of clients the book does not
+/// hold, by number (`numbers`: every invoice in number order). The day's
+/// list and the interface walk the open invoices client by client: in this
+/// order the walk reads one stretch of memory after another instead of
+/// jumping across the whole vector for every client.
+fn open_by_client(book: &Book, clients: &[u32], numbers: &[u32], closed: &[bool]) -> Option<Vec<u32>> {
+    let mut rank = vec![0u32; numbers.len()];
+    for (r, &i) in numbers.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    let open = closed.iter().filter(|c| !**c).count();
+    let mut out = Vec::with_capacity(open);
+    let mut mine = Vec::new();
+    for &c in clients {
+        mine.clear();
+        let id = &book.clients()[c as usize].id;
+        mine.extend(book.client_invoices(id).filter_map(|inv| book.position_of(inv)).filter(|&i| !closed[i]));
+        mine.sort_unstable_by_key(|&i| rank[i]);
+        out.extend(mine.iter().map(|&i| i as u32));
+    }
+    out.extend(
+        numbers
+            .iter()
+            .filter(|&&i| !closed[i as usize] && book.client_index(&book.invoices()[i as usize].client_id).is_none()),
+    );
+    let mut seen = vec![false; closed.len()];
+    let once = out.iter().all(|&i| !std::mem::replace(&mut seen[i as usize], true));
+    (once && out.len() == open).then_some(out)
 }
 
 /// Which records are closed history (see the module comment).
@@ -564,14 +620,11 @@ pub fn encode<W: Write + Seek>(book: &Book, seq: u64, w: &mut W) -> std::io::Res
     let adjustments = key_order(book.adjustments(), |a| &a.id);
     let notes = key_order(book.notes(), |n| &n.id);
     put_section(&mut out, &mut table, Kind::Clients, book.clients(), &clients, None)?;
-    put_section(
-        &mut out,
-        &mut table,
-        Kind::OpenInvoices,
-        book.invoices(),
-        &invoices,
-        Some((&sp.invoice_closed, false)),
-    )?;
+    // Number order if the book's lists by client do not hold every open
+    // invoice exactly once (they always should).
+    let by_client = open_by_client(book, &clients, &invoices, &sp.invoice_closed)
+        .unwrap_or_else(|| invoices.iter().copied().filter(|&i| !sp.invoice_closed[i as usize]).collect());
+    put_section(&mut out, &mut table, Kind::OpenInvoices, book.invoices(), &by_client, None)?;
     put_section(
         &mut out,
         &mut table,
@@ -810,6 +863,59 @@ mod tests {
                 assert_eq!(im.aging(as_of, &opts).unwrap(), Some(want), "{basis:?} as of {as_of}");
             }
         }
+    }
+
+    /// The open part comes client by client (clients in key order, each
+    /// one's invoices by number, then those of a client the book does not
+    /// hold), holds every open invoice once, and gives the same day's list
+    /// and aging; the whole book still comes back in number order.
+    #[test]
+    fn open_invoices_come_client_by_client() {
+        use crate::domain::{Currency, Money};
+        let today = day("2026-06-15");
+        let mut book = demo_book(today);
+        book.upsert_invoice(Invoice::new(
+            "A-000",
+            "NOBODY",
+            day("2026-01-01"),
+            day("2026-02-01"),
+            Money::new(5.into(), Currency::USD),
+        ));
+        book.upsert_invoice(Invoice::new(
+            "ZZ-9",
+            book.clients()[0].id.clone(),
+            day("2026-01-01"),
+            day("2026-02-01"),
+            Money::new(7.into(), Currency::USD),
+        ));
+        let (_d, im) = publish_and_open(&book, 1);
+        let open = im.book(Need::OpenAsOf(today)).unwrap();
+        let mut ids: Vec<&str> = book.clients().iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        let key =
+            |inv: &Invoice| (ids.binary_search(&inv.client_id.as_str()).unwrap_or(usize::MAX), inv.number.clone());
+        let keys: Vec<_> = open.invoices().iter().map(key).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "client by client, then by number: {keys:?}");
+        assert_eq!(open.invoices().last().map(|i| i.number.as_str()), Some("A-000"), "a missing client's come last");
+        let mut want: Vec<&str> = book
+            .invoices()
+            .iter()
+            .filter(|i| crate::store::facts::final_balance(&book, book.position_of(i).unwrap()) != Some(Decimal::ZERO))
+            .map(|i| i.number.as_str())
+            .collect();
+        let mut got: Vec<&str> = open.invoices().iter().map(|i| i.number.as_str()).collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!(got, want, "every open invoice, once");
+        let rules = crate::rules::Rules::default();
+        for as_of in [today, day("2026-07-01")] {
+            assert_eq!(crate::rules::today(&open, &rules, as_of), crate::rules::today(&book, &rules, as_of));
+            let opts = AgingOptions::default();
+            assert_eq!(age_book(&open, as_of, &opts), age_book(&book, as_of, &opts));
+        }
+        let all = im.book(Need::All).unwrap();
+        assert!(all.invoices().windows(2).all(|w| w[0].number < w[1].number), "the whole book by number");
+        assert_eq!(all.invoices().len(), book.invoices().len());
     }
 
     #[test]

@@ -146,10 +146,7 @@ impl Model {
         // Each invoice's row depends only on the book: on a large book the
         // rows are worked out on two threads (a balance per invoice was most
         // of the first screen), then summed per client in book order.
-        let row_of = |ix: usize, inv: &crate::domain::Invoice| {
-            // The book's own index (positions, FxHash), not `client_ix`
-            // (SipHash): one lookup per invoice on a million-invoice book.
-            let client = book.client_index(&inv.client_id);
+        let row_of = |ix: usize, inv: &crate::domain::Invoice, client: Option<usize>| {
             let issued = inv.issue_date <= today;
             let st = invoice_state_at(book, Some(ix), inv, today);
             // Same rule as receivables::open_balance: nothing is owed before issue.
@@ -169,18 +166,37 @@ impl Model {
             }
         };
         let all = book.invoices();
-        let rows_of = |from: usize, part: &[crate::domain::Invoice]| -> Vec<InvoiceRow> {
-            part.iter().enumerate().map(|(i, inv)| row_of(from + i, inv)).collect()
-        };
+        fn rows_of<'b>(
+            book: &'b Book,
+            from: usize,
+            part: &'b [crate::domain::Invoice],
+            row_of: &(dyn Fn(usize, &crate::domain::Invoice, Option<usize>) -> InvoiceRow + Sync),
+        ) -> Vec<InvoiceRow> {
+            // The book's own index (positions, FxHash), not `client_ix`
+            // (SipHash); and the open part of a large book comes client by
+            // client, so the last client found is usually the next one.
+            let mut last: Option<(&str, Option<usize>)> = None;
+            let mut client_of = |id: &'b str| match last {
+                Some((was, c)) if was == id => c,
+                _ => {
+                    let c = book.client_index(id);
+                    last = Some((id, c));
+                    c
+                }
+            };
+            let mut rows = Vec::with_capacity(book.invoices().len() - from);
+            rows.extend(part.iter().enumerate().map(|(i, inv)| row_of(from + i, inv, client_of(&inv.client_id))));
+            rows
+        }
         let invoices: Vec<InvoiceRow> = if all.len() < PARALLEL_FROM_INVOICES {
-            rows_of(0, all)
+            rows_of(book, 0, all, &row_of)
         } else {
+            // The first half's vector, sized for all, takes the second's.
             let half = all.len() / 2;
             std::thread::scope(|sc| {
-                let second = sc.spawn(|| rows_of(half, &all[half..]));
-                let mut rows = Vec::with_capacity(all.len());
-                rows.extend(rows_of(0, &all[..half]));
-                rows.extend(second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                let second = sc.spawn(|| rows_of(book, half, &all[half..], &row_of));
+                let mut rows = rows_of(book, 0, &all[..half], &row_of);
+                rows.append(&mut second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
                 rows
             })
         };
