@@ -432,7 +432,9 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
         return Err(errors);
     };
     let mut plan = Plan::default();
-    let mut seen = HashSet::new();
+    // Numbers seen so far, borrowed from the rows (kept until the end): a
+    // million-row file copies no number for this.
+    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
     for (i, (line, row)) in t.rows.iter().enumerate() {
         opts.tick(i + 1, t.rows.len());
         if errors.full() {
@@ -454,7 +456,7 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
             c.fail("number", &number, m);
             continue;
         }
-        if !seen.insert(number.clone()) {
+        if !seen.insert(t.get(row, "number")) {
             c.fail("number", &number, "appears twice in this file (invoice numbers are unique)");
             continue;
         }
@@ -535,7 +537,8 @@ pub fn payments(
     let mut plan = Plan::default();
     // Running open balances, so several payments in the file to one invoice
     // are capped correctly and any excess is left as credit.
-    let mut open: HashMap<String, Decimal> = HashMap::new();
+    // (By the invoice's position in the book: no copy of every number.)
+    let mut open: rustc_hash::FxHashMap<usize, Decimal> = Default::default();
     for (i, (line, row)) in t.rows.iter().enumerate() {
         opts.tick(i + 1, t.rows.len());
         if errors.full() {
@@ -579,7 +582,8 @@ pub fn payments(
             }
             continue;
         }
-        let bal = open.entry(number.clone()).or_insert_with(|| invoice_state(book, inv, chrono::NaiveDate::MAX).open());
+        let at = book.position_of(inv).unwrap_or(usize::MAX);
+        let bal = open.entry(at).or_insert_with(|| invoice_state(book, inv, chrono::NaiveDate::MAX).open());
         let take = amount.min(*bal);
         *bal -= take;
         let allocations =

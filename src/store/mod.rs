@@ -696,9 +696,11 @@ fn open_sled(path: &Path) -> sled::Result<sled::Db> {
         // Flushing is explicit, after each batch; the background flusher
         // only adds writes the user was not told about.
         .flush_every_ms(None)
-        // sled's default page cache is 1 GB; a large import would fill it.
+        // sled's default page cache is 1 GB; a large import would fill it
+        // (sled's memory runs at about twice its cache: 290 MB at 128 MB
+        // for a million inserts, 135 MB at 32 MB, at much the same speed).
         // Readers use the image, so the cache only serves writers.
-        .cache_capacity(128 * 1024 * 1024);
+        .cache_capacity(32 * 1024 * 1024);
     let mut waited = 0;
     loop {
         match config.open() {
