@@ -81,7 +81,8 @@ pub struct Model {
     pub invoices: Vec<InvoiceRow>,
     /// Invoice row indexes per client (book client index), newest issue first.
     pub by_client: Vec<Vec<usize>>,
-    pub client_ix: HashMap<String, usize>,
+    /// FxHash: our own ids, and fifty thousand of them on a large book.
+    pub client_ix: rustc_hash::FxHashMap<String, usize>,
     /// Ids of notes a later note undoes.
     pub reversed: rustc_hash::FxHashSet<u64>,
 }
@@ -89,7 +90,7 @@ pub struct Model {
 impl Model {
     /// One pass over the book's invoices and notes.
     pub fn build(book: &Book, today: NaiveDate, actions: Vec<Chase>) -> Model {
-        let client_ix: HashMap<String, usize> =
+        let client_ix: rustc_hash::FxHashMap<String, usize> =
             book.clients().iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
         let reversed = book.reversed_note_ids();
 
@@ -172,9 +173,9 @@ impl Model {
             part: &'b [crate::domain::Invoice],
             row_of: &(dyn Fn(usize, &crate::domain::Invoice, Option<usize>) -> InvoiceRow + Sync),
         ) -> Vec<InvoiceRow> {
-            // The book's own index (positions, FxHash), not `client_ix`
-            // (SipHash); and the open part of a large book comes client by
-            // client, so the last client found is usually the next one.
+            // The book's own index (positions, no copy of the ids); and the
+            // open part of a large book comes client by client, so the last
+            // client found is usually the next one.
             let mut last: Option<(&str, Option<usize>)> = None;
             let mut client_of = |id: &'b str| match last {
                 Some((was, c)) if was == id => c,
