@@ -23,6 +23,49 @@ pub struct Table {
     pub rows: Vec<(u64, csv::StringRecord)>,
 }
 
+/// The rows of a CSV file, read one at a time (see [`Table::open`]): each
+/// with its 1-based line, or the located error that made it unreadable.
+/// Rows with only blank cells are left out.
+pub struct Rows<'t> {
+    file: String,
+    records: csv::StringRecordsIntoIter<&'t [u8]>,
+    lines: LineCounter<'t>,
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<(u64, csv::StringRecord), ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            return Some(match self.records.next()? {
+                Ok(r) => {
+                    let line = r.position().map(|p| self.lines.line_at(p.byte())).unwrap_or(0);
+                    if r.iter().all(|f| f.trim().is_empty()) {
+                        continue;
+                    }
+                    Ok((line, r))
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| self.lines.line_at(p.byte())).unwrap_or(0);
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                            format!("the row has {len} fields but the header has {expected_len}")
+                        }
+                        _ => e.to_string(),
+                    };
+                    Err(ImportError {
+                        file: self.file.clone(),
+                        line,
+                        column: String::new(),
+                        value: String::new(),
+                        message,
+                    })
+                }
+            });
+        }
+    }
+}
+
 impl Table {
     /// Reads `text` as CSV with a header row, its columns separated by
     /// `delimiter` (default `,`). `required` columns must be present (in
@@ -34,6 +77,32 @@ impl Table {
         delimiter: Option<u8>,
         errors: &mut Errors,
     ) -> Option<Table> {
+        let (mut table, rows) = Table::open(file, text, required, delimiter, errors)?;
+        for row in rows {
+            match row {
+                Ok(r) => table.rows.push(r),
+                Err(e) => {
+                    errors.push(e);
+                    if errors.full() {
+                        break;
+                    }
+                }
+            }
+        }
+        Some(table)
+    }
+
+    /// [`Table::parse`] with the rows read as they are used, not held: a
+    /// million-row file then costs one row, not a million (the table's
+    /// `rows` stay empty). Also an estimate of how many rows there are (the
+    /// lines after the header), for progress.
+    pub fn open<'t>(
+        file: &str,
+        text: &'t str,
+        required: &[&str],
+        delimiter: Option<u8>,
+        errors: &mut Errors,
+    ) -> Option<(Table, Rows<'t>)> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let delimiter = delimiter.unwrap_or(b',');
         let mut rdr = csv::ReaderBuilder::new()
@@ -71,39 +140,14 @@ impl Table {
             });
             return None;
         }
-        let mut rows = Vec::new();
-        let mut lines = LineCounter::new(text.as_bytes());
-        for rec in rdr.records() {
-            match rec {
-                Ok(r) => {
-                    let line = r.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
-                    if r.iter().all(|f| f.trim().is_empty()) {
-                        continue;
-                    }
-                    rows.push((line, r));
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| lines.line_at(p.byte())).unwrap_or(0);
-                    let message = match e.kind() {
-                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                            format!("the row has {len} fields but the header has {expected_len}")
-                        }
-                        _ => e.to_string(),
-                    };
-                    errors.push(ImportError {
-                        file: file.into(),
-                        line,
-                        column: String::new(),
-                        value: String::new(),
-                        message,
-                    });
-                    if errors.full() {
-                        break;
-                    }
-                }
-            }
-        }
-        Some(Table { file: file.into(), headers: map, rows })
+        let rows = Rows { file: file.into(), records: rdr.into_records(), lines: LineCounter::new(text.as_bytes()) };
+        Some((Table { file: file.into(), headers: map, rows: Vec::new() }, rows))
+    }
+
+    /// How many rows `text` has at most (its lines after the header), to
+    /// show progress while the rows are read one at a time.
+    pub fn rows_at_most(text: &str) -> usize {
+        text.as_bytes().iter().filter(|&&b| b == b'\n').count().max(1)
     }
 
     fn index(&self, column: &str) -> Option<usize> {
@@ -291,7 +335,7 @@ impl Cells<'_> {
 
 pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(
+    let Some((t, rows)) = Table::open(
         file,
         text,
         &["id", "name", "email", "phone", "terms_days", "currency"],
@@ -302,12 +346,20 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    for (i, (line, row)) in t.rows.iter().enumerate() {
-        opts.tick(i + 1, t.rows.len());
+    let total = Table::rows_at_most(text);
+    for (i, row) in rows.enumerate() {
+        opts.tick(i + 1, total);
         if errors.full() {
             break;
         }
-        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let (line, row) = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let (Some(id), Some(name), Some(currency)) = (c.required("id"), c.required("name"), c.currency("currency"))
         else {
             continue;
@@ -422,7 +474,7 @@ pub fn split_list(s: &str) -> Vec<String> {
 
 pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(
+    let Some((t, rows)) = Table::open(
         file,
         text,
         &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
@@ -432,15 +484,21 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
         return Err(errors);
     };
     let mut plan = Plan::default();
-    // Numbers seen so far, borrowed from the rows (kept until the end): a
-    // million-row file copies no number for this.
-    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
-    for (i, (line, row)) in t.rows.iter().enumerate() {
-        opts.tick(i + 1, t.rows.len());
+    let mut seen: rustc_hash::FxHashSet<String> = Default::default();
+    let total = Table::rows_at_most(text);
+    for (i, row) in rows.enumerate() {
+        opts.tick(i + 1, total);
         if errors.full() {
             break;
         }
-        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let (line, row) = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let number = c.required("number");
         let client_id = c.required("client_id");
         let issued = c.date("issue_date");
@@ -456,7 +514,7 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
             c.fail("number", &number, m);
             continue;
         }
-        if !seen.insert(t.get(row, "number")) {
+        if !seen.insert(number.clone()) {
             c.fail("number", &number, "appears twice in this file (invoice numbers are unique)");
             continue;
         }
@@ -519,7 +577,7 @@ pub fn payments(
     ids: &mut IdAlloc,
 ) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some(t) = Table::parse(
+    let Some((t, rows)) = Table::open(
         file,
         text,
         &["date", "invoice_number", "amount", "method", "reference"],
@@ -539,12 +597,20 @@ pub fn payments(
     // are capped correctly and any excess is left as credit.
     // (By the invoice's position in the book: no copy of every number.)
     let mut open: rustc_hash::FxHashMap<usize, Decimal> = Default::default();
-    for (i, (line, row)) in t.rows.iter().enumerate() {
-        opts.tick(i + 1, t.rows.len());
+    let total = Table::rows_at_most(text);
+    for (i, row) in rows.enumerate() {
+        opts.tick(i + 1, total);
         if errors.full() {
             break;
         }
-        let mut c = Cells { t: &t, row, line: *line, errors: &mut errors, opts };
+        let (line, row) = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let date = c.date("date");
         let number = c.required("invoice_number");
         let amount = c.money("amount");
