@@ -264,3 +264,45 @@ impl Source for FromBook<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Client, Currency, Note, NoteKind};
+    use std::cell::Cell;
+
+    fn note(id: u64) -> Note {
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        Note::new(id, "C1", at, day, "me", NoteKind::Internal, "x")
+    }
+
+    fn book() -> Book {
+        Book::new(vec![Client::new("C1", "Acme", Currency::USD)], vec![], vec![], vec![], vec![])
+    }
+
+    /// Ids above the store's counter (all that `Store::ids` hands out) are
+    /// not looked up one by one: a million-payment import does not read
+    /// sled a million times. At or below it they are, and a taken one, a
+    /// zero or one given twice (in any order) is refused.
+    #[test]
+    fn only_ids_at_or_below_the_counter_are_looked_up() {
+        let book = book();
+        let meta = Meta { next_note_id: 10, ..Meta::default() };
+        let asked = Cell::new(0);
+        let taken = |_: &'static str, id: u64| {
+            asked.set(asked.get() + 1);
+            Ok(id == 7)
+        };
+        let batch = |ids: &[u64]| Batch { notes: ids.iter().map(|&i| note(i)).collect(), ..Default::default() };
+        let ok = check(&book, &batch(&[11, 12, 40]), meta, &taken).unwrap();
+        assert_eq!(asked.get(), 0, "no lookup for ids above the counter");
+        assert_eq!((ok.meta.next_note_id, ok.meta.counts.notes, ok.meta.seq), (40, 3, 1));
+        assert!(check(&book, &batch(&[8]), meta, &taken).is_ok());
+        assert_eq!(asked.get(), 1);
+        for refused in [&[7][..], &[0], &[12, 11, 12], &[11, 11]] {
+            let err = check(&book, &batch(refused), meta, &taken).err().expect("refused");
+            assert!(err.to_string().contains("already taken"), "{refused:?}: {err}");
+        }
+    }
+}
