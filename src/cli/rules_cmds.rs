@@ -351,12 +351,20 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
             owner_of(&a.client_id),
         ]);
     }
-    // Rendered first so that `dun today | head` ends quietly. Reserved
-    // generously, so that tens of megabytes are not copied as they grow
-    // (pages never written are never touched).
-    let cells: usize = r.rows.iter().flatten().map(|c| c.len() + 4).sum();
-    let mut rendered = Vec::with_capacity(2 * cells + 4096);
-    let printed = r.write(ctx.format, &mut rendered).and_then(|()| super::output::emit(&rendered));
+    // Rendered first so that `dun today | head` ends quietly. The table is
+    // text already (no second copy of it); CSV and JSON go into a buffer
+    // reserved generously, so that tens of megabytes are not copied as it
+    // grows (pages never written are never touched).
+    let rendered = match ctx.format {
+        Format::Table => r.table().into_bytes(),
+        f => {
+            let cells: usize = r.rows.iter().flatten().map(|c| c.len() + 4).sum();
+            let mut out = Vec::with_capacity(2 * cells + 4096);
+            r.write(f, &mut out)?;
+            out
+        }
+    };
+    let printed = super::output::emit(&rendered);
     ctx.done_with(owned);
     // The process ends after this command: freeing every action and cell
     // one by one (a tenth of the command on a large book) is left to the OS,
