@@ -138,3 +138,32 @@ fn control_characters_in_the_book_never_reach_the_terminal() {
         "long names end in an ellipsis: {s}"
     );
 }
+
+/// The whole-book invoice list breaks ties on the invoice number, not on
+/// where the invoice sits in the book: the open part the first screen reads
+/// is in client order and the whole book that replaces it in number order,
+/// and the list must not reorder under the cursor when it arrives.
+#[test]
+fn tied_invoices_keep_their_order_whatever_the_book_order() {
+    use dun::domain::{Book, Client, Currency, Invoice, Money};
+    let clients = || vec![Client::new("C1", "One", Currency::USD), Client::new("C2", "Two", Currency::USD)];
+    let inv = |n: &str, c: &str| Invoice::new(n, c, day(), day(), Money::new(10.into(), Currency::USD));
+    let by_client = vec![inv("A-2", "C1"), inv("A-1", "C2")];
+    let by_number = vec![inv("A-1", "C2"), inv("A-2", "C1")];
+    let order = |invoices: Vec<Invoice>| {
+        let book = Book::new(clients(), invoices, vec![], vec![], vec![]);
+        let mut app = dun::tui::app::App::new(
+            book,
+            day(),
+            vec![],
+            Theme::built_in("default").expect("theme"),
+            Keymap::default(),
+            vec![30, 60, 90],
+        );
+        keys(&mut app, &["3"]);
+        let rows = app.screens.invoices.rows.clone();
+        rows.iter().map(|&r| app.book().invoices()[app.model.invoices[r].ix].number.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(order(by_client), ["A-1", "A-2"]);
+    assert_eq!(order(by_number), ["A-1", "A-2"]);
+}

@@ -155,21 +155,26 @@ impl Screen for Invoices {
             })
             .collect();
         if s.scope == Scope::Book {
-            // The whole book: most overdue first, then newest, then in book
-            // order. The keys are gathered once: on a large book, looking
-            // each invoice up again at every comparison was a tenth of the
-            // first screen.
+            // The whole book: most overdue first, then newest, then by
+            // number. The number, not the position, breaks ties: the open
+            // part read first is in client order and the whole book that
+            // replaces it in number order, and the list must not reorder
+            // under the cursor when it arrives. The keys are gathered
+            // once: on a large book, looking each invoice up again at every
+            // comparison was a tenth of the first screen.
             use std::cmp::Reverse;
-            let mut keyed: Vec<(Reverse<i64>, Reverse<chrono::NaiveDate>, usize)> = rows
+            let invoices = book.invoices();
+            let mut keyed: Vec<(Reverse<i64>, Reverse<chrono::NaiveDate>, &str, usize)> = rows
                 .iter()
                 .map(|&r| {
                     let row = &m.invoices[r];
-                    (Reverse(row.days_overdue), Reverse(book.invoices()[row.ix].issue_date), r)
+                    let inv = &invoices[row.ix];
+                    (Reverse(row.days_overdue), Reverse(inv.issue_date), inv.number.as_str(), r)
                 })
                 .collect();
             keyed.sort_unstable();
             rows.clear();
-            rows.extend(keyed.into_iter().map(|k| k.2));
+            rows.extend(keyed.into_iter().map(|k| k.3));
         }
         self.rows = rows;
         self.list.clamp(self.rows.len());
