@@ -993,4 +993,102 @@ mod tests {
         let (_d, im) = publish_and_open(&book, 1);
         assert_eq!(im.book(Need::All).unwrap().clients(), book.clients());
     }
+
+    /// A book of `n` open invoices over 37 clients, so the open part (in
+    /// client order) is not in number order; the first `big` invoices of
+    /// the first client carry a 1.5 MB reference, so their chunk passes
+    /// CHUNK_BYTES and is split: the chunks are uneven.
+    fn many_open_invoices(n: usize, big: usize) -> Book {
+        use crate::domain::{Currency, Money};
+        let clients: Vec<Client> =
+            (0..37).map(|c| Client::new(format!("C{c:02}"), format!("Client {c}"), Currency::USD)).collect();
+        let invoices: Vec<Invoice> = (0..n)
+            .map(|i| {
+                let mut inv = Invoice::new(
+                    format!("INV-{i:06}"),
+                    format!("C{:02}", i % 37),
+                    day("2026-01-01"),
+                    day("2026-02-01"),
+                    Money::new((i as i64 + 1).into(), Currency::USD),
+                );
+                if i % 37 == 0 && i / 37 < big {
+                    inv.reference = "r".repeat(3 << 19);
+                }
+                inv
+            })
+            .collect();
+        Book::new(clients, invoices, vec![], vec![], vec![])
+    }
+
+    /// Where each chunk of a section starts in the file, and its length.
+    fn chunks_of(im: &Image, kind: Kind) -> Vec<(usize, usize)> {
+        let s = im.sections.iter().find(|s| s.kind == kind as u32).unwrap();
+        let (mut at, end) = (s.offset as usize, (s.offset + s.len) as usize);
+        let mut out = Vec::new();
+        while at < end {
+            let len = u32_at(&im.map, at) as usize;
+            out.push((at + 4, len));
+            at += 4 + len;
+        }
+        out
+    }
+
+    /// More than 8 uneven chunks: the section is decoded on several
+    /// threads (when the machine has them) into one vector, and the whole
+    /// book comes back exactly.
+    #[test]
+    fn many_uneven_chunks_decode_into_the_same_book() {
+        let book = many_open_invoices(20_000, 3);
+        let (_d, im) = publish_and_open(&book, 1);
+        let counts: Vec<usize> = chunks_of(&im, Kind::OpenInvoices)
+            .iter()
+            .map(|&(at, len)| codec::vec_len(&im.map[at..at + len]).unwrap())
+            .collect();
+        assert!(counts.len() > 8, "{counts:?}");
+        assert!(counts.iter().any(|&c| c < CHUNK / 2), "a big record split a chunk: {counts:?}");
+        let back = im.book(Need::All).unwrap();
+        assert_eq!(back.invoices(), book.invoices());
+        assert_eq!(back.clients(), book.clients());
+        assert_eq!(back.payments(), book.payments());
+        let open = im.book(Need::OpenAsOf(day("2026-06-15"))).unwrap();
+        assert_eq!(open.invoices().len(), book.invoices().len());
+    }
+
+    /// A chunk whose record count lies under a valid checksum: changed (the
+    /// counts no longer add up to the header's) or swapped with another
+    /// chunk's (they do, but the records do not fit the slots).
+    #[test]
+    fn forged_chunk_counts_are_refused() {
+        let book = many_open_invoices(2_500, 0);
+        let (dir, im) = publish_and_open(&book, 1);
+        let chunks = chunks_of(&im, Kind::OpenInvoices);
+        drop(im);
+        assert_eq!(chunks.len(), 2);
+        let path = dir.path().join(FILE);
+        let good = std::fs::read(&path).unwrap();
+        // Both counts are over 250, so bincode writes each as 0xFB and a u16.
+        let count = |bytes: &[u8], (at, _): (usize, usize)| {
+            assert_eq!(bytes[at + 5], 0xFB);
+            u16::from_le_bytes([bytes[at + 6], bytes[at + 7]])
+        };
+        let set = |bytes: &mut Vec<u8>, (at, len): (usize, usize), n: u16| {
+            bytes[at + 6..at + 8].copy_from_slice(&n.to_le_bytes());
+            let crc = crc32fast::hash(&bytes[at + 5..at + len]);
+            bytes[at + 1..at + 5].copy_from_slice(&crc.to_le_bytes());
+        };
+        let (a, b) = (count(&good, chunks[0]), count(&good, chunks[1]));
+        assert_eq!((a, b), (2048, 452));
+        let mut changed = good.clone();
+        set(&mut changed, chunks[0], a - 1);
+        let mut swapped = good.clone();
+        set(&mut swapped, chunks[0], b);
+        set(&mut swapped, chunks[1], a);
+        for (what, bytes) in [("changed", changed), ("swapped", swapped)] {
+            std::fs::write(&path, &bytes).unwrap();
+            let im = Image::open(dir.path()).expect("the header is intact");
+            for need in [Need::All, Need::OpenAsOf(day("2026-06-15"))] {
+                assert!(matches!(im.book(need), Err(ImageError::Damaged(_))), "{what} count, {need:?}");
+            }
+        }
+    }
 }
