@@ -88,9 +88,8 @@ pub fn vec_len(bytes: &[u8]) -> Result<usize, CodecError> {
 /// Decodes an envelope holding exactly `slots.len()` records (a `Vec<T>` as
 /// [`encode`] writes one) into `slots`, so that several threads can fill
 /// the parts of one vector. Same checks as [`decode`]. Returns Ok only
-/// after writing every slot; on an error some slots may hold records,
-/// which the caller must treat as never written (they are leaked, not
-/// dropped).
+/// after writing every slot; on an error no slot holds a record (those
+/// decoded before it are dropped here, not leaked).
 pub fn decode_vec_into_slots<T: DeserializeOwned>(
     bytes: &[u8],
     slots: &mut [std::mem::MaybeUninit<T>],
@@ -101,15 +100,29 @@ pub fn decode_vec_into_slots<T: DeserializeOwned>(
     if n != slots.len() as u64 {
         return Err(CodecError::Decode(format!("a sequence holds {n} records where {} were expected", slots.len())));
     }
-    for slot in slots.iter_mut() {
-        let (v, used) = bincode::serde::decode_from_slice(&payload[at..], config()).map_err(decode_err)?;
-        slot.write(v);
-        at += used;
+    let mut failed = None;
+    for (i, slot) in slots.iter_mut().enumerate() {
+        match bincode::serde::decode_from_slice(&payload[at..], config()) {
+            Ok((v, used)) => {
+                slot.write(v);
+                at += used;
+            }
+            Err(e) => {
+                failed = Some((i, decode_err(e)));
+                break;
+            }
+        }
     }
-    if at != payload.len() {
-        return Err(CodecError::Trailing(payload.len() - at));
+    if failed.is_none() && at != payload.len() {
+        failed = Some((slots.len(), CodecError::Trailing(payload.len() - at)));
     }
-    Ok(())
+    let Some((written, err)) = failed else { return Ok(()) };
+    for slot in &mut slots[..written] {
+        // SAFETY: the first `written` slots were written above, and are
+        // dropped once here; the caller treats them all as unwritten.
+        unsafe { slot.assume_init_drop() };
+    }
+    Err(err)
 }
 
 /// Decodes a bare bincode payload with the size limit and the trailing-byte
@@ -213,5 +226,49 @@ mod tests {
         let mut p = encode_payload(&7u32).unwrap();
         p.push(0);
         assert_eq!(decode_payload::<u32>(&p), Err(CodecError::Trailing(1)));
+    }
+
+    /// Counts drops, so a test can tell dropped records from leaked ones.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Counted(String);
+
+    thread_local! {
+        static DROPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.with(|d| d.set(d.get() + 1));
+        }
+    }
+
+    /// A damaged envelope drops the records decoded before the damage was
+    /// found: none is leaked, none is dropped twice.
+    #[test]
+    fn records_decoded_before_an_error_are_dropped() {
+        let drops = || DROPS.with(|d| d.get());
+        let bytes = encode(&(0..3).map(|i| Counted(format!("r{i}"))).collect::<Vec<_>>()).unwrap();
+        // The same three records under a forged count (checksum recomputed):
+        // one more than they are (the fourth does not decode) and one fewer
+        // (a record is left over).
+        let forge = |n: u8| {
+            let mut f = bytes.clone();
+            assert_eq!(f[HEADER], 3);
+            f[HEADER] = n;
+            let crc = crc32fast::hash(&f[HEADER..]);
+            f[1..HEADER].copy_from_slice(&crc.to_le_bytes());
+            f
+        };
+        for (n, decoded) in [(4u8, 3usize), (2, 2)] {
+            let forged = forge(n);
+            let mut slots: Vec<std::mem::MaybeUninit<Counted>> =
+                (0..n).map(|_| std::mem::MaybeUninit::uninit()).collect();
+            let before = drops();
+            assert!(decode_vec_into_slots(&forged, &mut slots).is_err(), "count {n}");
+            assert_eq!(drops() - before, decoded, "count {n}: every record decoded is dropped once");
+        }
+        let before = drops();
+        assert_eq!(into_slots::<Counted>(&bytes, 3).unwrap().len(), 3);
+        assert_eq!(drops() - before, 3, "a good decode drops its records with the vector");
     }
 }

@@ -381,17 +381,28 @@ impl Image {
             jobs.push((&chunks[from..to], &counts[from..to], mine));
             (from, done) = (to, done + n);
         }
-        let fill = |(chunks, counts, mut slots): (&[&[u8]], &[usize], &mut [std::mem::MaybeUninit<T>])| {
+        let runs: Vec<usize> = jobs.iter().map(|j| j.2.len()).collect();
+        // On an error a run drops what it decoded (each chunk drops its own
+        // records, the run those of its earlier chunks): a damaged image
+        // on the way to reading the store instead leaks nothing.
+        let fill = |(chunks, counts, slots): (&[&[u8]], &[usize], &mut [std::mem::MaybeUninit<T>])| {
+            let mut written = 0usize;
             for (c, &n) in chunks.iter().zip(counts) {
-                let (mine, rest) = std::mem::take(&mut slots).split_at_mut(n);
-                codec::decode_vec_into_slots(c, mine)?;
-                slots = rest;
+                if let Err(e) = codec::decode_vec_into_slots(c, &mut slots[written..written + n]) {
+                    for slot in &mut slots[..written] {
+                        // SAFETY: the earlier chunks of this run came back
+                        // Ok, so they wrote these slots; dropped once here.
+                        unsafe { slot.assume_init_drop() };
+                    }
+                    return Err(e);
+                }
+                written += n;
             }
             Ok::<(), CodecError>(())
         };
         let mut jobs = jobs.into_iter();
         let first = jobs.next();
-        let results: Vec<Result<(), CodecError>> = std::thread::scope(|sc| {
+        let mut results: Vec<Result<(), CodecError>> = std::thread::scope(|sc| {
             let handles: Vec<_> = jobs.map(|job| sc.spawn(move || fill(job))).collect();
             let mut results: Vec<_> = first.into_iter().map(fill).collect();
             results.extend(
@@ -401,11 +412,25 @@ impl Image {
             );
             results
         });
-        results.into_iter().collect::<Result<(), CodecError>>()?;
+        if let Some(bad) = results.iter().position(|r| r.is_err()) {
+            let slots = out.spare_capacity_mut();
+            let mut from = 0usize;
+            for (r, &n) in results.iter().zip(&runs) {
+                if r.is_ok() {
+                    for slot in &mut slots[from..from + n] {
+                        // SAFETY: this run came back Ok, so it wrote all of
+                        // its slots; `out` never owned them, so this is the
+                        // one drop.
+                        unsafe { slot.assume_init_drop() };
+                    }
+                }
+                from += n;
+            }
+            return Err(results.swap_remove(bad).unwrap_err().into());
+        }
         // SAFETY: the runs cover slots 0..total once each (split_at_mut), and
         // every run came back Ok, which `decode_vec_into_slots` returns only
-        // after writing every slot it was given. On an error we return
-        // above, and the records written so far are never dropped (leaked).
+        // after writing every slot it was given.
         unsafe { out.set_len(total) };
         Ok(out)
     }
@@ -1090,5 +1115,39 @@ mod tests {
                 assert!(matches!(im.book(need), Err(ImageError::Damaged(_))), "{what} count, {need:?}");
             }
         }
+    }
+
+    /// An invoice that counts its drops (bincode encodes a newtype as what
+    /// it wraps, so it decodes from an invoice section).
+    #[derive(serde::Deserialize)]
+    struct CountedInvoice(#[allow(dead_code)] Invoice);
+
+    static INVOICE_DROPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    impl Drop for CountedInvoice {
+        fn drop(&mut self) {
+            INVOICE_DROPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// A damaged last chunk: every record the other chunks (and threads)
+    /// decoded is dropped, none leaked.
+    #[test]
+    fn a_damaged_chunk_drops_what_was_decoded() {
+        let book = many_open_invoices(20_000, 0);
+        let (dir, im) = publish_and_open(&book, 1);
+        let chunks = chunks_of(&im, Kind::OpenInvoices);
+        let last = codec::vec_len(&im.map[chunks[chunks.len() - 1].0..][..chunks[chunks.len() - 1].1]).unwrap();
+        drop(im);
+        let path = dir.path().join(FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let (at, len) = chunks[chunks.len() - 1];
+        bytes[at + len - 1] ^= 0x40;
+        std::fs::write(&path, &bytes).unwrap();
+        let im = Image::open(dir.path()).unwrap();
+        let before = INVOICE_DROPS.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(matches!(im.section::<CountedInvoice>(Kind::OpenInvoices), Err(ImageError::Damaged(_))));
+        let dropped = INVOICE_DROPS.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert_eq!(dropped, book.invoices().len() - last, "{} chunks", chunks.len());
     }
 }
