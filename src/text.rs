@@ -72,18 +72,47 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Which side of its columns text is set against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Pads `s` with spaces into `out` to exactly `w` columns, cut with `…`
+/// when longer. One width pass when it fits, as nearly every cell does,
+/// and no copy of `s`: tables of a million rows are built from this.
+pub fn pad_into(out: &mut String, s: &str, w: usize, align: Align) {
+    let sw = width(s);
+    let cut;
+    let (t, tw) = if sw <= w {
+        (s, sw)
+    } else {
+        cut = truncate(s, w);
+        (cut.as_str(), width(&cut))
+    };
+    let fill = w.saturating_sub(tw);
+    if align == Align::Right {
+        out.extend(std::iter::repeat_n(' ', fill));
+    }
+    out.push_str(t);
+    if align == Align::Left {
+        out.extend(std::iter::repeat_n(' ', fill));
+    }
+}
+
 /// Pads `s` with spaces to exactly `w` columns (truncating if longer).
 pub fn pad_right(s: &str, w: usize) -> String {
-    let t = truncate(s, w);
-    let fill = w.saturating_sub(width(&t));
-    format!("{t}{}", " ".repeat(fill))
+    let mut out = String::with_capacity(s.len().max(w));
+    pad_into(&mut out, s, w, Align::Left);
+    out
 }
 
 /// Right-aligns `s` in `w` columns (truncating if longer).
 pub fn pad_left(s: &str, w: usize) -> String {
-    let t = truncate(s, w);
-    let fill = w.saturating_sub(width(&t));
-    format!("{}{t}", " ".repeat(fill))
+    let mut out = String::with_capacity(s.len().max(w));
+    pad_into(&mut out, s, w, Align::Right);
+    out
 }
 
 #[cfg(test)]

@@ -24,11 +24,7 @@ pub enum Format {
 }
 
 /// Column alignment in the table format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-}
+pub use crate::text::Align;
 
 /// Rows of text cells under named columns. The same data prints as a table,
 /// as CSV (header row, then rows), or as JSON (an array of objects keyed by
@@ -162,7 +158,7 @@ impl Report {
                     buf.push_str("  ");
                 }
                 let c = cells.get(i).map(|c| c.as_ref()).unwrap_or("");
-                pad_into(&mut buf, c, widths[i], self.columns[i].1);
+                text::pad_into(&mut buf, c, widths[i], self.columns[i].1);
             }
             out.push_str(buf.trim_end());
             out.push('\n');
@@ -313,28 +309,6 @@ fn csv_cell_cow(c: &str) -> Cow<'_, str> {
     match text::sanitize(c) {
         Cow::Borrowed(s) => crate::io::export::neutralise(s),
         Cow::Owned(s) => Cow::Owned(crate::io::export::neutralise(&s).into_owned()),
-    }
-}
-
-/// Pads `s` into `out` to exactly `w` columns, cut with `…` when longer:
-/// [`text::pad_right`] or [`text::pad_left`] without their copies (one
-/// width pass when the cell fits, as nearly every cell does).
-fn pad_into(out: &mut String, s: &str, w: usize, align: Align) {
-    let sw = text::width(s);
-    let cut;
-    let (t, tw) = if sw <= w {
-        (s, sw)
-    } else {
-        cut = text::truncate(s, w);
-        (cut.as_str(), text::width(&cut))
-    };
-    let fill = w.saturating_sub(tw);
-    if align == Align::Right {
-        out.extend(std::iter::repeat_n(' ', fill));
-    }
-    out.push_str(t);
-    if align == Align::Left {
-        out.extend(std::iter::repeat_n(' ', fill));
     }
 }
 
