@@ -21,8 +21,8 @@ pub struct Ctx {
     pub global: GlobalArgs,
     /// Stores that were only read, left for the process's exit to reclaim.
     left_for_exit: std::cell::RefCell<Vec<Store>>,
-    /// Books that were only read, likewise.
-    books_left: std::cell::RefCell<Vec<Book>>,
+    /// Books that were only read, and a command's other results, likewise.
+    values_left: std::cell::RefCell<Vec<Box<dyn std::any::Any>>>,
     /// The book's server (`dun serve`), once looked for.
     server: std::cell::OnceCell<Option<std::cell::RefCell<Remote>>>,
     served: std::cell::OnceCell<Option<Served>>,
@@ -58,7 +58,7 @@ impl Ctx {
             format,
             global: g.clone(),
             left_for_exit: Default::default(),
-            books_left: Default::default(),
+            values_left: Default::default(),
             server: Default::default(),
             served: Default::default(),
         })
@@ -261,7 +261,14 @@ impl Ctx {
 
     /// Ends a command that only read `book` (see [`Ctx::done_reading`]).
     pub fn done_with(&self, book: Book) {
-        self.books_left.borrow_mut().push(book);
+        self.leave_for_exit(book);
+    }
+
+    /// Ends a command's use of `value` (a large result, already printed)
+    /// the same way: reclaimed by the OS at exit, dropped by an in-process
+    /// caller (see [`Ctx::done_reading`]).
+    pub fn leave_for_exit<T: 'static>(&self, value: T) {
+        self.values_left.borrow_mut().push(Box::new(value));
     }
 
     /// `[payments] methods`: the user's payment methods beyond the default

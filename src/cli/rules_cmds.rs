@@ -366,10 +366,9 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     };
     let printed = super::output::emit(&rendered);
     ctx.done_with(owned);
-    // The process ends after this command: freeing every action and cell
-    // one by one (a tenth of the command on a large book) is left to the OS,
-    // as the book is.
-    std::mem::forget((actions, r, rendered));
+    // Freeing every action and cell one by one is a tenth of the command
+    // on a large book: left to the process's exit, as the book is.
+    ctx.leave_for_exit((actions, r, rendered));
     printed
 }
 
