@@ -121,9 +121,10 @@ impl fmt::Display for Money {
 /// One sum per currency, in currency order. A short sorted vector, not a
 /// map: an account owes in one currency or a few, and the interface keeps
 /// two of these per client (a map's first node was ten times the size, a
-/// tenth of the first screen on a 50,000-client book).
+/// tenth of the first screen on a 50,000-client book). Private, so that
+/// it stays sorted for the binary searches below.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Totals(pub Vec<(Currency, Decimal)>);
+pub struct Totals(Vec<(Currency, Decimal)>);
 
 impl Totals {
     pub fn add(&mut self, m: Money) {
@@ -144,6 +145,10 @@ impl Totals {
     }
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|(_, a)| a.is_zero())
+    }
+    /// Drops the currencies whose sum is zero.
+    pub fn retain_nonzero(&mut self) {
+        self.0.retain(|(_, a)| !a.is_zero());
     }
 }
 

@@ -497,7 +497,7 @@ mod tests {
                     let got = r.credit.iter().find(|l| l.client_id == c.id && l.currency == m.currency).unwrap();
                     assert_eq!(got.amount, m.amount);
                 }
-                assert_eq!(r.credit.iter().filter(|l| l.client_id == c.id).count(), expect.0.len());
+                assert_eq!(r.credit.iter().filter(|l| l.client_id == c.id).count(), expect.iter().count());
             }
             let open: Decimal = b.invoices().iter().map(|i| open_balance(&b, i, d(day))).sum();
             let aged: Decimal = r.totals.iter().map(|t| t.total).sum();

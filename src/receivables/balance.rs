@@ -100,7 +100,7 @@ pub fn account_credit(book: &Book, client_id: &str, as_of: NaiveDate) -> Totals 
             t.add(crate::domain::Money::new(-st.balance, inv.currency));
         }
     }
-    t.0.retain(|(_, v)| !v.is_zero());
+    t.retain_nonzero();
     t
 }
 

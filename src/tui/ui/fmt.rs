@@ -57,7 +57,7 @@ pub fn whole(a: Decimal) -> String {
 /// One currency's amount from `t` (the client's own), with `+` when the
 /// client also owes in other currencies (the detail view lists them all).
 pub fn home_amount(t: &Totals, home: crate::domain::Currency) -> String {
-    let others = t.0.iter().filter(|(c, a)| *c != home && !a.is_zero()).count();
+    let others = t.iter().filter(|m| m.currency != home && !m.amount.is_zero()).count();
     let main = t.get(home);
     match (main.is_zero(), others) {
         (true, 0) => String::new(),
