@@ -1,8 +1,11 @@
 //! The book: every client, invoice, payment, adjustment and note, held in
 //! memory with the lookups the math, the rules and the screens need.
 //!
-//! The store loads a `Book`, and after each durable write applies the same
-//! record here, so the in-memory view never runs ahead of the disk.
+//! The store loads a `Book`, and each write's records are placed here first
+//! and written to disk from it (one copy of a large import, not two). While
+//! that write runs the book is ahead of the disk; if the write fails the
+//! store drops the book and reads it again at its next use, so a book
+//! holding a write that did not happen is never used.
 //!
 //! The lookups hold positions, not copies of ids: a 100,000-invoice book is
 //! indexed on every start-up, and cloning every invoice number and client id

@@ -179,10 +179,12 @@ impl Image {
         if size < FIXED as u64 {
             return Err(ImageError::Damaged("shorter than its header".into()));
         }
-        // SAFETY: the map is only read. dun never writes an image in place
-        // (a new one is renamed over it), and a file cut short by anything
-        // else is caught below before any section is touched: every
-        // section must lie inside the size the file had when mapped.
+        // SAFETY: the map is only read, and dun never writes an image in
+        // place (a new one is renamed over it, so this map keeps the old
+        // file). That is the only guarantee: a file cut short before it is
+        // mapped is caught below (every section must lie inside the mapped
+        // size), but another program truncating the file after this makes
+        // a read of the lost pages fault (SIGBUS).
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
         if map.len() as u64 != size {
             return Err(ImageError::Damaged("changed while being opened".into()));
