@@ -219,6 +219,11 @@ pub struct Store {
     /// failed). The shells take them with [`Store::take_warnings`]; any
     /// left when the store is dropped go to stderr, so none is lost.
     warnings: Vec<String>,
+    /// Set when a write failed and could not be undone (or was committed
+    /// but not flushed): what is in sled and what `meta` says may differ,
+    /// so nothing more is read or written through this `Store`. Opening
+    /// the store again recovers (see `staged.rs`).
+    poisoned: Option<String>,
     _lock: DirLock,
 }
 
@@ -400,7 +405,7 @@ impl Store {
                 ));
             }
         }
-        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, warnings, _lock: lock })
+        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, warnings, poisoned: None, _lock: lock })
     }
 
     pub fn dir(&self) -> &Path {
@@ -432,6 +437,7 @@ impl Store {
     /// chunk by chunk), else from sled, and then the image is published
     /// again so the next reader finds it.
     pub fn book(&mut self) -> Result<&Book> {
+        self.check_not_poisoned()?;
         if self.book.is_none() {
             let from_image = image::Image::open(&self.dir)
                 .ok()
@@ -550,10 +556,33 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes `batch` atomically across all trees, flushes it to disk, and
-    /// only then updates the in-memory book. Referential checks (an invoice's
-    /// client exists, ids are fresh) happen before anything is written.
+    /// Whether a failed write left this `Store` unusable: it must be
+    /// dropped and the store opened again (see [`Store::apply`]).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
+
+    fn check_not_poisoned(&self) -> Result<()> {
+        match &self.poisoned {
+            Some(why) => Err(StoreError::Io(format!(
+                "a write to the store in {} failed and could not be made whole ({why}); nothing more is read or written until the store is opened again (restart dun or the server)",
+                self.dir.display()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes `batch` atomically across all trees and flushes it to disk.
+    /// Referential checks (an invoice's client exists, ids are fresh) happen
+    /// against the in-memory book before anything is written; the records
+    /// then move into the book and are written from it, so the book is
+    /// ahead of the disk until the write commits, and is dropped if it
+    /// fails. A failed write is undone at once (a staged one from its
+    /// journal); if that fails too, or a committed write cannot be flushed,
+    /// the `Store` is poisoned: every later `apply` and `book` fails until
+    /// the store is opened again, which recovers it.
     pub fn apply(&mut self, mut batch: Batch) -> Result<()> {
+        self.check_not_poisoned()?;
         if batch.is_empty() {
             return Ok(());
         }
@@ -573,6 +602,7 @@ impl Store {
             writes::check(self.book.as_ref().expect("loaded above"), &batch, self.meta, &taken)?
         };
         let outbox = std::mem::take(&mut batch.outbox);
+        let staged = checked.records() > staged::STAGED_ABOVE;
         // The records move into the book and are written from there: one
         // copy of a million invoices, not two. Until the write commits the
         // book is ahead of the store, so a failed write drops it (the next
@@ -586,10 +616,22 @@ impl Store {
         let meta_record = codec::encode(&meta).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let source = writes::FromBook { book: &book, checked: &checked, placed: &placed };
         let trees = self.t.record_trees();
-        if checked.records() > staged::STAGED_ABOVE {
-            staged::write(&self.dir, &self.db, &self.t.meta, &trees, self.meta.seq, &source, meta_record)?;
+        if staged {
+            if let Err(e) =
+                staged::write(&self.dir, &self.db, &self.t.meta, &trees, self.meta.seq, &source, meta_record)
+            {
+                return Err(self.undo_failed_write(e));
+            }
         } else {
+            // A transaction that fails has written nothing; one that
+            // commits and then cannot be flushed is in sled but perhaps not
+            // on disk, and `meta` here is behind it.
             self.write_at_once(&trees, &source, meta_record, &outbox)?;
+            if let Err(e) = self.db.flush() {
+                let e = sled_err(&self.dir)(e);
+                self.poisoned = Some(format!("a committed write could not be flushed: {e}"));
+                return Err(e);
+            }
         }
         // The write is on disk from here on: it must be reported as saved.
         // A manifest left behind only weakens the lost-writes check until
@@ -609,7 +651,7 @@ impl Store {
 
     /// A small write: one sled transaction across every tree it touches
     /// (the outbox too: its records are few, and a staged write is for
-    /// imports, which hold none), then a flush.
+    /// imports, which hold none). The caller flushes.
     fn write_at_once(
         &self,
         trees: &[&sled::Tree],
@@ -651,8 +693,25 @@ impl Store {
                 TransactionError::Storage(err) => StoreError::Sled { dir: self.dir.display().to_string(), err },
                 TransactionError::Abort(()) => StoreError::Invalid("the write was aborted".into()),
             })?;
-        self.db.flush().map_err(sled_err(&self.dir))?;
         Ok(())
+    }
+
+    /// Undoes a staged write that failed part-way (a full disk), at once
+    /// and in this process: the records written so far would otherwise
+    /// stay in sled under the old sequence while this `Store` goes on
+    /// writing, and the next open would keep them or refuse the store.
+    /// Returns `failed`; poisons the store if the undo fails too.
+    fn undo_failed_write(&mut self, failed: StoreError) -> StoreError {
+        // The commit may have reached the `meta` tree and failed on its
+        // flush: put the old record back before the journal is played.
+        let undone = codec::encode(&self.meta)
+            .map_err(|e| e.to_string())
+            .and_then(|old| self.t.meta.insert(META_KEY, old).map(drop).map_err(|e| e.to_string()))
+            .and_then(|()| staged::recover(&self.dir, &self.db, &self.t.record_trees(), self.meta.seq));
+        if let Err(why) = undone {
+            self.poisoned = Some(format!("{failed}; undoing it failed too: {why}"));
+        }
+        failed
     }
 
     /// The outbox records of a day, by client id.

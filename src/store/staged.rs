@@ -128,6 +128,8 @@ pub(crate) fn write_journal(dir: &Path, base_seq: u64, trees: &[&sled::Tree], so
 pub(crate) fn write_records(dir: &Path, trees: &[&sled::Tree], source: &dyn Source) -> Result<()> {
     for (t, tree) in trees.iter().enumerate() {
         source.each(t, true, &mut |k, v, _| {
+            #[cfg(test)]
+            fail_point::tick()?;
             match v {
                 Some(v) => tree.insert(k, v),
                 None => tree.remove(k),
@@ -137,6 +139,37 @@ pub(crate) fn write_records(dir: &Path, trees: &[&sled::Tree], source: &dyn Sour
         })?;
     }
     Ok(())
+}
+
+/// For tests: make the staged writer fail part-way, as a full disk would.
+#[cfg(test)]
+pub(crate) mod fail_point {
+    use super::{Result, StoreError};
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Records this thread's staged writes may still insert; None: no limit.
+        static LEFT: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+
+    /// The next `n` records are written, the one after fails.
+    pub(crate) fn fail_after(n: usize) {
+        LEFT.with(|l| l.set(Some(n)));
+    }
+
+    pub(super) fn tick() -> Result<()> {
+        LEFT.with(|l| match l.get() {
+            Some(0) => {
+                l.set(None);
+                Err(StoreError::Io("no space left on device (test)".into()))
+            }
+            Some(n) => {
+                l.set(Some(n - 1));
+                Ok(())
+            }
+            None => Ok(()),
+        })
+    }
 }
 
 /// Removes the journal once the write it guards has committed.
@@ -288,6 +321,62 @@ mod tests {
         let s = Store::open(&dir).unwrap();
         assert!(!dir.join(FILE).exists());
         assert_eq!(s.counts(), before);
+    }
+
+    /// A staged write that fails part-way (a full disk) is undone at once,
+    /// in the same process: the small writes the same `Store` makes next
+    /// (one, or two) commit on top of the book as it was, and the next open
+    /// finds a whole store without the partial records. Without the undo
+    /// the partial records stayed in sled: one later write left them for
+    /// good (verify fails), two made the store refuse to open.
+    #[test]
+    fn a_failed_staged_write_is_undone_before_the_next_write() {
+        for small_writes in [1, 2] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path().join("book");
+            let mut s = Store::open(&dir).unwrap();
+            let c = Client::new("C1", "Acme", Currency::USD);
+            s.apply(Batch { clients: vec![c], invoices: invoices(10, "C1"), ..Default::default() }).unwrap();
+            let before = s.counts();
+            let mut big = invoices(STAGED_ABOVE + 100, "C1");
+            for inv in &mut big {
+                inv.number = format!("B{}", inv.number);
+            }
+            fail_point::fail_after(STAGED_ABOVE / 2);
+            assert!(s.apply(Batch { invoices: big, ..Default::default() }).is_err());
+            assert!(!dir.join(FILE).exists(), "the journal was played back at once");
+            assert!(!s.is_poisoned());
+            for i in 0..small_writes {
+                let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+                let inv = Invoice::new(format!("S{i}"), "C1", d, d, Money::new(5.into(), Currency::USD));
+                s.apply(Batch { invoices: vec![inv], ..Default::default() }).unwrap();
+            }
+            drop(s);
+            let s = Store::open(&dir).unwrap();
+            assert!(s.verify().is_ok(), "{small_writes}: {:?}", s.verify().problems);
+            assert!(s.invoice("BI000000").unwrap().is_none(), "a partial record is gone");
+            assert_eq!(s.counts().invoices, before.invoices + small_writes);
+            assert_eq!(s.client_invoice_numbers("C1").unwrap().len() as u64, before.invoices + small_writes);
+        }
+    }
+
+    /// A poisoned store (a failed write it could not undo) refuses every
+    /// read of the book and every write, saying it must be opened again;
+    /// opening it again works.
+    #[test]
+    fn a_poisoned_store_refuses_until_reopened() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let mut s = Store::open(&dir).unwrap();
+        let c = Client::new("C1", "Acme", Currency::USD);
+        s.poisoned = Some("test".into());
+        let e = s.apply(Batch { clients: vec![c.clone()], ..Default::default() }).unwrap_err();
+        assert!(e.to_string().contains("opened again"), "{e}");
+        assert!(s.book().is_err());
+        drop(s);
+        let mut s = Store::open(&dir).unwrap();
+        s.apply(Batch { clients: vec![c], ..Default::default() }).unwrap();
+        assert_eq!(s.counts().clients, 1);
     }
 
     #[test]
