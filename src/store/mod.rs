@@ -603,6 +603,15 @@ impl Store {
         };
         let outbox = std::mem::take(&mut batch.outbox);
         let staged = checked.records() > staged::STAGED_ABOVE;
+        if staged && !outbox.is_empty() {
+            // The staged writer journals only the book's trees: the outbox
+            // entries would be acknowledged and lost.
+            return Err(StoreError::Invalid(format!(
+                "a batch of {} records is written in stages, which cannot hold outbox entries ({} given); send them in a batch of their own",
+                checked.records(),
+                outbox.len()
+            )));
+        }
         // The records move into the book and are written from there: one
         // copy of a million invoices, not two. Until the write commits the
         // book is ahead of the store, so a failed write drops it (the next
@@ -650,8 +659,8 @@ impl Store {
     }
 
     /// A small write: one sled transaction across every tree it touches
-    /// (the outbox too: its records are few, and a staged write is for
-    /// imports, which hold none). The caller flushes.
+    /// (the outbox too: its records are few, and a staged write refuses
+    /// them). The caller flushes.
     fn write_at_once(
         &self,
         trees: &[&sled::Tree],

@@ -379,6 +379,44 @@ mod tests {
         assert_eq!(s.counts().clients, 1);
     }
 
+    /// The staged writer journals only the book's trees: a batch large
+    /// enough to be staged that carries outbox entries is refused, not
+    /// acknowledged with the entries lost.
+    #[test]
+    fn a_staged_batch_with_outbox_entries_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let mut s = Store::open(&dir).unwrap();
+        let d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let entry = crate::domain::OutboxEntry {
+            date: d,
+            client_id: "C1".into(),
+            level: 0,
+            step_name: "Statement".into(),
+            channel: "email".into(),
+            to: "a@example.com".into(),
+            subject: "Statement".into(),
+            body: "Dear Acme,\n".into(),
+            message_id: "m1@example.com".into(),
+            invoices: vec![],
+            attempts: 0,
+            author: String::new(),
+            queued_at: chrono::Utc::now(),
+            state: crate::domain::OutboxState::Queued,
+        };
+        let batch = Batch {
+            clients: vec![Client::new("C1", "Acme", Currency::USD)],
+            invoices: invoices(STAGED_ABOVE + 1, "C1"),
+            outbox: vec![entry],
+            ..Default::default()
+        };
+        let before = s.counts();
+        assert!(matches!(s.apply(batch), Err(StoreError::Invalid(m)) if m.contains("outbox")));
+        assert_eq!(s.counts(), before);
+        assert!(s.outbox(d).unwrap().is_empty());
+        assert!(s.book().unwrap().invoices().is_empty(), "the book is as it was");
+    }
+
     #[test]
     fn a_large_batch_is_written_in_stages_and_whole() {
         let tmp = tempfile::tempdir().unwrap();
