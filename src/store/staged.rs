@@ -228,13 +228,18 @@ pub(crate) fn recover(dir: &Path, db: &sled::Db, trees: &[&sled::Tree], seq: u64
         at = end;
     }
     for range in &chunks {
-        codec::decode::<Vec<Undo>>(&bytes[range.clone()]).map_err(|e: CodecError| damaged(&e.to_string()))?;
+        let part: Vec<Undo> = codec::decode(&bytes[range.clone()]).map_err(|e: CodecError| damaged(&e.to_string()))?;
+        // A journal from a newer dun (the tree numbers are append only)
+        // would otherwise stop part-way through playback.
+        if let Some(Undo(t, ..)) = part.iter().find(|u| u.0 as usize >= trees.len()) {
+            return Err(damaged(&format!("it names tree {t}, which this dun does not know")));
+        }
     }
     // Newest first, so a key written twice ends at its value before the write.
     for range in chunks.into_iter().rev() {
         let part: Vec<Undo> = codec::decode(&bytes[range]).map_err(|e: CodecError| damaged(&e.to_string()))?;
         for Undo(t, k, old) in part.into_iter().rev() {
-            let tree = trees.get(t as usize).ok_or_else(|| damaged("unknown tree"))?;
+            let tree = trees.get(t as usize).ok_or_else(|| damaged("unknown tree"))?; // checked above
             match old {
                 Some(v) => tree.insert(k, v).map(drop),
                 None => tree.remove(k).map(drop),
@@ -415,6 +420,36 @@ mod tests {
         assert_eq!(s.counts(), before);
         assert!(s.outbox(d).unwrap().is_empty());
         assert!(s.book().unwrap().invoices().is_empty(), "the book is as it was");
+    }
+
+    /// Every chunk's tree numbers are checked before anything is played
+    /// back: a journal whose first chunk (played last) names a tree this
+    /// dun does not know is refused with the store untouched, not after
+    /// the later chunks were already undone.
+    #[test]
+    fn a_journal_naming_an_unknown_tree_changes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let seq = {
+            let mut s = Store::open(&dir).unwrap();
+            let c = Client::new("C1", "Acme", Currency::USD);
+            s.apply(Batch { clients: vec![c], invoices: invoices(10, "C1"), ..Default::default() }).unwrap();
+            s.meta().seq
+        };
+        let mut journal = MAGIC.to_vec();
+        journal.extend_from_slice(&seq.to_le_bytes());
+        for chunk in [vec![Undo(7, b"x".to_vec(), None)], vec![Undo(1, b"I000003".to_vec(), None)]] {
+            let env = codec::encode(&chunk).unwrap();
+            journal.extend_from_slice(&(env.len() as u32).to_le_bytes());
+            journal.extend_from_slice(&env);
+        }
+        fs::write(dir.join(FILE), &journal).unwrap();
+        let e = Store::open(&dir).err().expect("the journal is refused");
+        assert!(e.to_string().contains("tree"), "{e}");
+        fs::remove_file(dir.join(FILE)).unwrap();
+        let s = Store::open(&dir).unwrap();
+        assert!(s.invoice("I000003").unwrap().is_some(), "no key was played back");
+        assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
     }
 
     #[test]
