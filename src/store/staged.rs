@@ -39,9 +39,13 @@ use super::{sled_err, Result, StoreError, META_KEY};
 
 pub const FILE: &str = "dun.undo";
 const MAGIC: &[u8; 8] = b"DUNUNDO1";
-/// Undo entries per journal chunk (the journal's write buffer and its
-/// playback's memory).
+/// Undo entries per journal chunk at most (the journal's write buffer and
+/// its playback's memory).
 const STEP: usize = 4096;
+/// A chunk is also closed once its keys and old values pass this many
+/// bytes: playback decodes a chunk as one codec record, which may not pass
+/// [`codec::MAX_RECORD_BYTES`] (large client or index records would).
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// Batches with more records than this are written in stages.
 pub const STAGED_ABOVE: usize = 4096;
 
@@ -97,8 +101,19 @@ pub(crate) fn write_journal(dir: &Path, base_seq: u64, trees: &[&sled::Tree], so
             out.write_all(MAGIC).map_err(io)?;
             out.write_all(&base_seq.to_le_bytes()).map_err(io)?;
             let mut chunk: Vec<Undo> = Vec::with_capacity(STEP);
+            let mut bytes = 0;
             let mut put = |chunk: &mut Vec<Undo>| -> Result<()> {
                 let env = codec::encode(&*chunk).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                // Past the chunk bound by one entry at most: only a single
+                // record too large to be read back gets here. Refused now,
+                // before any record is written, not at recovery.
+                if env.len() > codec::MAX_RECORD_BYTES {
+                    return Err(StoreError::Invalid(format!(
+                        "a record of the write is too large to be undone ({} bytes; at most {} bytes)",
+                        env.len(),
+                        codec::MAX_RECORD_BYTES
+                    )));
+                }
                 out.write_all(&(env.len() as u32).to_le_bytes()).map_err(io)?;
                 out.write_all(&env).map_err(io)?;
                 chunk.clear();
@@ -107,9 +122,11 @@ pub(crate) fn write_journal(dir: &Path, base_seq: u64, trees: &[&sled::Tree], so
             for (t, tree) in trees.iter().enumerate() {
                 source.each(t, false, &mut |k, _, new| {
                     let old = if new { None } else { tree.get(k).map_err(sled_err(dir))?.map(|v| v.to_vec()) };
+                    bytes += k.len() + old.as_ref().map_or(0, Vec::len);
                     chunk.push(Undo(t as u8, k.to_vec(), old));
-                    if chunk.len() == STEP {
+                    if chunk.len() == STEP || bytes >= CHUNK_BYTES {
                         put(&mut chunk)?;
+                        bytes = 0;
                     }
                     Ok(())
                 })?;
@@ -420,6 +437,51 @@ mod tests {
         assert_eq!(s.counts(), before);
         assert!(s.outbox(d).unwrap().is_empty());
         assert!(s.book().unwrap().invoices().is_empty(), "the book is as it was");
+    }
+
+    /// Journal chunks are bounded by bytes as well as entries: 4096 old
+    /// values of 8 KB (32 MB, over the codec's record limit in one chunk)
+    /// are played back after a crash, not refused as a damaged journal.
+    #[test]
+    fn large_old_values_are_journalled_in_chunks_that_play_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let key = |i: usize| format!("K{i:05}").into_bytes();
+        {
+            let s = Store::open(&dir).unwrap();
+            let t = s.trees().record_trees();
+            for i in 0..STEP {
+                t[1].insert(key(i), vec![(i % 251) as u8; 8192]).unwrap();
+            }
+            s.db.flush().unwrap();
+            let w = (0..STEP).map(|i| (key(i), b"new".to_vec())).collect();
+            let writes = Listed(vec![(vec![], false), (w, false)]);
+            write_journal(&dir, s.meta().seq, &t, &writes).unwrap();
+            write_records(&dir, &t, &writes).unwrap();
+            s.db.flush().unwrap();
+            // Dropped here without the commit, as a crash would leave it.
+        }
+        let s = Store::open(&dir).unwrap();
+        assert!(!dir.join(FILE).exists());
+        let t = s.trees().record_trees();
+        for i in [0, 1, STEP / 2, STEP - 1] {
+            assert_eq!(t[1].get(key(i)).unwrap().unwrap().as_ref(), &vec![(i % 251) as u8; 8192][..]);
+        }
+    }
+
+    /// A single record too large for a journal chunk to be read back is
+    /// refused before anything is written.
+    #[test]
+    fn a_record_too_large_to_undo_is_refused_before_any_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let s = Store::open(&dir).unwrap();
+        let t = s.trees().record_trees();
+        t[1].insert(b"K", vec![1u8; codec::MAX_RECORD_BYTES + 1]).unwrap();
+        let writes = Listed(vec![(vec![], false), (vec![(b"K".to_vec(), b"new".to_vec())], false)]);
+        let e = write_journal(&dir, s.meta().seq, &t, &writes).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
+        assert!(!dir.join(FILE).exists());
     }
 
     /// Every chunk's tree numbers are checked before anything is played
