@@ -281,6 +281,65 @@ mod tests {
         Book::new(vec![Client::new("C1", "Acme", Currency::USD)], vec![], vec![], vec![], vec![])
     }
 
+    fn day() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
+
+    fn invoice(number: &str) -> crate::domain::Invoice {
+        let total = crate::domain::Money::new(100.into(), Currency::USD);
+        crate::domain::Invoice::new(number, "C1", day(), day(), total)
+    }
+
+    fn payment(id: u64, invoice: &str) -> crate::domain::Payment {
+        crate::domain::Payment {
+            id,
+            client_id: "C1".into(),
+            date: day(),
+            amount: 10.into(),
+            currency: Currency::USD,
+            method: crate::domain::PaymentMethod::BankTransfer,
+            reference: String::new(),
+            allocations: vec![crate::domain::Allocation { invoice: invoice.into(), amount: 10.into() }],
+            reverses: None,
+        }
+    }
+
+    /// A payment may allocate to an invoice of its own batch, wherever
+    /// that invoice sits in a batch that is not in number order; one that
+    /// names no invoice of the book or the batch is refused, as are an
+    /// adjustment of an unknown invoice and a note of an unknown client.
+    #[test]
+    fn references_are_found_in_the_book_or_an_unsorted_batch_and_refused_otherwise() {
+        let book = book();
+        let meta = Meta::default();
+        let taken = |_: &'static str, _: u64| Ok(false);
+        let invoices: Vec<_> = ["I9", "I1", "I5", "I3", "I7"].iter().map(|n| invoice(n)).collect();
+        for target in ["I9", "I1", "I5", "I3", "I7"] {
+            let batch = Batch { invoices: invoices.clone(), payments: vec![payment(1, target)], ..Default::default() };
+            let ok = check(&book, &batch, meta, &taken).unwrap_or_else(|e| panic!("{target}: {e}"));
+            assert_eq!(ok.meta.counts.payments, 1);
+        }
+        let batch = Batch { invoices: invoices.clone(), payments: vec![payment(1, "I4")], ..Default::default() };
+        let err = check(&book, &batch, meta, &taken).err().expect("refused");
+        assert_eq!(err.to_string(), "payment allocates to invoice I4, which does not exist");
+        let adjustment = crate::domain::Adjustment {
+            id: 1,
+            invoice: "I4".into(),
+            date: day(),
+            kind: crate::domain::AdjustmentKind::Credit,
+            amount: 5.into(),
+            reason: String::new(),
+            reverses: None,
+        };
+        let batch = Batch { invoices, adjustments: vec![adjustment], ..Default::default() };
+        let err = check(&book, &batch, meta, &taken).err().expect("refused");
+        assert_eq!(err.to_string(), "invoice I4 does not exist");
+        let mut n = note(1);
+        n.client_id = "C2".into();
+        let err = check(&book, &Batch { notes: vec![n], ..Default::default() }, meta, &taken).err().expect("refused");
+        assert_eq!(err.to_string(), "client C2 does not exist");
+    }
+
     /// Ids above the store's counter (all that `Store::ids` hands out) are
     /// not looked up one by one: a million-payment import does not read
     /// sled a million times. At or below it they are, and a taken one, a
