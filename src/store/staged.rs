@@ -18,14 +18,18 @@
 //! restored, new keys removed, flushed) and the store is as before. A crash
 //! after it finds `meta` one ahead: the write is whole, the journal is
 //! dropped. Playing back is idempotent, so a crash during recovery is
-//! recovered the same way.
+//! recovered the same way. A write that fails without a crash (a full
+//! disk) is played back at once by `Store::apply`, in the same process,
+//! before the store writes anything else.
 //!
 //! Memory is bounded by design, not by the size of the write: the writes
 //! come from a [`Source`] that produces them on demand, once for the
-//! journal (keys only, [`STEP`] undo entries buffered) and once for the
-//! records (one encoded record at a time); sled's own memory stays near its
-//! cache size with plain inserts. Playback reads the journal's chunks from
-//! the last, one at a time.
+//! journal (keys only; one chunk buffered, at most [`STEP`] entries or
+//! about [`CHUNK_BYTES`]) and once for the records (one encoded record at a
+//! time); sled's own memory stays near its cache size with plain inserts.
+//! Playback is not bounded that way: it reads the whole journal into memory
+//! (for a million-record update import, hundreds of MB), checks every
+//! chunk, then plays them back from the last, one decoded chunk at a time.
 
 use std::fs;
 use std::io::Write;
