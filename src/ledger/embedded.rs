@@ -108,8 +108,10 @@ impl Embedded {
         Store::open_waiting(&self.dir, self.open, self.wait, |_| {})
     }
 
+    /// Keeps the store for the next call, unless a failed write poisoned
+    /// it: dropped then, so the next call opens it again, which recovers it.
     fn put_back(&mut self, store: Store) {
-        if self.keep_open {
+        if self.keep_open && !store.is_poisoned() {
             self.held = Some(store);
         }
     }
@@ -189,5 +191,32 @@ impl Ledger for Embedded {
         let result = self.write(&mut store, request);
         self.put_back(store);
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::ClientFields;
+
+    /// A held store that a failed write poisoned is not kept: the next
+    /// write opens the store again and succeeds.
+    #[test]
+    fn a_poisoned_store_is_dropped_and_opened_again() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("book");
+        let mut store = Store::open(&dir).unwrap();
+        store.poison_for_test();
+        let mut ledger = Embedded::over(store);
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let add = |id: &str| {
+            let fields = ClientFields { name: Some("Acme".into()), ..Default::default() };
+            Request::latest(day, Command::AddClient { id: id.into(), fields })
+        };
+        let e = ledger.apply(add("C1")).expect_err("the poisoned store refuses");
+        assert!(e.to_string().contains("opened again"), "{e}");
+        ledger.apply(add("C1")).unwrap();
+        let store = ledger.into_store().expect("kept open");
+        assert_eq!(store.counts().clients, 1);
     }
 }

@@ -562,6 +562,11 @@ impl Store {
         self.poisoned.is_some()
     }
 
+    #[cfg(test)]
+    pub(crate) fn poison_for_test(&mut self) {
+        self.poisoned = Some("test".into());
+    }
+
     fn check_not_poisoned(&self) -> Result<()> {
         match &self.poisoned {
             Some(why) => Err(StoreError::Io(format!(
