@@ -249,7 +249,11 @@ pub(crate) fn recover(dir: &Path, db: &sled::Db, trees: &[&sled::Tree], seq: u64
         return Err(damaged("no header"));
     }
     let base = u64::from_le_bytes(bytes[8..16].try_into().expect("eight bytes"));
-    if seq == base + 1 {
+    // A write that fails in the process that made it is played back there
+    // (`Store::apply`), and a poisoned store writes nothing more: a journal
+    // older than the store is of a write that committed and whose journal
+    // could not be removed, however many writes came after.
+    if seq > base {
         drop_journal(dir).map_err(|e| e.to_string())?;
         return Ok(Recovered::Committed);
     }
@@ -359,13 +363,18 @@ mod tests {
         assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
         assert_eq!(s.invoice("I000003").unwrap().unwrap().total, 100.into(), "a replaced record is restored");
         assert!(s.invoice(&format!("I{:06}", STAGED_ABOVE)).unwrap().is_none(), "a new record is removed");
-        // A journal of the write before the current one: committed, dropped.
-        let t = s.trees().record_trees();
-        write_journal(&dir, s.meta().seq - 1, &t, &Listed(vec![])).unwrap();
-        drop(s);
-        let s = Store::open(&dir).unwrap();
-        assert!(!dir.join(FILE).exists());
-        assert_eq!(s.counts(), before);
+        // A journal of the write before the current one, or of one further
+        // back (its removal failed, writes followed): committed, dropped.
+        s.apply(Batch { clients: vec![Client::new("C2", "Beta", Currency::USD)], ..Default::default() }).unwrap();
+        let before = s.counts();
+        for back in [1, 2] {
+            let t = s.trees().record_trees();
+            write_journal(&dir, s.meta().seq - back, &t, &Listed(vec![])).unwrap();
+            drop(s);
+            s = Store::open(&dir).unwrap();
+            assert!(!dir.join(FILE).exists());
+            assert_eq!(s.counts(), before);
+        }
     }
 
     /// A staged write that fails part-way (a full disk) is undone at once,
