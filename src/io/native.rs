@@ -30,6 +30,29 @@ pub struct Rows<'t> {
     file: String,
     records: csv::StringRecordsIntoIter<&'t [u8]>,
     lines: LineCounter<'t>,
+    /// Rows taken so far and at most in all, for progress.
+    taken: usize,
+    total: usize,
+}
+
+impl Rows<'_> {
+    /// The next row a planner can read, for its loop: progress is ticked
+    /// for every row taken, an unreadable row's error is recorded and the
+    /// row skipped, and the rows end early once `errors` is full.
+    pub fn next_readable(&mut self, opts: &ImportOptions, errors: &mut Errors) -> Option<(u64, csv::StringRecord)> {
+        loop {
+            let row = self.next()?;
+            self.taken += 1;
+            opts.tick(self.taken, self.total);
+            if errors.full() {
+                return None;
+            }
+            match row {
+                Ok(r) => return Some(r),
+                Err(e) => errors.push(e),
+            }
+        }
+    }
 }
 
 impl Iterator for Rows<'_> {
@@ -94,8 +117,8 @@ impl Table {
 
     /// [`Table::parse`] with the rows read as they are used, not held: a
     /// million-row file then costs one row, not a million (the table's
-    /// `rows` stay empty). Also an estimate of how many rows there are (the
-    /// lines after the header), for progress.
+    /// `rows` stay empty). The rows count themselves against the lines after
+    /// the header, for progress ([`Rows::next_readable`]).
     pub fn open<'t>(
         file: &str,
         text: &'t str,
@@ -140,7 +163,13 @@ impl Table {
             });
             return None;
         }
-        let rows = Rows { file: file.into(), records: rdr.into_records(), lines: LineCounter::new(text.as_bytes()) };
+        let rows = Rows {
+            file: file.into(),
+            records: rdr.into_records(),
+            lines: LineCounter::new(text.as_bytes()),
+            taken: 0,
+            total: Table::rows_at_most(text),
+        };
         Some((Table { file: file.into(), headers: map, rows: Vec::new() }, rows))
     }
 
@@ -335,7 +364,7 @@ impl Cells<'_> {
 
 pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some((t, rows)) = Table::open(
+    let Some((t, mut rows)) = Table::open(
         file,
         text,
         &["id", "name", "email", "phone", "terms_days", "currency"],
@@ -346,19 +375,7 @@ pub fn clients(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> 
     };
     let mut plan = Plan::default();
     let mut seen = HashSet::new();
-    let total = Table::rows_at_most(text);
-    for (i, row) in rows.enumerate() {
-        opts.tick(i + 1, total);
-        if errors.full() {
-            break;
-        }
-        let (line, row) = match row {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
+    while let Some((line, row)) = rows.next_readable(&opts, &mut errors) {
         let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let (Some(id), Some(name), Some(currency)) = (c.required("id"), c.required("name"), c.currency("currency"))
         else {
@@ -474,7 +491,7 @@ pub fn split_list(s: &str) -> Vec<String> {
 
 pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some((t, rows)) = Table::open(
+    let Some((t, mut rows)) = Table::open(
         file,
         text,
         &["number", "client_id", "issue_date", "due_date", "currency", "amount"],
@@ -485,19 +502,7 @@ pub fn invoices(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>) ->
     };
     let mut plan = Plan::default();
     let mut seen: rustc_hash::FxHashSet<String> = Default::default();
-    let total = Table::rows_at_most(text);
-    for (i, row) in rows.enumerate() {
-        opts.tick(i + 1, total);
-        if errors.full() {
-            break;
-        }
-        let (line, row) = match row {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
+    while let Some((line, row)) = rows.next_readable(&opts, &mut errors) {
         let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let number = c.required("number");
         let client_id = c.required("client_id");
@@ -577,7 +582,7 @@ pub fn payments(
     ids: &mut IdAlloc,
 ) -> Result<Plan, Errors> {
     let mut errors = Errors::default();
-    let Some((t, rows)) = Table::open(
+    let Some((t, mut rows)) = Table::open(
         file,
         text,
         &["date", "invoice_number", "amount", "method", "reference"],
@@ -597,19 +602,7 @@ pub fn payments(
     // are capped correctly and any excess is left as credit.
     // (By the invoice's position in the book: no copy of every number.)
     let mut open: rustc_hash::FxHashMap<usize, Decimal> = Default::default();
-    let total = Table::rows_at_most(text);
-    for (i, row) in rows.enumerate() {
-        opts.tick(i + 1, total);
-        if errors.full() {
-            break;
-        }
-        let (line, row) = match row {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
-        };
+    while let Some((line, row)) = rows.next_readable(&opts, &mut errors) {
         let mut c = Cells { t: &t, row: &row, line, errors: &mut errors, opts };
         let date = c.date("date");
         let number = c.required("invoice_number");
