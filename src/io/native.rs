@@ -625,10 +625,11 @@ pub fn payments(
             continue;
         };
         let reference = c.text("reference");
-        let Some(inv) = book.invoice(&number) else {
+        let Some(at) = book.invoice_index(&number) else {
             c.fail("invoice_number", &number, "no such invoice (import invoices first)");
             continue;
         };
+        let inv = &book.invoices()[at];
         if amount <= Decimal::ZERO {
             c.fail("amount", &amount.to_string(), "must be more than zero");
             continue;
@@ -641,7 +642,6 @@ pub fn payments(
             }
             continue;
         }
-        let at = book.position_of(inv).unwrap_or(usize::MAX);
         let bal = open.entry(at).or_insert_with(|| invoice_state(book, inv, chrono::NaiveDate::MAX).open());
         let take = amount.min(*bal);
         *bal -= take;

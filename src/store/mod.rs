@@ -596,11 +596,11 @@ impl Store {
         self.book()?;
         let checked = {
             let t = &self.t;
-            let taken = |what: &'static str, id: u64| {
-                let tree = match what {
-                    "payment" => &t.payments,
-                    "adjustment" => &t.adjustments,
-                    _ => &t.notes,
+            let taken = |kind: writes::IdKind, id: u64| {
+                let tree = match kind {
+                    writes::IdKind::Payment => &t.payments,
+                    writes::IdKind::Adjustment => &t.adjustments,
+                    writes::IdKind::Note => &t.notes,
                 };
                 tree.contains_key(id_key(id)).map_err(sled_err(&self.dir))
             };

@@ -49,6 +49,24 @@ impl Checked {
     }
 }
 
+/// The kinds of record whose ids the store hands out, for looking an id up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Payment,
+    Adjustment,
+    Note,
+}
+
+impl IdKind {
+    fn name(self) -> &'static str {
+        match self {
+            IdKind::Payment => "payment",
+            IdKind::Adjustment => "adjustment",
+            IdKind::Note => "note",
+        }
+    }
+}
+
 /// Checks `batch` against `book` (the store's book at `meta`) before
 /// anything is written: an invoice's client exists (in the book or the
 /// batch), a payment or adjustment names an invoice that exists, a note's
@@ -58,7 +76,7 @@ pub(crate) fn check(
     book: &Book,
     batch: &Batch,
     mut meta: Meta,
-    taken: &dyn Fn(&'static str, u64) -> Result<bool>,
+    taken: &dyn Fn(IdKind, u64) -> Result<bool>,
 ) -> Result<Checked> {
     let invalid = |m: String| Err(StoreError::Invalid(m));
     let client_new: Vec<bool> = batch.clients.iter().map(|c| book.client_index(&c.id).is_none()).collect();
@@ -98,7 +116,8 @@ pub(crate) fn check(
         book.invoice_index(n).is_some()
             || by_number.binary_search_by(|&i| invoices[i as usize].number.as_str().cmp(n)).is_ok()
     };
-    meta.next_payment_id = fresh_ids("payment", batch.payments.iter().map(|p| p.id), meta.next_payment_id, taken)?;
+    meta.next_payment_id =
+        fresh_ids(IdKind::Payment, batch.payments.iter().map(|p| p.id), meta.next_payment_id, taken)?;
     for p in &batch.payments {
         if let Some(a) = p.allocations.iter().find(|a| !invoice_exists(&a.invoice)) {
             return invalid(format!("payment allocates to invoice {}, which does not exist", a.invoice));
@@ -106,12 +125,12 @@ pub(crate) fn check(
     }
     meta.counts.payments += batch.payments.len() as u64;
     meta.next_adjustment_id =
-        fresh_ids("adjustment", batch.adjustments.iter().map(|a| a.id), meta.next_adjustment_id, taken)?;
+        fresh_ids(IdKind::Adjustment, batch.adjustments.iter().map(|a| a.id), meta.next_adjustment_id, taken)?;
     if let Some(a) = batch.adjustments.iter().find(|a| !invoice_exists(&a.invoice)) {
         return invalid(format!("invoice {} does not exist", a.invoice));
     }
     meta.counts.adjustments += batch.adjustments.len() as u64;
-    meta.next_note_id = fresh_ids("note", batch.notes.iter().map(|n| n.id), meta.next_note_id, taken)?;
+    meta.next_note_id = fresh_ids(IdKind::Note, batch.notes.iter().map(|n| n.id), meta.next_note_id, taken)?;
     if let Some(n) = batch.notes.iter().find(|n| !client_known(&n.client_id)) {
         return invalid(format!("client {} does not exist", n.client_id));
     }
@@ -167,11 +186,12 @@ pub(crate) fn place(book: &mut Book, batch: Batch) -> Placed {
 /// Refuses id 0, an id twice in the batch, and an id the store holds;
 /// returns the counter after the batch (its largest id).
 fn fresh_ids(
-    what: &'static str,
+    kind: IdKind,
     ids: impl Iterator<Item = u64> + Clone,
     counter: u64,
-    taken: &dyn Fn(&'static str, u64) -> Result<bool>,
+    taken: &dyn Fn(IdKind, u64) -> Result<bool>,
 ) -> Result<u64> {
+    let what = kind.name();
     let refuse =
         |id: u64| Err(StoreError::Invalid(format!("{what} id {id} is already taken (ids come from Store::ids)")));
     let (mut last, mut increasing, mut max) = (0, true, counter);
@@ -179,7 +199,7 @@ fn fresh_ids(
         // Every id the store holds came through here and raised the
         // counter, so only one at or below it can be taken: ids from
         // `Store::ids` are above it and need no lookup.
-        if id == 0 || (id <= counter && taken(what, id)?) {
+        if id == 0 || (id <= counter && taken(kind, id)?) {
             return refuse(id);
         }
         increasing &= id > last;
@@ -312,7 +332,7 @@ mod tests {
     fn references_are_found_in_the_book_or_an_unsorted_batch_and_refused_otherwise() {
         let book = book();
         let meta = Meta::default();
-        let taken = |_: &'static str, _: u64| Ok(false);
+        let taken = |_: IdKind, _: u64| Ok(false);
         let invoices: Vec<_> = ["I9", "I1", "I5", "I3", "I7"].iter().map(|n| invoice(n)).collect();
         for target in ["I9", "I1", "I5", "I3", "I7"] {
             let batch = Batch { invoices: invoices.clone(), payments: vec![payment(1, target)], ..Default::default() };
@@ -349,7 +369,7 @@ mod tests {
         let book = book();
         let meta = Meta { next_note_id: 10, ..Meta::default() };
         let asked = Cell::new(0);
-        let taken = |_: &'static str, id: u64| {
+        let taken = |_: IdKind, id: u64| {
             asked.set(asked.get() + 1);
             Ok(id == 7)
         };
