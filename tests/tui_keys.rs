@@ -301,14 +301,7 @@ fn notes_are_newest_first_and_scope_toggles() {
 #[test]
 fn an_empty_book_shows_every_screen_without_panicking() {
     let book = dun::domain::Book::default();
-    let mut app = dun::tui::app::App::new(
-        book,
-        day(),
-        vec![],
-        Theme::built_in("default").expect("theme"),
-        Keymap::default(),
-        vec![30, 60, 90],
-    );
+    let mut app = app_on(book);
     for k in ["1", "2", "3", "4", "5", "enter", "j", "G", "/", "x", "esc", "a", "f", "y", "o"] {
         keys(&mut app, &[k]);
         render(&mut app, 80, 24);

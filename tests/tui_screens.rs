@@ -111,14 +111,7 @@ fn control_characters_in_the_book_never_reach_the_terminal() {
     let long = Client::new("C2", "An Extraordinarily Long Client Name That Cannot Possibly Fit Ltd", Currency::USD);
     let inv = Invoice::new("I\x1b[1", "C1", day(), day(), Money::new(10.into(), Currency::USD));
     let book = Book::new(vec![evil, long], vec![inv], vec![], vec![], vec![]);
-    let mut app = dun::tui::app::App::new(
-        book,
-        day(),
-        vec![],
-        Theme::built_in("default").expect("theme"),
-        Keymap::default(),
-        vec![30, 60, 90],
-    );
+    let mut app = app_on(book);
     for ks in [&["2"][..], &["2", "enter"], &["3", "a"], &["4"]] {
         keys(&mut app, ks);
         let t = render(&mut app, 80, 24);
@@ -152,14 +145,7 @@ fn tied_invoices_keep_their_order_whatever_the_book_order() {
     let by_number = vec![inv("A-1", "C2"), inv("A-2", "C1")];
     let order = |invoices: Vec<Invoice>| {
         let book = Book::new(clients(), invoices, vec![], vec![], vec![]);
-        let mut app = dun::tui::app::App::new(
-            book,
-            day(),
-            vec![],
-            Theme::built_in("default").expect("theme"),
-            Keymap::default(),
-            vec![30, 60, 90],
-        );
+        let mut app = app_on(book);
         keys(&mut app, &["3"]);
         let rows = app.screens.invoices.rows.clone();
         rows.iter().map(|&r| app.book().invoices()[app.model.invoices[r].ix].number.clone()).collect::<Vec<_>>()

@@ -119,6 +119,18 @@ pub fn app_with(theme: Theme, keymap: Keymap) -> App {
     App::new(demo_book(), day(), actions(), theme, keymap, vec![30, 60, 90])
 }
 
+/// The interface on `book` with no actions, the default theme and keys.
+pub fn app_on(book: Book) -> App {
+    App::new(
+        book,
+        day(),
+        vec![],
+        Theme::built_in("default").expect("default theme"),
+        Keymap::default(),
+        vec![30, 60, 90],
+    )
+}
+
 pub fn app() -> App {
     app_with(Theme::built_in("default").expect("default theme"), Keymap::default())
 }
