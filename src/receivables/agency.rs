@@ -19,7 +19,11 @@ pub struct Placement {
 /// The client's notes that count on `as_of`: dated on or before it, not
 /// reversed or superseded (as the rules engine reads the log).
 fn standing<'a>(book: &'a Book, client_id: &str, as_of: NaiveDate) -> Vec<&'a Note> {
-    let notes: Vec<&Note> = book.client_notes(client_id).filter(|n| n.date <= as_of).collect();
+    standing_in(book.client_notes(client_id), as_of)
+}
+
+fn standing_in<'a>(notes: impl Iterator<Item = &'a Note>, as_of: NaiveDate) -> Vec<&'a Note> {
+    let notes: Vec<&Note> = notes.filter(|n| n.date <= as_of).collect();
     let replaced: std::collections::HashSet<u64> =
         notes.iter().flat_map(|n| n.reverses.into_iter().chain(n.supersedes)).collect();
     notes.into_iter().filter(|n| n.reverses.is_none() && !replaced.contains(&n.id)).collect()
@@ -28,11 +32,17 @@ fn standing<'a>(book: &'a Book, client_id: &str, as_of: NaiveDate) -> Vec<&'a No
 /// Whether the client is with an agency on `as_of`: its latest standing
 /// placement or recall is a placement.
 pub fn placement(book: &Book, client_id: &str, as_of: NaiveDate) -> Option<Placement> {
+    placement_in(book.client_notes(client_id), as_of)
+}
+
+/// [`placement`] from the client's notes in log order (see
+/// [`Book::client_notes_at`]).
+pub fn placement_in<'a>(notes: impl Iterator<Item = &'a Note> + Clone, as_of: NaiveDate) -> Option<Placement> {
     // Most clients have no placement: skip the log walk when no note has one.
-    if !book.client_notes(client_id).any(|n| matches!(n.event, Some(AccountEvent::PlacedWithAgency { .. }))) {
+    if !notes.clone().any(|n| matches!(n.event, Some(AccountEvent::PlacedWithAgency { .. }))) {
         return None;
     }
-    standing(book, client_id, as_of).into_iter().rev().find_map(|n| match &n.event {
+    standing_in(notes, as_of).into_iter().rev().find_map(|n| match &n.event {
         Some(AccountEvent::PlacedWithAgency { agency }) => {
             Some(Some(Placement { agency: agency.clone(), since: n.date, note_id: n.id }))
         }

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::{AdjustmentKind, Book, Invoice, InvoiceStatus, Totals};
+use crate::domain::{AdjustmentKind, Book, Invoice, InvoiceStatus, Money, Payment, Totals};
 
 /// Everything applied to one invoice up to a date.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -88,17 +88,32 @@ pub fn open_balance(book: &Book, inv: &Invoice, as_of: NaiveDate) -> Decimal {
 /// Credit on a client's account as of a date: unallocated parts of payments
 /// plus over-payments of invoices, per currency.
 pub fn account_credit(book: &Book, client_id: &str, as_of: NaiveDate) -> Totals {
+    let overpaid = book.client_invoices(client_id).filter_map(|inv| overpaid(inv, &invoice_state(book, inv, as_of)));
+    credit_on_account(book.client_payments(client_id), overpaid, as_of)
+}
+
+/// What an invoice in `st` adds to the credit on account: its over-payment.
+pub fn overpaid(inv: &Invoice, st: &InvoiceState) -> Option<Money> {
+    (st.balance < Decimal::ZERO).then(|| Money::new(-st.balance, inv.currency))
+}
+
+/// [`account_credit`] from the client's payments and its invoices'
+/// over-payments ([`overpaid`], in the book's order), for a caller that has
+/// the invoices' states already (the rules engine works them out once per
+/// client and day).
+pub fn credit_on_account<'a>(
+    payments: impl Iterator<Item = &'a Payment>,
+    overpaid: impl Iterator<Item = Money>,
+    as_of: NaiveDate,
+) -> Totals {
     let mut t = Totals::default();
-    for p in book.client_payments(client_id) {
+    for p in payments {
         if p.date <= as_of {
-            t.add(crate::domain::Money::new(p.unallocated(), p.currency));
+            t.add(Money::new(p.unallocated(), p.currency));
         }
     }
-    for inv in book.client_invoices(client_id) {
-        let st = invoice_state(book, inv, as_of);
-        if st.balance < Decimal::ZERO {
-            t.add(crate::domain::Money::new(-st.balance, inv.currency));
-        }
+    for m in overpaid {
+        t.add(m);
     }
     t.retain_nonzero();
     t

@@ -11,8 +11,8 @@ pub mod forecast;
 pub mod kpi;
 pub mod plan;
 
-pub use agency::{placement, Placement};
+pub use agency::{placement, placement_in, Placement};
 pub use aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
-pub use balance::{account_credit, invoice_state, open_balance, InvoiceState};
+pub use balance::{account_credit, credit_on_account, invoice_state, open_balance, overpaid, InvoiceState};
 pub use credit::{credit_use, CreditUse};
 pub use plan::{open_parts, OpenPart};

@@ -14,41 +14,55 @@ use chrono::NaiveDate;
 use super::facts::ClientFacts;
 use super::ladder::{Rules, BROKEN_PROMISE_LEVEL};
 use super::priority::{score, severity};
-use super::state::{candidates, client_pause, ladder_of, stakes, Due, InvoiceLadder};
+use super::state::{candidates, client_pause_at, ladder_of, stakes, step, Candidate, Due, InvoiceLadder};
 use super::{why, Action, ActionKind};
 use crate::domain::money::format_amount;
 use crate::domain::{Book, Client, Money, Totals};
-use crate::receivables::account_credit;
 
 fn rank(d: &Due) -> (i64, bool, u8) {
     (severity(d.kind), d.level == BROKEN_PROMISE_LEVEL, d.level)
 }
 
-/// The client's action for the day from its invoice ladders, if any.
-pub(crate) fn choose(
-    book: &Book,
-    rules: &Rules,
-    client: &Client,
-    facts: &ClientFacts<'_>,
-    ladders: &[InvoiceLadder],
-    today: NaiveDate,
-) -> Option<Action> {
-    let best = ladders.iter().filter_map(|l| l.due.as_ref()).max_by_key(|d| rank(d))?.clone();
-    let mut covered: Vec<&InvoiceLadder> =
-        ladders.iter().filter(|l| l.due.as_ref().is_some_and(|d| d.level == best.level)).collect();
+/// One client's action for the day, if it needs one. The client's position,
+/// log and invoice states are read once, and the full ladder state is built
+/// only for the invoices the action covers.
+pub fn client_action(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Action> {
+    let pos = book.client_position_of(client);
+    if client_pause_at(book, rules, client, pos, today).is_some() {
+        return None;
+    }
+    let facts = ClientFacts::gather_in(book.client_notes_at(pos, &client.id), today);
+    let cands = candidates(book, client, pos, None, &facts, today);
+    if cands.list.iter().all(|c| c.pause.is_some()) {
+        return None;
+    }
+    let stakes = stakes(rules, client, &cands, today);
+    let due: Vec<(&Candidate<'_>, Due)> = cands
+        .list
+        .iter()
+        .filter(|c| c.pause.is_none())
+        .filter_map(|c| step(rules, client, &facts, &stakes, c, today).due.map(|d| (c, d)))
+        .collect();
+    let best = due.iter().map(|(_, d)| d).max_by_key(|d| rank(d))?.clone();
+    let mut covered: Vec<InvoiceLadder> = due
+        .iter()
+        .filter(|(_, d)| d.level == best.level)
+        .map(|(c, _)| ladder_of(rules, client, &facts, &stakes, c, today))
+        .collect();
     covered.sort_by(|a, b| a.due_date.cmp(&b.due_date).then_with(|| a.invoice.cmp(&b.invoice)));
-    let others_due = ladders.iter().filter(|l| l.due.is_some()).count() - covered.len();
+    let others_due = due.len() - covered.len();
     let mut totals = Totals::default();
     for l in &covered {
         totals.add(Money::new(l.chased, l.currency));
     }
     let overdue: Vec<Money> = totals.iter().collect();
     let days_overdue = covered.iter().map(|l| l.days_overdue).max().unwrap_or_default();
-    let mut reason = why::line(book, rules, facts, &covered, others_due, today);
+    let covered: Vec<&InvoiceLadder> = covered.iter().collect();
+    let mut reason = why::line(book, rules, &facts, &covered, others_due, today);
     let mut kind = best.kind;
     // A client whose credit on account covers what is overdue is not
     // chased: the credit should be applied instead.
-    let credit = account_credit(book, &client.id, today);
+    let credit = cands.credit(book, client, today);
     if !overdue.is_empty() && overdue.iter().all(|m| credit.get(m.currency) >= m.amount) {
         let have: Vec<String> =
             overdue.iter().map(|m| format!("{} {}", format_amount(credit.get(m.currency)), m.currency)).collect();
@@ -71,23 +85,4 @@ pub(crate) fn choose(
         invoices: covered.iter().map(|l| l.invoice.clone()).collect(),
         reason,
     })
-}
-
-/// One client's action for the day, if it needs one.
-pub fn client_action(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Action> {
-    if client_pause(book, rules, client, today).is_some() {
-        return None;
-    }
-    let facts = ClientFacts::gather(book, &client.id, today);
-    let cands = candidates(book, rules, client, &facts, today);
-    if cands.iter().all(|c| c.pause.is_some()) {
-        return None;
-    }
-    let stakes = stakes(book, rules, client, &cands, today);
-    let ladders: Vec<InvoiceLadder> = cands
-        .iter()
-        .filter(|c| c.pause.is_none())
-        .map(|c| ladder_of(rules, client, &facts, &stakes, c, today))
-        .collect();
-    choose(book, rules, client, &facts, &ladders, today)
 }

@@ -54,7 +54,13 @@ impl<'a> ClientFacts<'a> {
     /// when a later note (also dated on or before `today`) reverses it (an
     /// undo) or supersedes it (a correction: the new note counts instead).
     pub fn gather(book: &'a Book, client_id: &str, today: NaiveDate) -> ClientFacts<'a> {
-        let notes: Vec<&'a Note> = book.client_notes(client_id).filter(|n| n.date <= today).collect();
+        Self::gather_in(book.client_notes(client_id), today)
+    }
+
+    /// [`ClientFacts::gather`] from the client's notes in log order (see
+    /// [`Book::client_notes_at`]).
+    pub fn gather_in(notes: impl Iterator<Item = &'a Note>, today: NaiveDate) -> ClientFacts<'a> {
+        let notes: Vec<&'a Note> = notes.filter(|n| n.date <= today).collect();
         let replaced: HashSet<u64> = notes.iter().flat_map(|n| n.reverses.into_iter().chain(n.supersedes)).collect();
         let mut f = ClientFacts::default();
         for n in notes.into_iter().filter(|n| !replaced.contains(&n.id) && n.reverses.is_none()) {

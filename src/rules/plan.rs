@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{Book, Invoice};
-use crate::receivables::invoice_state;
+use crate::receivables::{invoice_state, InvoiceState};
 
 /// The due date the ladder counts from, and the amount it chases, for an
 /// invoice with `open` balance on `today`. Without a plan: the due date and
@@ -23,7 +23,14 @@ pub fn ladder_terms(book: &Book, inv: &Invoice, open: Decimal, today: NaiveDate)
     if inv.plan.is_empty() {
         return (inv.due_date, open);
     }
-    let st = invoice_state(book, inv, today);
+    ladder_terms_in(inv, &invoice_state(book, inv, today), open, today)
+}
+
+/// [`ladder_terms`] for a caller that has the invoice's state on `today`.
+pub fn ladder_terms_in(inv: &Invoice, st: &InvoiceState, open: Decimal, today: NaiveDate) -> (NaiveDate, Decimal) {
+    if inv.plan.is_empty() {
+        return (inv.due_date, open);
+    }
     let settled = st.paid + st.credited + st.written_off;
     let mut plan: Vec<_> = inv.plan.iter().collect();
     plan.sort_by_key(|i| i.due);

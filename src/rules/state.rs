@@ -10,11 +10,12 @@ use serde::Serialize;
 use super::facts::{ClientFacts, PromiseStatus};
 use super::ladder::{Level, Rules, BROKEN_PROMISE_LEVEL};
 use super::payment_run::reminder_date;
-use super::plan::ladder_terms;
+use super::plan::ladder_terms_in;
 use super::ActionKind;
 use crate::domain::money::format_amount;
+use crate::domain::Totals;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
-use crate::receivables::{credit_use, open_balance, placement};
+use crate::receivables::{credit_on_account, invoice_state, open_balance, overpaid, placement_in, CreditUse};
 
 /// One invoice's place on the ladder on a day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -143,6 +144,17 @@ impl fmt::Display for Pause {
 /// The client-wide reason for no actions (filter, hold, snooze, with an
 /// agency), if any.
 pub fn client_pause(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Option<Pause> {
+    client_pause_at(book, rules, client, book.client_position_of(client), today)
+}
+
+/// [`client_pause`] for a caller that knows the client's position.
+pub(crate) fn client_pause_at(
+    book: &Book,
+    rules: &Rules,
+    client: &Client,
+    pos: Option<usize>,
+    today: NaiveDate,
+) -> Option<Pause> {
     if let Some(why) = rules.filter.rejects(client) {
         return Some(Pause::FilteredOut { why });
     }
@@ -152,7 +164,7 @@ pub fn client_pause(book: &Book, rules: &Rules, client: &Client, today: NaiveDat
     if client.is_snoozed(today) {
         return Some(Pause::Snoozed { until: client.snoozed_until.unwrap_or(today) });
     }
-    if let Some(p) = placement(book, &client.id, today) {
+    if let Some(p) = placement_in(book.client_notes_at(pos, &client.id), today) {
         return Some(Pause::WithAgency { agency: p.agency, since: p.since });
     }
     None
@@ -216,24 +228,59 @@ pub(crate) struct Candidate<'a> {
     pub broken: Option<PromiseRef>,
 }
 
+/// A client's open invoices on the day, each invoice's state worked out
+/// once for everything the day needs of it: the candidates, and the credit
+/// on account (which [`crate::receivables::account_credit`] would work out
+/// again from every invoice).
+pub(crate) struct Candidates<'a> {
+    pub list: Vec<Candidate<'a>>,
+    /// The over-payments of the client's invoices, in the book's order.
+    overpaid: Vec<Money>,
+    pos: Option<usize>,
+}
+
+impl Candidates<'_> {
+    /// The client's credit on account on the day: the figure
+    /// [`crate::receivables::account_credit`] gives.
+    pub fn credit(&self, book: &Book, client: &Client, today: NaiveDate) -> Totals {
+        credit_on_account(book.client_payments_at(self.pos, &client.id), self.overpaid.iter().copied(), today)
+    }
+
+    /// Whether the client is over its credit limit on the day (as
+    /// [`crate::receivables::credit_use`] says): its open balance in the
+    /// account currency is that of its candidates, the only invoices open.
+    fn over_limit(&self, client: &Client) -> bool {
+        client.credit_limit.is_some_and(|limit| {
+            let balance =
+                self.list.iter().filter(|c| c.inv.currency == client.currency).map(|c| c.open).sum::<Decimal>();
+            CreditUse { currency: client.currency, limit, balance }.over()
+        })
+    }
+}
+
 /// Sorts a client's open invoices into in play or paused, in the order of
-/// the checks in docs/rules.md: client pause, excluded, disputed, promise.
+/// the checks in docs/rules.md: client pause (`cpause`, from
+/// [`client_pause_at`]), excluded, disputed, promise. `pos` is the client's
+/// position in the book.
 pub(crate) fn candidates<'a>(
     book: &'a Book,
-    rules: &Rules,
     client: &'a Client,
+    pos: Option<usize>,
+    cpause: Option<&Pause>,
     facts: &ClientFacts<'a>,
     today: NaiveDate,
-) -> Vec<Candidate<'a>> {
-    let cpause = client_pause(book, rules, client, today);
-    let mut out = Vec::new();
-    for inv in book.client_invoices(&client.id) {
-        let open = open_balance(book, inv, today);
+) -> Candidates<'a> {
+    let mut out = Candidates { list: Vec::new(), overpaid: Vec::new(), pos };
+    for inv in book.client_invoices_at(pos, &client.id) {
+        let st = invoice_state(book, inv, today);
+        out.overpaid.extend(overpaid(inv, &st));
+        // As `open_balance`: nothing is open before the invoice is issued.
+        let open = if inv.issue_date > today { Decimal::ZERO } else { st.open() };
         if open <= Decimal::ZERO {
             continue;
         }
         let mut broken = None;
-        let pause = if let Some(p) = &cpause {
+        let pause = if let Some(p) = cpause {
             Some(p.clone())
         } else if inv.excluded {
             Some(Pause::Excluded)
@@ -262,22 +309,22 @@ pub(crate) fn candidates<'a>(
                 None => None,
             }
         };
-        let (due, chased) = ladder_terms(book, inv, open, today);
-        out.push(Candidate { inv, open, chased, due, pause, broken });
+        let (due, chased) = ladder_terms_in(inv, &st, open, today);
+        out.list.push(Candidate { inv, open, chased, due, pause, broken });
     }
     out
 }
 
 /// Amounts at stake per level, from the candidates in play.
-pub(crate) fn stakes(book: &Book, rules: &Rules, client: &Client, cands: &[Candidate<'_>], today: NaiveDate) -> Stakes {
+pub(crate) fn stakes(rules: &Rules, client: &Client, cands: &Candidates<'_>, today: NaiveDate) -> Stakes {
     let mut s = Stakes::default();
     if rules.levels.iter().any(|l| l.over_limit) {
-        s.1 = credit_use(book, client, today).is_some_and(|u| u.over());
+        s.1 = cands.over_limit(client);
     }
     if rules.levels.iter().all(|l| l.min_amount.is_none()) {
         return s;
     }
-    for c in cands.iter().filter(|c| c.pause.is_none()) {
+    for c in cands.list.iter().filter(|c| c.pause.is_none()) {
         for (ix, level) in rules.levels.iter().enumerate() {
             if today >= level_date(rules, client, c.due, level).0 {
                 s.add(ix, c.inv.currency, c.chased);
@@ -287,15 +334,28 @@ pub(crate) fn stakes(book: &Book, rules: &Rules, client: &Client, cands: &[Candi
     s
 }
 
-/// The ladder state of one candidate invoice.
-pub(crate) fn ladder_of(
+/// Where one candidate stands on the ladder: an [`InvoiceLadder`] but for
+/// the invoice's own fields and the next level. The day's list needs only
+/// what is due of each invoice, and the full state of the few its action
+/// covers.
+pub(crate) struct Step {
+    pub reached: Option<u8>,
+    pub done: Option<u8>,
+    pub below_minimum: Option<u8>,
+    pub due: Option<Due>,
+    /// Set when the level due waits for a longer gap since the last contact.
+    pub waiting: Option<Pause>,
+}
+
+/// Where one candidate invoice stands on the ladder.
+pub(crate) fn step(
     rules: &Rules,
     client: &Client,
     facts: &ClientFacts<'_>,
     stakes: &Stakes,
     c: &Candidate<'_>,
     today: NaiveDate,
-) -> InvoiceLadder {
+) -> Step {
     let inv = c.inv;
     let mut reached: Option<(&Level, Option<NaiveDate>)> = None;
     let mut below_minimum = None;
@@ -316,26 +376,8 @@ pub(crate) fn ladder_of(
     let done = facts.done(&inv.number);
     let reached_level = reached.map(|r| r.0.number);
     let below_minimum = below_minimum.filter(|&b| reached_level.is_none_or(|r| b > r));
-    let top = reached_level.max(done).unwrap_or(0);
-    let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
-        let date = level_date(rules, client, c.due, l).0;
-        (date > today).then_some(NextLevel { level: l.number, date })
-    });
-    let mut st = InvoiceLadder {
-        invoice: inv.number.clone(),
-        currency: inv.currency,
-        open: c.open,
-        chased: c.chased,
-        due_date: c.due,
-        days_overdue: (today - c.due).num_days(),
-        reached: reached_level,
-        done,
-        due: None,
-        pause: c.pause.clone(),
-        below_minimum,
-        next,
-    };
-    if st.pause.is_some() {
+    let mut st = Step { reached: reached_level, done, below_minimum, due: None, waiting: None };
+    if c.pause.is_some() {
         return st;
     }
     if let Some(b) = &c.broken {
@@ -370,12 +412,44 @@ pub(crate) fn ladder_of(
     if let (Some(gap), Some(last)) = (level.min_gap_days, facts.last_contact) {
         let until = shift(last.date, gap.into());
         if today < until {
-            st.pause = Some(Pause::Waiting { level: level_no, last_contact: last.date, min_gap_days: gap, until });
+            st.waiting = Some(Pause::Waiting { level: level_no, last_contact: last.date, min_gap_days: gap, until });
             return st;
         }
     }
     st.due = Some(Due { level: level_no, kind: level.kind, moved_for_run: moved, broken_promise: None, catching_up });
     st
+}
+
+/// The ladder state of one candidate invoice.
+pub(crate) fn ladder_of(
+    rules: &Rules,
+    client: &Client,
+    facts: &ClientFacts<'_>,
+    stakes: &Stakes,
+    c: &Candidate<'_>,
+    today: NaiveDate,
+) -> InvoiceLadder {
+    let s = step(rules, client, facts, stakes, c, today);
+    let top = s.reached.max(s.done).unwrap_or(0);
+    let next = rules.levels.iter().filter(|l| l.number > top).find_map(|l| {
+        let date = level_date(rules, client, c.due, l).0;
+        (date > today).then_some(NextLevel { level: l.number, date })
+    });
+    InvoiceLadder {
+        invoice: c.inv.number.clone(),
+        currency: c.inv.currency,
+        open: c.open,
+        chased: c.chased,
+        due_date: c.due,
+        days_overdue: (today - c.due).num_days(),
+        reached: s.reached,
+        done: s.done,
+        due: s.due,
+        // A waiting level is only ever found for an invoice in play.
+        pause: c.pause.clone().or(s.waiting),
+        below_minimum: s.below_minimum,
+        next,
+    }
 }
 
 /// Whether a level's minimum amount (if any) is met by what is at stake.
@@ -385,10 +459,12 @@ fn applies(level: &Level, ix: usize, stakes: &Stakes, c: Currency) -> bool {
 
 /// The ladder state of every open invoice of a client, in the book's order.
 pub fn client_ladders(book: &Book, rules: &Rules, client: &Client, today: NaiveDate) -> Vec<InvoiceLadder> {
-    let facts = ClientFacts::gather(book, &client.id, today);
-    let cands = candidates(book, rules, client, &facts, today);
-    let stakes = stakes(book, rules, client, &cands, today);
-    cands.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
+    let pos = book.client_position_of(client);
+    let cpause = client_pause_at(book, rules, client, pos, today);
+    let facts = ClientFacts::gather_in(book.client_notes_at(pos, &client.id), today);
+    let cands = candidates(book, client, pos, cpause.as_ref(), &facts, today);
+    let stakes = stakes(rules, client, &cands, today);
+    cands.list.iter().map(|c| ladder_of(rules, client, &facts, &stakes, c, today)).collect()
 }
 
 /// The ladder state of every open invoice in the book, client by client:
@@ -426,9 +502,11 @@ pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDat
     }
     // Amount conditions look at the whole client, so every open invoice is a
     // candidate; the answer is this invoice's row.
-    let cands = candidates(book, rules, client, &facts, today);
-    let stakes = stakes(book, rules, client, &cands, today);
-    match cands.iter().find(|c| c.inv.number == inv.number) {
+    let pos = book.client_position_of(client);
+    let cpause = client_pause_at(book, rules, client, pos, today);
+    let cands = candidates(book, client, pos, cpause.as_ref(), &facts, today);
+    let stakes = stakes(rules, client, &cands, today);
+    match cands.list.iter().find(|c| c.inv.number == inv.number) {
         Some(c) => ladder_of(rules, client, &facts, &stakes, c, today),
         None => blank(Pause::Settled),
     }
