@@ -471,12 +471,11 @@ fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) ->
     }
     let mut ledger = shared.session.ledger_over(store).with_author(who.user.name.clone(), Utc::now);
     let result = ledger.apply(req);
-    // A store poisoned by a write that failed and could not be undone
-    // refuses everything: dropped here and opened again, which recovers it.
-    *slot = ledger.into_store().filter(|s| !s.is_poisoned());
+    // The ledger gives back the store it was given, unless a write that
+    // failed and could not be undone poisoned it (it refuses everything
+    // then): opened again here, which recovers it, rather than serve nothing.
+    *slot = ledger.into_store();
     if slot.is_none() {
-        // The ledger keeps the store it was given; if it ever did not (or
-        // it was poisoned), open it again rather than serve nothing.
         match Store::open(&shared.dir) {
             Ok(s) => *slot = Some(s),
             Err(e) => log(&format!("cannot reopen the book after a write: {e}")),

@@ -63,6 +63,10 @@ pub(super) fn run(store: &Store) -> VerifyReport {
     let mut invoice_client = std::collections::HashMap::new();
     let mut want_ix_ci: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     let mut want_ix_cn = HashSet::new();
+    // The largest id of each kind: the store's counters must be at or above
+    // them, or a new record would be handed an id already taken (a write
+    // checks only ids at or below its counter against the trees).
+    let (mut max_payment, mut max_adjustment, mut max_note) = (0u64, 0u64, 0u64);
 
     r.counts.clients = decode_tree::<Client>(&mut r, &t.clients, "clients", |r, k, c| {
         if k != c.id.as_bytes() {
@@ -85,6 +89,7 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         if k != id_key(p.id) {
             problem(r, format!("payments record {} holds payment {}", show_key(k), p.id));
         }
+        max_payment = max_payment.max(p.id);
         for a in &p.allocations {
             if !invoice_client.contains_key(&a.invoice) {
                 problem(r, format!("payment {} allocates to invoice {}, which is missing", p.id, a.invoice));
@@ -92,6 +97,7 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         }
     });
     r.counts.adjustments = decode_tree::<Adjustment>(&mut r, &t.adjustments, "adjustments", |r, _, a| {
+        max_adjustment = max_adjustment.max(a.id);
         if !invoice_client.contains_key(&a.invoice) {
             problem(r, format!("adjustment {} is for invoice {}, which is missing", a.id, a.invoice));
         }
@@ -100,6 +106,7 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         if k != id_key(n.id) {
             problem(r, format!("notes record {} holds note {}", show_key(k), n.id));
         }
+        max_note = max_note.max(n.id);
         if !client_ids.contains(&n.client_id) {
             problem(r, format!("note {} belongs to client {}, which is missing", n.id, n.client_id));
         }
@@ -143,6 +150,21 @@ pub(super) fn run(store: &Store) -> VerifyReport {
                 &mut r,
                 format!(
                     "{what}: the store recorded {recorded} but holds {found}: records have gone missing or appeared"
+                ),
+            );
+        }
+    }
+    for (what, counter, max) in [
+        ("payment", meta.next_payment_id, max_payment),
+        ("adjustment", meta.next_adjustment_id, max_adjustment),
+        ("note", meta.next_note_id, max_note),
+    ] {
+        if max > counter {
+            problem(
+                &mut r,
+                format!(
+                    "{what} {max} is stored but the store's {what} ids stop at {counter}: \
+                     a new {what} could be given an id already taken"
                 ),
             );
         }
@@ -246,6 +268,29 @@ fn check_client_invoices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Client, Currency, NoteKind};
+    use crate::store::{Batch, Meta, META_KEY};
+
+    /// A store whose id counters fell below the ids it holds is reported,
+    /// kind by kind; a sound one is not.
+    #[test]
+    fn ids_above_the_store_counters_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let notes = (1..=3).map(|id| Note::new(id, "C1", at, day, "me", NoteKind::Internal, "x")).collect();
+        let batch = Batch { clients: vec![Client::new("C1", "Acme", Currency::USD)], notes, ..Default::default() };
+        store.apply(batch).unwrap();
+        assert!(store.verify().is_ok(), "{:?}", store.verify().problems);
+        let meta = Meta { next_note_id: 2, ..store.meta() };
+        store.trees().meta.insert(META_KEY, codec::encode(&meta).unwrap()).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        let problems = store.verify().problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("note 3 is stored but the store's note ids stop at 2"), "{problems:?}");
+    }
 
     #[test]
     fn the_cause_comes_first_and_its_consequences_are_summed_up() {
