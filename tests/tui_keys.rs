@@ -82,7 +82,7 @@ fn tab_moves_between_the_list_and_its_detail_pane() {
     assert_eq!(app.screens.clients.list.selected, 3, "the list stays put");
     keys(&mut app, &["enter"]);
     let View::Invoice(r) = app.view else { panic!("{:?}", app.view) };
-    assert_eq!(app.model.invoices[r].client, Some(black));
+    assert_eq!(app.rows().invoices[r].client, Some(black));
     assert_eq!(r, app.screens.detail.rows[1]);
     // Back returns to the detail pane, then Esc (or Shift-Tab) to the list.
     keys(&mut app, &["esc"]);
@@ -141,14 +141,14 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
     assert_eq!(app.screens.invoices.scope, Scope::Book);
     assert!(!app.screens.invoices.rows.is_empty());
     for &r in &app.screens.invoices.rows {
-        let row = &app.model.invoices[r];
+        let row = &app.rows().invoices[r];
         let inv = &app.book().invoices()[row.ix];
         assert_eq!(inv.currency.as_str(), "USD");
         assert!((31..=60).contains(&row.days_overdue), "{} days", row.days_overdue);
         assert!(row.is_open());
     }
     // The drilled list adds up to the cell.
-    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
+    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.rows().invoices[r].balance).sum();
     let cell =
         app.screens.aging.all.iter().find(|r| r.client.is_none() && r.currency.as_str() == "USD").expect("row").amounts
             [2];
@@ -163,7 +163,7 @@ fn aging_cell_drills_down_to_exactly_its_invoices() {
     let client = app.screens.aging.all[sel].client.expect("client row");
     assert_eq!(app.screens.invoices.scope, Scope::Client(client));
     let total: rust_decimal::Decimal = app.screens.aging.all[sel].amounts.iter().sum();
-    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.model.invoices[r].balance).sum();
+    let sum: rust_decimal::Decimal = app.screens.invoices.rows.iter().map(|&r| app.rows().invoices[r].balance).sum();
     assert_eq!(sum, total, "the total column lists every open invoice");
 }
 
@@ -219,7 +219,7 @@ fn invoice_status_filter_and_scope() {
         keys(&mut app, &["f"]);
         assert_eq!(app.screens.invoices.status, want);
         assert!(!app.screens.invoices.rows.is_empty(), "{want:?}");
-        assert!(app.screens.invoices.rows.iter().all(|&r| check(&app.model.invoices[r])), "{want:?}");
+        assert!(app.screens.invoices.rows.iter().all(|&r| check(&app.rows().invoices[r])), "{want:?}");
     }
     keys(&mut app, &["f"]);
     assert_eq!(app.screens.invoices.status, StatusFilter::All);
@@ -229,13 +229,13 @@ fn invoice_status_filter_and_scope() {
 fn clients_sort_cycles_columns_and_reverses() {
     let mut app = app();
     keys(&mut app, &["2", "o"]);
-    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
+    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.rows().clients[i].balance_key()).collect();
     assert!(bal.windows(2).all(|w| w[0] >= w[1]), "balance, largest first");
     keys(&mut app, &["O"]);
-    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].balance_key()).collect();
+    let bal: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.rows().clients[i].balance_key()).collect();
     assert!(bal.windows(2).all(|w| w[0] <= w[1]));
     keys(&mut app, &["o", "o"]);
-    let days: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.model.clients[i].oldest_days).collect();
+    let days: Vec<_> = app.screens.clients.rows.iter().map(|&i| app.rows().clients[i].oldest_days).collect();
     assert!(days.windows(2).all(|w| w[0] >= w[1]), "oldest days overdue first");
     let s = screen(&render(&mut app, 80, 24));
     assert!(s.contains("sort: days ↓"), "{s}");

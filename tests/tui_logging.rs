@@ -202,7 +202,7 @@ fn dispute_and_resolve_the_selected_invoice() {
     assert!(matches!(app.view, View::Client(_)));
     let number = {
         let r = app.screens.detail.rows[app.screens.detail.list.selected];
-        app.book().invoices()[app.model.invoices[r].ix].number.clone()
+        app.book().invoices()[app.rows().invoices[r].ix].number.clone()
     };
     keys(&mut app, &["d"]);
     type_text(&mut app, "goods damaged");
@@ -299,7 +299,7 @@ fn a_payment_defaults_to_the_selected_invoice_balance() {
     let (tmp, mut app) = store_app();
     keys(&mut app, &["enter"]);
     let r = app.screens.detail.rows[app.screens.detail.list.selected];
-    let inv = app.book().invoices()[app.model.invoices[r].ix].clone();
+    let inv = app.book().invoices()[app.rows().invoices[r].ix].clone();
     let open = dun::receivables::open_balance(app.book(), &inv, day());
     assert!(open > Decimal::ZERO);
     keys(&mut app, &["$", "enter"]);
@@ -466,7 +466,7 @@ fn forms_name_their_invoice_resolve_dates_and_warn_past_the_balance() {
     let (_tmp, mut app) = store_app();
     keys(&mut app, &["enter"]);
     let r = app.screens.detail.rows[app.screens.detail.list.selected];
-    let number = app.book().invoices()[app.model.invoices[r].ix].number.clone();
+    let number = app.book().invoices()[app.rows().invoices[r].ix].number.clone();
     keys(&mut app, &["p"]);
     type_text(&mut app, "fri");
     let s = screen(&render(&mut app, 80, 24));

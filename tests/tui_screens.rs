@@ -148,7 +148,7 @@ fn tied_invoices_keep_their_order_whatever_the_book_order() {
         let mut app = app_on(book);
         keys(&mut app, &["3"]);
         let rows = app.screens.invoices.rows.clone();
-        rows.iter().map(|&r| app.book().invoices()[app.model.invoices[r].ix].number.clone()).collect::<Vec<_>>()
+        rows.iter().map(|&r| app.book().invoices()[app.rows().invoices[r].ix].number.clone()).collect::<Vec<_>>()
     };
     assert_eq!(order(by_client), ["A-1", "A-2"]);
     assert_eq!(order(by_number), ["A-1", "A-2"]);

@@ -109,7 +109,7 @@ fn check(app: &mut App, name: &str, w: u16, h: u16) {
     if app.view == View::Tab(dun::tui::action::Tab::Clients) && !app.in_detail() {
         for l in &lines {
             for (ci, cl) in app.book().clients().iter().enumerate() {
-                if cl.hold.is_some() && app.model.clients[ci].on_hold {
+                if cl.hold.is_some() && app.rows().clients[ci].on_hold {
                     let shown = dun::text::truncate(&cl.name, 12);
                     if l.contains(&cl.name) || (l.contains(shown.trim_end_matches('…')) && shown.ends_with('…')) {
                         assert!(l.contains("hold"), "{}'s hold flag is cut in {ctx}", cl.name);

@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::action::{Action, Effect, Pane, Tab};
 use super::input::{Outcome as InputOutcome, TextInput};
 use super::keymap::{Keymap, Section};
-use super::model::Model;
+use super::model::{Model, Rows};
 use super::screens::{self, Cx, Outcome, Screen, Screens};
 use super::theme::Theme;
 use crate::domain::Book;
@@ -283,13 +283,18 @@ impl App {
             marks: Default::default(),
             now: chrono::Utc::now,
         };
-        app.refresh_all();
+        app.refresh_shown();
         app.sync_focus();
         app
     }
 
     pub fn book(&self) -> &Book {
         self.source.book()
+    }
+
+    /// The whole book's rows, built on the first call (see `model.rs`).
+    pub fn rows(&self) -> &Rows {
+        self.model.rows(self.source.book())
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -488,6 +493,7 @@ impl App {
                 Effect::None
             }
             Outcome::ShowInvoices { scope, bucket } => {
+                self.screens.stale.take(View::Tab(Tab::Invoices));
                 let (screens, cx) = self.parts();
                 screens.invoices.show_bucket(scope, bucket, &cx);
                 self.push(View::Tab(Tab::Invoices));
@@ -667,8 +673,9 @@ impl App {
     fn jump(&mut self, t: Tab) {
         self.back.clear();
         self.pane = Pane::List;
+        let stale = self.screens.stale.take(View::Tab(t));
         let (screens, cx) = self.parts();
-        screens.tab_mut(t).show(&cx);
+        screens.tab_mut(t).show(&cx, stale);
         self.view = View::Tab(t);
         self.tab = t;
     }
@@ -694,6 +701,7 @@ impl App {
             }
             View::Invoice(_) => {}
         }
+        self.freshen(v);
     }
 
     /// Drill into a client or an invoice.
@@ -701,8 +709,9 @@ impl App {
         match v {
             View::Client(c) => self.load_detail(c),
             View::Invoice(_) => {
+                let stale = self.screens.stale.take(v);
                 let (screens, cx) = self.parts();
-                screens.invoice.show(&cx);
+                screens.invoice.show(&cx, stale);
             }
             View::Tab(_) => {}
         }
@@ -711,6 +720,7 @@ impl App {
 
     /// The client's open invoices, most overdue first, for the detail.
     pub(super) fn load_detail(&mut self, c: usize) {
+        self.screens.stale.take(View::Client(c));
         let (screens, cx) = self.parts();
         screens.detail.load(c, &cx);
     }
@@ -727,16 +737,38 @@ impl App {
         self.sync_focus();
     }
 
-    /// Rebuilds every screen's rows from the model.
-    pub fn refresh_all(&mut self) {
-        let (screens, cx) = self.parts();
-        for s in screens.all_mut() {
-            s.refresh(&cx);
+    /// The model was built again (the book changed, or the app starts):
+    /// the screens in view take the new rows now, every other one when it
+    /// is next shown (`screens::Stale`). So the first screen waits only for
+    /// its own rows, and a write on the day's list does not sort the whole
+    /// book's invoices again.
+    pub fn refresh_shown(&mut self) {
+        self.screens.stale.mark_all();
+        self.freshen_shown();
+    }
+
+    /// The screens in view, up to date with the model: the view's, and the
+    /// client in the detail pane of a list when it has the keys.
+    fn freshen_shown(&mut self) {
+        self.freshen(self.view);
+        if self.pane == Pane::Detail {
+            self.freshen(View::Client(0));
         }
     }
 
-    /// Keeps `focus` on the client of the current selection.
+    /// Refreshes view `v`'s screen if its rows predate the model.
+    fn freshen(&mut self, v: View) {
+        if self.screens.stale.take(v) {
+            let (screens, cx) = self.parts();
+            screens.view_mut(v).refresh(&cx);
+        }
+    }
+
+    /// Keeps `focus` on the client of the current selection (of rows
+    /// brought up to date first: every change of view ends here, so no
+    /// screen is shown with rows from before the book changed).
     pub(super) fn sync_focus(&mut self) {
+        self.freshen_shown();
         if let Some(f) = self.screen().focus(self) {
             self.focus = Some(f);
         }
@@ -753,7 +785,7 @@ impl App {
         } else {
             self.screen().selected_invoice(self)
         }?;
-        (self.model.invoices[row].client == self.focus).then_some(row)
+        (self.model.invoice(self.book(), row).client == self.focus).then_some(row)
     }
 
     /// Selection of the current list, for tests and the draw.

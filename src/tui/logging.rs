@@ -89,7 +89,7 @@ impl App {
     /// The selected invoice (a book invoice index), if the view has one
     /// for the focused client.
     fn selected_invoice(&self) -> Option<usize> {
-        self.selected_invoice_row().map(|r| self.model.invoices[r].ix)
+        self.selected_invoice_row().map(|r| self.model.invoice(self.book(), r).ix)
     }
 
     fn form_context(&self, with_invoice: bool) -> Option<FormContext> {
@@ -98,11 +98,11 @@ impl App {
         let client = book.clients().get(ci)?;
         let action = self.model.actions.iter().find(|a| a.client_id == client.id);
         let inv = if with_invoice { self.selected_invoice().map(|i| &book.invoices()[i]) } else { None };
-        let row = &self.model.clients.iter().find(|r| r.ix == ci);
         let overdue = action
             .and_then(|a| a.overdue.iter().find(|m| m.currency == client.currency).or(a.overdue.first()).copied())
             .or_else(|| {
-                row.map(|r| Money::new(r.overdue.get(client.currency), client.currency)).filter(|m| !m.amount.is_zero())
+                let row = self.model.client(book, ci);
+                Some(Money::new(row.overdue.get(client.currency), client.currency)).filter(|m| !m.amount.is_zero())
             });
         Some(FormContext {
             client_id: client.id.clone(),
@@ -290,7 +290,7 @@ impl App {
         let today = self.today();
         let actions = crate::rules::today(self.book(), &self.rules, today);
         self.model = super::model::Model::build(self.book(), today, actions);
-        self.refresh_all();
+        self.refresh_shown();
         self.sync_focus();
     }
 
@@ -335,7 +335,7 @@ impl App {
 
     /// Reopens a form saved when the last session was cut off.
     pub fn restore_draft(&mut self, draft: &Draft) {
-        let Some(&ci) = self.model.client_ix.get(&draft.client_id) else { return };
+        let Some(ci) = self.book().client_index(&draft.client_id) else { return };
         self.focus = Some(ci);
         let Some(mut ctx) = self.form_context(false) else { return };
         if let Some(n) = &draft.invoice {

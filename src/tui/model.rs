@@ -1,18 +1,40 @@
-//! What the screens show, computed once when the book is opened (and again
-//! only after the book changes), never per frame: one summary per client,
-//! one row per invoice. Moving the selection then costs nothing but a draw.
+//! What the screens show, worked out from the book for one day and kept
+//! until the book changes, never per frame: moving the selection then costs
+//! nothing but a draw.
+//!
+//! It comes in two steps, because the first screen (Today, the selected
+//! client beside it) needs little of it and a large book is mostly
+//! invoices. [`Model::build`] does the cheap part at once: the day's list,
+//! what the log says of each invoice and client (one pass over the notes),
+//! which notes are undone. The rows of the whole book ([`Rows`]: a balance
+//! per invoice, then sums per client; most of the work on a large book)
+//! are built the first time a screen that lists them asks ([`Model::rows`]:
+//! Clients, Invoices, Aging), not before the first frame. One client's or
+//! one invoice's figures ([`Model::client`], [`Model::invoice`],
+//! [`Model::open_invoices`]) come from those rows once they exist, and are
+//! worked out for that client alone until then, by the same functions from
+//! the same log facts: the Today pane and a client's view never wait for
+//! the whole book, and show the same figures either way. (Until the rows
+//! exist, the pane works out its client's few invoices as it draws, as it
+//! already does for their aging row.)
+//!
+//! The book is not kept here (the app owns it and this model), so the
+//! accessors take it: always the book the model was built from, which
+//! [`crate::tui::app::App::rows`] and the screens' `Cx::rows` pass.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::domain::{Book, Currency, InvoiceStatus, Money, NoteKind, Totals};
+use crate::domain::{Book, Currency, Invoice, InvoiceStatus, Money, NoteKind, Totals};
 use crate::receivables::balance::invoice_state_at;
 use crate::rules::Action as Chase;
 
 /// One client's position as of the day.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientRow {
     /// Index into `book.clients()`.
     pub ix: usize,
@@ -40,12 +62,24 @@ impl ClientRow {
     pub fn overdue_key(&self) -> Decimal {
         self.overdue.get(self.home_currency)
     }
+
+    /// Adds one of the client's invoices to its sums.
+    fn count(&mut self, row: &InvoiceRow, currency: Currency) {
+        if row.is_open() {
+            self.open_invoices += 1;
+            self.balance.add(Money::new(row.balance, currency));
+            if row.is_overdue() {
+                self.overdue.add(Money::new(row.balance, currency));
+                self.oldest_days = self.oldest_days.max(row.days_overdue);
+            }
+        }
+    }
 }
 
 /// One invoice's position as of the day.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvoiceRow {
-    /// Index into `book.invoices()`.
+    /// Index into `book.invoices()` (a row's index is its invoice's index).
     pub ix: usize,
     /// Index into `book.clients()` (None for an invoice of an unknown client).
     pub client: Option<usize>,
@@ -72,131 +106,154 @@ impl InvoiceRow {
 /// From this many invoices the rows are worked out on two threads.
 const PARALLEL_FROM_INVOICES: usize = 20_000;
 
-/// The precomputed view of the book for one day.
+/// The rows of the whole book: one per invoice (a row's index is its
+/// invoice's index in `book.invoices()`) and one per client (same index as
+/// `book.clients()`).
 #[derive(Clone, Debug)]
-pub struct Model {
-    pub today: NaiveDate,
-    pub actions: Vec<Chase>,
+pub struct Rows {
     pub clients: Vec<ClientRow>,
     pub invoices: Vec<InvoiceRow>,
     /// Invoice row indexes per client (book client index), newest issue first.
     pub by_client: Vec<Vec<usize>>,
-    /// FxHash: our own ids, and fifty thousand of them on a large book.
-    pub client_ix: rustc_hash::FxHashMap<String, usize>,
-    /// Ids of notes a later note undoes.
-    pub reversed: rustc_hash::FxHashSet<u64>,
 }
 
-impl Model {
-    /// One pass over the book's invoices and notes.
-    pub fn build(book: &Book, today: NaiveDate, actions: Vec<Chase>) -> Model {
-        let client_ix: rustc_hash::FxHashMap<String, usize> =
-            book.clients().iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        let reversed = book.reversed_note_ids();
+/// What a row needs beyond its own invoice or client: the day, and what the
+/// log and the day's list say. Kept by position, so that one row can be
+/// built without reading the notes again.
+#[derive(Clone, Debug, Default)]
+struct Facts {
+    today: NaiveDate,
+    /// The highest ladder level completed, by invoice index.
+    level: FxHashMap<usize, u8>,
+    /// Invoices (by index) with a promise not yet due.
+    promised: FxHashSet<usize>,
+    /// Client ids with a promise not yet due on the whole account.
+    promised_account: FxHashSet<String>,
+    /// The latest contact, by client index.
+    last_contact: Vec<Option<(NaiveDate, NoteKind)>>,
+    /// The client's first action on the day's list, by client index.
+    next_action: Vec<Option<usize>>,
+}
 
-        // From the log: the level reached per invoice, pending promises, and
-        // each client's last contact.
-        let mut level: HashMap<&str, u8> = HashMap::new();
-        let mut promised: HashSet<&str> = HashSet::new();
-        let mut promised_account: HashSet<&str> = HashSet::new();
-        let mut last_contact: HashMap<&str, (NaiveDate, NoteKind)> = HashMap::new();
+impl Facts {
+    /// One pass over the notes and the day's list.
+    fn gather(book: &Book, today: NaiveDate, actions: &[Chase], reversed: &FxHashSet<u64>) -> Facts {
+        let n_clients = book.clients().len();
+        let mut f = Facts {
+            today,
+            last_contact: vec![None; n_clients],
+            next_action: vec![None; n_clients],
+            ..Facts::default()
+        };
         for n in book.notes() {
             if reversed.contains(&n.id) {
                 continue;
             }
             if let Some(c) = &n.completes {
-                for inv in &c.invoices {
-                    let e = level.entry(inv.as_str()).or_insert(0);
+                // An invoice not in the book has no row to show it on.
+                for ix in c.invoices.iter().filter_map(|inv| book.invoice_index(inv)) {
+                    let e = f.level.entry(ix).or_insert(0);
                     *e = (*e).max(c.level);
                 }
             }
             if let Some(p) = &n.promise {
                 if p.date >= today {
                     if p.invoices.is_empty() {
-                        promised_account.insert(n.client_id.as_str());
+                        f.promised_account.insert(n.client_id.clone());
                     }
-                    promised.extend(p.invoices.iter().map(String::as_str));
+                    f.promised.extend(p.invoices.iter().filter_map(|inv| book.invoice_index(inv)));
                 }
             }
             if n.kind.is_contact() && n.date <= today {
-                let e = last_contact.entry(n.client_id.as_str()).or_insert((n.date, n.kind));
-                if n.date >= e.0 {
-                    *e = (n.date, n.kind);
+                if let Some(ci) = book.client_index(&n.client_id) {
+                    let e = f.last_contact[ci].get_or_insert((n.date, n.kind));
+                    if n.date >= e.0 {
+                        *e = (n.date, n.kind);
+                    }
                 }
             }
         }
-
-        let mut clients: Vec<ClientRow> = book
-            .clients()
-            .iter()
-            .enumerate()
-            .map(|(ix, c)| ClientRow {
-                ix,
-                balance: Totals::default(),
-                overdue: Totals::default(),
-                oldest_days: 0,
-                open_invoices: 0,
-                next_action: None,
-                last_contact: last_contact.get(c.id.as_str()).copied(),
-                on_hold: c.hold.is_some(),
-                snoozed: c.is_snoozed(today),
-                with_agency: crate::receivables::placement(book, &c.id, today).is_some(),
-                home_currency: c.currency,
-            })
-            .collect();
-        // Each invoice's row depends only on the book: on a large book the
-        // rows are worked out on two threads (a balance per invoice was most
-        // of the first screen), then summed per client in book order.
-        let row_of = |ix: usize, inv: &crate::domain::Invoice, client: Option<usize>| {
-            let issued = inv.issue_date <= today;
-            let st = invoice_state_at(book, Some(ix), inv, today);
-            // Same rule as receivables::open_balance: nothing is owed before issue.
-            let balance = if issued { st.open() } else { Decimal::ZERO };
-            let days = (today - inv.due_date).num_days();
-            InvoiceRow {
-                ix,
-                client,
-                balance,
-                status: st.status(),
-                days_overdue: if balance > Decimal::ZERO { days } else { 0 },
-                level: level.get(inv.number.as_str()).copied(),
-                promised: balance > Decimal::ZERO
-                    && (promised.contains(inv.number.as_str()) || promised_account.contains(inv.client_id.as_str())),
-                disputed: inv.dispute.is_some(),
-                excluded: inv.excluded,
+        for (i, a) in actions.iter().enumerate() {
+            if let Some(ci) = book.client_index(&a.client_id) {
+                f.next_action[ci].get_or_insert(i);
             }
-        };
+        }
+        f
+    }
+
+    /// Invoice `ix`'s row (`client`: its client's index, if known).
+    fn invoice_row(&self, book: &Book, ix: usize, inv: &Invoice, client: Option<usize>) -> InvoiceRow {
+        let today = self.today;
+        let issued = inv.issue_date <= today;
+        let st = invoice_state_at(book, Some(ix), inv, today);
+        // Same rule as receivables::open_balance: nothing is owed before issue.
+        let balance = if issued { st.open() } else { Decimal::ZERO };
+        let days = (today - inv.due_date).num_days();
+        InvoiceRow {
+            ix,
+            client,
+            balance,
+            status: st.status(),
+            days_overdue: if balance > Decimal::ZERO { days } else { 0 },
+            level: self.level.get(&ix).copied(),
+            promised: balance > Decimal::ZERO
+                && (self.promised.contains(&ix) || self.promised_account.contains(inv.client_id.as_str())),
+            disputed: inv.dispute.is_some(),
+            excluded: inv.excluded,
+        }
+    }
+
+    /// Client `ix`'s row before its invoices are counted.
+    fn client_row(&self, book: &Book, ix: usize) -> ClientRow {
+        let c = &book.clients()[ix];
+        ClientRow {
+            ix,
+            balance: Totals::default(),
+            overdue: Totals::default(),
+            oldest_days: 0,
+            open_invoices: 0,
+            next_action: self.next_action[ix],
+            last_contact: self.last_contact[ix],
+            on_hold: c.hold.is_some(),
+            snoozed: c.is_snoozed(self.today),
+            with_agency: crate::receivables::placement(book, &c.id, self.today).is_some(),
+            home_currency: c.currency,
+        }
+    }
+
+    /// Every row of the book. Each invoice's row depends only on the book:
+    /// on a large book they are worked out on two threads (a balance per
+    /// invoice is most of the work), then summed per client in book order.
+    fn rows(&self, book: &Book) -> Rows {
+        let mut clients: Vec<ClientRow> = (0..book.clients().len()).map(|ix| self.client_row(book, ix)).collect();
         let all = book.invoices();
-        fn rows_of<'b>(
-            book: &'b Book,
-            from: usize,
-            part: &'b [crate::domain::Invoice],
-            row_of: &(dyn Fn(usize, &crate::domain::Invoice, Option<usize>) -> InvoiceRow + Sync),
-        ) -> Vec<InvoiceRow> {
+        let rows_of = |from: usize, part: &[Invoice]| -> Vec<InvoiceRow> {
             // The book's own index (positions, no copy of the ids); and the
             // open part of a large book comes client by client, so the last
             // client found is usually the next one.
             let mut last: Option<(&str, Option<usize>)> = None;
-            let mut client_of = |id: &'b str| match last {
-                Some((was, c)) if was == id => c,
-                _ => {
-                    let c = book.client_index(id);
-                    last = Some((id, c));
-                    c
-                }
-            };
-            let mut rows = Vec::with_capacity(book.invoices().len() - from);
-            rows.extend(part.iter().enumerate().map(|(i, inv)| row_of(from + i, inv, client_of(&inv.client_id))));
+            let mut rows = Vec::with_capacity(all.len() - from);
+            rows.extend(part.iter().enumerate().map(|(i, inv)| {
+                let client = match last {
+                    Some((was, c)) if was == inv.client_id => c,
+                    _ => {
+                        let c = book.client_index(&inv.client_id);
+                        last = Some((&inv.client_id, c));
+                        c
+                    }
+                };
+                self.invoice_row(book, from + i, inv, client)
+            }));
             rows
-        }
+        };
         let invoices: Vec<InvoiceRow> = if all.len() < PARALLEL_FROM_INVOICES {
-            rows_of(book, 0, all, &row_of)
+            rows_of(0, all)
         } else {
             // The first half's vector, sized for all, takes the second's.
             let half = all.len() / 2;
             std::thread::scope(|sc| {
-                let second = sc.spawn(|| rows_of(book, half, &all[half..], &row_of));
-                let mut rows = rows_of(book, 0, &all[..half], &row_of);
+                let second = sc.spawn(|| rows_of(half, &all[half..]));
+                let mut rows = rows_of(0, &all[..half]);
                 rows.append(&mut second.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
                 rows
             })
@@ -204,25 +261,11 @@ impl Model {
         let mut by_client: Vec<Vec<usize>> = vec![Vec::new(); clients.len()];
         for (at, row) in invoices.iter().enumerate() {
             if let Some(ci) = row.client {
-                let c = &mut clients[ci];
-                if row.is_open() {
-                    let currency = all[row.ix].currency;
-                    c.open_invoices += 1;
-                    c.balance.add(Money::new(row.balance, currency));
-                    if row.is_overdue() {
-                        c.overdue.add(Money::new(row.balance, currency));
-                        c.oldest_days = c.oldest_days.max(row.days_overdue);
-                    }
-                }
+                clients[ci].count(row, all[row.ix].currency);
                 by_client[ci].push(at);
             }
         }
-        let newest_first = |rows: &mut Vec<usize>| {
-            rows.sort_by(|&a, &b| {
-                let (ia, ib) = (&all[invoices[a].ix], &all[invoices[b].ix]);
-                ib.issue_date.cmp(&ia.issue_date).then_with(|| ib.number.cmp(&ia.number))
-            })
-        };
+        let newest_first = |rows: &mut Vec<usize>| newest_first(book, rows);
         if all.len() < PARALLEL_FROM_INVOICES {
             by_client.iter_mut().for_each(newest_first);
         } else {
@@ -233,14 +276,100 @@ impl Model {
                 second.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         }
-        for (i, a) in actions.iter().enumerate() {
-            if let Some(&ci) = client_ix.get(&a.client_id) {
-                if clients[ci].next_action.is_none() {
-                    clients[ci].next_action = Some(i);
-                }
+        Rows { clients, invoices, by_client }
+    }
+}
+
+/// Invoice indexes, newest issue first (then by number, highest first).
+fn newest_first(book: &Book, rows: &mut [usize]) {
+    rows.sort_by(|&a, &b| newer(book, a, b))
+}
+
+/// Orders invoice `a` before `b` when it was issued later (then by number).
+fn newer(book: &Book, a: usize, b: usize) -> std::cmp::Ordering {
+    let (ia, ib) = (&book.invoices()[a], &book.invoices()[b]);
+    ib.issue_date.cmp(&ia.issue_date).then_with(|| ib.number.cmp(&ia.number))
+}
+
+/// The view of the book for one day: see the module comment.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub today: NaiveDate,
+    pub actions: Vec<Chase>,
+    /// Ids of notes a later note undoes.
+    pub reversed: FxHashSet<u64>,
+    facts: Facts,
+    /// The whole book's rows, built on first need.
+    rows: OnceCell<Rows>,
+}
+
+impl Model {
+    /// What the first screen needs: one pass over the notes and the day's
+    /// list. The rows of the whole book wait for [`Model::rows`].
+    pub fn build(book: &Book, today: NaiveDate, actions: Vec<Chase>) -> Model {
+        let reversed = book.reversed_note_ids();
+        let facts = Facts::gather(book, today, &actions, &reversed);
+        Model { today, actions, reversed, facts, rows: OnceCell::new() }
+    }
+
+    /// The rows of the whole book, built on the first call. `book` is the
+    /// book this model was built from.
+    pub fn rows(&self, book: &Book) -> &Rows {
+        self.rows.get_or_init(|| self.facts.rows(book))
+    }
+
+    /// Whether the whole book's rows have been built (for tests: the first
+    /// screen must not need them).
+    pub fn rows_built(&self) -> bool {
+        self.rows.get().is_some()
+    }
+
+    /// Invoice row `r` (the invoice at index `r` of `book.invoices()`).
+    pub fn invoice(&self, book: &Book, r: usize) -> InvoiceRow {
+        match self.rows.get() {
+            Some(rows) => rows.invoices[r],
+            None => {
+                let inv = &book.invoices()[r];
+                self.facts.invoice_row(book, r, inv, book.client_index(&inv.client_id))
             }
         }
-        Model { today, actions, clients, invoices, by_client, client_ix, reversed }
+    }
+
+    /// Client `c`'s row.
+    pub fn client(&self, book: &Book, c: usize) -> Cow<'_, ClientRow> {
+        match self.rows.get() {
+            Some(rows) => Cow::Borrowed(&rows.clients[c]),
+            None => {
+                let mut row = self.facts.client_row(book, c);
+                for r in self.client_invoices(book, c) {
+                    row.count(&self.invoice(book, r), book.invoices()[r].currency);
+                }
+                Cow::Owned(row)
+            }
+        }
+    }
+
+    /// Client `c`'s invoices (row indexes), newest issue first.
+    pub fn client_invoices(&self, book: &Book, c: usize) -> Vec<usize> {
+        match self.rows.get() {
+            Some(rows) => rows.by_client[c].clone(),
+            None => {
+                let mut v: Vec<usize> =
+                    book.client_invoices(&book.clients()[c].id).filter_map(|inv| book.position_of(inv)).collect();
+                newest_first(book, &mut v);
+                v
+            }
+        }
+    }
+
+    /// Client `c`'s open invoices (row indexes), most overdue first, the
+    /// newest issue first among equals.
+    pub fn open_invoices(&self, book: &Book, c: usize) -> Vec<usize> {
+        let mut rows: Vec<(usize, InvoiceRow)> =
+            self.client_invoices(book, c).into_iter().map(|r| (r, self.invoice(book, r))).collect();
+        rows.retain(|(_, r)| r.is_open());
+        rows.sort_by_key(|(_, r)| std::cmp::Reverse(r.days_overdue));
+        rows.into_iter().map(|(r, _)| r).collect()
     }
 
     /// Overdue totals of the day's list, per currency.
@@ -367,9 +496,11 @@ mod tests {
             .collect();
         let book = Book::new(clients, invoices, payments, vec![], vec![]);
         let m = Model::build(&book, today, vec![]);
-        assert_eq!(m.invoices.len(), n);
+        alone_matches_rows(&book, &m);
+        let rows = m.rows(&book);
+        assert_eq!(rows.invoices.len(), n);
         let mut open = vec![Decimal::ZERO; book.clients().len()];
-        for (at, (row, inv)) in m.invoices.iter().zip(book.invoices()).enumerate() {
+        for (at, (row, inv)) in rows.invoices.iter().zip(book.invoices()).enumerate() {
             assert_eq!(row.ix, at);
             assert_eq!(row.client, book.client_index(&inv.client_id));
             assert_eq!(row.balance, crate::receivables::open_balance(&book, inv, today), "{}", inv.number);
@@ -377,16 +508,55 @@ mod tests {
                 open[c] += row.balance;
             }
         }
-        assert!(m.invoices.iter().any(|r| r.balance.is_zero()) && m.invoices.iter().any(|r| r.is_overdue()));
-        for (c, row) in m.clients.iter().enumerate() {
+        assert!(rows.invoices.iter().any(|r| r.balance.is_zero()) && rows.invoices.iter().any(|r| r.is_overdue()));
+        for (c, row) in rows.clients.iter().enumerate() {
             assert_eq!(row.balance.get(Currency::USD), open[c]);
-            let rows = &m.by_client[c];
-            assert_eq!(rows.len(), book.client_invoices(&book.clients()[c].id).count());
+            let by = &rows.by_client[c];
+            assert_eq!(by.len(), book.client_invoices(&book.clients()[c].id).count());
             let key = |r: usize| {
-                let inv = &book.invoices()[m.invoices[r].ix];
+                let inv = &book.invoices()[rows.invoices[r].ix];
                 (inv.issue_date, inv.number.clone())
             };
-            assert!(rows.windows(2).all(|w| key(w[0]) > key(w[1])), "newest first");
+            assert!(by.windows(2).all(|w| key(w[0]) > key(w[1])), "newest first");
         }
+    }
+
+    /// Figures worked out for one client or invoice alone (before the
+    /// whole book's rows exist) are the rows' figures, in the same order;
+    /// and asking for them does not build the rows.
+    fn alone_matches_rows(book: &Book, m: &Model) {
+        assert!(!m.rows_built(), "Model::build leaves the rows for later");
+        let invoices: Vec<InvoiceRow> = (0..book.invoices().len()).map(|r| m.invoice(book, r)).collect();
+        let clients: Vec<ClientRow> = (0..book.clients().len()).map(|c| m.client(book, c).into_owned()).collect();
+        let open: Vec<Vec<usize>> = (0..book.clients().len()).map(|c| m.open_invoices(book, c)).collect();
+        assert!(!m.rows_built(), "one client's figures do not need the whole book's rows");
+        let rows = m.rows(book);
+        assert_eq!(invoices, rows.invoices);
+        assert_eq!(clients, rows.clients);
+        for (c, open) in open.iter().enumerate() {
+            assert_eq!(*open, m.open_invoices(book, c), "client {c}");
+            assert_eq!(open.len(), rows.clients[c].open_invoices);
+        }
+    }
+
+    /// The demo book has notes of every kind (levels done, promises, undone
+    /// entries, contacts), holds and agency placements: a client's figures
+    /// alone match the rows there too, and the log reaches the rows.
+    #[test]
+    fn one_client_alone_has_the_figures_of_the_whole_rows() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let b = crate::demo::build(today, &mut store.ids());
+        let book = Book::new(b.clients, b.invoices, b.payments, b.adjustments, b.notes);
+        let actions = crate::rules::today(&book, &crate::rules::Rules::default(), today);
+        assert!(!actions.is_empty());
+        let m = Model::build(&book, today, actions);
+        alone_matches_rows(&book, &m);
+        let rows = m.rows(&book);
+        assert!(rows.invoices.iter().any(|r| r.level.is_some()), "levels done come from the log");
+        assert!(rows.invoices.iter().any(|r| r.promised), "promises come from the log");
+        assert!(rows.clients.iter().any(|r| r.last_contact.is_some()));
+        assert!(rows.clients.iter().any(|r| r.next_action.is_some()));
     }
 }

@@ -576,12 +576,8 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    /// The interface starts from the open part of a book and takes the
-    /// whole book when it arrives: the day's list is the same before and
-    /// after, and the paid history is there after.
-    #[test]
-    fn the_first_screen_comes_from_the_open_part_and_the_rest_follows() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+    /// The demo book in a store, and the session on it.
+    fn demo_store(today: chrono::NaiveDate) -> (tempfile::TempDir, Session) {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("book");
         {
@@ -598,6 +594,16 @@ mod tests {
             store.apply(batch).unwrap();
         }
         let session = Session::new(Some(&dir), Some(today), None, None, false).unwrap();
+        (tmp, session)
+    }
+
+    /// The interface starts from the open part of a book and takes the
+    /// whole book when it arrives: the day's list is the same before and
+    /// after, and the paid history is there after.
+    #[test]
+    fn the_first_screen_comes_from_the_open_part_and_the_rest_follows() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let (_tmp, session) = demo_store(today);
         let whole = prepare(&session).unwrap();
         let (mut app, partial) =
             load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(0)).unwrap();
@@ -617,5 +623,32 @@ mod tests {
         let (_, partial) =
             load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(u64::MAX)).unwrap();
         assert!(!partial);
+    }
+
+    /// The paid history arrives while the whole book's invoice list is out
+    /// of view (an invoice opened from it is): Back to the list shows every
+    /// invoice of the whole book, not the open part it was built from.
+    #[test]
+    fn the_paid_history_reaches_a_list_out_of_view() {
+        use super::super::action::{Action, Tab};
+        use super::super::app::View;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let (_tmp, session) = demo_store(today);
+        let (mut app, partial) =
+            load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(0)).unwrap();
+        assert!(partial);
+        assert!(!app.model.rows_built(), "the first screen does not need the whole book's rows");
+        app.update(Action::Jump(Tab::Invoices));
+        app.update(Action::ToggleScope);
+        let open_part = app.screens.invoices.rows.len();
+        assert_eq!(open_part, app.book().invoices().len(), "every invoice of the open part");
+        app.update(Action::Enter);
+        assert!(matches!(app.view, View::Invoice(_)));
+        let (book, seq) = whole_book_in_background(&session).unwrap().recv().unwrap().unwrap();
+        assert!(app.whole_book_arrived(book, seq));
+        app.update(Action::Back);
+        assert_eq!(app.view, View::Tab(Tab::Invoices));
+        assert!(app.book().invoices().len() > open_part);
+        assert_eq!(app.screens.invoices.rows.len(), app.book().invoices().len(), "the paid history is listed");
     }
 }

@@ -47,8 +47,9 @@ impl AgingScreen {
             .map(|(currency, amounts)| AgingRow { client: None, currency, amounts })
             .collect();
         let mut per_client: Vec<AgingRow> = Vec::new();
+        let rows = cx.rows();
         for (ci, c) in book.clients().iter().enumerate() {
-            if cx.model.clients[ci].open_invoices == 0 {
+            if rows.clients[ci].open_invoices == 0 {
                 continue;
             }
             for (currency, amounts) in
@@ -98,8 +99,9 @@ impl Screen for AgingScreen {
         ]
     }
 
-    fn show(&mut self, cx: &Cx) {
-        if !self.built {
+    /// Built on the first visit, and again when the book changed since.
+    fn show(&mut self, cx: &Cx, stale: bool) {
+        if !self.built || stale {
             self.build(cx);
         }
         self.narrow(cx);

@@ -50,13 +50,11 @@ impl Screen for ClientView {
 
     /// Keeps the selection where it was (a write refreshes the list).
     fn refresh(&mut self, cx: &Cx) {
-        let Some(c) = self.client.filter(|&c| c < cx.model.by_client.len()) else {
+        let Some(c) = self.client.filter(|&c| c < cx.book.clients().len()) else {
             self.rows.clear();
             return;
         };
-        let m = cx.model;
-        self.rows = m.by_client[c].iter().copied().filter(|&r| m.invoices[r].is_open()).collect();
-        self.rows.sort_by_key(|&r| std::cmp::Reverse(m.invoices[r].days_overdue));
+        self.rows = cx.model.open_invoices(cx.book, c);
         self.list.clamp(self.rows.len());
     }
 

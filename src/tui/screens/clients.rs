@@ -92,22 +92,23 @@ impl Screen for Clients {
 
     fn refresh(&mut self, cx: &Cx) {
         let f = &self.filter;
-        let mut rows: Vec<usize> = (0..cx.model.clients.len()).filter(|&i| client_matches(cx, i, f)).collect();
+        let mut rows: Vec<usize> = (0..cx.book.clients().len()).filter(|&i| client_matches(cx, i, f)).collect();
         let m = cx.model;
+        let r = cx.rows();
         let book = cx.book;
         let name = |i: usize| book.clients()[i].name.to_lowercase();
         match self.sort {
             ClientSort::Name => rows.sort_by_cached_key(|&i| name(i)),
-            ClientSort::Balance => rows.sort_by_key(|&i| (m.clients[i].balance_key(), std::cmp::Reverse(i))),
-            ClientSort::Overdue => rows.sort_by_key(|&i| (m.clients[i].overdue_key(), std::cmp::Reverse(i))),
-            ClientSort::Oldest => rows.sort_by_key(|&i| (m.clients[i].oldest_days, std::cmp::Reverse(i))),
+            ClientSort::Balance => rows.sort_by_key(|&i| (r.clients[i].balance_key(), std::cmp::Reverse(i))),
+            ClientSort::Overdue => rows.sort_by_key(|&i| (r.clients[i].overdue_key(), std::cmp::Reverse(i))),
+            ClientSort::Oldest => rows.sort_by_key(|&i| (r.clients[i].oldest_days, std::cmp::Reverse(i))),
             ClientSort::NextAction => rows.sort_by_key(|&i| {
                 // Most severe first when descending; clients with no action last.
-                let a = m.clients[i].next_action.map(|a| (m.actions[a].kind, m.actions[a].level));
+                let a = r.clients[i].next_action.map(|a| (m.actions[a].kind, m.actions[a].level));
                 (a, std::cmp::Reverse(i))
             }),
             ClientSort::LastContact => {
-                rows.sort_by_key(|&i| (m.clients[i].last_contact.map(|l| l.0), std::cmp::Reverse(i)))
+                rows.sort_by_key(|&i| (r.clients[i].last_contact.map(|l| l.0), std::cmp::Reverse(i)))
             }
         }
         if self.descending {
@@ -169,7 +170,7 @@ const COLS: [ColSpec; 9] = [
 
 fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let m = &app.model;
+    let m = app.rows();
     let list = area;
     let arrow = if s.descending { "↓" } else { "↑" };
     let filter = super::filter_fact(&s.filter);
@@ -214,13 +215,13 @@ fn draw_list(s: &Clients, app: &App, area: Rect, buf: &mut Buffer) {
             } else {
                 ""
             };
-            let (next, next_style) = match r.next_action.map(|a| &m.actions[a]) {
+            let (next, next_style) = match r.next_action.map(|a| &app.model.actions[a]) {
                 Some(a) => (fmt::kind_short(a.kind).to_string(), t.style(fmt::kind_role(a.kind))),
                 None => (String::new(), t.style(Role::Muted)),
             };
             let last = r
                 .last_contact
-                .map(|(d, k)| format!("{} {}", fmt::short_date(d, m.today), fmt::note_kind(k)))
+                .map(|(d, k)| format!("{} {}", fmt::short_date(d, app.model.today), fmt::note_kind(k)))
                 .unwrap_or_default();
             let days = if r.oldest_days > 0 { r.oldest_days.to_string() } else { String::new() };
             vec![

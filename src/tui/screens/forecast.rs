@@ -50,7 +50,7 @@ impl Screen for Forecast {
         vec![hint(Action::Down, "next currency"), hint(Action::Up, "previous currency")]
     }
 
-    fn show(&mut self, cx: &Cx) {
+    fn show(&mut self, cx: &Cx, _stale: bool) {
         self.build(cx);
     }
 

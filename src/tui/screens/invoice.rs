@@ -24,7 +24,7 @@ fn row(app: &App) -> Option<usize> {
 
 impl Screen for InvoiceView {
     fn title(&self, app: &App) -> String {
-        row(app).map(|r| app.book().invoices()[app.model.invoices[r].ix].number.clone()).unwrap_or_default()
+        row(app).map(|r| app.book().invoices()[app.model.invoice(app.book(), r).ix].number.clone()).unwrap_or_default()
     }
 
     fn section(&self) -> Section {
@@ -37,7 +37,7 @@ impl Screen for InvoiceView {
 
     fn refresh(&mut self, _cx: &Cx) {}
 
-    fn show(&mut self, _cx: &Cx) {
+    fn show(&mut self, _cx: &Cx, _stale: bool) {
         self.scroll = 0;
     }
 
@@ -53,7 +53,7 @@ impl Screen for InvoiceView {
     }
 
     fn focus(&self, app: &App) -> Option<usize> {
-        row(app).and_then(|r| app.model.invoices[r].client)
+        row(app).and_then(|r| app.model.invoice(app.book(), r).client)
     }
 
     fn selected_invoice(&self, app: &App) -> Option<usize> {

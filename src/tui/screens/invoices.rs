@@ -101,7 +101,7 @@ impl Screen for Invoices {
         super::with_next_match(h, &self.filter)
     }
 
-    fn show(&mut self, cx: &Cx) {
+    fn show(&mut self, cx: &Cx, _stale: bool) {
         let scope = cx.focus.map_or(self.scope, Scope::Client);
         if scope != self.scope || self.bucket.is_some() {
             self.scope = scope;
@@ -116,16 +116,19 @@ impl Screen for Invoices {
         let s = &*self;
         let m = cx.model;
         let book = cx.book;
-        let base: Box<dyn Iterator<Item = usize>> = match s.scope {
-            Scope::Client(c) => Box::new(m.by_client[c].iter().copied()),
-            Scope::Book => Box::new(0..m.invoices.len()),
+        // One client's invoices need only that client's rows; the whole
+        // book's list needs the whole book's (built here on first need).
+        let base: Vec<usize> = match s.scope {
+            Scope::Client(c) => m.client_invoices(book, c),
+            Scope::Book => (0..cx.rows().invoices.len()).collect(),
         };
         let bounds = cx.bounds;
         let n_buckets = Aging::bucket_count(bounds);
         let f = s.filter.as_str();
         let mut rows: Vec<usize> = base
+            .into_iter()
             .filter(|&r| {
-                let row = &m.invoices[r];
+                let row = &m.invoice(book, r);
                 let inv = &book.invoices()[row.ix];
                 let status_ok = match s.status {
                     StatusFilter::All => true,
@@ -167,7 +170,7 @@ impl Screen for Invoices {
             let mut keyed: Vec<(Reverse<i64>, Reverse<chrono::NaiveDate>, &str, usize)> = rows
                 .iter()
                 .map(|&r| {
-                    let row = &m.invoices[r];
+                    let row = &m.invoice(book, r);
                     let inv = &invoices[row.ix];
                     (Reverse(row.days_overdue), Reverse(inv.issue_date), inv.number.as_str(), r)
                 })
@@ -208,7 +211,7 @@ impl Screen for Invoices {
     super::filtered_list!(|s: &mut Self, cx: &Cx| s.rescope(cx));
 
     fn focus(&self, app: &App) -> Option<usize> {
-        self.rows.get(self.list.selected).and_then(|&r| app.model.invoices[r].client)
+        self.rows.get(self.list.selected).and_then(|&r| app.model.invoice(app.book(), r).client)
     }
 
     fn side(&self, _app: &App) -> Side {
@@ -317,8 +320,7 @@ fn draw_list(s: &Invoices, app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The cells of one invoice row, in `COLS` order.
 pub fn row_cells(app: &App, t: &Theme, r: usize) -> Vec<table::CellText> {
-    let m = &app.model;
-    let row = &m.invoices[r];
+    let row = &app.model.invoice(app.book(), r);
     let inv = &app.book().invoices()[row.ix];
     let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
     let days_role = if row.is_open() { fmt::days_role(row.days_overdue, &app.aging_bounds) } else { Role::Muted };

@@ -54,7 +54,7 @@ use ratatui::layout::Rect;
 use super::action::{Action, Tab};
 use super::app::{App, ListState, Scope, Side, Status, View};
 use super::keymap::Section;
-use super::model::Model;
+use super::model::{Model, Rows};
 use crate::domain::{Book, Currency};
 
 /// A tab's registration: its place in the tab bar (the order here), its
@@ -92,6 +92,43 @@ pub struct Screens {
     /// The client view; also the client shown in a list's detail pane.
     pub detail: client::ClientView,
     pub invoice: invoice::InvoiceView,
+    /// Which screens' rows predate the model.
+    pub stale: Stale,
+}
+
+/// The screens whose rows were built from an earlier model: the book
+/// changed while they were out of view. Only the screens in view are
+/// refreshed when the book changes (`App::refresh_shown`); the others
+/// here, when they are next shown. Refreshing every screen after each
+/// change (and at start-up) sorted and filtered every list of the book,
+/// hundreds of thousands of rows on a large book, for screens no one was
+/// looking at.
+#[derive(Clone, Debug, Default)]
+pub struct Stale([bool; 8]);
+
+impl Stale {
+    fn slot(v: View) -> usize {
+        match v {
+            View::Tab(t) => tab_index(t),
+            View::Client(_) => 6,
+            View::Invoice(_) => 7,
+        }
+    }
+
+    /// Every screen: the model was built again.
+    pub fn mark_all(&mut self) {
+        self.0 = [true; 8];
+    }
+
+    /// Whether view `v`'s screen was stale; it is not any more (the caller
+    /// refreshes it).
+    pub fn take(&mut self, v: View) -> bool {
+        std::mem::replace(&mut self.0[Self::slot(v)], false)
+    }
+
+    pub fn is_stale(&self, v: View) -> bool {
+        self.0[Self::slot(v)]
+    }
 }
 
 impl Screens {
@@ -132,20 +169,6 @@ impl Screens {
             View::Invoice(_) => &mut self.invoice,
         }
     }
-
-    /// Every screen, for a refresh after the book changed.
-    pub fn all_mut(&mut self) -> [&mut dyn Screen; 8] {
-        [
-            &mut self.today,
-            &mut self.clients,
-            &mut self.invoices,
-            &mut self.aging,
-            &mut self.notes,
-            &mut self.forecast,
-            &mut self.detail,
-            &mut self.invoice,
-        ]
-    }
 }
 
 /// What a screen's update may read of the shared state.
@@ -160,6 +183,13 @@ pub struct Cx<'a> {
     pub page: usize,
     /// The user, as owner of "my" accounts.
     pub me: &'a str,
+}
+
+impl Cx<'_> {
+    /// The whole book's rows (built on the first call: see `model.rs`).
+    pub fn rows(&self) -> &Rows {
+        self.model.rows(self.book)
+    }
 }
 
 /// What a screen did with an action.
@@ -199,8 +229,11 @@ pub trait Screen {
     fn commands(&self, app: &App) -> Vec<Hint>;
     /// Rebuilds the rows from the model (after a write or a reload).
     fn refresh(&mut self, cx: &Cx);
-    /// Shown from the tab bar: starts on the focused client where that helps.
-    fn show(&mut self, cx: &Cx) {
+    /// Shown from the tab bar: brings the rows up to date and starts on
+    /// the focused client where that helps. `stale`: the book changed since
+    /// the screen was last refreshed (a screen that keeps rows across visits
+    /// must build them again; the others refresh on every show anyway).
+    fn show(&mut self, cx: &Cx, _stale: bool) {
         self.refresh(cx);
     }
     fn handle(&mut self, action: Action, cx: &Cx) -> Outcome;

@@ -49,7 +49,7 @@ impl Screen for Notes {
         super::with_next_match(h, &self.filter)
     }
 
-    fn show(&mut self, cx: &Cx) {
+    fn show(&mut self, cx: &Cx, _stale: bool) {
         let scope = cx.focus.map_or(self.scope, Scope::Client);
         if scope != self.scope {
             self.scope = scope;
@@ -80,8 +80,7 @@ impl Screen for Notes {
         if !f.is_empty() {
             rows.retain(|&i| {
                 let n = &book.notes()[i];
-                fuzzy_match(f, &n.text)
-                    || cx.model.client_ix.get(&n.client_id).is_some_and(|&c| fuzzy_match(f, &book.clients()[c].name))
+                fuzzy_match(f, &n.text) || book.client(&n.client_id).is_some_and(|c| fuzzy_match(f, &c.name))
             });
         }
         rows.sort_by(|&a, &b| {
@@ -111,9 +110,7 @@ impl Screen for Notes {
     super::filtered_list!();
 
     fn focus(&self, app: &App) -> Option<usize> {
-        self.rows
-            .get(self.list.selected)
-            .and_then(|&i| app.model.client_ix.get(&app.book().notes()[i].client_id).copied())
+        self.rows.get(self.list.selected).and_then(|&i| app.book().client_index(&app.book().notes()[i].client_id))
     }
 
     fn side(&self, _app: &App) -> Side {
@@ -193,8 +190,7 @@ fn draw_list(s: &Notes, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         let n = &app.book().notes()[s.rows[i]];
         let undone = reversed.contains(&n.id);
         let style = if undone { t.style(Role::Muted) } else { t.style(Role::Text) };
-        let client =
-            app.model.client_ix.get(&n.client_id).map(|&c| app.book().clients()[c].name.clone()).unwrap_or_default();
+        let client = app.book().client(&n.client_id).map(|c| c.name.clone()).unwrap_or_default();
         let mut cells = vec![
             (fmt::date(n.date), t.style(Role::Muted)),
             (client, style),
@@ -220,8 +216,7 @@ fn draw_list(s: &Notes, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
 /// One note in full: when, who, what, and its promise or event.
 pub fn note_full(app: &App, t: &Theme, n: &Note, area: Rect, buf: &mut Buffer, scroll: u16) {
     let local = n.at.with_timezone(&app.tz).format("%Y-%m-%d %H:%M");
-    let client =
-        app.model.client_ix.get(&n.client_id).map(|&c| app.book().clients()[c].name.clone()).unwrap_or_default();
+    let client = app.book().client(&n.client_id).map(|c| c.name.clone()).unwrap_or_default();
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{} ", n.kind), t.style(Role::Title)),
         Span::styled(crate::text::sanitize(&client).into_owned(), t.style(Role::Text)),

@@ -101,7 +101,7 @@ impl Screen for Today {
 
     fn focus(&self, app: &App) -> Option<usize> {
         let m = &app.model;
-        self.rows.get(self.list.selected).and_then(|&i| m.client_ix.get(&m.actions[i].client_id).copied())
+        self.rows.get(self.list.selected).and_then(|&i| app.book().client_index(&m.actions[i].client_id))
     }
 
     fn side(&self, app: &App) -> Side {

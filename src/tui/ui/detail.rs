@@ -37,7 +37,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let t = &app.theme;
     let m = &app.model;
     let cl = &app.book().clients()[c];
-    let row = &m.clients[c];
+    let row = &m.client(app.book(), c);
     let muted = t.style(Role::Muted);
     let text = t.style(Role::Text);
 
@@ -302,11 +302,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
     let open = if full {
         open
     } else {
-        side_rows = {
-            let mut v: Vec<usize> = m.by_client[c].iter().copied().filter(|&r| m.invoices[r].is_open()).collect();
-            v.sort_by_key(|&r| std::cmp::Reverse(m.invoices[r].days_overdue));
-            v
-        };
+        side_rows = m.open_invoices(app.book(), c);
         &side_rows
     };
     if inv_area.height >= 2 {
@@ -315,7 +311,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         let fresh = ListState::default();
         let list = if full { &app.screens.detail.list } else { &fresh };
         table::draw(buf, body, t, &OPEN_COLS, 10, list, open.len(), full, "none", &|i| {
-            let row = &m.invoices[open[i]];
+            let row = &m.invoice(app.book(), open[i]);
             let inv = &app.book().invoices()[row.ix];
             let role = fmt::days_role(row.days_overdue, bounds);
             vec![
@@ -343,8 +339,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
 /// One invoice: amounts, dates, dispute, lines, payments and credits.
 pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
     let t = &app.theme;
-    let m = &app.model;
-    let row = &m.invoices[r];
+    let row = &app.model.invoice(app.book(), r);
     let inv = &app.book().invoices()[row.ix];
     let muted = t.style(Role::Muted);
     let text = t.style(Role::Text);
@@ -488,7 +483,7 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bo
             let over = cu.over();
             // A side pane's owes line has the balance already: there, the
             // limit is what is new (fewer figures to redraw per client).
-            let figures = if !sparkline && app.model.clients[c].balance.get(cu.currency) == cu.balance {
+            let figures = if !sparkline && app.model.client(book, c).balance.get(cu.currency) == cu.balance {
                 let by =
                     if over { format!(" (over by {})", format_amount(cu.balance - cu.limit)) } else { String::new() };
                 format!("{pct}% of {} {}{by}", format_amount(cu.limit), cu.currency)
