@@ -7,7 +7,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// stand-ins, so an imported name can never move the cursor, change colours
 /// or reverse the text around it.
 pub fn sanitize(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(needs_escape) {
+    if !escapable(s.as_bytes(), true) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -33,6 +33,44 @@ pub fn sanitize_lines(s: &str) -> String {
     s.split('\n').map(|l| sanitize(l).into_owned()).collect::<Vec<_>>().join("\n")
 }
 
+/// Whether UTF-8 text holds a DEL, a C1 control or a bidi control: the
+/// characters a terminal acts on that are not C0 controls (JSON escapes
+/// those itself).
+pub fn has_c1_or_bidi(utf8: &[u8]) -> bool {
+    escapable(utf8, false)
+}
+
+/// Whether UTF-8 text holds a character [`needs_escape`] names (leaving out
+/// C0 controls unless `c0`), read from the bytes without decoding: most
+/// text is clean, and the day's list on a large book is half a million
+/// cells. The encodings: DEL 7F; C1 U+0080..9F C2 80..9F; U+061C D8 9C;
+/// U+200E/F E2 80 8E/8F; U+202A..E E2 80 AA..AE; U+2066..9 E2 81 A6..A9.
+fn escapable(b: &[u8], c0: bool) -> bool {
+    // Printable ASCII needs nothing: the text is read 16 bytes at a time,
+    // a run of printable ASCII passed in one check (one vector instruction),
+    // and only a run holding anything else is looked at byte by byte.
+    const RUN: usize = 16;
+    let printable = |x: u8| x.wrapping_sub(0x20) < 0x5F;
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let escapes_at = |i: usize| match b[i] {
+        0x00..=0x1F => c0,
+        0x7F => true,
+        0xC2 => (0x80..=0x9F).contains(&at(i + 1)),
+        0xD8 => at(i + 1) == 0x9C,
+        0xE2 => matches!((at(i + 1), at(i + 2)), (0x80, 0x8E | 0x8F | 0xAA..=0xAE) | (0x81, 0xA6..=0xA9)),
+        _ => false,
+    };
+    let mut from = 0;
+    while from < b.len() {
+        let to = (from + RUN).min(b.len());
+        if !b[from..to].iter().all(|&x| printable(x)) && (from..to).any(escapes_at) {
+            return true;
+        }
+        from = to;
+    }
+    false
+}
+
 fn needs_escape(c: char) -> bool {
     let u = c as u32;
     u < 0x20
@@ -47,6 +85,10 @@ fn needs_escape(c: char) -> bool {
 
 /// Columns the text takes on a terminal.
 pub fn width(s: &str) -> usize {
+    // Printable ASCII is one column a character.
+    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        return s.len();
+    }
     UnicodeWidthStr::width(s)
 }
 
@@ -126,6 +168,46 @@ mod tests {
         assert_eq!(sanitize("a\u{9B}b"), "a\u{FFFD}b");
         assert_eq!(sanitize("Müller 佐藤 ☕"), "Müller 佐藤 ☕");
         assert_eq!(sanitize_lines("a\x1b]52;c;aGk=\x07\nb\rc\x08"), "a␛]52;c;aGk=␇\nb c␈");
+    }
+
+    /// The byte-level check agrees with the character rule for every
+    /// character, alone and between other text.
+    #[test]
+    fn the_byte_check_finds_exactly_the_characters_to_escape() {
+        let mut buf = [0u8; 4];
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let alone = c.encode_utf8(&mut buf).as_bytes().to_vec();
+            let c0 = (c as u32) < 0x20;
+            assert_eq!(escapable(&alone, true), needs_escape(c), "{:X}", c as u32);
+            assert_eq!(has_c1_or_bidi(&alone), needs_escape(c) && !c0, "{:X}", c as u32);
+            let framed = format!("é{c}\u{2028}");
+            assert_eq!(escapable(framed.as_bytes(), true), needs_escape(c), "{:X} framed", c as u32);
+            let s = c.to_string();
+            if !needs_escape(c) {
+                assert!(matches!(sanitize(&s), std::borrow::Cow::Borrowed(_)), "{:X}", c as u32);
+            }
+            assert_eq!(width(&s), UnicodeWidthStr::width(s.as_str()), "{:X}", c as u32);
+        }
+        // Anywhere in a longer text, across the 16-byte runs.
+        let probes = [
+            '\x1b', '\x7f', '\u{85}', '\u{9F}', '\u{61C}', '\u{200F}', '\u{202E}', '\u{2069}', '≥', 'é', '\u{2028}',
+            '\u{2070}', '\u{A0}', '佐',
+        ];
+        for c in probes {
+            for before in 0..40 {
+                for tail in ["", "x", "≥ and more text after it"] {
+                    let s = format!("{}{c}{tail}", "a".repeat(before));
+                    assert_eq!(escapable(s.as_bytes(), true), needs_escape(c), "{:X} after {before}", c as u32);
+                    let two = format!("é{s}");
+                    assert_eq!(escapable(two.as_bytes(), true), needs_escape(c), "{:X} after é{before}", c as u32);
+                }
+            }
+        }
+        assert_eq!(sanitize("plain ascii, ≥30: Letter"), "plain ascii, ≥30: Letter");
+        assert!(matches!(sanitize("≥30 café 佐藤"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(sanitize("a\u{200F}b\u{2069}c\u{61C}d\u{85}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}");
+        assert_eq!(width("abc def"), 7);
+        assert_eq!(width("a\u{1b}b"), UnicodeWidthStr::width("a\u{1b}b"));
     }
 
     #[test]

@@ -52,18 +52,90 @@ impl Report {
     }
 
     pub fn write(&self, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
-        match format {
-            Format::Table => out.write_all(self.table().as_bytes())?,
-            Format::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
-                for r in &self.rows {
-                    w.write_record(r.iter().map(|c| CowBytes(csv_cell_cow(c))))?;
-                }
-                w.flush()?;
-            }
-            Format::Json => write_json(out, &serde_json::Value::Array(self.json_rows()))?,
+        for part in self.render(format)? {
+            out.write_all(&part)?;
         }
+        Ok(())
+    }
+
+    /// The report in `format` (a table fitted to the terminal as
+    /// [`Report::table`] is), as parts to be written in order. A large
+    /// report is rendered on two threads, a part each: the bytes are the
+    /// same as from one thread.
+    pub fn render(&self, format: Format) -> anyhow::Result<Vec<Vec<u8>>> {
+        let max = if format == Format::Table { terminal_width() } else { None };
+        self.render_on(format, render_threads(self.rows.len()), max)
+    }
+
+    /// [`Report::render`] on `threads` threads, a table cut to `max` columns.
+    fn render_on(&self, format: Format, threads: usize, max: Option<usize>) -> anyhow::Result<Vec<Vec<u8>>> {
+        match format {
+            Format::Table => Ok(self.table_parts(max, threads).into_iter().map(String::into_bytes).collect()),
+            Format::Csv => {
+                let header = || -> anyhow::Result<csv::Writer<Vec<u8>>> {
+                    let mut w = csv::Writer::from_writer(Vec::new());
+                    w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
+                    Ok(w)
+                };
+                let mut parts = in_parts(&self.rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                    let cells: usize = rows.iter().flatten().map(|c| c.len() + 3).sum();
+                    let mut w = csv::Writer::from_writer(Vec::with_capacity(cells + cells / 8 + 64));
+                    for r in rows {
+                        // One writer refuses a row whose length is not the
+                        // header's: so does each part, with that error.
+                        if r.len() != self.columns.len() {
+                            header()?.write_record(r.iter().map(String::as_str))?;
+                        }
+                        w.write_record(r.iter().map(|c| CowBytes(csv_cell_cow(c))))?;
+                    }
+                    Ok(w.into_inner().map_err(|e| e.into_error())?)
+                })
+                .into_iter()
+                .collect::<anyhow::Result<Vec<_>>>()?;
+                parts.insert(0, header()?.into_inner().map_err(|e| e.into_error())?);
+                Ok(parts)
+            }
+            Format::Json => {
+                // The pretty array serde_json writes, an object per row, built
+                // row by row without a tree of values.
+                if self.rows.is_empty() {
+                    return Ok(vec![b"[]\n".to_vec()]);
+                }
+                let mut parts = in_parts(&self.rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                    let cells: usize = rows.iter().flatten().map(|c| c.len() + 24).sum();
+                    let mut out = Vec::with_capacity(cells + cells / 8 + 64);
+                    for r in rows {
+                        self.json_row(&mut out, r)?;
+                    }
+                    Ok(out)
+                })
+                .into_iter()
+                .collect::<anyhow::Result<Vec<_>>>()?;
+                // Each row was written as `,\n  {...}`: the first row's comma
+                // becomes the array's opening.
+                if let Some(first) = parts.first_mut() {
+                    first.splice(..1, *b"[");
+                }
+                parts.push(b"\n]\n".to_vec());
+                Ok(parts)
+            }
+        }
+    }
+
+    /// One row as an element of the pretty JSON array (`,\n  {\n    "k":
+    /// "v",\n ...  }`), the characters a terminal would act on escaped as
+    /// [`write_json`] escapes them.
+    fn json_row(&self, out: &mut Vec<u8>, row: &[String]) -> anyhow::Result<()> {
+        out.extend_from_slice(b",\n  {");
+        let mut any = false;
+        for (k, ((name, _), v)) in self.columns.iter().zip(row).enumerate() {
+            out.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+            json_str(out, name)?;
+            out.extend_from_slice(b": ");
+            json_str(out, v)?;
+            any = true;
+        }
+        out.extend_from_slice(if any { b"\n  }" } else { b"}" });
         Ok(())
     }
 
@@ -96,18 +168,38 @@ impl Report {
     /// from the right move to an indented continuation line under each row
     /// (itself cut to the width). `None` prints in full (piped output).
     pub fn table_fit(&self, max: Option<usize>) -> String {
+        self.table_parts(max, render_threads(self.rows.len())).concat()
+    }
+
+    /// [`Report::table_fit`] as parts to be joined in order, the rows
+    /// cleaned, measured and laid out on `threads` threads.
+    fn table_parts(&self, max: Option<usize>, threads: usize) -> Vec<String> {
         // Borrowed unless a cell needed cleaning: a large report (the day's
         // list on a big book) is half a million cells.
         fn clean(r: &[String]) -> Vec<Cow<'_, str>> {
             r.iter().map(|c| text::sanitize(c)).collect()
         }
-        let rows: Vec<Vec<Cow<'_, str>>> = self.rows.iter().map(|r| clean(r)).collect();
-        let footer: Vec<Vec<Cow<'_, str>>> = self.footer.iter().map(|r| clean(r)).collect();
         let n = self.columns.len();
+        // Each part's cleaned rows and the widest cell of each column in it.
+        let measure = |rows: &[Vec<Cow<'_, str>>]| {
+            let mut w = vec![0; n];
+            for r in rows {
+                for (i, c) in r.iter().enumerate().take(n) {
+                    w[i] = w[i].max(text::width(c));
+                }
+            }
+            w
+        };
+        let cleaned: Vec<(Rows<'_>, Vec<usize>)> = in_parts(&self.rows, threads, |part| {
+            let rows: Vec<Vec<Cow<'_, str>>> = part.iter().map(|r| clean(r)).collect();
+            let w = measure(&rows);
+            (rows, w)
+        });
+        let footer: Vec<Vec<Cow<'_, str>>> = self.footer.iter().map(|r| clean(r)).collect();
         let mut natural: Vec<usize> = self.columns.iter().map(|(h, _)| text::width(h)).collect();
-        for r in rows.iter().chain(&footer) {
-            for (i, c) in r.iter().enumerate().take(n) {
-                natural[i] = natural[i].max(text::width(c));
+        for w in cleaned.iter().map(|(_, w)| w).chain([&measure(&footer)]) {
+            for (i, &c) in w.iter().enumerate() {
+                natural[i] = natural[i].max(c);
             }
         }
         // Columns on the main line; the rest go to the continuation line.
@@ -149,16 +241,15 @@ impl Report {
         let moved: Vec<usize> = (0..n).filter(|i| !main.contains(i)).collect();
         // One row into `out`: the main line's cells padded (and cut) to
         // their widths, two spaces apart, trailing blanks trimmed; then the
-        // continuation line.
-        let mut buf = String::new();
-        let mut line = |out: &mut String, cells: &[Cow<'_, str>]| {
+        // continuation line. `buf` is the line being built.
+        let line = |out: &mut String, buf: &mut String, cells: &[Cow<'_, str>]| {
             buf.clear();
             for (k, &i) in main.iter().enumerate() {
                 if k > 0 {
                     buf.push_str("  ");
                 }
                 let c = cells.get(i).map(|c| c.as_ref()).unwrap_or("");
-                text::pad_into(&mut buf, c, widths[i], self.columns[i].1);
+                text::pad_into(buf, c, widths[i], self.columns[i].1);
             }
             out.push_str(buf.trim_end());
             out.push('\n');
@@ -176,29 +267,48 @@ impl Report {
             }
         };
         let mut s = String::new();
+        let mut buf = String::new();
         if let Some(t) = &self.title {
             s.push_str(&text::sanitize(t));
             s.push_str("\n\n");
         }
         let heads: Vec<Cow<'_, str>> = self.columns.iter().map(|(h, _)| Cow::Borrowed(h.as_str())).collect();
-        line(&mut s, &heads);
+        line(&mut s, &mut buf, &heads);
         let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
         s.push('\n');
-        for r in &rows {
-            line(&mut s, r);
-        }
+        let body = in_parts(&cleaned, cleaned.len(), |parts| {
+            let mut out = String::new();
+            let mut buf = String::new();
+            for (rows, _) in parts {
+                // Sized from the first row, so that a long table is not
+                // copied as it grows.
+                if let Some(first) = rows.first() {
+                    line(&mut buf, &mut String::new(), first);
+                    out.reserve(buf.len() * rows.len() + rows.len());
+                    buf.clear();
+                }
+                for r in rows {
+                    line(&mut out, &mut buf, r);
+                }
+            }
+            out
+        });
+        let mut tail = String::new();
         if !footer.is_empty() {
-            s.push_str(&"-".repeat(total));
-            s.push('\n');
+            tail.push_str(&"-".repeat(total));
+            tail.push('\n');
             for r in &footer {
-                line(&mut s, r);
+                line(&mut tail, &mut buf, r);
             }
         }
-        if rows.is_empty() {
-            s.push_str("(nothing)\n");
+        if self.rows.is_empty() {
+            tail.push_str("(nothing)\n");
         }
-        s
+        let mut parts = vec![s];
+        parts.extend(body);
+        parts.push(tail);
+        parts
     }
 }
 
@@ -279,6 +389,52 @@ impl Document {
     }
 }
 
+/// Rows of cells cleaned for a terminal (borrowed when already clean).
+type Rows<'a> = Vec<Vec<Cow<'a, str>>>;
+
+/// Below this many rows a report renders on one thread.
+const PARALLEL_FROM_ROWS: usize = 2_000;
+
+/// How many threads to render `rows` rows on.
+fn render_threads(rows: usize) -> usize {
+    if rows < PARALLEL_FROM_ROWS {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+}
+
+/// `f` applied to `items` cut into `threads` consecutive parts (fewer when
+/// there are fewer items), each on its own thread, the results in order.
+pub(crate) fn in_parts<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    threads: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    if threads < 2 || items.len() < 2 {
+        return vec![f(items)];
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|sc| {
+        let parts: Vec<_> = items.chunks(chunk).map(|part| sc.spawn(move || f(part))).collect();
+        // A panic in a part is raised here, as it would have been on one thread.
+        parts.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+/// A JSON string as serde_json writes it, then with the characters a
+/// terminal would act on written as `\uXXXX` escapes (see [`write_json`]).
+fn json_str(out: &mut Vec<u8>, s: &str) -> anyhow::Result<()> {
+    let from = out.len();
+    serde_json::to_writer(&mut *out, s)?;
+    if !text::has_c1_or_bidi(&out[from..]) {
+        return Ok(());
+    }
+    let raw = String::from_utf8(out.split_off(from))?;
+    out.extend_from_slice(escape_terminal(&raw).as_bytes());
+    Ok(())
+}
+
 /// The width of the terminal stdout writes to; None when stdout is not a
 /// terminal (piped or redirected output is never cut).
 pub fn terminal_width() -> Option<usize> {
@@ -317,7 +473,18 @@ fn csv_cell_cow(c: &str) -> Cow<'_, str> {
 /// controls, bidi controls) are written as `\uXXXX` escapes; C0 controls
 /// are escaped by serde_json already. Still valid JSON, still exact.
 pub fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> anyhow::Result<()> {
-    let s = serde_json::to_string_pretty(v)?;
+    let mut safe = escape_terminal(&serde_json::to_string_pretty(v)?).into_owned();
+    safe.push('\n');
+    out.write_all(safe.as_bytes())?;
+    Ok(())
+}
+
+/// JSON text with the characters a terminal would act on and serde_json
+/// leaves raw (DEL, C1 controls, bidi controls) written as `\uXXXX`.
+fn escape_terminal(s: &str) -> Cow<'_, str> {
+    if !text::has_c1_or_bidi(s.as_bytes()) {
+        return Cow::Borrowed(s);
+    }
     let mut safe = String::with_capacity(s.len() + 1);
     // Runs of characters that need nothing are copied whole.
     let mut from = 0;
@@ -334,9 +501,7 @@ pub fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> anyhow::Result<
         }
     }
     safe.push_str(&s[from..]);
-    safe.push('\n');
-    out.write_all(safe.as_bytes())?;
-    Ok(())
+    Cow::Owned(safe)
 }
 
 /// Writes one line to stdout (the fallible `println!`; use through `say!`).
@@ -426,6 +591,109 @@ mod tests {
             // The fixed columns are whole.
             assert!(t.contains("1,890.00") && t.contains("  86"), "{t}");
             assert!(t.contains('…'), "{t}");
+        }
+    }
+
+    /// A long report with hostile and awkward cells: escape sequences,
+    /// OSC 52, bidi and C1 controls, formulas, quotes, separators, line
+    /// breaks, CJK and emoji, empty cells, short rows.
+    fn hostile_report(rows: usize, short_rows: bool) -> Report {
+        let mut r = Report::new(&[("id", Align::Left), ("amount", Align::Right), ("why", Align::Left)]);
+        r.title = Some("Day\x1b[2J list".into());
+        let nasty = [
+            "plain",
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-5.00",
+            "@sum",
+            "'quoted",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines\r\n",
+            "\x1b]52;c;aGk=\x07",
+            "rtl\u{202E}txet",
+            "c1\u{9B}31m",
+            "del\x7f",
+            "佐藤商事 ☕",
+            "",
+            "≥30: Letter of demand",
+            "\tlead tab",
+            "isolate\u{2066}x\u{2069}",
+        ];
+        for i in 0..rows {
+            let pick = |k: usize| nasty[(i * 7 + k * 5) % nasty.len()].to_string();
+            let mut row = vec![format!("C{i}{}", pick(0)), format!("{}.{:02}", i * 13, i % 100), pick(1)];
+            // The widest cells are in the last row: every part must lay out
+            // its rows to the widths of all of them.
+            if i + 1 == rows {
+                row[0] = "the last client, with a long and winding name".into();
+                row[1] = "123,456,789.00".into();
+            }
+            if short_rows && i % 97 == 50 {
+                row.truncate(2);
+            }
+            r.rows.push(row);
+        }
+        r
+    }
+
+    /// The output as the one-thread code wrote it before rendering in parts.
+    fn rendered_before(r: &Report, format: Format) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        match format {
+            Format::Table => out.extend_from_slice(r.table_parts(Some(60), 1).concat().as_bytes()),
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(r.columns.iter().map(|(n, _)| n.as_str()))?;
+                for row in &r.rows {
+                    w.write_record(row.iter().map(|c| CowBytes(csv_cell_cow(c))))?;
+                }
+                w.flush()?;
+            }
+            Format::Json => write_json(&mut out, &serde_json::Value::Array(r.json_rows()))?,
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn rendering_in_parts_gives_the_bytes_of_one_thread() {
+        for (rows, short) in
+            [(0, false), (1, false), (2, false), (3, false), (50, false), (2_500, false), (2_500, true)]
+        {
+            let r = hostile_report(rows, short);
+            for format in [Format::Csv, Format::Json, Format::Table] {
+                let before = rendered_before(&r, format);
+                for threads in [1, 2, 3, 4] {
+                    let max = if format == Format::Table { Some(60) } else { None };
+                    let parts = r.render_on(format, threads, max);
+                    // A row shorter than the header is refused in CSV, in parts as in one.
+                    let (Ok(before), Ok(parts)) = (&before, &parts) else {
+                        let (b, p) = (before.as_ref().err(), parts.as_ref().err());
+                        assert_eq!(b.map(|e| e.to_string()), p.map(|e| e.to_string()), "{rows} rows, {format:?}");
+                        assert!(b.is_some() && format == Format::Csv, "{rows} rows, {format:?}");
+                        continue;
+                    };
+
+                    assert_eq!(
+                        String::from_utf8_lossy(&parts.concat()),
+                        String::from_utf8_lossy(before),
+                        "{rows} rows, {format:?}, {threads} threads"
+                    );
+                }
+            }
+            // The table in full (piped) as well.
+            assert_eq!(r.table_parts(None, 3).concat(), r.table_parts(None, 1).concat());
+        }
+        // Nothing raw reaches the reader in any format.
+        let r = hostile_report(60, false);
+        for format in [Format::Csv, Format::Json, Format::Table] {
+            let out = String::from_utf8(r.render_on(format, 2, None).unwrap().concat()).unwrap();
+            for bad in ['\x1b', '\x07', '\u{202E}', '\u{9B}', '\x7f', '\u{2066}'] {
+                assert!(!out.contains(bad), "{format:?} let {:?} through", bad);
+            }
+            if format == Format::Csv {
+                assert!(out.contains("'=HYPERLINK") && !out.contains(",=HYPERLINK"), "formulas are neutralised");
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! Thin: parse, load, call `rules`, or construct a [`Command`] for the
 //! ledger, and print.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail};
@@ -14,7 +15,7 @@ use super::{parse_amount_arg, Ctx, Format};
 use crate::command::{Command, NoteInput, PromiseInput};
 use crate::domain::dates::parse_relative;
 use crate::domain::money::{format_amount, plain_amount};
-use crate::domain::{CallOutcome, NoteKind};
+use crate::domain::{CallOutcome, Client, NoteKind};
 use crate::rules::{self, file, MinAmount, Rules, RulesSource};
 use crate::store::image::Need;
 
@@ -265,13 +266,12 @@ fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
     write(ctx, command)
 }
 
-fn money_cells(ctx: &Ctx, a: &rules::Action) -> (String, String) {
+/// The currency and amount cells of an action: the amounts grouped for a
+/// table, plain for CSV and JSON.
+fn money_cells(table: bool, a: &rules::Action) -> (String, String) {
     let cur: Vec<&str> = a.overdue.iter().map(|m| m.currency.as_str()).collect();
-    let amt: Vec<String> = a
-        .overdue
-        .iter()
-        .map(|m| if ctx.format == Format::Table { format_amount(m.amount) } else { plain_amount(m.amount) })
-        .collect();
+    let amt: Vec<String> =
+        a.overdue.iter().map(|m| if table { format_amount(m.amount) } else { plain_amount(m.amount) }).collect();
     (cur.join(" "), amt.join(" "))
 }
 
@@ -305,10 +305,9 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     let owner = owner_filter(ctx, &a.owner)?;
     let owned = ctx.read_book(Need::OpenAsOf(ctx.today))?;
     let book = &owned;
-    let owner_of = |id: &str| book.client(id).map(|c| c.owner.clone()).unwrap_or_default();
-    let mut actions = rules::today(book, &rules, ctx.today);
+    let mut actions = rules::today_with_clients(book, &rules, ctx.today);
     if let Some(o) = &owner {
-        actions.retain(|a| owner_of(&a.client_id) == *o);
+        actions.retain(|(c, _)| c.owner == *o);
     }
     let aligns = [
         Align::Left,
@@ -325,7 +324,7 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     ];
     let cols: Vec<(&str, Align)> = TODAY_COLUMNS.iter().copied().zip(aligns).collect();
     let mut r = Report::new(&cols);
-    let count = |k: rules::ActionKind| actions.iter().filter(|a| a.kind == k).count();
+    let count = |k: rules::ActionKind| actions.iter().filter(|(_, a)| a.kind == k).count();
     let whose = owner.as_ref().map(|o| format!(" of {o}")).unwrap_or_default();
     r.title = Some(format!(
         "{}: {} to chase{whose} ({} escalations, {} calls, {} reminders)",
@@ -335,41 +334,61 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
         count(rules::ActionKind::Call),
         count(rules::ActionKind::Reminder)
     ));
-    for a in &actions {
-        let (currency, amount) = money_cells(ctx, a);
-        r.rows.push(vec![
-            a.client_id.clone(),
-            a.client_name.clone(),
+    // The rows are built on two threads (a part each, joined in order),
+    // moving the actions' text into the cells rather than copying it.
+    let threads = if actions.len() < 2_000 { 1 } else { 2 };
+    let per_part = actions.len().div_ceil(threads).max(1);
+    let mut parts: Vec<Vec<(&Client, rules::Action)>> = Vec::with_capacity(threads);
+    while actions.len() > per_part {
+        let rest = actions.split_off(per_part);
+        parts.push(std::mem::replace(&mut actions, rest));
+    }
+    parts.push(actions);
+    let table = ctx.format == Format::Table;
+    let row = |(c, a): (&Client, rules::Action)| -> Vec<String> {
+        let (currency, amount) = money_cells(table, &a);
+        let owner = c.owner.clone();
+        let mut invoices = a.invoices;
+        let invoices = if invoices.len() == 1 { invoices.pop().unwrap_or_default() } else { invoices.join(" ") };
+        vec![
+            a.client_id,
+            a.client_name,
             a.kind.as_str().to_string(),
             a.level.to_string(),
-            a.level_name.clone(),
+            a.level_name,
             currency,
             amount,
             a.days_overdue.to_string(),
-            a.invoices.join(" "),
-            a.reason.clone(),
-            owner_of(&a.client_id),
-        ]);
-    }
-    // Rendered first so that `dun today | head` ends quietly. The table is
-    // text already (no second copy of it); CSV and JSON go into a buffer
-    // reserved generously, so that tens of megabytes are not copied as it
-    // grows (pages never written are never touched).
-    let rendered = match ctx.format {
-        Format::Table => r.table().into_bytes(),
-        f => {
-            let cells: usize = r.rows.iter().flatten().map(|c| c.len() + 4).sum();
-            let mut out = Vec::with_capacity(2 * cells + 4096);
-            r.write(f, &mut out)?;
-            out
-        }
+            invoices,
+            a.reason,
+            owner,
+        ]
     };
-    let printed = super::output::emit(&rendered);
+    let row = &row;
+    r.rows = std::thread::scope(|sc| {
+        let built: Vec<_> =
+            parts.into_iter().map(|p| sc.spawn(move || p.into_iter().map(row).collect::<Vec<_>>())).collect();
+        let mut rows = Vec::with_capacity(per_part * threads);
+        for b in built {
+            rows.extend(b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        rows
+    });
+    // Rendered first so that `dun today | head` ends quietly; a large list
+    // renders on two threads, the parts written in order.
+    let rendered = r.render(ctx.format)?;
+    let printed = (|| -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        for part in &rendered {
+            out.write_all(part)?;
+        }
+        Ok(out.flush()?)
+    })();
     ctx.done_with(owned);
-    // Freeing every action and cell one by one is a tenth of the command
-    // on a large book: left to the process's exit, as the book is.
-    ctx.leave_for_exit((actions, r, rendered));
-    printed
+    // Freeing every cell one by one is a tenth of the command on a large
+    // book: left to the process's exit, as the book is.
+    ctx.leave_for_exit((r, rendered));
+    super::output::quiet_broken_pipe(printed)
 }
 
 /// Writes text to stdout; a closed pipe (`dun rules show | head`) is not an error.

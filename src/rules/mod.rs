@@ -29,7 +29,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Book, Money};
+use crate::domain::{Book, Client, Money};
 
 pub use ladder::{ClientFilter, Level, MinAmount, Rules, RulesSource, BROKEN_PROMISE_LEVEL, BROKEN_PROMISE_NAME};
 pub use state::{book_ladders, client_ladders, invoice_ladder, Due, InvoiceLadder, NextLevel, Pause, PromiseRef};
@@ -91,30 +91,72 @@ pub struct Action {
 
 /// The day's list, most important first (see [`priority`]).
 pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
-    let actions = |clients: &[crate::domain::Client]| -> Vec<Action> {
+    day_list(book, rules, today, |_, a| a, |a| a)
+}
+
+/// [`today`], each action beside its client: for a caller showing more of
+/// the client than the action holds (the CLI shows its owner), without
+/// looking each one up again by id.
+pub fn today_with_clients<'a>(book: &'a Book, rules: &Rules, today: NaiveDate) -> Vec<(&'a Client, Action)> {
+    day_list(book, rules, today, |c, a| (c, a), |(_, a)| a)
+}
+
+/// The day's list as `item`s made of each client and its action, in the
+/// order of their actions (`action` reads an item's action).
+fn day_list<'a, T: Send>(
+    book: &'a Book,
+    rules: &Rules,
+    today: NaiveDate,
+    item: impl Fn(&'a Client, Action) -> T + Sync,
+    action: fn(&T) -> &Action,
+) -> Vec<T> {
+    let actions = |clients: &'a [Client]| -> Vec<T> {
         // Sized for every client needing an action, so that a long list is
         // not copied as it grows (pages never written are never touched).
         let mut out = Vec::with_capacity(clients.len());
-        out.extend(clients.iter().filter_map(|c| account::client_action(book, rules, c, today)));
+        out.extend(clients.iter().filter_map(|c| account::client_action(book, rules, c, today).map(|a| item(c, a))));
+        out.sort_by(|a, b| priority::order(action(a), action(b)));
         out
     };
     let clients = book.clients();
     // Each client's action depends only on the book, so on a large book the
-    // clients are split across the cores and the parts joined in order: the
-    // list is the same as from one thread, only sooner.
+    // clients are split across the cores, each part sorted on its thread,
+    // and the parts merged: the list is the same as from one thread, only
+    // sooner.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let mut out: Vec<Action> = if threads < 2 || clients.len() < PARALLEL_FROM_CLIENTS {
-        actions(clients)
-    } else {
-        let chunk = clients.len().div_ceil(threads);
-        std::thread::scope(|sc| {
-            let parts: Vec<_> = clients.chunks(chunk).map(|part| sc.spawn(move || actions(part))).collect();
-            // A panic in a part is a bug in the engine; re-raise it here as
-            // it would have been raised on one thread.
-            parts.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        })
-    };
-    out.sort_by(priority::order);
+    if threads < 2 || clients.len() < PARALLEL_FROM_CLIENTS {
+        return actions(clients);
+    }
+    let chunk = clients.len().div_ceil(threads);
+    let actions = &actions;
+    let parts = std::thread::scope(|sc| {
+        let parts: Vec<_> = clients.chunks(chunk).map(|part| sc.spawn(move || actions(part))).collect();
+        // A panic in a part is a bug in the engine; re-raise it here as
+        // it would have been raised on one thread.
+        parts.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    merge(parts, action)
+}
+
+/// Lists each sorted by [`priority::order`] merged into one, as sorting
+/// them joined would (a stable sort: ties go to the earlier list). Each
+/// item is moved once; sorting the joined list moved each of them about
+/// log2(n) times, and an action is nearly 200 bytes.
+fn merge<T>(parts: Vec<Vec<T>>, action: fn(&T) -> &Action) -> Vec<T> {
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    let mut parts: Vec<_> = parts.into_iter().map(|p| p.into_iter().peekable()).collect();
+    loop {
+        let mut first: Option<(usize, &T)> = None;
+        for (i, p) in parts.iter_mut().enumerate() {
+            if let Some(a) = p.peek() {
+                if first.is_none_or(|(_, f)| priority::order(action(a), action(f)) == std::cmp::Ordering::Less) {
+                    first = Some((i, a));
+                }
+            }
+        }
+        let Some((i, _)) = first else { break };
+        out.extend(parts[i].next());
+    }
     out
 }
 
@@ -154,5 +196,45 @@ mod parallel_tests {
         let list = today(&book, &rules, day(0));
         assert!(list.len() > PARALLEL_FROM_CLIENTS, "the book must need the parallel path");
         assert_eq!(list, one_by_one);
+        let with_clients = today_with_clients(&book, &rules, day(0));
+        assert!(with_clients.iter().all(|(c, a)| c.id == a.client_id));
+        assert_eq!(with_clients.into_iter().map(|(_, a)| a).collect::<Vec<_>>(), list);
+    }
+
+    #[test]
+    fn merging_sorted_parts_is_sorting_them_joined() {
+        let act = |id: &str, score: i64, days: i64| Action {
+            client_id: id.into(),
+            client_name: String::new(),
+            kind: ActionKind::Reminder,
+            level: 1,
+            level_name: String::new(),
+            overdue: vec![],
+            days_overdue: days,
+            invoices: vec![],
+            reason: id.into(),
+            score: Decimal::from(score),
+        };
+        // Ties on everything the order looks at (the same client id in two
+        // parts, told apart by the reason) keep the earlier part first.
+        let all = [
+            act("C5", 10, 3),
+            act("C1", 30, 1),
+            act("C2", 10, 3),
+            act("C3", 10, 9),
+            act("C9", 50, 0),
+            act("C2", 10, 3),
+            act("C4", 0, 0),
+        ];
+        for cut in 0..=all.len() {
+            let (mut a, mut b) = (all[..cut].to_vec(), all[cut..].to_vec());
+            a[..].iter_mut().filter(|x| x.client_id == "C2").for_each(|x| x.reason = "first".into());
+            b.iter_mut().filter(|x| x.client_id == "C2").for_each(|x| x.reason = "second".into());
+            let mut joined: Vec<Action> = a.iter().chain(&b).cloned().collect();
+            joined.sort_by(priority::order);
+            a.sort_by(priority::order);
+            b.sort_by(priority::order);
+            assert_eq!(merge(vec![a, vec![], b], |a| a), joined, "cut at {cut}");
+        }
     }
 }
