@@ -6,7 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{hint, list_moves, Cx, Hint, Outcome, Screen};
-use crate::rules::ActionKind;
+use crate::domain::{Currency, Totals};
+use crate::rules::{Action as Chase, ActionKind};
 use crate::tui::action::Action;
 use crate::tui::app::{fuzzy_match, App, ListState, Side, View};
 use crate::tui::keymap::Section;
@@ -26,6 +27,68 @@ pub struct Today {
     pub done: Vec<(crate::domain::NoteKind, usize)>,
     /// Accounts marked (space) to preview and send together (`r`).
     pub marked: std::collections::BTreeSet<String>,
+    /// What the header and the columns say of the whole list.
+    pub summary: Summary,
+}
+
+/// What the header and the table's columns say of the whole day's list,
+/// worked out with the rows (`refresh`), not at every frame: on a large
+/// book the list has 50,000 actions, and formatting every amount to find
+/// the widest was most of each frame's time, the first one's included.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// Actions per kind, in `ActionKind::ALL` order.
+    by_kind: [usize; ActionKind::ALL.len()],
+    /// Overdue totals of the list, per currency.
+    pub overdue: Totals,
+    /// The widths of the widest overdue amount and level as the table
+    /// shows them (None: an empty list).
+    pub amount_w: Option<usize>,
+    pub level_w: Option<usize>,
+}
+
+/// What an overdue amount's width depends on besides its size: the first
+/// currency, the sign and the number of amounts (`fmt::first_money`).
+type WidthKind = (Option<Currency>, bool, usize);
+
+impl Summary {
+    fn of(actions: &[Chase]) -> Summary {
+        let mut s = Summary::default();
+        // An amount's text is wider the larger it is (two decimals, and its
+        // currency and the count of other currencies after it): per
+        // currency, sign and count, only the largest can be the widest.
+        let mut widest: Vec<(WidthKind, &Chase)> = Vec::new();
+        let mut levels: Vec<(u8, &str)> = Vec::new();
+        for a in actions {
+            if let Some(k) = ActionKind::ALL.iter().position(|k| *k == a.kind) {
+                s.by_kind[k] += 1;
+            }
+            for m in &a.overdue {
+                s.overdue.add(*m);
+            }
+            let first = a.overdue.first();
+            let key = (first.map(|m| m.currency), first.is_some_and(|m| m.amount.is_sign_negative()), a.overdue.len());
+            let size = |a: &Chase| a.overdue.first().map(|m| m.amount.abs());
+            match widest.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, w)) => {
+                    if size(a) > size(w) {
+                        *w = a;
+                    }
+                }
+                None => widest.push((key, a)),
+            }
+            if !levels.contains(&(a.level, a.level_name.as_str())) {
+                levels.push((a.level, a.level_name.as_str()));
+            }
+        }
+        s.amount_w = widest.iter().map(|(_, a)| crate::text::width(&fmt::first_money(&a.overdue))).max();
+        s.level_w = levels.iter().map(|(l, name)| crate::text::width(&format!("{l} {name}"))).max();
+        s
+    }
+
+    fn count(&self, kind: ActionKind) -> usize {
+        ActionKind::ALL.iter().position(|k| *k == kind).map_or(0, |k| self.by_kind[k])
+    }
 }
 
 impl Screen for Today {
@@ -59,6 +122,7 @@ impl Screen for Today {
             })
             .collect();
         self.list.clamp(self.rows.len());
+        self.summary = Summary::of(&m.actions);
         // A mark lasts while the account is on the list (a sent reminder moves it off).
         self.marked.retain(|id| m.actions.iter().any(|a| &a.client_id == id));
         self.done.clear();
@@ -131,7 +195,7 @@ fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
         Span::styled(format!(" · {} to chase: ", m.actions.len()), t.style(Role::Muted)),
     ];
     for (i, k) in kinds.iter().enumerate() {
-        let n = m.actions.iter().filter(|a| a.kind == *k).count();
+        let n = s.summary.count(*k);
         if i > 0 {
             spans.push(Span::styled(", ", t.style(Role::Muted)));
         }
@@ -144,14 +208,14 @@ fn draw(s: &Today, app: &App, area: Rect, buf: &mut Buffer, wide: bool) {
     // Every currency stays: the totals wrap onto a second row when needed.
     let overdue = Line::from(vec![
         Span::styled("overdue on the list: ", t.style(Role::Muted)),
-        Span::styled(fmt::totals(&m.action_overdue()), t.style(Role::Text)),
+        Span::styled(fmt::totals(&s.summary.overdue), t.style(Role::Text)),
     ]);
     let rows = (overdue.width().div_ceil(usize::from(area.width.max(1))) as u16).clamp(1, 2);
     Paragraph::new(overdue).wrap(Wrap { trim: true }).render(Rect { y: area.y + 1, height: rows, ..area }, buf);
     let mut top = 1 + rows;
     // The day's progress, when the list keeps room for itself.
     if area.height >= 16 {
-        let p = progress(app);
+        let p = progress(s, app);
         let h = (p.width().div_ceil(usize::from(area.width.max(1))) as u16).clamp(1, 2);
         Paragraph::new(p).wrap(Wrap { trim: true }).render(Rect { y: area.y + top, height: h, ..area }, buf);
         top += h;
@@ -186,14 +250,12 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
     // longest name (the client column keeps at least 24), so "Collection
     // agency" reads whole at 120 columns beside the client pane too.
     let mut cols = COLS.to_vec();
-    let amount_w = m.actions.iter().map(|a| crate::text::width(&fmt::first_money(&a.overdue))).max();
-    if let Some(aw) = amount_w {
+    if let Some(aw) = s.summary.amount_w {
         cols[3].width = (aw as u16).max(crate::text::width(cols[3].title) as u16);
     }
-    let level_w = m.actions.iter().map(|a| crate::text::width(&format!("{} {}", a.level, a.level_name))).max();
     let fixed: u16 = cols.iter().map(|c| c.width + 1).sum();
     let spare = table_area.width.saturating_sub(fixed + 24);
-    if let Some(lw) = level_w {
+    if let Some(lw) = s.summary.level_w {
         cols[2].width += (lw as u16).saturating_sub(cols[2].width).min(spare);
     }
     table::draw(buf, table_area, t, &cols, 14, &s.list, s.rows.len(), true, empty, &|i| {
@@ -226,16 +288,16 @@ fn draw_list(s: &Today, app: &App, list: Rect, buf: &mut Buffer, wide: bool) {
 
 /// "done today 3 (2 call, 1 email) · still to do 13 (…)": contacts logged
 /// today (not undone), and the day's list by action.
-fn progress(app: &App) -> Line<'static> {
+fn progress(s: &Today, app: &App) -> Line<'static> {
     let t = &app.theme;
-    let done = &app.screens.today.done;
+    let done = &s.done;
     let n_done: usize = done.iter().map(|(_, c)| c).sum();
     let done_by: Vec<String> = done.iter().map(|(k, c)| format!("{c} {}", k.as_str())).collect();
     let m = &app.model;
     let kinds = [ActionKind::Reminder, ActionKind::Call, ActionKind::Escalation, ActionKind::ApplyCredit];
     let to_do: Vec<String> = kinds
         .iter()
-        .map(|k| (k, m.actions.iter().filter(|a| a.kind == *k).count()))
+        .map(|k| (k, s.summary.count(*k)))
         .filter(|(_, c)| *c > 0)
         .map(|(k, c)| format!("{c} {}", k.as_str()))
         .collect();
@@ -250,4 +312,65 @@ fn progress(app: &App) -> Line<'static> {
         spans.push(Span::styled(format!(" ({})", to_do.join(", ")), t.style(Role::Muted)));
     }
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Money;
+    use rust_decimal::Decimal;
+
+    fn chase(level: u8, name: &str, overdue: Vec<Money>) -> Chase {
+        Chase {
+            client_id: "C1".into(),
+            client_name: "x".into(),
+            kind: ActionKind::Reminder,
+            level,
+            level_name: name.into(),
+            overdue,
+            days_overdue: 1,
+            invoices: vec![],
+            reason: String::new(),
+            score: Decimal::ZERO,
+        }
+    }
+
+    /// The widths worked out from the largest amount of each kind are those
+    /// of the widest action of all, on every stretch of a list mixing signs,
+    /// currencies, rounding edges and other currencies after the first.
+    #[test]
+    fn the_widest_amount_and_level_are_the_widest_of_every_action() {
+        let amounts = [
+            "0",
+            "0.004",
+            "-0.004",
+            "0.005",
+            "9.995",
+            "99.994",
+            "999.995",
+            "-999.995",
+            "1000",
+            "-3",
+            "123456.78",
+            "99999.999",
+            "-1000000",
+        ];
+        let mut list = vec![chase(0, "Broken promise", vec![])];
+        for (i, a) in amounts.iter().enumerate() {
+            for (j, cur) in [Currency::USD, Currency::EUR].into_iter().enumerate() {
+                let mut overdue = vec![Money::new(a.parse().unwrap(), cur)];
+                overdue.extend((0..(i + j) % 3).map(|_| Money::new(Decimal::ONE, Currency::GBP)));
+                list.push(chase((i % 4) as u8 + 1, ["First", "Second reminder", "Call", "Final"][i % 4], overdue));
+            }
+        }
+        for from in 0..list.len() {
+            for to in from..=list.len() {
+                let part = &list[from..to];
+                let s = Summary::of(part);
+                let amount_w = part.iter().map(|a| crate::text::width(&fmt::first_money(&a.overdue))).max();
+                let level_w = part.iter().map(|a| crate::text::width(&format!("{} {}", a.level, a.level_name))).max();
+                assert_eq!((s.amount_w, s.level_w), (amount_w, level_w), "actions {from}..{to}");
+            }
+        }
+    }
 }
