@@ -475,6 +475,7 @@ fn apply(shared: &Shared, who: &Who, role: Role, req: crate::ledger::Request) ->
     // failed and could not be undone poisoned it (it refuses everything
     // then): opened again here, which recovers it, rather than serve nothing.
     *slot = ledger.into_store();
+    debug_assert!(slot.as_ref().is_none_or(|s| !s.is_poisoned()), "the ledger kept a poisoned store");
     if slot.is_none() {
         match Store::open(&shared.dir) {
             Ok(s) => *slot = Some(s),
