@@ -72,6 +72,9 @@ impl ListState {
     }
 }
 
+/// The numbers of the invoices shown by the view and the way back.
+pub(super) struct ShownInvoices(Vec<Option<String>>);
+
 /// Whose invoices or notes are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
@@ -761,6 +764,31 @@ impl App {
         if self.screens.stale.take(v) {
             let (screens, cx) = self.parts();
             screens.view_mut(v).refresh(&cx);
+        }
+    }
+
+    /// The invoices the view and the way back show, by number: taken
+    /// before the book is read again (see [`App::follow_invoices`]).
+    pub(super) fn shown_invoices(&self) -> ShownInvoices {
+        let book = self.book();
+        let number = |v: &View| match v {
+            View::Invoice(r) => book.invoices().get(*r).map(|i| i.number.clone()),
+            View::Tab(_) | View::Client(_) => None,
+        };
+        ShownInvoices(std::iter::once(&self.view).chain(&self.back).map(number).collect())
+    }
+
+    /// The book was read again (the whole book after its open part, a
+    /// colleague's change, a reload): it may hold its invoices at other
+    /// positions, and a view of an invoice is by position, so each follows
+    /// its invoice's number. One that is gone leaves for the tab.
+    pub(super) fn follow_invoices(&mut self, shown: ShownInvoices) {
+        let book = self.source.book();
+        let tab = View::Tab(self.tab);
+        for (v, number) in std::iter::once(&mut self.view).chain(self.back.iter_mut()).zip(shown.0) {
+            if let (View::Invoice(_), Some(number)) = (&v, number) {
+                *v = book.invoice_index(&number).map_or(tab, View::Invoice);
+            }
         }
     }
 

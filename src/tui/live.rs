@@ -86,11 +86,13 @@ impl App {
     /// another client under the user's hands).
     fn read_again(&mut self) {
         let kept = self.focus.and_then(|i| self.book().clients().get(i)).map(|c| c.id.clone());
+        let shown = self.shown_invoices();
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };
         match ledger.snapshot() {
             Ok(snap) => {
                 **book = snap.book;
                 *seq = snap.seq;
+                self.follow_invoices(shown);
                 self.after_write();
             }
             Err(e) => {

@@ -255,9 +255,11 @@ impl App {
     /// Hands `command` to the ledger (which builds it against the book as
     /// it is on disk, writes and flushes it before returning), remembers
     /// its note for undo, brings the shown book up to date, and refreshes
-    /// every screen. Returns what to show: "saved: ..." or why not.
+    /// the screens in view (the others when next shown). Returns what to
+    /// show: "saved: ..." or why not.
     pub(super) fn write(&mut self, command: Command) -> Result<String, String> {
         let today = self.today();
+        let shown = self.shown_invoices();
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else {
             return Err("this book is read-only here".into());
         };
@@ -280,6 +282,7 @@ impl App {
         if let Some(id) = applied.note() {
             self.logbook.session.push(id);
         }
+        self.follow_invoices(shown);
         self.after_write();
         Ok(msg)
     }
@@ -298,6 +301,7 @@ impl App {
     /// open part (`shell::load`), as of write `seq`. Taken unless a write of
     /// this session came after `seq` (false: read it again).
     pub fn whole_book_arrived(&mut self, whole: crate::domain::Book, at: u64) -> bool {
+        let shown = self.shown_invoices();
         let Source::Ledger { book, seq, .. } = &mut self.source else { return false };
         if at < *seq {
             return false;
@@ -307,12 +311,14 @@ impl App {
         if matches!(&self.status, Some(Status::Info(m)) if m == "reading the paid history…") {
             self.status = None;
         }
+        self.follow_invoices(shown);
         self.after_write();
         true
     }
 
     /// `R`: reads the book again, for what others wrote since.
     pub(super) fn reload(&mut self) {
+        let shown = self.shown_invoices();
         let Source::Ledger { ledger, book, seq, .. } = &mut self.source else { return };
         let result = ledger.latest().and_then(|latest| {
             if latest == *seq {
@@ -325,6 +331,7 @@ impl App {
         });
         self.status = Some(match result {
             Ok(true) => {
+                self.follow_invoices(shown);
                 self.after_write();
                 Status::Info("read the book again: it had changed".into())
             }

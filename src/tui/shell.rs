@@ -651,4 +651,47 @@ mod tests {
         assert!(app.book().invoices().len() > open_part);
         assert_eq!(app.screens.invoices.rows.len(), app.book().invoices().len(), "the paid history is listed");
     }
+
+    /// An invoice open while the whole book arrives stays the same invoice
+    /// (and the one on the way back too), though the whole book holds its
+    /// invoices at other positions than the open part did.
+    #[test]
+    fn an_open_invoice_is_the_same_invoice_after_the_history_arrives() {
+        use super::super::action::{Action, Tab};
+        use super::super::app::View;
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let (_tmp, session) = demo_store(today);
+        let (mut app, _) = load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(0)).unwrap();
+        app.update(Action::Jump(Tab::Invoices));
+        app.update(Action::ToggleScope);
+        let shown = |app: &App| match app.view {
+            View::Invoice(r) => app.book().invoices()[r].number.clone(),
+            other => panic!("not an invoice: {other:?}"),
+        };
+        let mut numbers = Vec::new();
+        for (down, client) in [(7, false), (3, true)] {
+            for _ in 0..down {
+                app.update(Action::Down);
+            }
+            app.update(Action::Enter);
+            numbers.push(shown(&app));
+            if client {
+                // Into its client, then into the client's first open invoice.
+                app.update(Action::Enter);
+                app.update(Action::Enter);
+                numbers.push(shown(&app));
+            } else {
+                app.update(Action::Back);
+            }
+        }
+        let (book, seq) = whole_book_in_background(&session).unwrap().recv().unwrap().unwrap();
+        let moved = numbers.iter().filter(|n| app.book().invoice_index(n) != book.invoice_index(n)).count();
+        assert!(moved > 0, "the whole book holds these invoices elsewhere");
+        assert!(app.whole_book_arrived(book, seq));
+        assert_eq!(shown(&app), numbers[2]);
+        app.update(Action::Back);
+        assert!(matches!(app.view, View::Client(_)));
+        app.update(Action::Back);
+        assert_eq!(shown(&app), numbers[1], "the invoice on the way back too");
+    }
 }
