@@ -64,79 +64,12 @@ impl Report {
     /// same as from one thread.
     pub fn render(&self, format: Format) -> anyhow::Result<Vec<Vec<u8>>> {
         let max = if format == Format::Table { terminal_width() } else { None };
-        self.render_on(format, render_threads(self.rows.len()), max)
+        self.sheet().render_on(format, render_threads(self.rows.len()), max)
     }
 
-    /// [`Report::render`] on `threads` threads, a table cut to `max` columns.
-    fn render_on(&self, format: Format, threads: usize, max: Option<usize>) -> anyhow::Result<Vec<Vec<u8>>> {
-        match format {
-            Format::Table => Ok(self.table_parts(max, threads).into_iter().map(String::into_bytes).collect()),
-            Format::Csv => {
-                let header = || -> anyhow::Result<csv::Writer<Vec<u8>>> {
-                    let mut w = csv::Writer::from_writer(Vec::new());
-                    w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
-                    Ok(w)
-                };
-                let mut parts = in_parts(&self.rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
-                    let cells: usize = rows.iter().flatten().map(|c| c.len() + 3).sum();
-                    let mut w = csv::Writer::from_writer(Vec::with_capacity(cells + cells / 8 + 64));
-                    for r in rows {
-                        // One writer refuses a row whose length is not the
-                        // header's: so does each part, with that error.
-                        if r.len() != self.columns.len() {
-                            header()?.write_record(r.iter().map(String::as_str))?;
-                        }
-                        w.write_record(r.iter().map(|c| CowBytes(csv_cell_cow(c))))?;
-                    }
-                    Ok(w.into_inner().map_err(|e| e.into_error())?)
-                })
-                .into_iter()
-                .collect::<anyhow::Result<Vec<_>>>()?;
-                parts.insert(0, header()?.into_inner().map_err(|e| e.into_error())?);
-                Ok(parts)
-            }
-            Format::Json => {
-                // The pretty array serde_json writes, an object per row, built
-                // row by row without a tree of values.
-                if self.rows.is_empty() {
-                    return Ok(vec![b"[]\n".to_vec()]);
-                }
-                let mut parts = in_parts(&self.rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
-                    let cells: usize = rows.iter().flatten().map(|c| c.len() + 24).sum();
-                    let mut out = Vec::with_capacity(cells + cells / 8 + 64);
-                    for r in rows {
-                        self.json_row(&mut out, r)?;
-                    }
-                    Ok(out)
-                })
-                .into_iter()
-                .collect::<anyhow::Result<Vec<_>>>()?;
-                // Each row was written as `,\n  {...}`: the first row's comma
-                // becomes the array's opening.
-                if let Some(first) = parts.first_mut() {
-                    first.splice(..1, *b"[");
-                }
-                parts.push(b"\n]\n".to_vec());
-                Ok(parts)
-            }
-        }
-    }
-
-    /// One row as an element of the pretty JSON array (`,\n  {\n    "k":
-    /// "v",\n ...  }`), the characters a terminal would act on escaped as
-    /// [`write_json`] escapes them.
-    fn json_row(&self, out: &mut Vec<u8>, row: &[String]) -> anyhow::Result<()> {
-        out.extend_from_slice(b",\n  {");
-        let mut any = false;
-        for (k, ((name, _), v)) in self.columns.iter().zip(row).enumerate() {
-            out.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
-            json_str(out, name)?;
-            out.extend_from_slice(b": ");
-            json_str(out, v)?;
-            any = true;
-        }
-        out.extend_from_slice(if any { b"\n  }" } else { b"}" });
-        Ok(())
+    /// The report as a [`Sheet`] to render.
+    fn sheet(&self) -> Sheet<'_, Vec<String>, String> {
+        Sheet::new(self.title.as_deref(), &self.columns, &self.rows, &self.footer)
     }
 
     /// The rows as JSON objects keyed by column name, every value a string.
@@ -168,16 +101,118 @@ impl Report {
     /// from the right move to an indented continuation line under each row
     /// (itself cut to the width). `None` prints in full (piped output).
     pub fn table_fit(&self, max: Option<usize>) -> String {
-        self.table_parts(max, render_threads(self.rows.len())).concat()
+        self.sheet().table_parts(max, render_threads(self.rows.len())).concat()
+    }
+}
+
+/// What a report renders from: a title, columns, rows of text cells and
+/// table-only footer rows. A [`Report`] is one (its rows are `String`s);
+/// a long list can be one whose cells are borrowed from the records they
+/// show (the day's list), so that no copy of its text is made.
+pub struct Sheet<'a, R, C> {
+    title: Option<&'a str>,
+    columns: &'a [(String, Align)],
+    rows: &'a [R],
+    footer: &'a [Vec<String>],
+    cell: std::marker::PhantomData<C>,
+}
+
+impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
+    pub fn new(
+        title: Option<&'a str>,
+        columns: &'a [(String, Align)],
+        rows: &'a [R],
+        footer: &'a [Vec<String>],
+    ) -> Self {
+        Sheet { title, columns, rows, footer, cell: std::marker::PhantomData }
     }
 
-    /// [`Report::table_fit`] as parts to be joined in order, the rows
+    /// As [`Report::render`].
+    pub fn render(&self, format: Format) -> anyhow::Result<Vec<Vec<u8>>> {
+        let max = if format == Format::Table { terminal_width() } else { None };
+        self.render_on(format, render_threads(self.rows.len()), max)
+    }
+
+    /// [`Report::render`] of the sheet on `threads` threads, a table cut to `max` columns.
+    fn render_on(&self, format: Format, threads: usize, max: Option<usize>) -> anyhow::Result<Vec<Vec<u8>>> {
+        let rows = self.rows;
+        match format {
+            Format::Table => Ok(self.table_parts(max, threads).into_iter().map(String::into_bytes).collect()),
+            Format::Csv => {
+                let header = || -> anyhow::Result<csv::Writer<Vec<u8>>> {
+                    let mut w = csv::Writer::from_writer(Vec::new());
+                    w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
+                    Ok(w)
+                };
+                let mut parts = in_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                    let cells: usize = rows.iter().flat_map(|r| r.as_ref()).map(|c| c.as_ref().len() + 3).sum();
+                    let mut w = csv::Writer::from_writer(Vec::with_capacity(cells + cells / 8 + 64));
+                    for r in rows.iter().map(AsRef::as_ref) {
+                        // One writer refuses a row whose length is not the
+                        // header's: so does each part, with that error.
+                        if r.len() != self.columns.len() {
+                            header()?.write_record(r.iter().map(AsRef::as_ref))?;
+                        }
+                        w.write_record(r.iter().map(|c| CowBytes(csv_cell_cow(c.as_ref()))))?;
+                    }
+                    Ok(w.into_inner().map_err(|e| e.into_error())?)
+                })
+                .into_iter()
+                .collect::<anyhow::Result<Vec<_>>>()?;
+                parts.insert(0, header()?.into_inner().map_err(|e| e.into_error())?);
+                Ok(parts)
+            }
+            Format::Json => {
+                // The pretty array serde_json writes, an object per row, built
+                // row by row without a tree of values.
+                if rows.is_empty() {
+                    return Ok(vec![b"[]\n".to_vec()]);
+                }
+                let mut parts = in_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                    let cells: usize = rows.iter().flat_map(|r| r.as_ref()).map(|c| c.as_ref().len() + 24).sum();
+                    let mut out = Vec::with_capacity(cells + cells / 8 + 64);
+                    for r in rows {
+                        self.json_row(&mut out, r.as_ref())?;
+                    }
+                    Ok(out)
+                })
+                .into_iter()
+                .collect::<anyhow::Result<Vec<_>>>()?;
+                // Each row was written as `,\n  {...}`: the first row's comma
+                // becomes the array's opening.
+                if let Some(first) = parts.first_mut() {
+                    first.splice(..1, *b"[");
+                }
+                parts.push(b"\n]\n".to_vec());
+                Ok(parts)
+            }
+        }
+    }
+
+    /// One row as an element of the pretty JSON array (`,\n  {\n    "k":
+    /// "v",\n ...  }`), the characters a terminal would act on escaped as
+    /// [`write_json`] escapes them.
+    fn json_row(&self, out: &mut Vec<u8>, row: &[C]) -> anyhow::Result<()> {
+        out.extend_from_slice(b",\n  {");
+        let mut any = false;
+        for (k, ((name, _), v)) in self.columns.iter().zip(row).enumerate() {
+            out.extend_from_slice(if k == 0 { b"\n    " } else { b",\n    " });
+            json_str(out, name)?;
+            out.extend_from_slice(b": ");
+            json_str(out, v.as_ref())?;
+            any = true;
+        }
+        out.extend_from_slice(if any { b"\n  }" } else { b"}" });
+        Ok(())
+    }
+
+    /// [`Report::table_fit`] of the sheet as parts to be joined in order, the rows
     /// cleaned, measured and laid out on `threads` threads.
     fn table_parts(&self, max: Option<usize>, threads: usize) -> Vec<String> {
         // Borrowed unless a cell needed cleaning: a large report (the day's
         // list on a big book) is half a million cells.
-        fn clean(r: &[String]) -> Vec<Cow<'_, str>> {
-            r.iter().map(|c| text::sanitize(c)).collect()
+        fn clean<C: AsRef<str>>(r: &[C]) -> Vec<Cow<'_, str>> {
+            r.iter().map(|c| text::sanitize(c.as_ref())).collect()
         }
         let n = self.columns.len();
         // Each part's cleaned rows and the widest cell of each column in it.
@@ -190,8 +225,8 @@ impl Report {
             }
             w
         };
-        let cleaned: Vec<(Rows<'_>, Vec<usize>)> = in_parts(&self.rows, threads, |part| {
-            let rows: Vec<Vec<Cow<'_, str>>> = part.iter().map(|r| clean(r)).collect();
+        let cleaned: Vec<(Rows<'_>, Vec<usize>)> = in_parts(self.rows, threads, |part| {
+            let rows: Vec<Vec<Cow<'_, str>>> = part.iter().map(|r| clean(r.as_ref())).collect();
             let w = measure(&rows);
             (rows, w)
         });
@@ -268,7 +303,7 @@ impl Report {
         };
         let mut s = String::new();
         let mut buf = String::new();
-        if let Some(t) = &self.title {
+        if let Some(t) = self.title {
             s.push_str(&text::sanitize(t));
             s.push_str("\n\n");
         }
@@ -641,7 +676,7 @@ mod tests {
     fn rendered_before(r: &Report, format: Format) -> anyhow::Result<Vec<u8>> {
         let mut out = Vec::new();
         match format {
-            Format::Table => out.extend_from_slice(r.table_parts(Some(60), 1).concat().as_bytes()),
+            Format::Table => out.extend_from_slice(r.sheet().table_parts(Some(60), 1).concat().as_bytes()),
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(&mut out);
                 w.write_record(r.columns.iter().map(|(n, _)| n.as_str()))?;
@@ -665,7 +700,7 @@ mod tests {
                 let before = rendered_before(&r, format);
                 for threads in [1, 2, 3, 4] {
                     let max = if format == Format::Table { Some(60) } else { None };
-                    let parts = r.render_on(format, threads, max);
+                    let parts = r.sheet().render_on(format, threads, max);
                     // A row shorter than the header is refused in CSV, in parts as in one.
                     let (Ok(before), Ok(parts)) = (&before, &parts) else {
                         let (b, p) = (before.as_ref().err(), parts.as_ref().err());
@@ -682,12 +717,12 @@ mod tests {
                 }
             }
             // The table in full (piped) as well.
-            assert_eq!(r.table_parts(None, 3).concat(), r.table_parts(None, 1).concat());
+            assert_eq!(r.sheet().table_parts(None, 3).concat(), r.sheet().table_parts(None, 1).concat());
         }
         // Nothing raw reaches the reader in any format.
         let r = hostile_report(60, false);
         for format in [Format::Csv, Format::Json, Format::Table] {
-            let out = String::from_utf8(r.render_on(format, 2, None).unwrap().concat()).unwrap();
+            let out = String::from_utf8(r.sheet().render_on(format, 2, None).unwrap().concat()).unwrap();
             for bad in ['\x1b', '\x07', '\u{202E}', '\u{9B}', '\x7f', '\u{2066}'] {
                 assert!(!out.contains(bad), "{format:?} let {:?} through", bad);
             }

@@ -2,6 +2,7 @@
 //! Thin: parse, load, call `rules`, or construct a [`Command`] for the
 //! ledger, and print.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
 
-use super::output::{Align, Report};
+use super::output::{Align, Report, Sheet};
 use super::{parse_amount_arg, Ctx, Format};
 use crate::command::{Command, NoteInput, PromiseInput};
 use crate::domain::dates::parse_relative;
@@ -267,12 +268,15 @@ fn log(ctx: &Ctx, a: LogArgs) -> anyhow::Result<()> {
 }
 
 /// The currency and amount cells of an action: the amounts grouped for a
-/// table, plain for CSV and JSON.
-fn money_cells(table: bool, a: &rules::Action) -> (String, String) {
+/// table, plain for CSV and JSON; several currencies space-separated.
+fn money_cells(table: bool, a: &rules::Action) -> (Cow<'_, str>, String) {
+    let amount = |m: &crate::domain::Money| if table { format_amount(m.amount) } else { plain_amount(m.amount) };
+    if let [one] = a.overdue.as_slice() {
+        return (Cow::Borrowed(one.currency.as_str()), amount(one));
+    }
     let cur: Vec<&str> = a.overdue.iter().map(|m| m.currency.as_str()).collect();
-    let amt: Vec<String> =
-        a.overdue.iter().map(|m| if table { format_amount(m.amount) } else { plain_amount(m.amount) }).collect();
-    (cur.join(" "), amt.join(" "))
+    let amt: Vec<String> = a.overdue.iter().map(amount).collect();
+    (Cow::Owned(cur.join(" ")), amt.join(" "))
 }
 
 /// The columns of `dun today` in every format (a contract with scripts).
@@ -307,7 +311,7 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     let book = &owned;
     let mut actions = rules::today_with_clients(book, &rules, ctx.today);
     if let Some(o) = &owner {
-        actions.retain(|(c, _)| c.owner == *o);
+        actions.retain(|(c, _)| book.clients()[*c].owner == *o);
     }
     let aligns = [
         Align::Left,
@@ -322,61 +326,33 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
         Align::Left,
         Align::Left,
     ];
-    let cols: Vec<(&str, Align)> = TODAY_COLUMNS.iter().copied().zip(aligns).collect();
-    let mut r = Report::new(&cols);
+    let columns: Vec<(String, Align)> = TODAY_COLUMNS.iter().map(|c| c.to_string()).zip(aligns).collect();
     let count = |k: rules::ActionKind| actions.iter().filter(|(_, a)| a.kind == k).count();
     let whose = owner.as_ref().map(|o| format!(" of {o}")).unwrap_or_default();
-    r.title = Some(format!(
+    let title = format!(
         "{}: {} to chase{whose} ({} escalations, {} calls, {} reminders)",
         ctx.today,
         actions.len(),
         count(rules::ActionKind::Escalation),
         count(rules::ActionKind::Call),
         count(rules::ActionKind::Reminder)
-    ));
-    // The rows are built on two threads (a part each, joined in order),
-    // moving the actions' text into the cells rather than copying it.
-    let threads = if actions.len() < 2_000 { 1 } else { 2 };
-    let per_part = actions.len().div_ceil(threads).max(1);
-    let mut parts: Vec<Vec<(&Client, rules::Action)>> = Vec::with_capacity(threads);
-    while actions.len() > per_part {
-        let rest = actions.split_off(per_part);
-        parts.push(std::mem::replace(&mut actions, rest));
-    }
-    parts.push(actions);
+    );
+    // The cells borrow the actions' and clients' text (no copy of half a
+    // million strings); they are built on two threads, a part each.
     let table = ctx.format == Format::Table;
-    let row = |(c, a): (&Client, rules::Action)| -> Vec<String> {
-        let (currency, amount) = money_cells(table, &a);
-        let owner = c.owner.clone();
-        let mut invoices = a.invoices;
-        let invoices = if invoices.len() == 1 { invoices.pop().unwrap_or_default() } else { invoices.join(" ") };
-        vec![
-            a.client_id,
-            a.client_name,
-            a.kind.as_str().to_string(),
-            a.level.to_string(),
-            a.level_name,
-            currency,
-            amount,
-            a.days_overdue.to_string(),
-            invoices,
-            a.reason,
-            owner,
-        ]
-    };
-    let row = &row;
-    r.rows = std::thread::scope(|sc| {
-        let built: Vec<_> =
-            parts.into_iter().map(|p| sc.spawn(move || p.into_iter().map(row).collect::<Vec<_>>())).collect();
-        let mut rows = Vec::with_capacity(per_part * threads);
-        for b in built {
-            rows.extend(b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    let mut rows: Vec<[Cow<'_, str>; 11]> = Vec::new();
+    rows.resize_with(actions.len(), Default::default);
+    let per_part = if actions.len() < 2_000 { actions.len() } else { actions.len().div_ceil(2) }.max(1);
+    std::thread::scope(|sc| {
+        for (cells, part) in rows.chunks_mut(per_part).zip(actions.chunks(per_part)) {
+            sc.spawn(move || {
+                cells.iter_mut().zip(part).for_each(|(cell, (c, a))| *cell = today_row(table, &book.clients()[*c], a))
+            });
         }
-        rows
     });
     // Rendered first so that `dun today | head` ends quietly; a large list
     // renders on two threads, the parts written in order.
-    let rendered = r.render(ctx.format)?;
+    let rendered = Sheet::new(Some(&title), &columns, &rows, &[]).render(ctx.format)?;
     let printed = (|| -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         for part in &rendered {
@@ -384,11 +360,34 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
         }
         Ok(out.flush()?)
     })();
-    ctx.done_with(owned);
-    // Freeing every cell one by one is a tenth of the command on a large
+    drop(rows);
+    // Freeing every action one by one is a tenth of the command on a large
     // book: left to the process's exit, as the book is.
-    ctx.leave_for_exit((r, rendered));
+    ctx.done_with(owned);
+    ctx.leave_for_exit((actions, rendered));
     super::output::quiet_broken_pipe(printed)
+}
+
+/// One action's cells in [`TODAY_COLUMNS`] order, borrowing its text.
+fn today_row<'a>(table: bool, c: &'a Client, a: &'a rules::Action) -> [Cow<'a, str>; 11] {
+    let (currency, amount) = money_cells(table, a);
+    let invoices = match a.invoices.as_slice() {
+        [one] => Cow::Borrowed(one.as_str()),
+        more => Cow::Owned(more.join(" ")),
+    };
+    [
+        Cow::Borrowed(a.client_id.as_str()),
+        Cow::Borrowed(a.client_name.as_str()),
+        Cow::Borrowed(a.kind.as_str()),
+        Cow::Owned(a.level.to_string()),
+        Cow::Borrowed(a.level_name.as_str()),
+        currency,
+        Cow::Owned(amount),
+        Cow::Owned(a.days_overdue.to_string()),
+        invoices,
+        Cow::Borrowed(a.reason.as_str()),
+        Cow::Borrowed(c.owner.as_str()),
+    ]
 }
 
 /// Writes text to stdout; a closed pipe (`dun rules show | head`) is not an error.

@@ -94,11 +94,12 @@ pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
     day_list(book, rules, today, |_, a| a, |a| a)
 }
 
-/// [`today`], each action beside its client: for a caller showing more of
-/// the client than the action holds (the CLI shows its owner), without
-/// looking each one up again by id.
-pub fn today_with_clients<'a>(book: &'a Book, rules: &Rules, today: NaiveDate) -> Vec<(&'a Client, Action)> {
-    day_list(book, rules, today, |c, a| (c, a), |(_, a)| a)
+/// [`today`], each action beside its client's position in
+/// [`Book::clients`]: for a caller showing more of the client than the
+/// action holds (the CLI shows its owner), without looking each one up
+/// again by id.
+pub fn today_with_clients(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<(usize, Action)> {
+    day_list(book, rules, today, |c, a| (book.client_position_of(c).unwrap_or_default(), a), |(_, a)| a)
 }
 
 /// The day's list as `item`s made of each client and its action, in the
@@ -197,7 +198,7 @@ mod parallel_tests {
         assert!(list.len() > PARALLEL_FROM_CLIENTS, "the book must need the parallel path");
         assert_eq!(list, one_by_one);
         let with_clients = today_with_clients(&book, &rules, day(0));
-        assert!(with_clients.iter().all(|(c, a)| c.id == a.client_id));
+        assert!(with_clients.iter().all(|(c, a)| book.clients()[*c].id == a.client_id));
         assert_eq!(with_clients.into_iter().map(|(_, a)| a).collect::<Vec<_>>(), list);
     }
 

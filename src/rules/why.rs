@@ -4,6 +4,8 @@
 //! required step was skipped, `catching up: no reminder sent yet; 94 days
 //! overdue (INV-0042; ≥1: First reminder before Collection agency); …`.
 
+use std::fmt::Write;
+
 use chrono::NaiveDate;
 
 use super::facts::ClientFacts;
@@ -15,49 +17,73 @@ use crate::domain::Book;
 
 /// "31 days overdue", "1 day overdue", "due today", "due in 2 days".
 pub fn age(days_overdue: i64) -> String {
-    match days_overdue {
-        0 => "due today".to_string(),
-        1 => "1 day overdue".to_string(),
-        -1 => "due tomorrow".to_string(),
-        d if d > 0 => format!("{d} days overdue"),
-        d => format!("due in {} days", -d),
-    }
+    let mut s = String::new();
+    write_age(&mut s, days_overdue);
+    s
 }
 
-fn days_ago(days: i64) -> String {
-    match days {
-        0 => "today".to_string(),
-        1 => "yesterday".to_string(),
-        d => format!("{d} days ago"),
-    }
+// The line is written piece by piece into one string: the day's list on a
+// large book is fifty thousand lines, and a string per piece was a tenth
+// of working it out. `write!` to a String cannot fail.
+
+fn write_age(s: &mut String, days_overdue: i64) {
+    let _ = match days_overdue {
+        0 => write!(s, "due today"),
+        1 => write!(s, "1 day overdue"),
+        -1 => write!(s, "due tomorrow"),
+        d if d > 0 => write!(s, "{d} days overdue"),
+        d => write!(s, "due in {} days", -d),
+    };
+}
+
+fn write_days_ago(s: &mut String, days: i64) {
+    let _ = match days {
+        0 => write!(s, "today"),
+        1 => write!(s, "yesterday"),
+        d => write!(s, "{d} days ago"),
+    };
 }
 
 /// "last contact 12 days ago (call, no answer)" or "no contact logged".
 pub fn last_contact(facts: &ClientFacts<'_>, today: NaiveDate) -> String {
+    let mut s = String::new();
+    write_last_contact(&mut s, facts, today);
+    s
+}
+
+fn write_last_contact(s: &mut String, facts: &ClientFacts<'_>, today: NaiveDate) {
     match facts.last_contact {
-        None => "no contact logged".to_string(),
+        None => s.push_str("no contact logged"),
         Some(n) => {
-            let what = match n.outcome {
-                Some(o) => format!("{}, {}", n.kind, o.as_str()),
-                None => n.kind.to_string(),
+            s.push_str("last contact ");
+            write_days_ago(s, (today - n.date).num_days());
+            let _ = match n.outcome {
+                Some(o) => write!(s, " ({}, {})", n.kind, o.as_str()),
+                None => write!(s, " ({})", n.kind),
             };
-            format!("last contact {} ({what})", days_ago((today - n.date).num_days()))
         }
     }
 }
 
 /// "no promise", or the client's latest promise and where it stands.
 pub fn promise(book: &Book, facts: &ClientFacts<'_>, today: NaiveDate) -> String {
+    let mut s = String::new();
+    write_promise(&mut s, book, facts, today);
+    s
+}
+
+fn write_promise(s: &mut String, book: &Book, facts: &ClientFacts<'_>, today: NaiveDate) {
     match facts.latest_promise() {
-        None => "no promise".to_string(),
+        None => s.push_str("no promise"),
         Some((n, p)) => {
-            format!(
+            let _ = write!(
+                s,
                 "promise of {} {} by {} {}",
                 format_amount(p.amount),
                 p.currency,
                 p.date,
                 facts.promise_status(book, n, p, today).as_str()
-            )
+            );
         }
     }
 }
@@ -84,56 +110,63 @@ pub fn line(
 ) -> String {
     let Some(first) = covered.first() else { return String::new() };
     let Some(due) = &first.due else { return String::new() };
-    let who = if covered.len() > 1 {
-        format!("{} (+{} more)", first.invoice, covered.len() - 1)
-    } else {
-        first.invoice.clone()
+    let mut s = String::with_capacity(160);
+    let who = |s: &mut String| {
+        s.push_str(&first.invoice);
+        if covered.len() > 1 {
+            let _ = write!(s, " (+{} more)", covered.len() - 1);
+        }
     };
-    let mut parts = Vec::with_capacity(4);
     match &due.broken_promise {
         Some(p) => {
-            parts.push(format!(
-                "{who} {}; promise of {} {} by {} broken (made {})",
-                age(first.days_overdue),
+            who(&mut s);
+            s.push(' ');
+            write_age(&mut s, first.days_overdue);
+            let _ = write!(
+                s,
+                "; promise of {} {} by {} broken (made {})",
                 format_amount(p.amount.amount),
                 p.amount.currency,
                 p.date,
                 p.made
-            ));
-            parts.push(last_contact(facts, today));
+            );
+            s.push_str("; ");
+            write_last_contact(&mut s, facts, today);
         }
         None if due.catching_up.is_some() => {
             let reached = rules.level_name(due.catching_up.unwrap_or_default());
             let level = rules.level(due.level);
             let threshold = level.map(|l| l.days).unwrap_or_default();
-            parts.push(format!(
-                "catching up: {}; {} ({who}; ≥{threshold}: {} before {reached})",
-                missing_step(rules, due.level),
-                age(first.days_overdue),
-                rules.level_name(due.level)
-            ));
-            parts.push(last_contact(facts, today));
-            parts.push(promise(book, facts, today));
+            let _ = write!(s, "catching up: {}; ", missing_step(rules, due.level));
+            write_age(&mut s, first.days_overdue);
+            s.push_str(" (");
+            who(&mut s);
+            let _ = write!(s, "; ≥{threshold}: {} before {reached})", rules.level_name(due.level));
+            s.push_str("; ");
+            write_last_contact(&mut s, facts, today);
+            s.push_str("; ");
+            write_promise(&mut s, book, facts, today);
         }
         None => {
             let level = rules.level(due.level);
             let threshold = level.map(|l| l.days).unwrap_or_default();
-            let moved = match due.moved_for_run {
-                Some(run) => format!(", brought forward for the payment run on {run}"),
-                None => String::new(),
-            };
-            parts.push(format!(
-                "{who} {} (≥{threshold}: {}{moved})",
-                age(first.days_overdue),
-                rules.level_name(due.level)
-            ));
-            parts.push(last_contact(facts, today));
-            parts.push(promise(book, facts, today));
+            who(&mut s);
+            s.push(' ');
+            write_age(&mut s, first.days_overdue);
+            let _ = write!(s, " (≥{threshold}: {}", rules.level_name(due.level));
+            if let Some(run) = due.moved_for_run {
+                let _ = write!(s, ", brought forward for the payment run on {run}");
+            }
+            s.push(')');
+            s.push_str("; ");
+            write_last_contact(&mut s, facts, today);
+            s.push_str("; ");
+            write_promise(&mut s, book, facts, today);
         }
     }
     if others_due > 0 {
-        let s = if others_due == 1 { "" } else { "s" };
-        parts.push(format!("{others_due} more invoice{s} due at other levels"));
+        let plural = if others_due == 1 { "" } else { "s" };
+        let _ = write!(s, "; {others_due} more invoice{plural} due at other levels");
     }
-    parts.join("; ")
+    s
 }
