@@ -125,10 +125,6 @@ impl Stale {
     pub fn take(&mut self, v: View) -> bool {
         std::mem::replace(&mut self.0[Self::slot(v)], false)
     }
-
-    pub fn is_stale(&self, v: View) -> bool {
-        self.0[Self::slot(v)]
-    }
 }
 
 impl Screens {
