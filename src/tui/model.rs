@@ -9,11 +9,12 @@
 //! which notes are undone. The rows of the whole book ([`Rows`]: a balance
 //! per invoice, then sums per client; most of the work on a large book)
 //! are built the first time a screen that lists them asks ([`Model::rows`]:
-//! Clients, Invoices, Aging), not before the first frame. One client's or
-//! one invoice's figures ([`Model::client`], [`Model::invoice`],
-//! [`Model::open_invoices`]) come from those rows once they exist, and are
-//! worked out for that client alone until then, by the same functions from
-//! the same log facts: the Today pane and a client's view never wait for
+//! Clients, the whole book's Invoices, Aging), not before the first frame.
+//! One client's or one invoice's figures ([`Model::client`],
+//! [`Model::invoice`], [`Model::client_invoices`], [`Model::open_invoices`])
+//! come from those rows once they exist, and are worked out for that client
+//! alone until then, by the same functions from the same log facts: the
+//! Today pane, a client's view, its invoices and an invoice never wait for
 //! the whole book, and show the same figures either way. (Until the rows
 //! exist, the pane works out its client's few invoices as it draws, as it
 //! already does for their aging row.)
