@@ -87,11 +87,22 @@ fn needs_escape(c: char) -> bool {
 
 /// Columns the text takes on a terminal.
 pub fn width(s: &str) -> usize {
-    // Printable ASCII is one column a character.
-    if s.bytes().all(|b| (0x20..0x7F).contains(&b)) {
-        return s.len();
+    // Printable ASCII is one column a character; text of it and of the
+    // Latin-1 letters, dashes, quotes and mathematical signs (the day's
+    // reasons say "≥30") is the sum of its characters' widths, as none of
+    // them takes part in a sequence measured as a whole (emoji, keycaps,
+    // ligatures). Anything else is measured as a whole.
+    let mut w = 0;
+    for c in s.chars() {
+        match c {
+            ' '..='~' => w += 1,
+            '\u{A0}'..='\u{FF}' | '\u{2013}'..='\u{2027}' | '\u{2030}'..='\u{205E}' | '\u{2200}'..='\u{22FF}' => {
+                w += c.width().unwrap_or(0)
+            }
+            _ => return UnicodeWidthStr::width(s),
+        }
     }
-    UnicodeWidthStr::width(s)
+    w
 }
 
 /// Cuts `s` to at most `max` columns, ending with `…` when it was cut.
@@ -210,6 +221,37 @@ mod tests {
         assert_eq!(sanitize("a\u{200F}b\u{2069}c\u{61C}d\u{85}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}");
         assert_eq!(width("abc def"), 7);
         assert_eq!(width("a\u{1b}b"), UnicodeWidthStr::width("a\u{1b}b"));
+    }
+
+    /// The characters measured one by one measure the same in every pair
+    /// with each other and with any character, as the whole text does.
+    #[test]
+    fn widths_summed_by_character_agree_with_the_whole_text() {
+        let simple: Vec<char> = (' '..='~')
+            .chain('\u{A0}'..='\u{FF}')
+            .chain('\u{2013}'..='\u{2027}')
+            .chain('\u{2030}'..='\u{205E}')
+            .chain('\u{2200}'..='\u{22FF}')
+            .collect();
+        for a in &simple {
+            for b in simple.iter().copied().chain([
+                '\u{FE0F}',
+                '\u{20E3}',
+                '\u{200D}',
+                '\u{338}',
+                '\u{301}',
+                '\u{1F3FB}',
+                '佐',
+            ]) {
+                let s: String = [*a, b].iter().collect();
+                assert_eq!(width(&s), UnicodeWidthStr::width(s.as_str()), "{:X} {:X}", *a as u32, b as u32);
+                let s: String = [b, *a].iter().collect();
+                assert_eq!(width(&s), UnicodeWidthStr::width(s.as_str()), "{:X} {:X}", b as u32, *a as u32);
+            }
+        }
+        let reason = "catching up: no reminder sent yet; 94 days overdue (INV-0042; ≥1: First reminder before Collection agency)";
+        assert_eq!(width(reason), UnicodeWidthStr::width(reason));
+        assert_eq!(width("1\u{FE0F}\u{20E3} Müller"), UnicodeWidthStr::width("1\u{FE0F}\u{20E3} Müller"));
     }
 
     #[test]
