@@ -5,7 +5,9 @@
 //! CONTRACT (used by the CLI and the interface):
 //! - [`Rules`]: the ladder in force (`Rules::default()` is the built-in
 //!   ladder; [`file::load`] reads rules.toml from the data directory).
-//! - [`today`]: the day's list, most important first, deterministic.
+//! - [`today`]: the day's list, most important first, deterministic
+//!   ([`today_with_clients`]: the same, each action with its client's
+//!   position in the book).
 //! - [`Action`]: one per client that needs something today.
 //! - [`invoice_ladder`] / [`client_ladders`] / [`book_ladders`]: per-invoice
 //!   state (level reached, done, due, pause reason) for the Invoices pane.
