@@ -139,6 +139,34 @@ fn the_detail_pane_in_sight_is_refreshed_by_a_write() {
     );
 }
 
+/// The pane beside Today draws its client's figures as first worked out
+/// (they are kept, not worked out again per frame); a payment from the
+/// pane changes the book, and the next draw shows the new figures, as a
+/// freshly opened interface does: nothing kept outlives the book it came
+/// from.
+#[test]
+fn the_today_pane_draws_its_clients_new_figures_after_a_write() {
+    let tmp = store();
+    let mut app = open(tmp.path());
+    let first = screen(&render(&mut app, 120, 40));
+    let c = app.focus.expect("a client beside the list");
+    let before = app.model.client(app.book(), c).into_owned();
+    let owes = |row: &dun::tui::model::ClientRow| format!("owes {}", dun::tui::ui::fmt::totals(&row.balance));
+    assert!(first.contains(&owes(&before)), "{}:\n{first}", owes(&before));
+    keys(&mut app, &["tab", "$", "enter"]);
+    saved(&app);
+    assert_eq!(app.focus, Some(c));
+    let s = screen(&render(&mut app, 120, 40));
+    let fresh = open(tmp.path());
+    let after = fresh.model.client(fresh.book(), c).into_owned();
+    assert_ne!(after.balance, before.balance, "the payment changed what the client owes");
+    assert_eq!(*app.model.client(app.book(), c), after);
+    assert_eq!(app.model.open_invoices(app.book(), c), fresh.model.open_invoices(fresh.book(), c));
+    assert!(s.contains(&owes(&after)), "{}:\n{s}", owes(&after));
+    assert!(!s.contains(&owes(&before)), "{}:\n{s}", owes(&before));
+    assert!(!app.model.rows_built(), "the pane's figures were worked out for its client alone");
+}
+
 /// A colleague's change read while the Notes screen is out of view: the
 /// note is listed when Notes is reached by Back.
 #[test]

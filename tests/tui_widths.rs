@@ -78,7 +78,7 @@ fn check(app: &mut App, name: &str, w: u16, h: u16) {
     let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if app.view == View::Tab(dun::tui::action::Tab::Today) && !app.in_detail() {
         let head = lines[2..4].join(" ");
-        for m in app.model.action_overdue().iter().map(|m| m.currency) {
+        for m in app.model.actions.iter().flat_map(|a| &a.overdue).map(|m| m.currency) {
             assert!(head.contains(&m.to_string()), "Today's overdue line lost {m} in {ctx}");
         }
     }

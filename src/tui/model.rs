@@ -1,6 +1,6 @@
 //! What the screens show, worked out from the book for one day and kept
-//! until the book changes, never per frame: moving the selection then costs
-//! nothing but a draw.
+//! until the book changes (the app builds a new model then), never per
+//! frame: moving the selection or drawing again costs nothing but a draw.
 //!
 //! It comes in two steps, because the first screen (Today, the selected
 //! client beside it) needs little of it and a large book is mostly
@@ -15,16 +15,18 @@
 //! come from those rows once they exist, and are worked out for that client
 //! alone until then, by the same functions from the same log facts: the
 //! Today pane, a client's view, its invoices and an invoice never wait for
-//! the whole book, and show the same figures either way. (Until the rows
-//! exist, the pane works out its client's few invoices as it draws, as it
-//! already does for their aging row.)
+//! the whole book, and show the same figures either way. A client's
+//! figures and open list are worked out in one pass over its invoices the
+//! first time they are asked for, and kept with the model (so with the
+//! book it was built from), as are the invoice rows of that pass.
 //!
 //! The book is not kept here (the app owns it and this model), so the
 //! accessors take it: always the book the model was built from, which
-//! [`crate::tui::app::App::rows`] and the screens' `Cx::rows` pass.
+//! [`crate::tui::app::App::rows`] and the screens' `Cx::rows` pass (checked
+//! by its size in debug builds).
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -292,6 +294,29 @@ fn newer(book: &Book, a: usize, b: usize) -> std::cmp::Ordering {
     ib.issue_date.cmp(&ia.issue_date).then_with(|| ib.number.cmp(&ia.number))
 }
 
+/// Open invoice rows, most overdue first, the newest issue first among
+/// equals (then the book's order): the order of [`Model::open_invoices`].
+fn most_overdue_first(book: &Book, rows: &mut [InvoiceRow]) {
+    rows.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then_with(|| newer(book, a.ix, b.ix)).then(a.ix.cmp(&b.ix)))
+}
+
+/// One client's figures: its row and its open invoices (row indexes, in
+/// the order of [`Model::open_invoices`]).
+#[derive(Clone, Debug)]
+struct OneClient {
+    row: ClientRow,
+    open: Vec<usize>,
+}
+
+/// What was worked out for one client or invoice at a time, kept for the
+/// model's life: by client index, and the invoice rows (by invoice index)
+/// worked out alone before the whole book's rows exist.
+#[derive(Clone, Debug, Default)]
+struct Kept {
+    clients: FxHashMap<usize, OneClient>,
+    invoices: FxHashMap<usize, InvoiceRow>,
+}
+
 /// The view of the book for one day: see the module comment.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -302,6 +327,12 @@ pub struct Model {
     facts: Facts,
     /// The whole book's rows, built on first need.
     rows: OnceCell<Rows>,
+    /// One client's figures, kept once worked out. A new model (a changed
+    /// book) starts without them.
+    kept: RefCell<Kept>,
+    /// The book's clients and invoices when the model was built: the
+    /// accessors check, in debug builds, that they are given that book.
+    size: (usize, usize),
 }
 
 impl Model {
@@ -310,12 +341,23 @@ impl Model {
     pub fn build(book: &Book, today: NaiveDate, actions: Vec<Chase>) -> Model {
         let reversed = book.reversed_note_ids();
         let facts = Facts::gather(book, today, &actions, &reversed);
-        Model { today, actions, reversed, facts, rows: OnceCell::new() }
+        let size = Self::size_of(book);
+        Model { today, actions, reversed, facts, rows: OnceCell::new(), kept: RefCell::default(), size }
+    }
+
+    fn size_of(book: &Book) -> (usize, usize) {
+        (book.clients().len(), book.invoices().len())
+    }
+
+    /// `book` is the book this model was built from (by its size).
+    fn check(&self, book: &Book) {
+        debug_assert_eq!(self.size, Self::size_of(book), "a model is read with the book it was built from");
     }
 
     /// The rows of the whole book, built on the first call. `book` is the
     /// book this model was built from.
     pub fn rows(&self, book: &Book) -> &Rows {
+        self.check(book);
         self.rows.get_or_init(|| self.facts.rows(book))
     }
 
@@ -327,31 +369,31 @@ impl Model {
 
     /// Invoice row `r` (the invoice at index `r` of `book.invoices()`).
     pub fn invoice(&self, book: &Book, r: usize) -> InvoiceRow {
-        match self.rows.get() {
-            Some(rows) => rows.invoices[r],
-            None => {
-                let inv = &book.invoices()[r];
-                self.facts.invoice_row(book, r, inv, book.client_index(&inv.client_id))
-            }
+        self.check(book);
+        if let Some(rows) = self.rows.get() {
+            return rows.invoices[r];
         }
+        if let Some(row) = self.kept.borrow().invoices.get(&r) {
+            return *row;
+        }
+        let inv = &book.invoices()[r];
+        let row = self.facts.invoice_row(book, r, inv, book.client_index(&inv.client_id));
+        self.kept.borrow_mut().invoices.insert(r, row);
+        row
     }
 
     /// Client `c`'s row.
     pub fn client(&self, book: &Book, c: usize) -> Cow<'_, ClientRow> {
+        self.check(book);
         match self.rows.get() {
             Some(rows) => Cow::Borrowed(&rows.clients[c]),
-            None => {
-                let mut row = self.facts.client_row(book, c);
-                for r in self.client_invoices(book, c) {
-                    row.count(&self.invoice(book, r), book.invoices()[r].currency);
-                }
-                Cow::Owned(row)
-            }
+            None => Cow::Owned(self.one_client(book, c, |o| o.row.clone())),
         }
     }
 
     /// Client `c`'s invoices (row indexes), newest issue first.
     pub fn client_invoices(&self, book: &Book, c: usize) -> Vec<usize> {
+        self.check(book);
         match self.rows.get() {
             Some(rows) => rows.by_client[c].clone(),
             None => {
@@ -366,22 +408,48 @@ impl Model {
     /// Client `c`'s open invoices (row indexes), most overdue first, the
     /// newest issue first among equals.
     pub fn open_invoices(&self, book: &Book, c: usize) -> Vec<usize> {
-        let mut rows: Vec<(usize, InvoiceRow)> =
-            self.client_invoices(book, c).into_iter().map(|r| (r, self.invoice(book, r))).collect();
-        rows.retain(|(_, r)| r.is_open());
-        rows.sort_by_key(|(_, r)| std::cmp::Reverse(r.days_overdue));
-        rows.into_iter().map(|(r, _)| r).collect()
+        self.check(book);
+        self.one_client(book, c, |o| o.open.clone())
     }
 
-    /// Overdue totals of the day's list, per currency.
-    pub fn action_overdue(&self) -> Totals {
-        let mut t = Totals::default();
-        for a in &self.actions {
-            for m in &a.overdue {
-                t.add(*m);
-            }
+    /// What `read` takes of client `c`'s figures, worked out on the first
+    /// call for `c` and kept.
+    fn one_client<T>(&self, book: &Book, c: usize, read: impl Fn(&OneClient) -> T) -> T {
+        if let Some(one) = self.kept.borrow().clients.get(&c) {
+            return read(one);
         }
-        t
+        let one = self.work_out(book, c);
+        let out = read(&one);
+        self.kept.borrow_mut().clients.insert(c, one);
+        out
+    }
+
+    /// Client `c`'s figures: from the whole book's rows when they exist,
+    /// otherwise from one pass over its invoices (each row worked out once,
+    /// and kept for [`Model::invoice`]).
+    fn work_out(&self, book: &Book, c: usize) -> OneClient {
+        let (row, mut open) = match self.rows.get() {
+            Some(rows) => {
+                let open = rows.by_client[c].iter().map(|&r| rows.invoices[r]).filter(InvoiceRow::is_open).collect();
+                (rows.clients[c].clone(), open)
+            }
+            None => {
+                let mut row = self.facts.client_row(book, c);
+                let mut open: Vec<InvoiceRow> = Vec::new();
+                let mut kept = self.kept.borrow_mut();
+                for inv in book.client_invoices(&book.clients()[c].id) {
+                    let Some(r) = book.position_of(inv) else { continue };
+                    let ir = *kept.invoices.entry(r).or_insert_with(|| self.facts.invoice_row(book, r, inv, Some(c)));
+                    row.count(&ir, inv.currency);
+                    if ir.is_open() {
+                        open.push(ir);
+                    }
+                }
+                (row, open)
+            }
+        };
+        most_overdue_first(book, &mut open);
+        OneClient { row, open: open.into_iter().map(|r| r.ix).collect() }
     }
 }
 
@@ -524,20 +592,43 @@ mod tests {
 
     /// Figures worked out for one client or invoice alone (before the
     /// whole book's rows exist) are the rows' figures, in the same order;
-    /// and asking for them does not build the rows.
+    /// asking for them does not build the rows, and they are kept (a draw
+    /// does not work them out again).
     fn alone_matches_rows(book: &Book, m: &Model) {
         assert!(!m.rows_built(), "Model::build leaves the rows for later");
-        let invoices: Vec<InvoiceRow> = (0..book.invoices().len()).map(|r| m.invoice(book, r)).collect();
         let clients: Vec<ClientRow> = (0..book.clients().len()).map(|c| m.client(book, c).into_owned()).collect();
         let open: Vec<Vec<usize>> = (0..book.clients().len()).map(|c| m.open_invoices(book, c)).collect();
+        assert_eq!(m.kept.borrow().clients.len(), book.clients().len(), "each client's figures are kept");
+        let kept = m.kept.borrow().invoices.len();
+        assert!(kept > 0 && kept <= book.invoices().len(), "the invoice rows of those passes are kept");
+        let invoices: Vec<InvoiceRow> = (0..book.invoices().len()).map(|r| m.invoice(book, r)).collect();
         assert!(!m.rows_built(), "one client's figures do not need the whole book's rows");
-        let rows = m.rows(book);
+        // Another model of the same book, its rows built first.
+        let whole = Model::build(book, m.today, m.actions.clone());
+        let rows = whole.rows(book);
         assert_eq!(invoices, rows.invoices);
         assert_eq!(clients, rows.clients);
         for (c, open) in open.iter().enumerate() {
-            assert_eq!(*open, m.open_invoices(book, c), "client {c}");
+            assert_eq!(*open, whole.open_invoices(book, c), "client {c}");
             assert_eq!(open.len(), rows.clients[c].open_invoices);
         }
+        assert_eq!(clients, m.rows(book).clients, "the rows built later agree too");
+    }
+
+    /// A model read with another book than its own is caught in debug
+    /// builds, before it keeps rows or figures of the wrong book.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a model is read with the book it was built from")]
+    fn a_model_refuses_another_book() {
+        use crate::domain::Client;
+        let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let one = |n: usize| {
+            let clients = (0..n).map(|i| Client::new(format!("C{i}"), "x", Currency::USD)).collect();
+            Book::new(clients, vec![], vec![], vec![], vec![])
+        };
+        let m = Model::build(&one(1), today, vec![]);
+        m.client(&one(2), 0);
     }
 
     /// The demo book has notes of every kind (levels done, promises, undone
