@@ -754,8 +754,9 @@ impl App {
     /// client in the detail pane of a list when it has the keys.
     fn freshen_shown(&mut self) {
         self.freshen(self.view);
-        if self.pane == Pane::Detail {
-            self.freshen(View::Client(0));
+        if self.pane == Pane::Detail && self.screens.stale.take_detail() {
+            let (screens, cx) = self.parts();
+            screens.detail.refresh(&cx);
         }
     }
 

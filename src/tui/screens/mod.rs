@@ -104,26 +104,38 @@ pub struct Screens {
 /// hundreds of thousands of rows on a large book, for screens no one was
 /// looking at.
 #[derive(Clone, Debug, Default)]
-pub struct Stale([bool; 8]);
+pub struct Stale([bool; Stale::SLOTS]);
 
 impl Stale {
+    /// A slot per tab, then the client view's (also the detail pane's),
+    /// then the invoice view's.
+    const SLOTS: usize = TABS.len() + 2;
+    const CLIENT: usize = TABS.len();
+    const INVOICE: usize = TABS.len() + 1;
+
     fn slot(v: View) -> usize {
         match v {
             View::Tab(t) => tab_index(t),
-            View::Client(_) => 6,
-            View::Invoice(_) => 7,
+            View::Client(_) => Self::CLIENT,
+            View::Invoice(_) => Self::INVOICE,
         }
     }
 
     /// Every screen: the model was built again.
     pub fn mark_all(&mut self) {
-        self.0 = [true; 8];
+        self.0 = [true; Self::SLOTS];
     }
 
     /// Whether view `v`'s screen was stale; it is not any more (the caller
     /// refreshes it).
     pub fn take(&mut self, v: View) -> bool {
         std::mem::replace(&mut self.0[Self::slot(v)], false)
+    }
+
+    /// Whether the client view's screen, which a list's detail pane shows
+    /// too, was stale; as [`Stale::take`].
+    pub fn take_detail(&mut self) -> bool {
+        std::mem::replace(&mut self.0[Self::CLIENT], false)
     }
 }
 
