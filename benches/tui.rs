@@ -1,18 +1,19 @@
 //! Interface speed on the 100,000-invoice book from gen_book.py:
 //! - `startup`: everything between process start and the first frame that
 //!   dun itself does (config, theme, open the store, load the book, the
-//!   day's list, per-client summaries, draw the first screen);
+//!   day's list, `Model::build`: one pass over the notes; then Today's
+//!   refresh and the first draw, its client pane worked out for that one
+//!   client). The whole book's rows are not built here: they wait for the
+//!   first list screen that needs them;
 //! - `move_selection`: one key (down) and the redraw it causes, on the
-//!   busiest lists (clients, the whole book's invoices);
+//!   busiest lists (clients, the whole book's invoices). The jump to those
+//!   lists builds the whole book's rows once, before the timing starts;
 //! - `filter_keystroke`: one typed filter character over all invoices.
 //!
-//! Measured 2026-11-25 on the shared 2-core build machine (under load):
-//! startup_to_first_frame 488 ms (of which Store::open + Store::book
-//! ≈ 400 ms, Model::build ≈ 40 ms, the first draw < 1 ms);
-//! move_selection 0.29 ms (clients) / 0.31 ms (all invoices) per key,
-//! redraw at 160×48 included; filter keystroke over 100,000 invoices
-//! ≈ 14 ms. `benches/tui_startup.sh` times the real binary in tmux:
-//! about 600 ms to the Today screen, 20–40 ms to the first (loading) frame.
+//! Figures (and the 1M book's first screen, timed on the real binary with
+//! `DUN_FIRST_FRAME_AND_EXIT=1`) are in docs/performance.md; figures quoted
+//! here went stale when the first screen stopped building every row.
+//! `benches/tui_startup.sh` times the real binary in tmux.
 //!
 //! Run once: `cargo bench --bench tui`. The book is generated and imported
 //! into a temp dir first (that part is not timed). Skipped with a note when
