@@ -1,6 +1,7 @@
 //! What the screens show, worked out from the book for one day and kept
 //! until the book changes (the app builds a new model then), never per
-//! frame: moving the selection or drawing again costs nothing but a draw.
+//! frame: drawing again, or coming back to a client already shown, works
+//! none of it out again.
 //!
 //! It comes in two steps, because the first screen (Today, the selected
 //! client beside it) needs little of it and a large book is mostly
@@ -18,7 +19,10 @@
 //! the whole book, and show the same figures either way. A client's
 //! figures and open list are worked out in one pass over its invoices the
 //! first time they are asked for, and kept with the model (so with the
-//! book it was built from), as are the invoice rows of that pass.
+//! book it was built from), as are the invoice rows of that pass. What the
+//! model does not hold, a client's view and the pane still read from the
+//! book as they draw: its aging row, credit use, days to pay and notes
+//! (`ui::detail`, one look at each of the client's invoices).
 //!
 //! The book is not kept here (the app owns it and this model), so the
 //! accessors take it: always the book the model was built from, which
