@@ -19,6 +19,7 @@ pub mod drafts;
 pub mod io;
 pub mod ledger;
 pub mod mail;
+pub mod parallel;
 pub mod print;
 pub mod receivables;
 pub mod rules;

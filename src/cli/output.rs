@@ -312,7 +312,7 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
         let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
         s.push('\n');
-        let body = in_parts(&cleaned, cleaned.len(), |parts| {
+        let body = in_parts(&cleaned, threads, |parts| {
             let mut out = String::new();
             let mut buf = String::new();
             for (rows, _) in parts {
@@ -432,29 +432,17 @@ const PARALLEL_FROM_ROWS: usize = 2_000;
 
 /// How many threads to render `rows` rows on.
 fn render_threads(rows: usize) -> usize {
-    if rows < PARALLEL_FROM_ROWS {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+    crate::parallel::threads_for(rows, PARALLEL_FROM_ROWS)
 }
 
-/// `f` applied to `items` cut into `threads` consecutive parts (fewer when
-/// there are fewer items), each on its own thread, the results in order.
+/// `f` applied to `items` in consecutive parts on `threads` threads, the
+/// results in order (see [`crate::parallel`]).
 pub(crate) fn in_parts<'a, T: Sync, R: Send>(
     items: &'a [T],
     threads: usize,
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
-    if threads < 2 || items.len() < 2 {
-        return vec![f(items)];
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|sc| {
-        let parts: Vec<_> = items.chunks(chunk).map(|part| sc.spawn(move || f(part))).collect();
-        // A panic in a part is raised here, as it would have been on one thread.
-        parts.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    crate::parallel::map_parts(items, threads, f)
 }
 
 /// A JSON string as serde_json writes it, then with the characters a

@@ -340,16 +340,14 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
     // The cells borrow the actions' and clients' text (no copy of half a
     // million strings); they are built on two threads, a part each.
     let table = ctx.format == Format::Table;
-    let mut rows: Vec<[Cow<'_, str>; 11]> = Vec::new();
-    rows.resize_with(actions.len(), Default::default);
-    let per_part = if actions.len() < 2_000 { actions.len() } else { actions.len().div_ceil(2) }.max(1);
-    std::thread::scope(|sc| {
-        for (cells, part) in rows.chunks_mut(per_part).zip(actions.chunks(per_part)) {
-            sc.spawn(move || {
-                cells.iter_mut().zip(part).for_each(|(cell, (c, a))| *cell = today_row(table, &book.clients()[*c], a))
-            });
-        }
+    let threads = crate::parallel::threads_for(actions.len(), 2_000);
+    let parts = crate::parallel::map_parts(&actions, threads, |part| {
+        part.iter().map(|(c, a)| today_row(table, &book.clients()[*c], a)).collect::<Vec<_>>()
     });
+    let mut rows: Vec<[Cow<'_, str>; 11]> = Vec::with_capacity(actions.len());
+    for part in parts {
+        rows.extend(part);
+    }
     // Rendered first so that `dun today | head` ends quietly; a large list
     // renders on two threads, the parts written in order.
     let rendered = Sheet::new(Some(&title), &columns, &rows, &[]).render(ctx.format)?;

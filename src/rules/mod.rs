@@ -126,19 +126,11 @@ fn day_list<'a, T: Send>(
     // clients are split across the cores, each part sorted on its thread,
     // and the parts merged: the list is the same as from one thread, only
     // sooner.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || clients.len() < PARALLEL_FROM_CLIENTS {
+    let threads = crate::parallel::threads_for(clients.len(), PARALLEL_FROM_CLIENTS);
+    if threads < 2 {
         return actions(clients);
     }
-    let chunk = clients.len().div_ceil(threads);
-    let actions = &actions;
-    let parts = std::thread::scope(|sc| {
-        let parts: Vec<_> = clients.chunks(chunk).map(|part| sc.spawn(move || actions(part))).collect();
-        // A panic in a part is a bug in the engine; re-raise it here as
-        // it would have been raised on one thread.
-        parts.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    merge(parts, action)
+    merge(crate::parallel::map_parts(clients, threads, actions), action)
 }
 
 /// Lists each sorted by [`priority::order`] merged into one, as sorting
