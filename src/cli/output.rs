@@ -40,6 +40,11 @@ pub struct Report {
 
 impl Report {
     pub fn new(columns: &[(&str, Align)]) -> Self {
+        // JSON keys a row by column name: a repeated name would write the key twice.
+        debug_assert!(
+            columns.iter().enumerate().all(|(i, (n, _))| columns[..i].iter().all(|(m, _)| m != n)),
+            "a report's column names must be unique"
+        );
         Report { columns: columns.iter().map(|(n, a)| (n.to_string(), *a)).collect(), ..Default::default() }
     }
 
@@ -60,8 +65,9 @@ impl Report {
 
     /// The report in `format` (a table fitted to the terminal as
     /// [`Report::table`] is), as parts to be written in order. A large
-    /// report is rendered on two threads, a part each: the bytes are the
-    /// same as from one thread.
+    /// report is rendered in parts on several threads (see
+    /// [`crate::parallel::threads_for`]): the bytes are the same as from one
+    /// thread.
     pub fn render(&self, format: Format) -> anyhow::Result<Vec<Vec<u8>>> {
         let max = if format == Format::Table { terminal_width() } else { None };
         self.sheet().render_on(format, render_threads(self.rows.len()), max)
@@ -428,7 +434,7 @@ impl Document {
 type Rows<'a> = Vec<Vec<Cow<'a, str>>>;
 
 /// Below this many rows a report renders on one thread.
-const PARALLEL_FROM_ROWS: usize = 2_000;
+pub(crate) const PARALLEL_FROM_ROWS: usize = 2_000;
 
 /// How many threads to render `rows` rows on.
 fn render_threads(rows: usize) -> usize {
@@ -573,6 +579,13 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "column names must be unique")]
+    fn a_repeated_column_name_is_refused() {
+        Report::new(&[("id", Align::Left), ("amount", Align::Right), ("id", Align::Left)]);
+    }
 
     #[test]
     fn table_aligns_by_display_width() {

@@ -338,9 +338,9 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
         count(rules::ActionKind::Reminder)
     );
     // The cells borrow the actions' and clients' text (no copy of half a
-    // million strings); they are built on two threads, a part each.
+    // million strings); a long list's are built in parts on several threads.
     let table = ctx.format == Format::Table;
-    let threads = crate::parallel::threads_for(actions.len(), 2_000);
+    let threads = crate::parallel::threads_for(actions.len(), super::output::PARALLEL_FROM_ROWS);
     let parts = crate::parallel::map_parts(&actions, threads, |part| {
         part.iter().map(|(c, a)| today_row(table, &book.clients()[*c], a)).collect::<Vec<_>>()
     });
@@ -349,7 +349,7 @@ fn today(ctx: &Ctx, a: TodayArgs) -> anyhow::Result<()> {
         rows.extend(part);
     }
     // Rendered first so that `dun today | head` ends quietly; a large list
-    // renders on two threads, the parts written in order.
+    // renders in parts on several threads, the parts written in order.
     let rendered = Sheet::new(Some(&title), &columns, &rows, &[]).render(ctx.format)?;
     let printed = (|| -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
