@@ -73,7 +73,10 @@ fn escapable(b: &[u8], c0: bool) -> bool {
     (from..b.len()).any(escapes_at)
 }
 
-fn needs_escape(c: char) -> bool {
+/// The characters a terminal acts on: C0 controls, DEL, C1 controls and
+/// the bidi controls. The one list: [`sanitize`], the byte check and the
+/// JSON writer's escapes all read it.
+pub(crate) fn needs_escape(c: char) -> bool {
     let u = c as u32;
     u < 0x20
         || (0x7F..=0x9F).contains(&u)

@@ -518,14 +518,11 @@ fn escape_terminal(s: &str) -> Cow<'_, str> {
     // Runs of characters that need nothing are copied whole.
     let mut from = 0;
     for (at, c) in s.char_indices() {
-        let u = c as u32;
-        if (0x7F..=0x9F).contains(&u)
-            || (0x202A..=0x202E).contains(&u)
-            || (0x2066..=0x2069).contains(&u)
-            || matches!(u, 0x200E | 0x200F | 0x061C)
-        {
+        // C0 controls are left: serde_json escaped those inside strings, and
+        // the rest are the layout's own newlines.
+        if c >= ' ' && text::needs_escape(c) {
             safe.push_str(&s[from..at]);
-            safe.push_str(&format!("\\u{u:04x}"));
+            safe.push_str(&format!("\\u{:04x}", c as u32));
             from = at + c.len_utf8();
         }
     }
@@ -579,6 +576,22 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_exactly_what_the_byte_check_finds() {
+        // If the writer's escapes and `has_c1_or_bidi` disagreed, a string
+        // could be sent to the writer and come back with the character raw.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|&c| c >= ' ') {
+            let s = format!("a{c}b");
+            let out = escape_terminal(&s);
+            if text::has_c1_or_bidi(s.as_bytes()) {
+                assert_eq!(out, format!("a\\u{:04x}b", c as u32), "{:X}", c as u32);
+            } else {
+                assert!(matches!(out, Cow::Borrowed(_)), "{:X}", c as u32);
+            }
+        }
+        assert_eq!(escape_terminal("{\n  \"k\": \"\u{9b}\u{202e}\"\n}"), "{\n  \"k\": \"\\u009b\\u202e\"\n}");
+    }
 
     #[test]
     #[cfg(debug_assertions)]
