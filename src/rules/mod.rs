@@ -93,7 +93,7 @@ pub struct Action {
 
 /// The day's list, most important first (see [`priority`]).
 pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
-    day_list(book, rules, today, |_, a| a, |a| a)
+    day_list(book, rules, today, |_, a| a, |a| a, list_threads(book))
 }
 
 /// [`today`], each action beside its client's position in
@@ -101,17 +101,27 @@ pub fn today(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<Action> {
 /// action holds (the CLI shows its owner), without looking each one up
 /// again by id.
 pub fn today_with_clients(book: &Book, rules: &Rules, today: NaiveDate) -> Vec<(usize, Action)> {
-    day_list(book, rules, today, |c, a| (book.client_position_of(c).unwrap_or_default(), a), |(_, a)| a)
+    let position = |c: &Client, a| (book.client_position_of(c).unwrap_or_default(), a);
+    day_list(book, rules, today, position, |(_, a)| a, list_threads(book))
+}
+
+/// How many threads the day's list of `book` is worked out on: each
+/// client's action depends only on the book, so on a large book the clients
+/// are split across the cores.
+fn list_threads(book: &Book) -> usize {
+    crate::parallel::threads_for(book.clients().len(), PARALLEL_FROM_CLIENTS)
 }
 
 /// The day's list as `item`s made of each client and its action, in the
-/// order of their actions (`action` reads an item's action).
+/// order of their actions (`action` reads an item's action), worked out on
+/// `threads` threads (the list is the same on any number).
 fn day_list<'a, T: Send>(
     book: &'a Book,
     rules: &Rules,
     today: NaiveDate,
     item: impl Fn(&'a Client, Action) -> T + Sync,
     action: fn(&T) -> &Action,
+    threads: usize,
 ) -> Vec<T> {
     let actions = |clients: &'a [Client]| -> Vec<T> {
         // Sized for every client needing an action, so that a long list is
@@ -122,11 +132,8 @@ fn day_list<'a, T: Send>(
         out
     };
     let clients = book.clients();
-    // Each client's action depends only on the book, so on a large book the
-    // clients are split across the cores, each part sorted on its thread,
-    // and the parts merged: the list is the same as from one thread, only
-    // sooner.
-    let threads = crate::parallel::threads_for(clients.len(), PARALLEL_FROM_CLIENTS);
+    // In parts, each part sorted on its thread and the parts merged: the
+    // list is the same as from one thread, only sooner.
     if threads < 2 {
         return actions(clients);
     }
@@ -170,20 +177,48 @@ mod parallel_tests {
     use crate::domain::{Client, Currency, Invoice, Money};
     use rust_decimal::Decimal;
 
-    #[test]
-    fn a_large_book_gives_the_same_list_as_one_client_at_a_time() {
-        let day = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n);
-        let n = PARALLEL_FROM_CLIENTS * 2 + 7;
+    fn day(n: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(n)
+    }
+
+    /// `n` clients with an invoice each, overdue by 1 to 120 days (in no
+    /// order, so that sorting moves them).
+    fn book_of(n: usize) -> Book {
         let clients: Vec<Client> =
             (0..n).map(|i| Client::new(format!("C{i}"), format!("Client {i}"), Currency::USD)).collect();
         let invoices: Vec<Invoice> = (0..n)
             .map(|i| {
-                let issued = day(-((i % 120) as i64));
+                let issued = day(-15 - ((i * 13) % 120) as i64);
                 let total = Money::new(Decimal::from(100 + (i % 37) as i64 * 50), Currency::USD);
                 Invoice::new(format!("I{i}"), format!("C{i}"), issued, issued + chrono::Duration::days(14), total)
             })
             .collect();
-        let book = Book::new(clients, invoices, vec![], vec![], vec![]);
+        Book::new(clients, invoices, vec![], vec![], vec![])
+    }
+
+    #[test]
+    fn any_number_of_threads_gives_the_list_of_one() {
+        let rules = Rules::default();
+        // Fewer clients than threads (and than parts), and enough for
+        // several parts a thread.
+        for n in [0, 1, 3, 5, 7, 300] {
+            let book = book_of(n);
+            let on = |threads| {
+                let position = |c: &Client, a| (book.client_position_of(c).unwrap_or_default(), a);
+                day_list(&book, &rules, day(0), position, |(_, a)| a, threads)
+            };
+            let one = on(1);
+            assert_eq!(one.len(), n, "every client must need an action");
+            for threads in [2, 3, 8] {
+                assert_eq!(on(threads), one, "{n} clients on {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_book_gives_the_same_list_as_one_client_at_a_time() {
+        let n = PARALLEL_FROM_CLIENTS * 2 + 7;
+        let book = book_of(n);
         let rules = Rules::default();
         let mut one_by_one: Vec<Action> =
             book.clients().iter().filter_map(|c| client_action(&book, &rules, &c.id, day(0))).collect();
