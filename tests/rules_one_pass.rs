@@ -2,8 +2,8 @@
 //! is computed once and reused for the candidates, the payment-plan terms,
 //! the credit on account and the credit limit, and the full ladder state is
 //! built only for the invoices the action covers. These properties check,
-//! on random books with plans, promises, disputes, holds, credit, fees and
-//! over-payments, that the one pass gives what the plain receivables
+//! on random books with plans, promises, disputes, holds, credit, fees,
+//! over-payments and agency placements and recalls, that the one pass gives what the plain receivables
 //! functions give, and that the day's list is what choosing among the full
 //! ladders (as the engine did before) gives.
 
@@ -13,12 +13,12 @@ use rust_decimal::Decimal;
 
 use dun::domain::money::format_amount;
 use dun::domain::{
-    Adjustment, AdjustmentKind, Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute, Hold, Instalment,
-    Invoice, Money, Note, NoteKind, Payment, PaymentMethod, Promise, Totals,
+    AccountEvent, Adjustment, AdjustmentKind, Allocation, Book, CallOutcome, Client, Completion, Currency, Dispute,
+    Hold, Instalment, Invoice, Money, Note, NoteKind, Payment, PaymentMethod, Promise, Totals,
 };
 use dun::receivables::{account_credit, credit_use, open_balance};
 use dun::rules::plan::ladder_terms;
-use dun::rules::{self, priority, Action, ActionKind, InvoiceLadder, MinAmount, Rules};
+use dun::rules::{self, priority, Action, ActionKind, InvoiceLadder, MinAmount, Pause, Rules};
 
 const CURRENCIES: [Currency; 2] = [Currency::USD, Currency::EUR];
 
@@ -40,7 +40,8 @@ fn cents(c: i64) -> Decimal {
 /// 2 credit, 3 write-off).
 type InvRow = (usize, bool, i64, i64, u8, bool, bool, i64, u8);
 /// One note: client, kind (0 call, 1 promise, 2 level done, 3 undo of the
-/// previous note), day, invoices it names (indexes), amount or level.
+/// previous note, 4 placed with an agency, 5 recalled from it), day,
+/// invoices it names (indexes), amount or level.
 type NoteRow = (usize, u8, i64, Vec<usize>, i64);
 /// One client: credit limit (cents, 0 none), on hold, snoozed, unallocated payment (cents).
 type ClientRow = (i64, bool, bool, i64);
@@ -150,9 +151,17 @@ fn build(clients: &[ClientRow], invs: &[InvRow], notes: &[NoteRow]) -> Book {
                 note.kind = NoteKind::Email;
                 note.completes = Some(Completion { level: (*amount % 7) as u8, invoices: named });
             }
-            _ => {
+            3 => {
                 note.kind = NoteKind::Internal;
                 note.reverses = ns.last().map(|p| p.id);
+            }
+            4 => {
+                note.kind = NoteKind::Internal;
+                note.event = Some(AccountEvent::PlacedWithAgency { agency: format!("A{}", amount % 3) });
+            }
+            _ => {
+                note.kind = NoteKind::Internal;
+                note.event = Some(AccountEvent::Recalled);
             }
         }
         ns.push(note);
@@ -178,7 +187,7 @@ fn arb_book() -> impl Strategy<Value = Book> {
         prop_oneof![2 => Just(0i64), 1 => 1i64..130],
         0u8..4,
     );
-    let note = (0usize..6, 0u8..4, -90i64..10, prop::collection::vec(0usize..8, 0..3), 1i64..2_000_000);
+    let note = (0usize..6, 0u8..6, -90i64..10, prop::collection::vec(0usize..8, 0..3), 1i64..2_000_000);
     (prop::collection::vec(client, 1..6), prop::collection::vec(inv, 0..40), prop::collection::vec(note, 0..25))
         .prop_map(|(c, i, n)| build(&c, &i, &n))
 }
@@ -190,6 +199,21 @@ fn ladders() -> Vec<Rules> {
     strict.levels[3].min_gap_days = Some(10);
     strict.levels[5].over_limit = true;
     vec![Rules::default(), strict]
+}
+
+/// The agency holding the client's account on `today`, read from the whole
+/// log by client id (no per-client index): the latest placement or recall
+/// dated by then, not an undo and not undone or superseded.
+fn agency_by_id(book: &Book, client_id: &str, today: NaiveDate) -> Option<Pause> {
+    let notes: Vec<&Note> = book.notes().iter().filter(|n| n.client_id == client_id && n.date <= today).collect();
+    let undone = |n: &Note| notes.iter().any(|m| m.reverses == Some(n.id) || m.supersedes == Some(n.id));
+    notes.iter().rev().filter(|n| n.reverses.is_none() && !undone(n)).find_map(|n| match &n.event {
+        Some(AccountEvent::PlacedWithAgency { agency }) => {
+            Some(Some(Pause::WithAgency { agency: agency.clone(), since: n.date }))
+        }
+        Some(AccountEvent::Recalled) => Some(None),
+        _ => None,
+    })?
 }
 
 /// The day's action chosen from a client's full ladders with the plain
@@ -248,6 +272,12 @@ proptest! {
         for rules in ladders() {
             let mut expected = Vec::new();
             for c in book.clients() {
+                // The pause found through the client's position in the
+                // book is the one its id gives.
+                let pause = rules::state::client_pause(&book, &rules, c, today);
+                if c.hold.is_none() && !c.is_snoozed(today) {
+                    prop_assert_eq!(&pause, &agency_by_id(&book, &c.id, today), "client {}", c.id);
+                }
                 // Every open invoice is a candidate, with the plain figures.
                 let ladders = rules::client_ladders(&book, &rules, c, today);
                 let open: Vec<&Invoice> =
