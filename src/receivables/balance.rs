@@ -79,10 +79,17 @@ pub fn invoice_state_at(book: &Book, ix: Option<usize>, inv: &Invoice, as_of: Na
 
 /// The open balance of `inv` as of a date (zero if not yet issued).
 pub fn open_balance(book: &Book, inv: &Invoice, as_of: NaiveDate) -> Decimal {
+    open_in(inv, &invoice_state(book, inv, as_of), as_of)
+}
+
+/// The open balance of `inv` in its state `st` as of a date: for a caller
+/// that has the state already. Nothing is owed before the invoice is issued.
+pub fn open_in(inv: &Invoice, st: &InvoiceState, as_of: NaiveDate) -> Decimal {
     if inv.issue_date > as_of {
-        return Decimal::ZERO;
+        Decimal::ZERO
+    } else {
+        st.open()
     }
-    invoice_state(book, inv, as_of).open()
 }
 
 /// Credit on a client's account as of a date: unallocated parts of payments

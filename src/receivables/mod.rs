@@ -13,6 +13,6 @@ pub mod plan;
 
 pub use agency::{placement, placement_in, Placement};
 pub use aging::{age_book, AgeBasis, AgingOptions, AgingReport, Buckets};
-pub use balance::{account_credit, credit_on_account, invoice_state, open_balance, overpaid, InvoiceState};
+pub use balance::{account_credit, credit_on_account, invoice_state, open_balance, open_in, overpaid, InvoiceState};
 pub use credit::{credit_use, CreditUse};
 pub use plan::{open_parts, OpenPart};

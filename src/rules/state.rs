@@ -15,7 +15,7 @@ use super::ActionKind;
 use crate::domain::money::format_amount;
 use crate::domain::Totals;
 use crate::domain::{Book, Client, Currency, Invoice, Money};
-use crate::receivables::{credit_on_account, invoice_state, open_balance, overpaid, placement_in, CreditUse};
+use crate::receivables::{credit_on_account, invoice_state, open_balance, open_in, overpaid, placement_in, CreditUse};
 
 /// One invoice's place on the ladder on a day.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -274,8 +274,7 @@ pub(crate) fn candidates<'a>(
     for inv in book.client_invoices_at(pos, &client.id) {
         let st = invoice_state(book, inv, today);
         out.overpaid.extend(overpaid(inv, &st));
-        // As `open_balance`: nothing is open before the invoice is issued.
-        let open = if inv.issue_date > today { Decimal::ZERO } else { st.open() };
+        let open = open_in(inv, &st, today);
         if open <= Decimal::ZERO {
             continue;
         }

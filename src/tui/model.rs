@@ -191,10 +191,8 @@ impl Facts {
     /// Invoice `ix`'s row (`client`: its client's index, if known).
     fn invoice_row(&self, book: &Book, ix: usize, inv: &Invoice, client: Option<usize>) -> InvoiceRow {
         let today = self.today;
-        let issued = inv.issue_date <= today;
         let st = invoice_state_at(book, Some(ix), inv, today);
-        // Same rule as receivables::open_balance: nothing is owed before issue.
-        let balance = if issued { st.open() } else { Decimal::ZERO };
+        let balance = crate::receivables::open_in(inv, &st, today);
         let days = (today - inv.due_date).num_days();
         InvoiceRow {
             ix,
