@@ -746,6 +746,22 @@ mod tests {
         }
     }
 
+    /// The table's layout pinned by a snapshot: the test above compares
+    /// the table in parts with the table on one thread, so a change that
+    /// moved every thread count's layout alike would pass it. The snapshot
+    /// was taken from the renderer checked byte for byte against the
+    /// single-writer one it replaced (session 5).
+    #[test]
+    fn the_table_layout_is_pinned() {
+        let r = hostile_report(12, false);
+        for threads in [1, 3] {
+            let narrow = r.sheet().table_parts(Some(60), threads).concat();
+            let full = r.sheet().table_parts(None, threads).concat();
+            insta::assert_snapshot!("hostile_table_60_columns", narrow);
+            insta::assert_snapshot!("hostile_table_full_width", full);
+        }
+    }
+
     #[test]
     fn json_keeps_amounts_as_exact_strings() {
         let mut r = Report::new(&[("a", Align::Left)]);
