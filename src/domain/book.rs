@@ -339,10 +339,7 @@ impl Book {
     }
     /// Every allocation made to an invoice, with its payment.
     pub fn invoice_allocations<'a>(&'a self, number: &str) -> impl Iterator<Item = (&'a Payment, &'a Allocation)> + 'a {
-        self.allocs_by_invoice.get(self.invoice_pos(number), number).iter().map(|&(p, a)| {
-            let p = &self.payments[p as usize];
-            (p, &p.allocations[a as usize])
-        })
+        self.invoice_allocations_at(self.invoice_pos(number), number)
     }
     /// The position of an invoice in [`Book::invoices`].
     pub fn invoice_index(&self, number: &str) -> Option<usize> {
@@ -414,7 +411,7 @@ impl Book {
         self.adjustments_by_invoice.get(ix, number).iter().map(|&i| &self.adjustments[i as usize])
     }
     pub fn invoice_adjustments<'a>(&'a self, number: &str) -> impl Iterator<Item = &'a Adjustment> + 'a {
-        self.adjustments_by_invoice.get(self.invoice_pos(number), number).iter().map(|&i| &self.adjustments[i as usize])
+        self.invoice_adjustments_at(self.invoice_pos(number), number)
     }
     /// A client's notes, oldest first (log order).
     pub fn client_notes<'a>(&'a self, client_id: &str) -> impl DoubleEndedIterator<Item = &'a Note> + Clone + 'a {
