@@ -267,7 +267,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
         // The client view draws the days-to-pay sparkline; a list's side
         // pane only its figures (fewer bytes per move over SSH), in rows
         // kept for every client, so nothing below shifts from one to the next.
-        let drawn = pictures(app, c, Rect { y, height: if full { 4 } else { 3 }, ..left }, buf, full);
+        let drawn = pictures(app, c, credit.as_ref(), Rect { y, height: if full { 4 } else { 3 }, ..left }, buf, full);
         if !full {
             y += 4;
         } else if drawn > 0 {
@@ -429,7 +429,16 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
 /// `pictures`; a side pane has the figures alone). Text says what both
 /// show (average, latest, "OVER LIMIT"), so they read without colour.
 /// Returns the rows drawn.
-pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bool) -> u16 {
+/// `credit`: the client's credit use, worked out once by the caller (it
+/// sums every open invoice of the client).
+pub fn pictures(
+    app: &App,
+    c: usize,
+    credit: Option<&crate::receivables::CreditUse>,
+    area: Rect,
+    buf: &mut Buffer,
+    sparkline: bool,
+) -> u16 {
     use ratatui::widgets::{LineGauge, Sparkline};
     let t = &app.theme;
     let book = app.book();
@@ -474,7 +483,7 @@ pub fn pictures(app: &App, c: usize, area: Rect, buf: &mut Buffer, sparkline: bo
         }
         y += 1;
     }
-    if let Some(cu) = crate::receivables::credit_use(book, cl, today) {
+    if let Some(cu) = credit {
         if y < area.y + area.height && cu.limit > Decimal::ZERO {
             use rust_decimal::prelude::ToPrimitive;
             // A display ratio only: the amounts themselves stay decimal.
