@@ -256,7 +256,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
         .invoices
         .iter()
         .filter_map(|i| {
-            paid.get(i.number.as_str()).filter(|(amt, _)| *amt >= i.total).map(|(_, d)| (i.number.clone(), *d))
+            paid.get(i.number.as_str()).filter(|(amt, _)| *amt >= i.total).map(|(_, d)| (i.number.to_string(), *d))
         })
         .collect();
     for ci in 0..NAMES.len() {
@@ -271,7 +271,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
             .collect();
         let Some(oldest) = overdue.iter().min_by_key(|i| i.due_date) else { continue };
         let days = (today - oldest.due_date).num_days();
-        let numbers: Vec<String> = overdue.iter().map(|i| i.number.clone()).collect();
+        let numbers: Vec<String> = overdue.iter().map(|i| i.number.to_string()).collect();
         // The collector has kept up with the ladder until `lag` days ago (a
         // few accounts were neglected for weeks), so today's list holds what
         // came due since: a realistic morning, not a wall of escalations.
@@ -285,7 +285,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
                 if when + Days::new(lag) > today || settled.is_some_and(|p| p <= when) || inv.dispute.is_some() {
                     continue;
                 }
-                done.entry((when, level.number)).or_default().push(inv.number.clone());
+                done.entry((when, level.number)).or_default().push(inv.number.to_string());
             }
         }
         for ((when, level), invoices) in done {
@@ -381,7 +381,7 @@ pub fn build(today: NaiveDate, ids: &mut IdAlloc) -> Batch {
                     date: back(today, 25),
                     amount: inv.total,
                     currency: inv.currency,
-                    invoices: vec![inv.number.clone()],
+                    invoices: vec![inv.number.to_string()],
                 });
             },
         ));

@@ -121,8 +121,8 @@ fn invoice(i: usize) -> impl Strategy<Value = (usize, Invoice)> {
             (
                 ci,
                 Invoice {
-                    number: format!("{number}/{i}"),
-                    client_id: String::new(),
+                    number: format!("{number}/{i}").into(),
+                    client_id: Default::default(),
                     issue_date,
                     due_date,
                     currency,
@@ -276,8 +276,8 @@ fn book() -> impl Strategy<Value = Batch> {
         .prop_map(|(clients, invoices, payments, adjustments, notes)| {
             let cid = |i: usize| clients[i % clients.len()].id.clone();
             let invoices: Vec<Invoice> =
-                invoices.into_iter().map(|(ci, inv)| Invoice { client_id: cid(ci), ..inv }).collect();
-            let number = |i: usize| invoices.get(i % invoices.len().max(1)).map(|inv| inv.number.clone());
+                invoices.into_iter().map(|(ci, inv)| Invoice { client_id: cid(ci).into(), ..inv }).collect();
+            let number = |i: usize| invoices.get(i % invoices.len().max(1)).map(|inv| inv.number.to_string());
             let payments = payments
                 .into_iter()
                 .enumerate()

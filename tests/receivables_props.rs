@@ -154,7 +154,7 @@ fn build(s: &Spec) -> Book {
                     .get(*ix)
                     .is_some_and(|inv: &Invoice| inv.client_id == format!("C{}", p.client) && inv.currency == cur)
             })
-            .map(|(ix, a)| Allocation { invoice: invoices[*ix].number.clone(), amount: cents(*a) })
+            .map(|(ix, a)| Allocation { invoice: invoices[*ix].number.to_string(), amount: cents(*a) })
             .collect();
         let sign = if p.reverse { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
         let allocated: Decimal = allocs.iter().map(|a| a.amount).sum();
@@ -175,7 +175,7 @@ fn build(s: &Spec) -> Book {
         let Some(inv) = invoices.get(a.invoice) else { continue };
         adjustments.push(Adjustment {
             id: i as u64 + 1,
-            invoice: inv.number.clone(),
+            invoice: inv.number.to_string(),
             date: day(a.date),
             kind: [AdjustmentKind::Credit, AdjustmentKind::WriteOff, AdjustmentKind::Fee][a.kind as usize],
             amount: cents(a.amount),
@@ -290,7 +290,7 @@ proptest! {
         let cur = CURRENCIES[client % 2];
         let target = target.and_then(|t| book.invoices().get(t)).map(|i| i.number.clone());
         let before: Vec<(String, Decimal)> =
-            book.invoices().iter().map(|i| (i.number.clone(), invoice_state(&book, i, date).balance)).collect();
+            book.invoices().iter().map(|i| (i.number.to_string(), invoice_state(&book, i, date).balance)).collect();
         let credit_before = account_credit(&book, &client_id, date).get(cur);
         let allocs = allocate_payment(&book, &client_id, Money::new(cents(amount), cur), date, target.as_deref());
         let allocated: Decimal = allocs.iter().map(|a| a.amount).sum();

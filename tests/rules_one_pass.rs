@@ -132,7 +132,7 @@ fn build(clients: &[ClientRow], invs: &[InvRow], notes: &[NoteRow]) -> Book {
     for (client, kind, day, names, amount) in notes {
         let client = client % n;
         let cid = format!("C{client}");
-        let own: Vec<String> = invoices.iter().filter(|i| i.client_id == cid).map(|i| i.number.clone()).collect();
+        let own: Vec<String> = invoices.iter().filter(|i| i.client_id == cid).map(|i| i.number.to_string()).collect();
         let named: Vec<String> = names.iter().filter_map(|k| own.get(k % own.len().max(1)).cloned()).collect();
         let at = DateTime::<Utc>::from_naive_utc_and_offset(d(*day).and_hms_opt(10, 0, 0).unwrap(), Utc);
         let mut note = Note::new(id(), cid, at, d(*day), "p", NoteKind::Call, "note");

@@ -85,7 +85,7 @@ impl World {
         let id = self.id();
         self.payments.push(Payment {
             id,
-            client_id: inv.client_id.clone(),
+            client_id: inv.client_id.to_string(),
             date: on,
             amount: dec(amount),
             currency: inv.currency,

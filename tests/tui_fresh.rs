@@ -51,7 +51,7 @@ fn saved(app: &App) {
 }
 
 fn number(app: &App, r: usize) -> String {
-    app.book().invoices()[app.rows().invoices[r].ix].number.clone()
+    app.book().invoices()[app.rows().invoices[r].ix].number.to_string()
 }
 
 /// Pays an open invoice from the client's view, then goes Back to the

@@ -202,7 +202,7 @@ fn dispute_and_resolve_the_selected_invoice() {
     assert!(matches!(app.view, View::Client(_)));
     let number = {
         let r = app.screens.detail.rows[app.screens.detail.list.selected];
-        app.book().invoices()[app.rows().invoices[r].ix].number.clone()
+        app.book().invoices()[app.rows().invoices[r].ix].number.to_string()
     };
     keys(&mut app, &["d"]);
     type_text(&mut app, "goods damaged");
@@ -466,7 +466,7 @@ fn forms_name_their_invoice_resolve_dates_and_warn_past_the_balance() {
     let (_tmp, mut app) = store_app();
     keys(&mut app, &["enter"]);
     let r = app.screens.detail.rows[app.screens.detail.list.selected];
-    let number = app.book().invoices()[app.rows().invoices[r].ix].number.clone();
+    let number = app.book().invoices()[app.rows().invoices[r].ix].number.to_string();
     keys(&mut app, &["p"]);
     type_text(&mut app, "fri");
     let s = screen(&render(&mut app, 80, 24));

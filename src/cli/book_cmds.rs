@@ -414,8 +414,8 @@ fn invoice_report<'a>(
             flags.push("excluded");
         }
         r.rows.push(vec![
-            inv.number.clone(),
-            inv.client_id.clone(),
+            inv.number.to_string(),
+            inv.client_id.to_string(),
             inv.issue_date.to_string(),
             inv.due_date.to_string(),
             inv.currency.to_string(),

@@ -484,7 +484,7 @@ fn client_forecast(book: &Book, id: &str, as_of: NaiveDate, f: Format) -> anyhow
         }
         let fc = kpi::forecast(&h, inv, as_of);
         r.rows.push(vec![
-            inv.number.clone(),
+            inv.number.to_string(),
             inv.issue_date.to_string(),
             inv.due_date.to_string(),
             inv.currency.to_string(),
@@ -539,8 +539,8 @@ fn fees_list(ctx: &Ctx, a: FeesArgs) -> anyhow::Result<()> {
         }
         totals.add(crate::domain::Money::new(q.chargeable, inv.currency));
         r.rows.push(vec![
-            inv.number.clone(),
-            inv.client_id.clone(),
+            inv.number.to_string(),
+            inv.client_id.to_string(),
             inv.currency.to_string(),
             money(f, q.overdue),
             q.days_late.to_string(),
@@ -614,7 +614,7 @@ fn fee(ctx: &Ctx, a: FeeArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let invoice = inv.number.clone();
+    let invoice = inv.number.to_string();
     let command = Command::ChargeFee { invoice, date: Some(date) };
     let Some(store) = store.take() else {
         return ctx.write(command).map(|_| ());
@@ -656,8 +656,8 @@ fn discounts(ctx: &Ctx, a: AsOfArgs) -> anyhow::Result<()> {
     for inv in book.invoices() {
         if let Some(o) = discount::offer(book, inv, as_of) {
             r.rows.push(vec![
-                inv.number.clone(),
-                inv.client_id.clone(),
+                inv.number.to_string(),
+                inv.client_id.to_string(),
                 inv.currency.to_string(),
                 money(f, o.open),
                 o.percent.normalize().to_string(),

@@ -79,7 +79,7 @@ pub fn promise_over_balance(
     let currency = invoices.first().and_then(|n| book.invoice(n)).map_or(c.currency, |i| i.currency);
     let open: Decimal = book
         .client_invoices(client_id)
-        .filter(|i| i.currency == currency && (invoices.is_empty() || invoices.contains(&i.number)))
+        .filter(|i| i.currency == currency && (invoices.is_empty() || invoices.iter().any(|n| *n == i.number)))
         .map(|i| open_balance(book, i, today))
         .sum();
     (amount > open).then(|| {
@@ -179,7 +179,7 @@ pub fn refund(
         let b = invoice_state(book, inv, stamp.date).balance;
         if need > Decimal::ZERO && b < Decimal::ZERO {
             let take = (-b).min(need);
-            allocations.push(Allocation { invoice: inv.number.clone(), amount: -take });
+            allocations.push(Allocation { invoice: inv.number.to_string(), amount: -take });
             need -= take;
         }
     }

@@ -60,8 +60,8 @@ pub fn record_payment(
         Some(inv) => {
             if inv.client_id != c.id {
                 return Err(CommandError::WrongClient {
-                    invoice: inv.number.clone(),
-                    owner: inv.client_id.clone(),
+                    invoice: inv.number.to_string(),
+                    owner: inv.client_id.to_string(),
                     client: c.id.clone(),
                 });
             }
@@ -242,7 +242,7 @@ fn adjustment(
 ) -> Built {
     let adj = Adjustment {
         id: ids.adjustment(),
-        invoice: inv.number.clone(),
+        invoice: inv.number.to_string(),
         date,
         kind,
         amount,

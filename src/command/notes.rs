@@ -140,7 +140,7 @@ fn promise_invoices<'a>(book: &'a Book, c: &Client, numbers: &[String]) -> Resul
         if inv.client_id != c.id {
             return Err(CommandError::WrongClient {
                 invoice: n.clone(),
-                owner: inv.client_id.clone(),
+                owner: inv.client_id.to_string(),
                 client: c.id.clone(),
             });
         }

@@ -2,6 +2,7 @@
 //! `receivables::balance`), never stored where it could drift.
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +12,8 @@ use super::terms::{DiscountTerms, Instalment};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Invoice {
     /// Unique across the book.
-    pub number: String,
-    pub client_id: String,
+    pub number: CompactString,
+    pub client_id: CompactString,
     #[serde(with = "super::compact_serde::date")]
     pub issue_date: NaiveDate,
     #[serde(with = "super::compact_serde::date")]
@@ -71,8 +72,8 @@ impl Invoice {
         total: Money,
     ) -> Self {
         Invoice {
-            number: number.into(),
-            client_id: client_id.into(),
+            number: CompactString::new(number.into()),
+            client_id: CompactString::new(client_id.into()),
             issue_date,
             due_date,
             currency: total.currency,

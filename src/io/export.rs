@@ -364,8 +364,8 @@ pub fn files(book: &Book, format: ExportFormat) -> std::io::Result<Vec<(String, 
             let mut instalments = Sheet::new(&INSTALMENTS_COLUMNS);
             for i in &s.invoices {
                 invoices.row(&[
-                    i.number.clone(),
-                    i.client_id.clone(),
+                    i.number.to_string(),
+                    i.client_id.to_string(),
                     i.issue_date.to_string(),
                     i.due_date.to_string(),
                     i.currency.to_string(),
@@ -379,7 +379,7 @@ pub fn files(book: &Book, format: ExportFormat) -> std::io::Result<Vec<(String, 
                 ])?;
                 for l in &i.lines {
                     lines.row(&[
-                        i.number.clone(),
+                        i.number.to_string(),
                         l.description.clone(),
                         dec(l.quantity),
                         dec(l.unit_price),
@@ -387,7 +387,7 @@ pub fn files(book: &Book, format: ExportFormat) -> std::io::Result<Vec<(String, 
                     ])?;
                 }
                 for p in &i.plan {
-                    instalments.row(&[i.number.clone(), p.due.to_string(), dec(p.amount)])?;
+                    instalments.row(&[i.number.to_string(), p.due.to_string(), dec(p.amount)])?;
                 }
             }
             let mut payments = Sheet::new(&PAYMENTS_COLUMNS);

@@ -387,8 +387,8 @@ fn read_csv<'f>(path: &dyn Fn(&str) -> String, get: &dyn Fn(&str) -> Option<&'f 
             days: c.parse("discount_days", "a number of days").unwrap_or_default(),
         });
         batch.invoices.push(Invoice {
-            number,
-            client_id,
+            number: number.as_str().into(),
+            client_id: client_id.as_str().into(),
             issue_date: c.date("issue_date"),
             due_date: c.date("due_date"),
             currency: c.currency("currency"),

@@ -650,7 +650,7 @@ pub fn payments(
         plan.new += 1;
         plan.batch.payments.push(Payment {
             id: ids.payment(),
-            client_id: inv.client_id.clone(),
+            client_id: inv.client_id.to_string(),
             date,
             amount,
             currency: inv.currency,

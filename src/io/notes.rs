@@ -173,7 +173,7 @@ pub fn notes(book: &Book, file: &str, text: &str, opts: ImportOptions<'_>, ids: 
                 invoices: book
                     .client_invoices(&client.id)
                     .filter(|i| i.due_date < date && i.issue_date <= date)
-                    .map(|i| i.number.clone())
+                    .map(|i| i.number.to_string())
                     .collect(),
             }),
             event: None,

@@ -259,7 +259,7 @@ pub fn build(inp: &Inputs, client: &Client, step: Step, invoice_numbers: Option<
             .map(|p| fees::quote(book, inv, inp.today, p).chargeable)
             .unwrap_or_default();
         InvoiceFields {
-            number: inv.number.clone(),
+            number: inv.number.to_string(),
             reference: inv.reference.clone(),
             issue_date: inv.issue_date.to_string(),
             due_date: inv.due_date.to_string(),
@@ -275,7 +275,7 @@ pub fn build(inp: &Inputs, client: &Client, step: Step, invoice_numbers: Option<
     };
     let chosen: Vec<(&Invoice, Decimal)> = match invoice_numbers {
         None => open.clone(),
-        Some(nums) => open.iter().filter(|(i, _)| nums.contains(&i.number)).copied().collect(),
+        Some(nums) => open.iter().filter(|(i, _)| nums.iter().any(|n| *n == i.number)).copied().collect(),
     };
     let sum = |list: &[(&Invoice, Decimal)]| {
         let mut m: BTreeMap<Currency, Decimal> = BTreeMap::new();

@@ -34,7 +34,7 @@ pub fn allocate_payment(
             break;
         }
         let take = bal.min(left);
-        out.push(Allocation { invoice: inv.number.clone(), amount: take });
+        out.push(Allocation { invoice: inv.number.to_string(), amount: take });
         left -= take;
     }
     out

@@ -108,7 +108,7 @@ pub fn apply_credit(
             break;
         }
         let take = bal.min(left);
-        to_apply.push(Allocation { invoice: inv.number.clone(), amount: take });
+        to_apply.push(Allocation { invoice: inv.number.to_string(), amount: take });
         out.applied += take;
         left -= take;
     }
@@ -123,7 +123,7 @@ pub fn apply_credit(
         let st = invoice_state(book, inv, as_of);
         if st.balance < Decimal::ZERO {
             let take = (-st.balance).min(need);
-            out.allocations.push(Allocation { invoice: inv.number.clone(), amount: -take });
+            out.allocations.push(Allocation { invoice: inv.number.to_string(), amount: -take });
             need -= take;
         }
     }

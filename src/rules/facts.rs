@@ -122,19 +122,23 @@ impl<'a> ClientFacts<'a> {
         // plan, instalments due later were never part of it.
         let due: Decimal = book
             .client_invoices(&note.client_id)
-            .filter(|i| i.currency == p.currency && (p.invoices.is_empty() || p.invoices.contains(&i.number)))
+            .filter(|i| {
+                i.currency == p.currency && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number))
+            })
             .filter(|i| !i.plan.is_empty())
             .map(|i| due_by(book, i, note.date, p.date))
             .sum();
         let plain_open: Decimal = book
             .client_invoices(&note.client_id)
-            .filter(|i| i.currency == p.currency && (p.invoices.is_empty() || p.invoices.contains(&i.number)))
+            .filter(|i| {
+                i.currency == p.currency && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number))
+            })
             .filter(|i| i.plan.is_empty())
             .map(|i| crate::receivables::open_balance(book, i, note.date))
             .sum();
         let any_plan = book
             .client_invoices(&note.client_id)
-            .any(|i| !i.plan.is_empty() && (p.invoices.is_empty() || p.invoices.contains(&i.number)));
+            .any(|i| !i.plan.is_empty() && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number)));
         let owed = if any_plan { p.amount.min(due + plain_open) } else { p.amount };
         if paid >= owed {
             PromiseStatus::Kept

@@ -435,7 +435,7 @@ pub(crate) fn ladder_of(
         (date > today).then_some(NextLevel { level: l.number, date })
     });
     InvoiceLadder {
-        invoice: c.inv.number.clone(),
+        invoice: c.inv.number.as_str().to_owned(),
         currency: c.inv.currency,
         open: c.open,
         chased: c.chased,
@@ -480,7 +480,7 @@ pub fn invoice_ladder(book: &Book, rules: &Rules, inv: &Invoice, today: NaiveDat
     let facts = ClientFacts::gather(book, &inv.client_id, today);
     let open = open_balance(book, inv, today);
     let blank = |pause| InvoiceLadder {
-        invoice: inv.number.clone(),
+        invoice: inv.number.as_str().to_owned(),
         currency: inv.currency,
         open,
         chased: open,

@@ -530,7 +530,7 @@ fn change_of(applied: &crate::ledger::Applied) -> Change {
         .map(|n| n.client_id.clone())
         .chain(b.payments.iter().map(|p| p.client_id.clone()))
         .chain(b.clients.iter().map(|c| c.id.clone()))
-        .chain(b.invoices.iter().map(|i| i.client_id.clone()))
+        .chain(b.invoices.iter().map(|i| i.client_id.to_string()))
         .collect();
     clients.sort();
     clients.dedup();

@@ -348,7 +348,7 @@ mod tests {
             let mut w = Vec::new();
             for mut inv in invoices(STAGED_ABOVE + 10, "C1") {
                 inv.total = 7.into();
-                w.push((inv.number.clone().into_bytes(), codec::encode(&inv).unwrap()));
+                w.push((inv.number.to_string().into_bytes(), codec::encode(&inv).unwrap()));
             }
             let writes = Listed(vec![(vec![], false), (w, false), (vec![], true)]);
             write_journal(&dir, s.meta().seq, &t, &writes).unwrap();
@@ -394,7 +394,7 @@ mod tests {
             let before = s.counts();
             let mut big = invoices(STAGED_ABOVE + 100, "C1");
             for inv in &mut big {
-                inv.number = format!("B{}", inv.number);
+                inv.number = compact_str::format_compact!("B{}", inv.number);
             }
             fail_point::fail_after(STAGED_ABOVE / 2);
             assert!(s.apply(Batch { invoices: big, ..Default::default() }).is_err());
@@ -439,7 +439,7 @@ mod tests {
         }
         let mut added = invoices(half, "C2");
         for inv in &mut added {
-            inv.number = format!("N{}", inv.number);
+            inv.number = compact_str::format_compact!("N{}", inv.number);
         }
         batch.extend(added);
         // Every record written, then the flush before the commit fails.

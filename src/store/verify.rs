@@ -78,12 +78,12 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         if k != inv.number.as_bytes() {
             problem(r, format!("invoices record {} holds invoice {}", show_key(k), inv.number));
         }
-        if !client_ids.contains(&inv.client_id) {
+        if !client_ids.contains(inv.client_id.as_str()) {
             problem(r, format!("invoice {} belongs to client {}, which is missing", inv.number, inv.client_id));
         }
         // The tree is in key order, so each client's list comes out sorted.
-        want_ix_ci.entry(inv.client_id.clone()).or_default().push(inv.number.clone());
-        invoice_client.insert(inv.number.clone(), inv.client_id);
+        want_ix_ci.entry(inv.client_id.to_string()).or_default().push(inv.number.to_string());
+        invoice_client.insert(inv.number.to_string(), inv.client_id.to_string());
     });
     r.counts.payments = decode_tree::<Payment>(&mut r, &t.payments, "payments", |r, k, p| {
         if k != id_key(p.id) {

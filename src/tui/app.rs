@@ -773,7 +773,7 @@ impl App {
     pub(super) fn shown_invoices(&self) -> ShownInvoices {
         let book = self.book();
         let number = |v: &View| match v {
-            View::Invoice(r) => book.invoices().get(*r).map(|i| i.number.clone()),
+            View::Invoice(r) => book.invoices().get(*r).map(|i| i.number.to_string()),
             View::Tab(_) | View::Client(_) => None,
         };
         ShownInvoices(std::iter::once(&self.view).chain(&self.back).map(number).collect())

@@ -107,7 +107,7 @@ impl App {
         Some(FormContext {
             client_id: client.id.clone(),
             client_name: client.name.clone(),
-            invoice: inv.map(|i| i.number.clone()),
+            invoice: inv.map(|i| i.number.to_string()),
             invoice_balance: inv
                 .map(|i| Money::new(crate::receivables::open_balance(book, i, self.today()), i.currency)),
             overdue,
@@ -142,7 +142,7 @@ impl App {
                 }
             }
             Action::Resolve => {
-                let invoice = self.selected_invoice().map(|i| self.book().invoices()[i].number.clone());
+                let invoice = self.selected_invoice().map(|i| self.book().invoices()[i].number.to_string());
                 return match self.focus {
                     Some(c) => self.ask_resolve(c, invoice),
                     None => Effect::None,

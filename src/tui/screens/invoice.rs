@@ -24,7 +24,9 @@ fn row(app: &App) -> Option<usize> {
 
 impl Screen for InvoiceView {
     fn title(&self, app: &App) -> String {
-        row(app).map(|r| app.book().invoices()[app.model.invoice(app.book(), r).ix].number.clone()).unwrap_or_default()
+        row(app)
+            .map(|r| app.book().invoices()[app.model.invoice(app.book(), r).ix].number.to_string())
+            .unwrap_or_default()
     }
 
     fn section(&self) -> Section {

@@ -322,11 +322,11 @@ fn draw_list(s: &Invoices, app: &App, area: Rect, buf: &mut Buffer) {
 pub fn row_cells(app: &App, t: &Theme, r: usize) -> Vec<table::CellText> {
     let row = &app.model.invoice(app.book(), r);
     let inv = &app.book().invoices()[row.ix];
-    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
+    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.to_string());
     let days_role = if row.is_open() { fmt::days_role(row.days_overdue, &app.aging_bounds) } else { Role::Muted };
     let status = if row.is_open() && row.days_overdue > 0 { "overdue" } else { row.status.as_str() };
     vec![
-        (inv.number.clone(), t.style(Role::Text)),
+        (inv.number.to_string(), t.style(Role::Text)),
         (client, t.style(Role::Text)),
         (fmt::date(inv.issue_date), t.style(Role::Muted)),
         (fmt::date(inv.due_date), t.style(Role::Text)),

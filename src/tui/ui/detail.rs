@@ -315,7 +315,7 @@ pub fn client(app: &App, c: usize, area: Rect, buf: &mut Buffer, wide: bool, ful
             let inv = &app.book().invoices()[row.ix];
             let role = fmt::days_role(row.days_overdue, bounds);
             vec![
-                (inv.number.clone(), text),
+                (inv.number.to_string(), text),
                 (fmt::date(inv.due_date), text),
                 (inv.currency.to_string(), muted),
                 (format_amount(inv.total), muted),
@@ -343,7 +343,7 @@ pub fn invoice(app: &App, r: usize, area: Rect, buf: &mut Buffer, scroll: u16) {
     let inv = &app.book().invoices()[row.ix];
     let muted = t.style(Role::Muted);
     let text = t.style(Role::Text);
-    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.clone());
+    let client = row.client.map(|c| app.book().clients()[c].name.clone()).unwrap_or_else(|| inv.client_id.to_string());
     let role = fmt::days_role(row.days_overdue, &app.aging_bounds);
     let status =
         if row.is_overdue() { format!("overdue {} days", row.days_overdue) } else { row.status.as_str().to_string() };
