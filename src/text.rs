@@ -151,11 +151,22 @@ pub fn pad_into(out: &mut String, s: &str, w: usize, align: Align) {
     };
     let fill = w.saturating_sub(tw);
     if align == Align::Right {
-        out.extend(std::iter::repeat_n(' ', fill));
+        push_spaces(out, fill);
     }
     out.push_str(t);
     if align == Align::Left {
-        out.extend(std::iter::repeat_n(' ', fill));
+        push_spaces(out, fill);
+    }
+}
+
+/// `n` spaces, copied in runs: a padded table of the day's list on a large
+/// book is ten million of them, pushed one character at a time before.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let run = n.min(SPACES.len());
+        out.push_str(&SPACES[..run]);
+        n -= run;
     }
 }
 
@@ -265,6 +276,11 @@ mod tests {
         assert_eq!(width(&truncate("佐藤商事株式会社", 7)), 7);
         assert_eq!(pad_right("佐藤", 6), "佐藤  ");
         assert_eq!(pad_left("ab", 4), "  ab");
+        // Longer than one run of spaces.
+        for w in [63, 64, 65, 129, 200] {
+            assert_eq!(pad_right("ab", w), format!("ab{}", " ".repeat(w - 2)));
+            assert_eq!(pad_left("ab", w), format!("{}ab", " ".repeat(w - 2)));
+        }
         assert_eq!(truncate("abc", 3), "abc");
     }
 }
