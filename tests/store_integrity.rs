@@ -292,3 +292,90 @@ fn the_client_invoice_index_follows_moves_within_and_across_batches() {
     assert_eq!(s.counts().invoices, 3);
     assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
 }
+
+/// After every write the published read image is, byte for byte, the one a
+/// full encode of the store's book gives, whichever way the store wrote it:
+/// a write of notes and existing clients only copies the invoice, payment
+/// and fact sections from the image before it, every other write encodes
+/// them again. The writes below take both ways, including the cases that
+/// must not copy: a new client (it renumbers the facts' clients) and a
+/// promise earlier than its client's first (it moves payments out of the
+/// history).
+#[test]
+fn the_published_image_is_always_the_full_encode_of_the_book() {
+    use dun::store::image;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Store::open(tmp.path()).unwrap();
+    let note = |s: &Store, client: &str, date: &str, promise: Option<&str>| {
+        let mut n = Note::new(s.ids().note(), client, chrono::Utc::now(), d(date), "t", NoteKind::Call, "rang");
+        n.promise = promise.map(|p| Promise {
+            date: d(p),
+            amount: Decimal::from(10),
+            currency: Currency::USD,
+            invoices: vec![],
+        });
+        n
+    };
+    let paid = |s: &Store, client: &str, inv: &str, date: &str| Payment {
+        id: s.ids().payment(),
+        client_id: client.into(),
+        date: d(date),
+        amount: Decimal::from(100),
+        currency: Currency::USD,
+        method: PaymentMethod::Card,
+        reference: String::new(),
+        allocations: vec![Allocation { invoice: inv.into(), amount: Decimal::from(100) }],
+        reverses: None,
+    };
+    let check = |s: &mut Store, what: &str| {
+        let seq = s.meta().seq;
+        let mut full = std::io::Cursor::new(Vec::new());
+        image::encode(s.book().unwrap(), seq, &mut full).unwrap();
+        let published = std::fs::read(tmp.path().join(image::FILE)).unwrap();
+        assert!(published == full.into_inner(), "after {what}, the published image is not the book's");
+    };
+    s.apply(Batch {
+        clients: vec![client("C1"), client("C3")],
+        // I4 stays open: the facts name its client by place.
+        invoices: vec![invoice("I1", "C1"), invoice("I2", "C1"), invoice("I3", "C3"), invoice("I4", "C3")],
+        ..Default::default()
+    })
+    .unwrap();
+    let p = paid(&s, "C1", "I1", "2026-02-01");
+    s.apply(Batch { payments: vec![p], ..Default::default() }).unwrap();
+    check(&mut s, "a payment");
+    let n = note(&s, "C1", "2026-02-10", None);
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a plain note");
+    let n = note(&s, "C1", "2026-03-01", Some("2026-03-15"));
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "the client's first promise");
+    let n = note(&s, "C1", "2026-03-20", Some("2026-04-01"));
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a later promise");
+    // A payment before any promise is history; a promise dated before it
+    // brings it back into the open part.
+    let p = paid(&s, "C3", "I3", "2026-02-05");
+    s.apply(Batch { payments: vec![p], ..Default::default() }).unwrap();
+    let n = note(&s, "C3", "2026-03-01", Some("2026-03-10"));
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a first promise after a settled payment");
+    let n = note(&s, "C3", "2026-01-15", Some("2026-01-20"));
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a promise before the client's first");
+    let mut c1 = s.book().unwrap().client("C1").unwrap().clone();
+    c1.snoozed_until = Some(d("2026-05-01"));
+    let n = note(&s, "C1", "2026-04-02", None);
+    s.apply(Batch { clients: vec![c1], notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "an existing client changed, with a note");
+    let n = note(&s, "C2", "2026-04-03", None);
+    s.apply(Batch { clients: vec![client("C2")], notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a new client placed between the others");
+    // And from a store opened again, which reads its book from the image.
+    drop(s);
+    let mut s = Store::open(tmp.path()).unwrap();
+    let n = note(&s, "C2", "2026-04-04", None);
+    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
+    check(&mut s, "a note after reopening");
+    assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
+}

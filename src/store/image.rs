@@ -330,6 +330,10 @@ impl Image {
         }
     }
 
+    fn has(&self, kind: Kind) -> bool {
+        self.sections.iter().any(|s| s.kind == kind as u32)
+    }
+
     /// Records in a section: its chunks read in one go and decoded on as
     /// many threads as it is worth.
     fn section<T: DeserializeOwned + Send>(&self, kind: Kind) -> Result<Vec<T>, ImageError> {
@@ -631,63 +635,133 @@ fn put_chunk<T: Serialize, W: Write>(out: &mut Out<'_, W>, chunk: &[&T]) -> std:
     out.put(&env)
 }
 
+/// The sections a write that leaves every invoice, payment and adjustment
+/// alone also leaves alone, byte for byte (see [`encode_reusing`]).
+const RECORD_KINDS: [Kind; 8] = [
+    Kind::OpenInvoices,
+    Kind::OpenPayments,
+    Kind::OpenAdjustments,
+    Kind::ClosedInvoices,
+    Kind::ClosedPayments,
+    Kind::ClosedAdjustments,
+    Kind::InvoiceFacts,
+    Kind::CreditFacts,
+];
+
 /// Writes the image of `book` at store sequence `seq` into `w`: the
 /// sections as they are encoded, then the header at the start (`w` is a
 /// fresh file or buffer). Nothing the size of the image is held.
 pub fn encode<W: Write + Seek>(book: &Book, seq: u64, w: &mut W) -> std::io::Result<()> {
-    let sp = split(book);
+    encode_reusing(book, seq, None, w)
+}
+
+/// [`encode`], with every section but the clients and the notes copied
+/// from `prev` when given: the image of the book before a write that
+/// changed only notes and existing clients, and no client's first
+/// promise (which decides which payments are history). Those sections
+/// are then the same bytes a full encode writes (the tests check it), and
+/// a note logged on a million-invoice book does not decode-split-and-
+/// encode the million invoices again. The caller vouches for `prev`
+/// (see `Store::apply`); an image without every one of those sections is
+/// not used.
+pub fn encode_reusing<W: Write + Seek>(book: &Book, seq: u64, prev: Option<&Image>, w: &mut W) -> std::io::Result<()> {
     let kinds = 10;
     let header_len = FIXED + kinds * ENTRY + 4;
+    let prev = prev.filter(|p| RECORD_KINDS.iter().all(|&k| p.has(k)));
     let mut out = Out { w, len: 0 };
     out.put(&vec![0u8; header_len])?;
     let mut table = Vec::with_capacity(kinds);
     let clients = key_order(book.clients(), |c| c.id.as_str());
+    let (closed_through, facts_through) = match prev {
+        Some(p) => {
+            // In the order a full encode writes them.
+            put_section(&mut out, &mut table, Kind::Clients, book.clients(), &clients, None)?;
+            for k in [Kind::OpenInvoices, Kind::OpenPayments, Kind::OpenAdjustments] {
+                copy_section(&mut out, &mut table, p, k)?;
+            }
+            let notes = key_order(book.notes(), |n| &n.id);
+            put_section(&mut out, &mut table, Kind::Notes, book.notes(), &notes, None)?;
+            for &k in &RECORD_KINDS[3..] {
+                copy_section(&mut out, &mut table, p, k)?;
+            }
+            (p.closed_through, p.facts_through)
+        }
+        None => encode_sections(book, &clients, &mut out, &mut table)?,
+    };
+    let mut header = vec![0u8; header_len];
+    let h = &mut header[..];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&IMAGE_FORMAT.to_le_bytes());
+    h[12..16].copy_from_slice(&super::schema::SCHEMA_VERSION.to_le_bytes());
+    h[16..24].copy_from_slice(&seq.to_le_bytes());
+    h[24..28].copy_from_slice(&closed_through.map_or(i32::MIN, days).to_le_bytes());
+    h[28..32].copy_from_slice(&facts_through.map_or(i32::MIN, days).to_le_bytes());
+    h[32..36].copy_from_slice(&(table.len() as u32).to_le_bytes());
+    for (i, s) in table.iter().enumerate() {
+        let at = FIXED + i * ENTRY;
+        h[at..at + 4].copy_from_slice(&s.kind.to_le_bytes());
+        h[at + 4..at + 12].copy_from_slice(&s.records.to_le_bytes());
+        h[at + 12..at + 20].copy_from_slice(&s.offset.to_le_bytes());
+        h[at + 20..at + 28].copy_from_slice(&s.len.to_le_bytes());
+    }
+    let body = header_len - 4;
+    let crc = crc32fast::hash(&h[..body]);
+    h[body..].copy_from_slice(&crc.to_le_bytes());
+    out.w.seek(SeekFrom::Start(0))?;
+    out.w.write_all(&header)
+}
+
+/// Appends `prev`'s section of `kind` as it is: its chunks carry their
+/// own checksums, and only its place in the file changes.
+fn copy_section<W: Write>(
+    out: &mut Out<'_, W>,
+    table: &mut Vec<Section>,
+    prev: &Image,
+    kind: Kind,
+) -> std::io::Result<()> {
+    let Some(s) = prev.sections.iter().find(|s| s.kind == kind as u32) else {
+        return Err(std::io::Error::other(format!("the previous read image has no section {kind:?}")));
+    };
+    let offset = out.len;
+    out.put(&prev.map[s.offset as usize..(s.offset + s.len) as usize])?;
+    table.push(Section { kind: s.kind, records: s.records, offset, len: s.len });
+    Ok(())
+}
+
+/// Every section of `book`, worked out and encoded; gives the image's
+/// `closed_through` and `facts_through`.
+fn encode_sections<W: Write>(
+    book: &Book,
+    clients: &[u32],
+    out: &mut Out<'_, W>,
+    table: &mut Vec<Section>,
+) -> std::io::Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let sp = split(book);
     let invoices = key_order(book.invoices(), |i| i.number.as_str());
     let payments = key_order(book.payments(), |p| &p.id);
     let adjustments = key_order(book.adjustments(), |a| &a.id);
     let notes = key_order(book.notes(), |n| &n.id);
-    put_section(&mut out, &mut table, Kind::Clients, book.clients(), &clients, None)?;
+    put_section(out, table, Kind::Clients, book.clients(), clients, None)?;
     // Number order if the book's lists by client do not hold every open
     // invoice exactly once (they always should).
-    let by_client = open_by_client(book, &clients, &invoices, &sp.invoice_closed)
+    let by_client = open_by_client(book, clients, &invoices, &sp.invoice_closed)
         .unwrap_or_else(|| invoices.iter().copied().filter(|&i| !sp.invoice_closed[i as usize]).collect());
-    put_section(&mut out, &mut table, Kind::OpenInvoices, book.invoices(), &by_client, None)?;
+    put_section(out, table, Kind::OpenInvoices, book.invoices(), &by_client, None)?;
+    put_section(out, table, Kind::OpenPayments, book.payments(), &payments, Some((&sp.payment_closed, false)))?;
     put_section(
-        &mut out,
-        &mut table,
-        Kind::OpenPayments,
-        book.payments(),
-        &payments,
-        Some((&sp.payment_closed, false)),
-    )?;
-    put_section(
-        &mut out,
-        &mut table,
+        out,
+        table,
         Kind::OpenAdjustments,
         book.adjustments(),
         &adjustments,
         Some((&sp.adjustment_closed, false)),
     )?;
-    put_section(&mut out, &mut table, Kind::Notes, book.notes(), &notes, None)?;
+    put_section(out, table, Kind::Notes, book.notes(), &notes, None)?;
+    put_section(out, table, Kind::ClosedInvoices, book.invoices(), &invoices, Some((&sp.invoice_closed, true)))?;
+    put_section(out, table, Kind::ClosedPayments, book.payments(), &payments, Some((&sp.payment_closed, true)))?;
     put_section(
-        &mut out,
-        &mut table,
-        Kind::ClosedInvoices,
-        book.invoices(),
-        &invoices,
-        Some((&sp.invoice_closed, true)),
-    )?;
-    put_section(
-        &mut out,
-        &mut table,
-        Kind::ClosedPayments,
-        book.payments(),
-        &payments,
-        Some((&sp.payment_closed, true)),
-    )?;
-    put_section(
-        &mut out,
-        &mut table,
+        out,
+        table,
         Kind::ClosedAdjustments,
         book.adjustments(),
         &adjustments,
@@ -715,35 +789,21 @@ pub fn encode<W: Write + Seek>(book: &Book, seq: u64, w: &mut W) -> std::io::Res
     let facts_through = facts.as_ref().map(|f| f.through.unwrap_or(NaiveDate::MIN));
     let (fi, fc) = facts.map(|f| (f.invoices, f.credit)).unwrap_or_default();
     let all = |n: usize| (0..n as u32).collect::<Vec<u32>>();
-    put_section(&mut out, &mut table, Kind::InvoiceFacts, &fi, &all(fi.len()), None)?;
-    put_section(&mut out, &mut table, Kind::CreditFacts, &fc, &all(fc.len()), None)?;
-    let mut header = vec![0u8; header_len];
-    let h = &mut header[..];
-    h[..8].copy_from_slice(MAGIC);
-    h[8..12].copy_from_slice(&IMAGE_FORMAT.to_le_bytes());
-    h[12..16].copy_from_slice(&super::schema::SCHEMA_VERSION.to_le_bytes());
-    h[16..24].copy_from_slice(&seq.to_le_bytes());
-    h[24..28].copy_from_slice(&sp.closed_through.map_or(i32::MIN, days).to_le_bytes());
-    h[28..32].copy_from_slice(&facts_through.map_or(i32::MIN, days).to_le_bytes());
-    h[32..36].copy_from_slice(&(table.len() as u32).to_le_bytes());
-    for (i, s) in table.iter().enumerate() {
-        let at = FIXED + i * ENTRY;
-        h[at..at + 4].copy_from_slice(&s.kind.to_le_bytes());
-        h[at + 4..at + 12].copy_from_slice(&s.records.to_le_bytes());
-        h[at + 12..at + 20].copy_from_slice(&s.offset.to_le_bytes());
-        h[at + 20..at + 28].copy_from_slice(&s.len.to_le_bytes());
-    }
-    let body = header_len - 4;
-    let crc = crc32fast::hash(&h[..body]);
-    h[body..].copy_from_slice(&crc.to_le_bytes());
-    out.w.seek(SeekFrom::Start(0))?;
-    out.w.write_all(&header)
+    put_section(out, table, Kind::InvoiceFacts, &fi, &all(fi.len()), None)?;
+    put_section(out, table, Kind::CreditFacts, &fc, &all(fc.len()), None)?;
+    Ok((sp.closed_through, facts_through))
 }
 
 /// Publishes the image of `book` at `seq` in `dir`, atomically, written
 /// to its temp file as it is encoded.
 pub fn publish(dir: &Path, book: &Book, seq: u64) -> std::io::Result<()> {
-    write_atomic_with(&dir.join(FILE), |f| encode(book, seq, f), |e| e)
+    publish_reusing(dir, book, seq, None)
+}
+
+/// [`publish`] through [`encode_reusing`]. `prev` may be the image this
+/// replaces: a map of it stays readable after the rename.
+pub fn publish_reusing(dir: &Path, book: &Book, seq: u64, prev: Option<&Image>) -> std::io::Result<()> {
+    write_atomic_with(&dir.join(FILE), |f| encode_reusing(book, seq, prev, f), |e| e)
 }
 
 /// Removes the image (a reader then falls back to the store).
@@ -943,6 +1003,50 @@ mod tests {
         let all = im.book(Need::All).unwrap();
         assert!(all.invoices().windows(2).all(|w| w[0].number < w[1].number), "the whole book by number");
         assert_eq!(all.invoices().len(), book.invoices().len());
+    }
+
+    /// With the image of the book before a change of notes and clients
+    /// only, the record sections are copied and the result is the full
+    /// encode's bytes; with a payment added they would be stale, which
+    /// shows they really are copied (the store never asks for that: see
+    /// `Store::apply` and tests/store_integrity.rs).
+    #[test]
+    fn copied_sections_give_the_bytes_of_a_full_encode() {
+        use crate::domain::{NoteKind, Payment, PaymentMethod};
+        let encoded = |book: &Book, prev: Option<&Image>| {
+            let mut w = std::io::Cursor::new(Vec::new());
+            encode_reusing(book, 9, prev, &mut w).unwrap();
+            w.into_inner()
+        };
+        let mut book = demo_book(day("2026-06-15"));
+        let (_d, prev) = publish_and_open(&book, 8);
+        let c0 = book.clients()[0].clone();
+        book.add_note(crate::domain::Note::new(
+            90_001,
+            &c0.id,
+            chrono::Utc::now(),
+            day("2026-06-15"),
+            "t",
+            NoteKind::Call,
+            "x",
+        ));
+        let mut snoozed = c0.clone();
+        snoozed.snoozed_until = Some(day("2026-07-01"));
+        book.upsert_client(snoozed);
+        assert_eq!(encoded(&book, Some(&prev)), encoded(&book, None));
+        let open = book.invoices().iter().find(|i| i.client_id == c0.id).unwrap().number.to_string();
+        book.add_payment(Payment {
+            id: 90_002,
+            client_id: c0.id.clone(),
+            date: day("2026-06-15"),
+            amount: 1.into(),
+            currency: c0.currency,
+            method: PaymentMethod::Cash,
+            reference: String::new(),
+            allocations: vec![crate::domain::Allocation { invoice: open, amount: 1.into() }],
+            reverses: None,
+        });
+        assert_ne!(encoded(&book, Some(&prev)), encoded(&book, None), "the payment's sections were copied");
     }
 
     #[test]

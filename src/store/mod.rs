@@ -214,6 +214,12 @@ pub struct Store {
     t: Trees,
     meta: Meta,
     book: Option<Book>,
+    /// The read image of `book` at `meta.seq`, when there is one: the
+    /// image it was read from or last published. A write that leaves the
+    /// invoices, payments and adjustments alone copies their sections from
+    /// it instead of encoding them again (see [`Store::apply`]). Set only
+    /// beside a `book` it is the image of, and dropped with it.
+    image: Option<image::Image>,
     /// Things the user should know that did not stop the work (a data
     /// folder others can read; a saved write whose manifest update
     /// failed). The shells take them with [`Store::take_warnings`]; any
@@ -405,7 +411,17 @@ impl Store {
                 ));
             }
         }
-        Ok(Store { dir: dir.to_path_buf(), db, t, meta, book: None, warnings, poisoned: None, _lock: lock })
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            db,
+            t,
+            meta,
+            book: None,
+            image: None,
+            warnings,
+            poisoned: None,
+            _lock: lock,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -439,15 +455,18 @@ impl Store {
     pub fn book(&mut self) -> Result<&Book> {
         self.check_not_poisoned()?;
         if self.book.is_none() {
-            let from_image = image::Image::open(&self.dir)
+            let current = image::Image::open(&self.dir)
                 .ok()
-                .filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION)
-                .and_then(|im| im.book(image::Need::All).ok());
+                .filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION);
+            let from_image = current.and_then(|im| im.book(image::Need::All).ok().map(|b| (b, im)));
             let book = match from_image {
-                Some(b) => b,
+                Some((b, im)) => {
+                    self.image = Some(im);
+                    b
+                }
                 None => {
                     let b = self.load_book()?;
-                    self.publish(&b);
+                    self.publish(&b, None);
                     b
                 }
             };
@@ -459,8 +478,19 @@ impl Store {
     /// Publishes the read image of `book` (this store's state at its
     /// current sequence). A failure leaves the store correct: the old image
     /// is withdrawn, so readers fall back to the store, and a warning says why.
-    fn publish(&mut self, book: &Book) {
-        if let Err(e) = image::publish(&self.dir, book, self.meta.seq) {
+    /// `prev`: the image of the book before a write that left its
+    /// invoices, payments and adjustments alone (see [`image::encode_reusing`]).
+    /// On success the new image is kept as the book's.
+    fn publish(&mut self, book: &Book, prev: Option<image::Image>) {
+        let published = image::publish_reusing(&self.dir, book, self.meta.seq, prev.as_ref());
+        drop(prev);
+        self.image = None;
+        if published.is_ok() {
+            // Only this store (holding the lock) writes the image, so what
+            // is there now is what was just written.
+            self.image = image::Image::open(&self.dir).ok().filter(|im| im.seq == self.meta.seq);
+        }
+        if let Err(e) = published {
             let _ = image::withdraw(&self.dir);
             self.warnings.push(format!(
                 "the read image could not be published ({}); commands that read will open the store until the next write",
@@ -473,6 +503,7 @@ impl Store {
     /// caller that keeps it after closing the store.
     pub fn take_book(&mut self) -> Result<Book> {
         self.book()?;
+        self.image = None;
         Ok(self.book.take().unwrap_or_default())
     }
 
@@ -622,6 +653,8 @@ impl Store {
         // book is ahead of the store, so a failed write drops it (the next
         // use reads it again).
         let mut book = self.book.take().expect("loaded above");
+        // Taken with the book: if the write fails, both are dropped.
+        let prev = self.image.take().filter(|_| leaves_records_alone(&book, &batch));
         let before = (book.clients().len(), book.invoices().len());
         let placed = writes::place(&mut book, batch);
         let mut meta = checked.meta;
@@ -658,7 +691,7 @@ impl Store {
             ));
         }
         self.meta = meta;
-        self.publish(&book);
+        self.publish(&book, prev);
         self.book = Some(book);
         Ok(())
     }
@@ -845,6 +878,24 @@ pub fn read_open_book(dir: &Path, as_of: chrono::NaiveDate, min_closed: u64) -> 
 
 /// Applies a batch that the store has written to an in-memory book, in the
 /// same way [`Store::apply`] does for its own copy.
+/// Whether the read image of `book` after `batch` differs from the one
+/// before it only in its clients and notes sections (see
+/// [`image::encode_reusing`]): the batch holds no invoice, payment or
+/// adjustment; no new client (a client's place in key order numbers the
+/// facts); and no promise that becomes its client's first (which decides
+/// the payments kept as history).
+fn leaves_records_alone(book: &Book, batch: &Batch) -> bool {
+    batch.invoices.is_empty()
+        && batch.payments.is_empty()
+        && batch.adjustments.is_empty()
+        && batch.clients.iter().all(|c| book.client_index(&c.id).is_some())
+        && batch
+            .notes
+            .iter()
+            .filter(|n| n.promise.is_some())
+            .all(|n| book.client_notes(&n.client_id).any(|earlier| earlier.promise.is_some() && earlier.date <= n.date))
+}
+
 pub fn apply_to_book(book: &mut Book, batch: Batch) {
     writes::place(book, batch);
 }
