@@ -72,8 +72,9 @@ impl ListState {
     }
 }
 
-/// The numbers of the invoices shown by the view and the way back.
-pub(super) struct ShownInvoices(Vec<Option<String>>);
+/// The numbers of the invoices shown by the view and the way back, and of
+/// the one selected on the Invoices tab.
+pub(super) struct ShownInvoices(Vec<Option<String>>, Option<String>);
 
 /// Whose invoices or notes are listed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -776,7 +777,21 @@ impl App {
             View::Invoice(r) => book.invoices().get(*r).map(|i| i.number.to_string()),
             View::Tab(_) | View::Client(_) => None,
         };
-        ShownInvoices(std::iter::once(&self.view).chain(&self.back).map(number).collect())
+        // A selection still waiting to be put back (the list has not been
+        // shown since the last read) is the one to keep: the rows are of
+        // an older book.
+        let invoices = &self.screens.invoices;
+        let listed = invoices.follow.clone().or_else(|| {
+            let r = *invoices.rows.get(invoices.list.selected)?;
+            // Rows are positions in the book they were built from, which
+            // is this one (every read goes through here first).
+            if r >= book.invoices().len() {
+                return None;
+            }
+            let ix = self.model.invoice(book, r).ix;
+            book.invoices().get(ix).map(|i| i.number.to_string())
+        });
+        ShownInvoices(std::iter::once(&self.view).chain(&self.back).map(number).collect(), listed)
     }
 
     /// The book was read again (the whole book after its open part, a
@@ -791,6 +806,7 @@ impl App {
                 *v = book.invoice_index(&number).map_or(tab, View::Invoice);
             }
         }
+        self.screens.invoices.follow = shown.1;
     }
 
     /// Keeps `focus` on the client of the current selection (of rows

@@ -652,6 +652,46 @@ mod tests {
         assert_eq!(app.screens.invoices.rows.len(), app.book().invoices().len(), "the paid history is listed");
     }
 
+    /// The Invoices list's selection stays on its invoice when the paid
+    /// history arrives, with the list in view and behind an invoice opened
+    /// from it: the paid
+    /// invoices listed with it move the open ones to other rows.
+    #[test]
+    fn the_invoices_list_keeps_its_selection_when_the_history_arrives() {
+        use super::super::action::{Action, Tab};
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
+        let selected = |app: &App| {
+            let list = &app.screens.invoices;
+            let ix = app.model.invoice(app.book(), list.rows[list.list.selected]).ix;
+            (list.list.selected, app.book().invoices()[ix].number.to_string())
+        };
+        for out_of_view in [false, true] {
+            let (_tmp, session) = demo_store(today);
+            let (mut app, partial) =
+                load(&session, settings(&session).unwrap(), Box::new(session.ledger()), Some(0)).unwrap();
+            assert!(partial);
+            app.update(Action::Jump(Tab::Invoices));
+            app.update(Action::ToggleScope);
+            // The last row of the open part: not yet due, where the paid
+            // invoices (nothing overdue) sort in around it.
+            for _ in 0..app.screens.invoices.rows.len() {
+                app.update(Action::Down);
+            }
+            let (row, number) = selected(&app);
+            if out_of_view {
+                app.update(Action::Enter);
+            }
+            let (book, seq) = whole_book_in_background(&session).unwrap().recv().unwrap().unwrap();
+            assert!(app.whole_book_arrived(book, seq));
+            if out_of_view {
+                app.update(Action::Back);
+            }
+            let (now, still) = selected(&app);
+            assert_eq!(still, number, "out of view: {out_of_view}");
+            assert_ne!(now, row, "the paid history moved the invoice to another row (else this shows nothing)");
+        }
+    }
+
     /// An invoice open while the whole book arrives stays the same invoice
     /// (and the one on the way back too), though the whole book holds its
     /// invoices at other positions than the open part did.

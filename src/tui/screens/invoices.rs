@@ -49,6 +49,11 @@ pub struct Invoices {
     /// Set by a drill-down from the aging table: currency and bucket (a
     /// bucket past the last is the row total: every open invoice).
     pub bucket: Option<(Currency, usize)>,
+    /// The invoice the selection was on when the book was read again (the
+    /// paid history arriving, a colleague's change): rows are positions in
+    /// the book, so the next refresh puts the selection back on this
+    /// number instead of on whatever invoice now has its place.
+    pub follow: Option<String>,
 }
 
 impl Default for Invoices {
@@ -60,6 +65,7 @@ impl Default for Invoices {
             scope: Scope::Book,
             status: StatusFilter::All,
             bucket: None,
+            follow: None,
         }
     }
 }
@@ -69,6 +75,7 @@ impl Invoices {
     /// at its top, never on a row of the old one.
     fn rescope(&mut self, cx: &Cx) {
         self.list = ListState::default();
+        self.follow = None;
         self.refresh(cx);
     }
 
@@ -180,6 +187,11 @@ impl Screen for Invoices {
             rows.extend(keyed.into_iter().map(|k| k.3));
         }
         self.rows = rows;
+        if let Some(number) = self.follow.take() {
+            if let Some(at) = self.rows.iter().position(|&r| book.invoices()[m.invoice(book, r).ix].number == number) {
+                self.list.selected = at;
+            }
+        }
         self.list.clamp(self.rows.len());
     }
 
