@@ -216,27 +216,34 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
     /// cleaned, measured and laid out on `threads` threads.
     fn table_parts(&self, max: Option<usize>, threads: usize) -> Vec<String> {
         // Borrowed unless a cell needed cleaning: a large report (the day's
-        // list on a big book) is half a million cells.
-        fn clean<C: AsRef<str>>(r: &[C]) -> Vec<Cow<'_, str>> {
-            r.iter().map(|c| text::sanitize(c.as_ref())).collect()
+        // list on a big book) is half a million cells. Each is measured
+        // once, here, for its column's width and its own padding.
+        fn clean<C: AsRef<str>>(r: &[C]) -> Vec<(Cow<'_, str>, usize)> {
+            r.iter()
+                .map(|c| {
+                    let c = text::sanitize(c.as_ref());
+                    let w = text::width(&c);
+                    (c, w)
+                })
+                .collect()
         }
         let n = self.columns.len();
         // Each part's cleaned rows and the widest cell of each column in it.
-        let measure = |rows: &[Vec<Cow<'_, str>>]| {
+        let measure = |rows: &[Vec<(Cow<'_, str>, usize)>]| {
             let mut w = vec![0; n];
             for r in rows {
-                for (i, c) in r.iter().enumerate().take(n) {
-                    w[i] = w[i].max(text::width(c));
+                for (i, (_, cw)) in r.iter().enumerate().take(n) {
+                    w[i] = w[i].max(*cw);
                 }
             }
             w
         };
         let cleaned: Vec<(Rows<'_>, Vec<usize>)> = in_parts(self.rows, threads, |part| {
-            let rows: Vec<Vec<Cow<'_, str>>> = part.iter().map(|r| clean(r.as_ref())).collect();
+            let rows: Vec<Vec<(Cow<'_, str>, usize)>> = part.iter().map(|r| clean(r.as_ref())).collect();
             let w = measure(&rows);
             (rows, w)
         });
-        let footer: Vec<Vec<Cow<'_, str>>> = self.footer.iter().map(|r| clean(r)).collect();
+        let footer: Vec<Vec<(Cow<'_, str>, usize)>> = self.footer.iter().map(|r| clean(r)).collect();
         let mut natural: Vec<usize> = self.columns.iter().map(|(h, _)| text::width(h)).collect();
         for w in cleaned.iter().map(|(_, w)| w).chain([&measure(&footer)]) {
             for (i, &c) in w.iter().enumerate() {
@@ -283,21 +290,21 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
         // One row into `out`: the main line's cells padded (and cut) to
         // their widths, two spaces apart, trailing blanks trimmed; then the
         // continuation line. `buf` is the line being built.
-        let line = |out: &mut String, buf: &mut String, cells: &[Cow<'_, str>]| {
+        let line = |out: &mut String, buf: &mut String, cells: &[(Cow<'_, str>, usize)]| {
             buf.clear();
             for (k, &i) in main.iter().enumerate() {
                 if k > 0 {
                     buf.push_str("  ");
                 }
-                let c = cells.get(i).map(|c| c.as_ref()).unwrap_or("");
-                text::pad_into(buf, c, widths[i], self.columns[i].1);
+                let (c, cw) = cells.get(i).map(|(c, cw)| (c.as_ref(), *cw)).unwrap_or(("", 0));
+                text::pad_measured_into(buf, c, cw, widths[i], self.columns[i].1);
             }
             out.push_str(buf.trim_end());
             out.push('\n');
             if !moved.is_empty() {
                 let rest: Vec<&str> = moved
                     .iter()
-                    .map(|&i| cells.get(i).map(|c| c.as_ref()).unwrap_or(""))
+                    .map(|&i| cells.get(i).map(|(c, _)| c.as_ref()).unwrap_or(""))
                     .filter(|c| !c.is_empty())
                     .collect();
                 if !rest.is_empty() {
@@ -313,7 +320,8 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
             s.push_str(&text::sanitize(t));
             s.push_str("\n\n");
         }
-        let heads: Vec<Cow<'_, str>> = self.columns.iter().map(|(h, _)| Cow::Borrowed(h.as_str())).collect();
+        let heads: Vec<(Cow<'_, str>, usize)> =
+            self.columns.iter().map(|(h, _)| (Cow::Borrowed(h.as_str()), text::width(h))).collect();
         line(&mut s, &mut buf, &heads);
         let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
@@ -430,8 +438,9 @@ impl Document {
     }
 }
 
-/// Rows of cells cleaned for a terminal (borrowed when already clean).
-type Rows<'a> = Vec<Vec<Cow<'a, str>>>;
+/// Rows of cells cleaned for a terminal (borrowed when already clean),
+/// each with its width.
+type Rows<'a> = Vec<Vec<(Cow<'a, str>, usize)>>;
 
 /// Below this many rows a report renders on one thread.
 pub(crate) const PARALLEL_FROM_ROWS: usize = 2_000;
