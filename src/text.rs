@@ -183,8 +183,9 @@ pub fn pad_measured_into(out: &mut String, s: &str, sw: usize, w: usize, align: 
     }
 }
 
-/// `n` spaces, copied in runs: a padded table of the day's list on a large
-/// book is ten million of them, pushed one character at a time before.
+/// `n` spaces, copied in runs of up to 64: one capacity check and one copy
+/// per run, not per space (a padded table of the day's list on a large
+/// book is ten million of them).
 fn push_spaces(out: &mut String, mut n: usize) {
     const SPACES: &str = "                                                                ";
     while n > 0 {

@@ -296,9 +296,10 @@ fn the_client_invoice_index_follows_moves_within_and_across_batches() {
 /// After every write the published read image is, byte for byte, the one a
 /// full encode of the store's book gives, whichever way the store wrote it:
 /// a write of notes and existing clients only copies the invoice, payment
-/// and fact sections from the image before it, every other write encodes
-/// them again. The writes below take both ways, including the cases that
-/// must not copy: a new client (it renumbers the facts' clients) and a
+/// and fact sections from the image before it (and the test sees that it
+/// did), every other write encodes them again. The writes below take both
+/// ways, including each that must not copy: an invoice changed, a payment,
+/// an adjustment, a new client (it renumbers the facts' clients) and a
 /// promise earlier than its client's first (it moves payments out of the
 /// history).
 #[test]
@@ -327,55 +328,75 @@ fn the_published_image_is_always_the_full_encode_of_the_book() {
         allocations: vec![Allocation { invoice: inv.into(), amount: Decimal::from(100) }],
         reverses: None,
     };
-    let check = |s: &mut Store, what: &str| {
+    let notes = |n: Note| Batch { notes: vec![n], ..Default::default() };
+    // Applies `batch`; then the image must be the full encode, and copied
+    // or not as `copied` says.
+    let write = |s: &mut Store, batch: Batch, what: &str, copied: bool| {
+        let before = s.copied_images();
+        s.apply(batch).unwrap();
+        assert_eq!(s.copied_images() - before, u64::from(copied), "after {what}: sections copied?");
         let seq = s.meta().seq;
         let mut full = std::io::Cursor::new(Vec::new());
         image::encode(s.book().unwrap(), seq, &mut full).unwrap();
         let published = std::fs::read(tmp.path().join(image::FILE)).unwrap();
         assert!(published == full.into_inner(), "after {what}, the published image is not the book's");
     };
-    s.apply(Batch {
+    let first = Batch {
         clients: vec![client("C1"), client("C3")],
         // I4 stays open: the facts name its client by place.
         invoices: vec![invoice("I1", "C1"), invoice("I2", "C1"), invoice("I3", "C3"), invoice("I4", "C3")],
         ..Default::default()
-    })
-    .unwrap();
+    };
+    write(&mut s, first, "the first invoices", false);
     let p = paid(&s, "C1", "I1", "2026-02-01");
-    s.apply(Batch { payments: vec![p], ..Default::default() }).unwrap();
-    check(&mut s, "a payment");
+    write(&mut s, Batch { payments: vec![p], ..Default::default() }, "a payment", false);
     let n = note(&s, "C1", "2026-02-10", None);
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a plain note");
+    write(&mut s, notes(n), "a plain note", true);
     let n = note(&s, "C1", "2026-03-01", Some("2026-03-15"));
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "the client's first promise");
+    write(&mut s, notes(n), "the client's first promise", false);
     let n = note(&s, "C1", "2026-03-20", Some("2026-04-01"));
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a later promise");
+    write(&mut s, notes(n), "a later promise", true);
     // A payment before any promise is history; a promise dated before it
     // brings it back into the open part.
     let p = paid(&s, "C3", "I3", "2026-02-05");
-    s.apply(Batch { payments: vec![p], ..Default::default() }).unwrap();
+    write(&mut s, Batch { payments: vec![p], ..Default::default() }, "a second payment", false);
     let n = note(&s, "C3", "2026-03-01", Some("2026-03-10"));
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a first promise after a settled payment");
+    write(&mut s, notes(n), "a first promise after a settled payment", false);
     let n = note(&s, "C3", "2026-01-15", Some("2026-01-20"));
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a promise before the client's first");
+    write(&mut s, notes(n), "a promise before the client's first", false);
     let mut c1 = s.book().unwrap().client("C1").unwrap().clone();
     c1.snoozed_until = Some(d("2026-05-01"));
     let n = note(&s, "C1", "2026-04-02", None);
-    s.apply(Batch { clients: vec![c1], notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "an existing client changed, with a note");
-    let n = note(&s, "C2", "2026-04-03", None);
-    s.apply(Batch { clients: vec![client("C2")], notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a new client placed between the others");
+    write(&mut s, Batch { clients: vec![c1], notes: vec![n], ..Default::default() }, "a changed client", true);
+    let mut i4 = s.book().unwrap().invoice("I4").unwrap().clone();
+    i4.dispute = Some(Dispute { reason: "damaged".into(), since: d("2026-04-03") });
+    write(&mut s, Batch { invoices: vec![i4], ..Default::default() }, "an invoice disputed", false);
+    let adj = Adjustment {
+        id: s.ids().adjustment(),
+        invoice: "I4".into(),
+        date: d("2026-04-04"),
+        kind: AdjustmentKind::Credit,
+        amount: Decimal::from(100),
+        reason: "credit note".into(),
+        reverses: None,
+    };
+    write(&mut s, Batch { adjustments: vec![adj], ..Default::default() }, "an adjustment closing I4", false);
+    let n = note(&s, "C2", "2026-04-05", None);
+    write(&mut s, Batch { clients: vec![client("C2")], notes: vec![n], ..Default::default() }, "a new client", false);
     // And from a store opened again, which reads its book from the image.
     drop(s);
     let mut s = Store::open(tmp.path()).unwrap();
-    let n = note(&s, "C2", "2026-04-04", None);
-    s.apply(Batch { notes: vec![n], ..Default::default() }).unwrap();
-    check(&mut s, "a note after reopening");
+    let n = note(&s, "C2", "2026-04-06", None);
+    write(&mut s, notes(n), "a note after reopening", true);
+    // A damaged byte in a section a note's write would copy (the facts,
+    // last in the file, which a read of the whole book does not check):
+    // the image is encoded in full instead, not carried on damaged.
+    let path = tmp.path().join(image::FILE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.len() - 2;
+    bytes[at] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let n = note(&s, "C2", "2026-04-07", None);
+    write(&mut s, notes(n), "a note over a damaged image", false);
     assert!(s.verify().is_ok(), "{:?}", s.verify().problems);
 }

@@ -70,6 +70,12 @@ fn payload_of(bytes: &[u8]) -> Result<&[u8], CodecError> {
     Ok(payload)
 }
 
+/// Checks an envelope's length, version and checksum without decoding it:
+/// for a section copied from one read image into the next.
+pub fn check(bytes: &[u8]) -> Result<(), CodecError> {
+    payload_of(bytes).map(|_| ())
+}
+
 /// How many records an envelope holding a `Vec<T>` says it holds, read
 /// from the payload's length prefix without the checksum: for sharing out
 /// the decoding. [`decode_vec_into_slots`] then checks everything.

@@ -214,12 +214,10 @@ pub struct Store {
     t: Trees,
     meta: Meta,
     book: Option<Book>,
-    /// The read image of `book` at `meta.seq`, when there is one: the
-    /// image it was read from or last published. A write that leaves the
-    /// invoices, payments and adjustments alone copies their sections from
-    /// it instead of encoding them again (see [`Store::apply`]). Set only
-    /// beside a `book` it is the image of, and dropped with it.
-    image: Option<image::Image>,
+    /// How many images were published with sections copied from the one
+    /// before (see [`Store::apply`]): for the tests, which must see that
+    /// the cheap way is taken, not only that its result is right.
+    copied_images: u64,
     /// Things the user should know that did not stop the work (a data
     /// folder others can read; a saved write whose manifest update
     /// failed). The shells take them with [`Store::take_warnings`]; any
@@ -417,7 +415,7 @@ impl Store {
             t,
             meta,
             book: None,
-            image: None,
+            copied_images: 0,
             warnings,
             poisoned: None,
             _lock: lock,
@@ -439,6 +437,12 @@ impl Store {
         self.meta.counts
     }
 
+    /// How many read images this store published by copying the invoice,
+    /// payment and fact sections of the one before (see [`Store::apply`]).
+    pub fn copied_images(&self) -> u64 {
+        self.copied_images
+    }
+
     /// Ids for new payments, adjustments and notes.
     pub fn ids(&self) -> IdAlloc {
         IdAlloc {
@@ -455,15 +459,9 @@ impl Store {
     pub fn book(&mut self) -> Result<&Book> {
         self.check_not_poisoned()?;
         if self.book.is_none() {
-            let current = image::Image::open(&self.dir)
-                .ok()
-                .filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION);
-            let from_image = current.and_then(|im| im.book(image::Need::All).ok().map(|b| (b, im)));
+            let from_image = self.current_image().and_then(|im| im.book(image::Need::All).ok());
             let book = match from_image {
-                Some((b, im)) => {
-                    self.image = Some(im);
-                    b
-                }
+                Some(b) => b,
                 None => {
                     let b = self.load_book()?;
                     self.publish(&b, None);
@@ -478,18 +476,28 @@ impl Store {
     /// Publishes the read image of `book` (this store's state at its
     /// current sequence). A failure leaves the store correct: the old image
     /// is withdrawn, so readers fall back to the store, and a warning says why.
+    /// The read image of this store's latest write, if one is there and of
+    /// this dun's schema: the image of the book at that write (only the
+    /// lock holder publishes, and always its book at its sequence).
+    fn current_image(&self) -> Option<image::Image> {
+        image::Image::open(&self.dir).ok().filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION)
+    }
+
     /// `prev`: the image of the book before a write that left its
-    /// invoices, payments and adjustments alone (see [`image::encode_reusing`]).
-    /// On success the new image is kept as the book's.
+    /// invoices, payments and adjustments alone, whose sections for them
+    /// are copied (see [`image::encode_reusing`]). If that fails (the old
+    /// image is damaged, say), the image is encoded in full.
     fn publish(&mut self, book: &Book, prev: Option<image::Image>) {
-        let published = image::publish_reusing(&self.dir, book, self.meta.seq, prev.as_ref());
+        let published = match image::publish_reusing(&self.dir, book, self.meta.seq, prev.as_ref()) {
+            Ok(copied) => {
+                self.copied_images += u64::from(copied);
+                Ok(())
+            }
+            Err(_) if prev.is_some() => image::publish(&self.dir, book, self.meta.seq),
+            Err(e) => Err(e),
+        };
+        // The old image stays mapped until the copy is written.
         drop(prev);
-        self.image = None;
-        if published.is_ok() {
-            // Only this store (holding the lock) writes the image, so what
-            // is there now is what was just written.
-            self.image = image::Image::open(&self.dir).ok().filter(|im| im.seq == self.meta.seq);
-        }
         if let Err(e) = published {
             let _ = image::withdraw(&self.dir);
             self.warnings.push(format!(
@@ -503,7 +511,6 @@ impl Store {
     /// caller that keeps it after closing the store.
     pub fn take_book(&mut self) -> Result<Book> {
         self.book()?;
-        self.image = None;
         Ok(self.book.take().unwrap_or_default())
     }
 
@@ -653,8 +660,11 @@ impl Store {
         // book is ahead of the store, so a failed write drops it (the next
         // use reads it again).
         let mut book = self.book.take().expect("loaded above");
-        // Taken with the book: if the write fails, both are dropped.
-        let prev = self.image.take().filter(|_| leaves_records_alone(&book, &batch));
+        // The image of the book before this write (read now, before the
+        // manifest moves on), mapped only until the next one is written: a
+        // map kept for a server's life would hold ~100 MB of a large book's
+        // pages, and fault if another program cut the file short.
+        let prev = if leaves_records_alone(&book, &batch) { self.current_image() } else { None };
         let before = (book.clients().len(), book.invoices().len());
         let placed = writes::place(&mut book, batch);
         let mut meta = checked.meta;
@@ -876,8 +886,6 @@ pub fn read_open_book(dir: &Path, as_of: chrono::NaiveDate, min_closed: u64) -> 
     Some((book, image.seq))
 }
 
-/// Applies a batch that the store has written to an in-memory book, in the
-/// same way [`Store::apply`] does for its own copy.
 /// Whether the read image of `book` after `batch` differs from the one
 /// before it only in its clients and notes sections (see
 /// [`image::encode_reusing`]): the batch holds no invoice, payment or
@@ -896,6 +904,8 @@ fn leaves_records_alone(book: &Book, batch: &Batch) -> bool {
             .all(|n| book.client_notes(&n.client_id).any(|earlier| earlier.promise.is_some() && earlier.date <= n.date))
 }
 
+/// Applies a batch that the store has written to an in-memory book, in the
+/// same way [`Store::apply`] does for its own copy.
 pub fn apply_to_book(book: &mut Book, batch: Batch) {
     writes::place(book, batch);
 }
