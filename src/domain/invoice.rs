@@ -65,15 +65,15 @@ pub struct Dispute {
 impl Invoice {
     /// An invoice for a plain total.
     pub fn new(
-        number: impl Into<String>,
-        client_id: impl Into<String>,
+        number: impl Into<CompactString>,
+        client_id: impl Into<CompactString>,
         issue_date: NaiveDate,
         due_date: NaiveDate,
         total: Money,
     ) -> Self {
         Invoice {
-            number: CompactString::new(number.into()),
-            client_id: CompactString::new(client_id.into()),
+            number: number.into(),
+            client_id: client_id.into(),
             issue_date,
             due_date,
             currency: total.currency,

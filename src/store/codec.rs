@@ -167,6 +167,20 @@ pub fn encode_payload<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 mod tests {
     use super::*;
 
+    /// Invoice numbers and client ids are compact strings in memory; in the
+    /// store, the image, exports and JSON they must stay plain strings, byte
+    /// for byte as a `String` was.
+    #[test]
+    fn a_compact_string_is_stored_as_a_string() {
+        for text in ["", "INV-0000001", "C000017", "a number longer than twenty-four bytes", "Müller/佐藤"] {
+            let compact = compact_str::CompactString::from(text);
+            assert_eq!(encode(&compact).unwrap(), encode(&text.to_string()).unwrap(), "{text}");
+            assert_eq!(serde_json::to_string(&compact).unwrap(), serde_json::to_string(text).unwrap());
+            let back: compact_str::CompactString = decode(&encode(&text.to_string()).unwrap()).unwrap();
+            assert_eq!(back, text);
+        }
+    }
+
     #[test]
     fn envelope_round_trip_and_damage() {
         let v = (String::from("hello"), 42u64);

@@ -82,8 +82,9 @@ pub(super) fn run(store: &Store) -> VerifyReport {
             problem(r, format!("invoice {} belongs to client {}, which is missing", inv.number, inv.client_id));
         }
         // The tree is in key order, so each client's list comes out sorted.
-        want_ix_ci.entry(inv.client_id.to_string()).or_default().push(inv.number.to_string());
-        invoice_client.insert(inv.number.to_string(), inv.client_id.to_string());
+        want_ix_ci.entry(inv.client_id.as_str().to_owned()).or_default().push(inv.number.as_str().to_owned());
+        // Inline (compact) strings: no allocation per invoice.
+        invoice_client.insert(inv.number.clone(), inv.client_id.clone());
     });
     r.counts.payments = decode_tree::<Payment>(&mut r, &t.payments, "payments", |r, k, p| {
         if k != id_key(p.id) {
@@ -91,14 +92,14 @@ pub(super) fn run(store: &Store) -> VerifyReport {
         }
         max_payment = max_payment.max(p.id);
         for a in &p.allocations {
-            if !invoice_client.contains_key(&a.invoice) {
+            if !invoice_client.contains_key(a.invoice.as_str()) {
                 problem(r, format!("payment {} allocates to invoice {}, which is missing", p.id, a.invoice));
             }
         }
     });
     r.counts.adjustments = decode_tree::<Adjustment>(&mut r, &t.adjustments, "adjustments", |r, _, a| {
         max_adjustment = max_adjustment.max(a.id);
-        if !invoice_client.contains_key(&a.invoice) {
+        if !invoice_client.contains_key(a.invoice.as_str()) {
             problem(r, format!("adjustment {} is for invoice {}, which is missing", a.id, a.invoice));
         }
     });

@@ -784,7 +784,8 @@ impl App {
         let listed = invoices.follow.clone().or_else(|| {
             let r = *invoices.rows.get(invoices.list.selected)?;
             // Rows are positions in the book they were built from, which
-            // is this one (every read goes through here first).
+            // is this one: every read of the book again goes through here
+            // first (a write applied in place moves no invoice).
             if r >= book.invoices().len() {
                 return None;
             }

@@ -269,7 +269,12 @@ impl App {
             other => format!("not saved: {other}"),
         })?;
         let mut msg = format!("saved: {}", applied.built.done);
-        if applied.previous == *seq {
+        // Applied in place, every invoice keeps its position (and the
+        // Invoices list its row: paying the selected invoice leaves the
+        // selection on the next one, as before). Read again, the book may
+        // hold them elsewhere.
+        let read_again = applied.previous != *seq;
+        if !read_again {
             crate::store::apply_to_book(book, applied.built.batch.clone());
         } else {
             // Someone else wrote since we last read: read it all again.
@@ -282,7 +287,9 @@ impl App {
         if let Some(id) = applied.note() {
             self.logbook.session.push(id);
         }
-        self.follow_invoices(shown);
+        if read_again {
+            self.follow_invoices(shown);
+        }
         self.after_write();
         Ok(msg)
     }

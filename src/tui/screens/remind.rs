@@ -418,6 +418,8 @@ impl App {
     /// unknown: of an earlier attempt, or out but not recorded).
     fn deliver_items(&mut self, idx: &[usize], letter_out: Option<&Path>) -> (usize, usize, usize) {
         let today = self.today();
+        // Taken before the book is read again below.
+        let shown = self.shown_invoices();
         let data_dir = self.mail_data_dir();
         let (Some(setup), Some(p)) = (self.remind.setup.as_ref(), self.remind.preview.as_mut()) else {
             return (0, 0, 0);
@@ -513,6 +515,7 @@ impl App {
                 self.screens.today.marked.remove(&i.planned.client_id);
             }
         }
+        self.follow_invoices(shown);
         self.after_write();
         (sent, failed, unknown)
     }
