@@ -50,10 +50,14 @@ pub fn admit(
         ))),
         Decision::Unknown => {
             let e = existing.expect("an unknown fate has a queued record");
+            // A colleague sending the same account's message right now
+            // leaves the same record as a dun that stopped mid-send: say
+            // both, and whose it is, rather than claim either.
             Err(CommandError::Conflict(format!(
-                "{UNKNOWN} whether the {} to {} queued at {} UTC arrived (dun stopped before hearing back); check, then rerun with --resend-unknown to send it again",
+                "{UNKNOWN} whether the {} to {} that {} queued at {} UTC arrived: it is being sent now, or dun stopped before hearing back; check, then rerun with --resend-unknown to send it again",
                 e.channel,
                 e.to,
+                e.author,
                 e.queued_at.format("%H:%M")
             )))
         }
@@ -154,6 +158,7 @@ mod tests {
         assert_eq!((q.attempts, decide(Some(&q), false)), (1, Decision::Unknown));
         let e = admit(Some(&q), &mut queued(), false).unwrap_err().to_string();
         assert!(e.starts_with(UNKNOWN) && e.contains("--resend-unknown"), "{e}");
+        assert!(e.contains("that me queued at") && e.contains("being sent now"), "whose, and both causes: {e}");
         assert_eq!(decide(Some(&q), true), Decision::Send);
         let mut ids = IdAlloc::starting_at(10);
         let b = sent(&q, &mut ids, "me", at, "250 OK");
