@@ -256,7 +256,7 @@ fn killed_mid_batch_then_rerun_nothing_twice_nothing_lost() {
     assert!(err.contains("UNKNOWN") && err.contains(&stalled_to) && err.contains("--resend-unknown"), "{err}");
     let dry = remind(&data, &config, &["--dry-run", "--format", "csv"]);
     assert!(
-        text(&dry.stdout).contains("UNKNOWN fate of the email ") && text(&dry.stdout).contains(" queued at "),
+        text(&dry.stdout).contains("UNKNOWN fate of the email that ") && text(&dry.stdout).contains(" queued at "),
         "the dry run shows it: {}",
         text(&dry.stdout)
     );

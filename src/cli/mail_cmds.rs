@@ -177,7 +177,7 @@ fn remind_dry_run(ctx: &Ctx, a: RemindArgs) -> anyhow::Result<()> {
         let earlier = outbox.iter().find(|e| e.client_id == p.client_id).map(|e| match &e.state {
             crate::domain::OutboxState::Queued => {
                 format!(
-                    "UNKNOWN fate of the {} {} queued at {} UTC (see --resend-unknown)",
+                    "UNKNOWN fate of the {} that {} queued at {} UTC (it may be being sent now; see --resend-unknown)",
                     e.channel,
                     e.author,
                     e.queued_at.format("%H:%M")

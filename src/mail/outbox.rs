@@ -18,7 +18,8 @@ pub enum Decision {
     Send,
     /// Sent earlier today: nothing to do.
     AlreadySent,
-    /// Queued by an earlier run that never heard back.
+    /// Queued and not heard back: an earlier run stopped, or a send is in
+    /// progress now.
     Unknown,
 }
 

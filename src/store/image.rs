@@ -46,8 +46,9 @@
 //! payment or adjustment of the open part) reads those, the clients and the
 //! notes, and decodes no invoice or payment at all.
 //!
-//! A write of notes and existing clients only (see `Store::apply`) copies
-//! every other section from the image it replaces, each chunk's checksum
+//! A write of notes and existing clients only, with no promise that
+//! becomes its client's first (see `Store::apply`), copies every other
+//! section from the image it replaces, each chunk's checksum
 //! checked on the way, instead of splitting and encoding the whole book
 //! again: the bytes are the same as a full encode's.
 //!

@@ -438,7 +438,8 @@ impl Store {
     }
 
     /// How many read images this store published by copying the invoice,
-    /// payment and fact sections of the one before (see [`Store::apply`]).
+    /// payment, adjustment and fact sections of the one before (see
+    /// [`Store::apply`]).
     pub fn copied_images(&self) -> u64 {
         self.copied_images
     }
@@ -473,9 +474,6 @@ impl Store {
         Ok(self.book.as_ref().expect("loaded above"))
     }
 
-    /// Publishes the read image of `book` (this store's state at its
-    /// current sequence). A failure leaves the store correct: the old image
-    /// is withdrawn, so readers fall back to the store, and a warning says why.
     /// The read image of this store's latest write, if one is there and of
     /// this dun's schema: the image of the book at that write (only the
     /// lock holder publishes, and always its book at its sequence).
@@ -483,6 +481,9 @@ impl Store {
         image::Image::open(&self.dir).ok().filter(|im| im.seq == self.meta.seq && im.schema == schema::SCHEMA_VERSION)
     }
 
+    /// Publishes the read image of `book` (this store's state at its
+    /// current sequence). A failure leaves the store correct: the old image
+    /// is withdrawn, so readers fall back to the store, and a warning says why.
     /// `prev`: the image of the book before a write that left its
     /// invoices, payments and adjustments alone, whose sections for them
     /// are copied (see [`image::encode_reusing`]). If that fails (the old
