@@ -113,32 +113,31 @@ impl<'a> ClientFacts<'a> {
         if today <= p.date {
             return PromiseStatus::Pending;
         }
+        // The client is looked up once, and its invoices walked once.
+        let pos = book.client_index(&note.client_id);
         let paid: Decimal = book
-            .client_payments(&note.client_id)
+            .client_payments_at(pos, &note.client_id)
             .filter(|pay| pay.currency == p.currency && pay.date >= note.date && pay.date <= p.date)
             .map(|pay| pay.amount)
             .sum();
         // Judged only against what was due by the promise date: on a payment
-        // plan, instalments due later were never part of it.
-        let due: Decimal = book
-            .client_invoices(&note.client_id)
-            .filter(|i| {
-                i.currency == p.currency && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number))
-            })
-            .filter(|i| !i.plan.is_empty())
-            .map(|i| due_by(book, i, note.date, p.date))
-            .sum();
-        let plain_open: Decimal = book
-            .client_invoices(&note.client_id)
-            .filter(|i| {
-                i.currency == p.currency && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number))
-            })
-            .filter(|i| i.plan.is_empty())
-            .map(|i| crate::receivables::open_balance(book, i, note.date))
-            .sum();
-        let any_plan = book
-            .client_invoices(&note.client_id)
-            .any(|i| !i.plan.is_empty() && (p.invoices.is_empty() || p.invoices.iter().any(|n| *n == i.number)));
+        // plan, instalments due later were never part of it (`due`); an
+        // invoice without a plan counts with its open balance on the day the
+        // promise was made (`plain_open`). Both in the promise's currency;
+        // a plan in any currency makes the plan rule apply.
+        let (mut due, mut plain_open, mut any_plan) = (Decimal::ZERO, Decimal::ZERO, false);
+        let covered = |number: &str| p.invoices.is_empty() || p.invoices.iter().any(|n| n == number);
+        for i in book.client_invoices_at(pos, &note.client_id).filter(|i| covered(&i.number)) {
+            let in_currency = i.currency == p.currency;
+            if !i.plan.is_empty() {
+                any_plan = true;
+                if in_currency {
+                    due += due_by(book, i, note.date, p.date);
+                }
+            } else if in_currency {
+                plain_open += crate::receivables::open_balance(book, i, note.date);
+            }
+        }
         let owed = if any_plan { p.amount.min(due + plain_open) } else { p.amount };
         if paid >= owed {
             PromiseStatus::Kept
