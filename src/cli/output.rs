@@ -150,7 +150,7 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
                     w.write_record(self.columns.iter().map(|(n, _)| n.as_str()))?;
                     Ok(w)
                 };
-                let mut parts = in_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                let mut parts = crate::parallel::map_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
                     let cells: usize = rows.iter().flat_map(|r| r.as_ref()).map(|c| c.as_ref().len() + 3).sum();
                     let mut w = csv::Writer::from_writer(Vec::with_capacity(cells + cells / 8 + 64));
                     for r in rows.iter().map(AsRef::as_ref) {
@@ -174,7 +174,7 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
                 if rows.is_empty() {
                     return Ok(vec![b"[]\n".to_vec()]);
                 }
-                let mut parts = in_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
+                let mut parts = crate::parallel::map_parts(rows, threads, |rows| -> anyhow::Result<Vec<u8>> {
                     let cells: usize = rows.iter().flat_map(|r| r.as_ref()).map(|c| c.as_ref().len() + 24).sum();
                     let mut out = Vec::with_capacity(cells + cells / 8 + 64);
                     for r in rows {
@@ -238,7 +238,7 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
             }
             w
         };
-        let cleaned: Vec<(Rows<'_>, Vec<usize>)> = in_parts(self.rows, threads, |part| {
+        let cleaned: Vec<(Rows<'_>, Vec<usize>)> = crate::parallel::map_parts(self.rows, threads, |part| {
             let rows: Vec<Vec<(Cow<'_, str>, usize)>> = part.iter().map(|r| clean(r.as_ref())).collect();
             let w = measure(&rows);
             (rows, w)
@@ -326,7 +326,7 @@ impl<'a, R: AsRef<[C]> + Sync, C: AsRef<str> + Sync> Sheet<'a, R, C> {
         let total: usize = main.iter().map(|&i| widths[i]).sum::<usize>() + 2 * main.len().saturating_sub(1);
         s.push_str(&"-".repeat(total));
         s.push('\n');
-        let body = in_parts(&cleaned, threads, |parts| {
+        let body = crate::parallel::map_parts(&cleaned, threads, |parts| {
             let mut out = String::new();
             let mut buf = String::new();
             for (rows, _) in parts {
@@ -448,16 +448,6 @@ pub(crate) const PARALLEL_FROM_ROWS: usize = 2_000;
 /// How many threads to render `rows` rows on.
 fn render_threads(rows: usize) -> usize {
     crate::parallel::threads_for(rows, PARALLEL_FROM_ROWS)
-}
-
-/// `f` applied to `items` in consecutive parts on `threads` threads, the
-/// results in order (see [`crate::parallel`]).
-pub(crate) fn in_parts<'a, T: Sync, R: Send>(
-    items: &'a [T],
-    threads: usize,
-    f: impl Fn(&'a [T]) -> R + Sync,
-) -> Vec<R> {
-    crate::parallel::map_parts(items, threads, f)
 }
 
 /// A JSON string as serde_json writes it, then with the characters a
