@@ -340,12 +340,9 @@ impl Image {
         self.sections.iter().any(|s| s.kind == kind as u32)
     }
 
-    /// Records in a section: its chunks read in one go and decoded on as
-    /// many threads as it is worth.
-    fn section<T: DeserializeOwned + Send>(&self, kind: Kind) -> Result<Vec<T>, ImageError> {
-        let Some(s) = self.sections.iter().find(|s| s.kind == kind as u32) else {
-            return Err(ImageError::Damaged(format!("section {kind:?} is missing")));
-        };
+    /// The chunks (codec envelopes, not yet checked) of section `s`, of
+    /// `kind`: each is its length (u32) and then its bytes.
+    fn chunks(&self, s: &Section, kind: Kind) -> Result<Vec<&[u8]>, ImageError> {
         let bytes = &self.map[s.offset as usize..(s.offset + s.len) as usize];
         let mut chunks = Vec::new();
         let mut at = 0usize;
@@ -358,6 +355,16 @@ impl Image {
             chunks.push(&bytes[at + 4..end]);
             at = end;
         }
+        Ok(chunks)
+    }
+
+    /// Records in a section: its chunks read in one go and decoded on as
+    /// many threads as it is worth.
+    fn section<T: DeserializeOwned + Send>(&self, kind: Kind) -> Result<Vec<T>, ImageError> {
+        let Some(s) = self.sections.iter().find(|s| s.kind == kind as u32) else {
+            return Err(ImageError::Damaged(format!("section {kind:?} is missing")));
+        };
+        let chunks = self.chunks(s, kind)?;
         // Each chunk says how many records it holds, so each thread decodes
         // its run of chunks straight into its own part of one vector: no
         // second vector per thread to be copied into the first (on a large
@@ -744,19 +751,13 @@ fn copy_section<W: Write>(
     let Some(s) = prev.sections.iter().find(|s| s.kind == kind as u32) else {
         return Err(std::io::Error::other(format!("the previous read image has no section {kind:?}")));
     };
-    let bytes = &prev.map[s.offset as usize..(s.offset + s.len) as usize];
-    let mut at = 0usize;
-    while at < bytes.len() {
-        let end = bytes.get(at..at + 4).and_then(|b| (at + 4).checked_add(u32_at(b, 0) as usize));
-        let chunk = end.and_then(|e| bytes.get(at + 4..e));
-        let checked = chunk.ok_or(CodecError::Truncated(bytes.len() - at)).and_then(codec::check);
-        if let Err(e) = checked {
-            return Err(std::io::Error::other(format!("the previous read image's section {kind:?} is damaged: {e}")));
-        }
-        at = end.unwrap_or(bytes.len());
+    let damaged = |e: String| std::io::Error::other(format!("the previous read image is damaged: {e}"));
+    let chunks = prev.chunks(s, kind).map_err(|e| damaged(e.to_string()))?;
+    for c in chunks {
+        codec::check(c).map_err(|e| damaged(format!("section {kind:?}: {e}")))?;
     }
     let offset = out.len;
-    out.put(bytes)?;
+    out.put(&prev.map[s.offset as usize..(s.offset + s.len) as usize])?;
     table.push(Section { kind: s.kind, records: s.records, offset, len: s.len });
     Ok(())
 }
