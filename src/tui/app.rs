@@ -781,16 +781,12 @@ impl App {
         // shown since the last read) is the one to keep: the rows are of
         // an older book.
         let invoices = &self.screens.invoices;
+        // A row's index is its invoice's position in the book it was built
+        // from, which is this one: every read of the book again goes
+        // through here first (a write applied in place moves no invoice).
         let listed = invoices.follow.clone().or_else(|| {
             let r = *invoices.rows.get(invoices.list.selected)?;
-            // Rows are positions in the book they were built from, which
-            // is this one: every read of the book again goes through here
-            // first (a write applied in place moves no invoice).
-            if r >= book.invoices().len() {
-                return None;
-            }
-            let ix = self.model.invoice(book, r).ix;
-            book.invoices().get(ix).map(|i| i.number.to_string())
+            book.invoices().get(r).map(|i| i.number.to_string())
         });
         ShownInvoices(std::iter::once(&self.view).chain(&self.back).map(number).collect(), listed)
     }

@@ -188,7 +188,8 @@ impl Screen for Invoices {
         }
         self.rows = rows;
         if let Some(number) = self.follow.take() {
-            if let Some(at) = self.rows.iter().position(|&r| book.invoices()[m.invoice(book, r).ix].number == number) {
+            // A row's index is its invoice's position in the book.
+            if let Some(at) = self.rows.iter().position(|&r| book.invoices()[r].number == number) {
                 self.list.selected = at;
             }
         }
